@@ -1,0 +1,211 @@
+//! The working-day calendar of an office: opening hours per weekday, holidays
+//! (national holidays, joint leave days and the office's own closures) and the
+//! office's time zone. A day is a working day when it has opening hours and is
+//! not a holiday.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Indonesia's three time zones. None observes daylight saving, so a fixed offset
+/// is exact and the WASM bundle needs no time-zone database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OfficeZone {
+    /// Waktu Indonesia Barat, UTC+7 (Sumatra, Java, West and Central Kalimantan).
+    Wib,
+    /// Waktu Indonesia Tengah, UTC+8 (Bali, Nusa Tenggara, Sulawesi, East Kalimantan).
+    Wita,
+    /// Waktu Indonesia Timur, UTC+9 (Maluku, Papua).
+    Wit,
+}
+
+impl OfficeZone {
+    pub fn iana_name(self) -> &'static str {
+        match self {
+            Self::Wib => "Asia/Jakarta",
+            Self::Wita => "Asia/Makassar",
+            Self::Wit => "Asia/Jayapura",
+        }
+    }
+
+    pub fn from_iana_name(name: &str) -> Option<Self> {
+        [Self::Wib, Self::Wita, Self::Wit].into_iter().find(|zone| zone.iana_name() == name)
+    }
+
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            Self::Wib => "WIB",
+            Self::Wita => "WITA",
+            Self::Wit => "WIT",
+        }
+    }
+
+    fn offset(self) -> FixedOffset {
+        let hours = match self {
+            Self::Wib => 7,
+            Self::Wita => 8,
+            Self::Wit => 9,
+        };
+        FixedOffset::east_opt(hours * 3600).expect("UTC+7..9 is a valid offset")
+    }
+
+    /// The office's wall-clock date and time at the given instant.
+    pub fn local(self, instant: DateTime<Utc>) -> NaiveDateTime {
+        instant.with_timezone(&self.offset()).naive_local()
+    }
+}
+
+/// Opening and closing time of one weekday; tickets for today are issued only in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    pub opens: NaiveTime,
+    pub closes: NaiveTime,
+}
+
+impl OpeningHours {
+    pub fn new(opens: NaiveTime, closes: NaiveTime) -> Option<Self> {
+        (opens < closes).then_some(Self { opens, closes })
+    }
+
+    pub fn is_open_at(&self, time: NaiveTime) -> bool {
+        self.opens <= time && time < self.closes
+    }
+}
+
+/// Opening hours indexed by weekday, Monday first; `None` is a closed weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyHours(pub [Option<OpeningHours>; 7]);
+
+impl WeeklyHours {
+    /// Monday to Friday with the same hours, closed at the weekend: the usual
+    /// schedule of a government office.
+    pub fn weekdays(hours: OpeningHours) -> Self {
+        let mut days = [None; 7];
+        days[..5].fill(Some(hours));
+        Self(days)
+    }
+
+    pub fn on(&self, date: NaiveDate) -> Option<OpeningHours> {
+        self.0[date.weekday().num_days_from_monday() as usize]
+    }
+}
+
+/// Why no tickets are given for a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClosedReason {
+    /// The office has no hours on that weekday (usually Saturday or Sunday).
+    ClosedWeekday,
+    Holiday(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayStatus {
+    Open(OpeningHours),
+    Closed(ClosedReason),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkingCalendar {
+    hours: WeeklyHours,
+    holidays: BTreeMap<NaiveDate, String>,
+}
+
+impl WorkingCalendar {
+    pub fn new(hours: WeeklyHours, holidays: impl IntoIterator<Item = Holiday>) -> Self {
+        let holidays = holidays.into_iter().map(|h| (h.date, h.name)).collect();
+        Self { hours, holidays }
+    }
+
+    pub fn status(&self, date: NaiveDate) -> DayStatus {
+        if let Some(name) = self.holidays.get(&date) {
+            return DayStatus::Closed(ClosedReason::Holiday(name.clone()));
+        }
+        match self.hours.on(date) {
+            Some(hours) => DayStatus::Open(hours),
+            None => DayStatus::Closed(ClosedReason::ClosedWeekday),
+        }
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        matches!(self.status(date), DayStatus::Open(_))
+    }
+
+    /// Working days from `from` to `until`, both included, in order.
+    pub fn working_days(&self, from: NaiveDate, until: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
+        from.iter_days().take_while(move |day| *day <= until).filter(|day| self.is_working_day(*day))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn office_calendar() -> WorkingCalendar {
+        let hours =
+            OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
+                .unwrap();
+        WorkingCalendar::new(
+            WeeklyHours::weekdays(hours),
+            [Holiday { date: date(2026, 12, 25), name: "Kelahiran Yesus Kristus".into() }],
+        )
+    }
+
+    #[test]
+    fn saturday_and_sunday_are_closed_weekdays() {
+        let calendar = office_calendar();
+        assert_eq!(calendar.status(date(2026, 11, 28)), DayStatus::Closed(ClosedReason::ClosedWeekday));
+        assert_eq!(calendar.status(date(2026, 11, 29)), DayStatus::Closed(ClosedReason::ClosedWeekday));
+    }
+
+    #[test]
+    fn a_holiday_on_a_weekday_is_closed_and_named() {
+        assert_eq!(
+            office_calendar().status(date(2026, 12, 25)),
+            DayStatus::Closed(ClosedReason::Holiday("Kelahiran Yesus Kristus".into()))
+        );
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        let days: Vec<_> = office_calendar().working_days(date(2026, 12, 24), date(2026, 12, 29)).collect();
+        assert_eq!(days, vec![date(2026, 12, 24), date(2026, 12, 28), date(2026, 12, 29)]);
+    }
+
+    #[test]
+    fn the_office_is_open_from_opening_time_until_just_before_closing() {
+        let hours =
+            OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
+                .unwrap();
+        assert!(!hours.is_open_at(NaiveTime::from_hms_opt(7, 59, 59).unwrap()));
+        assert!(hours.is_open_at(NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
+        assert!(!hours.is_open_at(NaiveTime::from_hms_opt(15, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn opening_hours_that_close_before_they_open_are_refused() {
+        assert!(OpeningHours::new(
+            NaiveTime::from_hms_opt(15, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn local_time_follows_the_office_zone() {
+        let instant = DateTime::parse_from_rfc3339("2026-11-23T17:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(OfficeZone::Wib.local(instant).date(), date(2026, 11, 24));
+        assert_eq!(OfficeZone::Wita.local(instant).time(), NaiveTime::from_hms_opt(1, 30, 0).unwrap());
+        assert_eq!(OfficeZone::from_iana_name("Asia/Jayapura"), Some(OfficeZone::Wit));
+    }
+}

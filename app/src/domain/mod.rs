@@ -1,0 +1,8 @@
+//! The queue domain: plain Rust with no HTTP, HTML or SQL inside. Everything
+//! here is compiled into both the server and the browser bundle and unit-tested
+//! directly.
+
+pub mod booking;
+pub mod calendar;
+pub mod identity;
+pub mod ticket;

@@ -1,0 +1,179 @@
+//! A ticket (nomor antrean) and the rules of its life: how its number is shown,
+//! the channel it came through, and the states it may move between. Every move
+//! is checked here so that the store and, later, the counter console cannot put
+//! a ticket into a state it may not reach.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// How the ticket was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Online,
+    WalkIn,
+    StaffAssisted,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::WalkIn => "walk_in",
+            Self::StaffAssisted => "staff_assisted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Online, Self::WalkIn, Self::StaffAssisted].into_iter().find(|c| c.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TicketState {
+    Waiting,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+    Cancelled,
+}
+
+impl TicketState {
+    pub const ALL: [Self; 6] = [Self::Waiting, Self::Called, Self::Serving, Self::Done, Self::NoShow, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Called => "called",
+            Self::Serving => "serving",
+            Self::Done => "done",
+            Self::NoShow => "no_show",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// An active ticket still holds a place in the queue.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Waiting | Self::Called | Self::Serving)
+    }
+}
+
+/// What a counter (or the citizen) does to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketAction {
+    Call,
+    Recall,
+    StartServing,
+    Finish,
+    MarkNoShow,
+    Requeue,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[error("a {from:?} ticket cannot be given {action:?}")]
+pub struct TransitionError {
+    pub from: TicketState,
+    pub action: TicketAction,
+}
+
+/// The state a ticket moves to, or why it may not.
+pub fn next_state(from: TicketState, action: TicketAction) -> Result<TicketState, TransitionError> {
+    use TicketAction as A;
+    use TicketState as S;
+    match (from, action) {
+        (S::Waiting, A::Call) => Ok(S::Called),
+        (S::Called, A::Recall) => Ok(S::Called),
+        (S::Called, A::StartServing) => Ok(S::Serving),
+        (S::Serving, A::Finish) => Ok(S::Done),
+        (S::Called, A::MarkNoShow) => Ok(S::NoShow),
+        (S::NoShow, A::Requeue) => Ok(S::Waiting),
+        (S::Waiting | S::Called, A::Cancel) => Ok(S::Cancelled),
+        _ => Err(TransitionError { from, action }),
+    }
+}
+
+/// The letter a service's numbers start with (A, B, C…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicePrefix(char);
+
+impl ServicePrefix {
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut chars = value.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_uppercase() => Some(Self(c)),
+            _ => None,
+        }
+    }
+
+    pub fn letter(self) -> char {
+        self.0
+    }
+}
+
+/// The number printed and called out, e.g. `A-007`. It is for display only; the
+/// ticket's identity is its id, and its order is its sequence.
+pub fn display_number(prefix: ServicePrefix, sequence: u32) -> String {
+    format!("{}-{sequence:03}", prefix.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_numbers_are_zero_padded_to_three_digits() {
+        let a = ServicePrefix::parse("A").unwrap();
+        assert_eq!(display_number(a, 7), "A-007");
+        assert_eq!(display_number(a, 200), "A-200");
+        assert_eq!(display_number(a, 1200), "A-1200");
+    }
+
+    #[test]
+    fn a_prefix_is_one_capital_letter() {
+        assert!(ServicePrefix::parse("B").is_some());
+        for bad in ["", "b", "AB", "1"] {
+            assert!(ServicePrefix::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_ticket_goes_from_waiting_to_done_through_called_and_serving() {
+        let called = next_state(TicketState::Waiting, TicketAction::Call).unwrap();
+        let serving = next_state(called, TicketAction::StartServing).unwrap();
+        assert_eq!(next_state(serving, TicketAction::Finish), Ok(TicketState::Done));
+    }
+
+    #[test]
+    fn a_waiting_ticket_cannot_be_served_without_being_called() {
+        assert!(next_state(TicketState::Waiting, TicketAction::StartServing).is_err());
+    }
+
+    #[test]
+    fn a_no_show_can_be_put_back_in_the_queue() {
+        let no_show = next_state(TicketState::Called, TicketAction::MarkNoShow).unwrap();
+        assert_eq!(next_state(no_show, TicketAction::Requeue), Ok(TicketState::Waiting));
+    }
+
+    #[test]
+    fn finished_and_cancelled_tickets_accept_no_action() {
+        for action in [TicketAction::Call, TicketAction::Cancel, TicketAction::Requeue] {
+            assert!(next_state(TicketState::Done, action).is_err());
+            assert!(next_state(TicketState::Cancelled, action).is_err());
+        }
+    }
+
+    #[test]
+    fn states_and_channels_round_trip_through_their_names() {
+        for state in TicketState::ALL {
+            assert_eq!(TicketState::parse(state.as_str()), Some(state));
+        }
+        for channel in [Channel::Online, Channel::WalkIn, Channel::StaffAssisted] {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
+    }
+}

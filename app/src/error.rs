@@ -1,0 +1,83 @@
+//! The error every server function returns. It travels to the browser as JSON
+//! and is turned into a sentence in the user's language by `i18n`, so the
+//! server never decides the wording.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::domain::booking::BookingRefusal;
+use crate::domain::identity::IdentityError;
+
+/// A form field that can carry an inline error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Service,
+    Date,
+    Nik,
+    Name,
+    Email,
+    Phone,
+}
+
+impl Field {
+    /// The `name` attribute of the input, matching the server function's argument.
+    pub fn input_name(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Date => "date",
+            Self::Nik => "nik",
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldProblem {
+    Identity(IdentityError),
+    Missing,
+    BadDate,
+    UnknownService,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: FieldProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("booking refused: {0:?}")]
+    Refused(BookingRefusal),
+    #[error("not found")]
+    NotFound,
+    /// Something broke on the server; details are in its log, not in the answer.
+    #[error("internal error")]
+    Internal,
+    /// The request never reached the function, or its answer never came back.
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn field_problem(&self, field: Field) -> Option<FieldProblem> {
+        match self {
+            Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,393 @@
+//! The translation table: every string the interface shows, in Bahasa Indonesia
+//! (the default) and English, side by side so a missing translation is visible
+//! at a glance. Wording follows the land office's guide where it fits.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::booking::{BookingRefusal, RolloverReason};
+use crate::domain::calendar::ClosedReason;
+use crate::domain::identity::IdentityError;
+use crate::domain::ticket::{Channel, TicketState};
+use crate::error::{AppError, FieldProblem};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Id,
+    En,
+}
+
+impl Lang {
+    /// The name of the cookie that remembers the choice, so the server renders it too.
+    pub const COOKIE: &'static str = "lang";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Self {
+        if code.trim().eq_ignore_ascii_case("en") {
+            Self::En
+        } else {
+            Self::Id
+        }
+    }
+
+    /// Reads the language from a `Cookie` header value.
+    pub fn from_cookie_header(header: &str) -> Self {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == Self::COOKIE)
+            .map(|(_, value)| Self::from_code(value))
+            .unwrap_or_default()
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Self::Id => Self::En,
+            Self::En => Self::Id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    AppName,
+    SwitchLanguage,
+    SkipToContent,
+    OfficesTitle,
+    OfficesIntro,
+    OfficeNotFound,
+    TicketNotFound,
+    BackToOffices,
+    BackToOffice,
+    ServiceCounters,
+    PeopleWaiting,
+    NowCalling,
+    NoneYet,
+    TakeNumber,
+    OpenNow,
+    ClosedNow,
+    HoursToday,
+    ClosedToday,
+    QuotaToday,
+    ServedAt,
+    Loading,
+    BookTitle,
+    BookIntro,
+    FieldService,
+    FieldWhen,
+    WhenToday,
+    WhenDate,
+    FieldDate,
+    FieldDateHint,
+    FieldEmail,
+    FieldEmailHint,
+    FieldNik,
+    FieldNikHint,
+    FieldName,
+    FieldNameWarning,
+    FieldPhone,
+    FieldPhoneHint,
+    Submit,
+    Submitting,
+    FixErrors,
+    YourTicket,
+    TicketService,
+    TicketDate,
+    PeopleAhead,
+    TicketState,
+    TicketHolder,
+    TicketChannel,
+    CancelReason,
+    KeepThisPage,
+    NotFoundTitle,
+}
+
+/// The text for a key in a language.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    use Key::*;
+    let (id, en) = match key {
+        AppName => ("Antrean", "Antrean"),
+        SwitchLanguage => ("English", "Bahasa Indonesia"),
+        SkipToContent => ("Langsung ke isi", "Skip to content"),
+        OfficesTitle => ("Pilih kantor layanan", "Choose an office"),
+        OfficesIntro => (
+            "Ambil nomor antrean dari mana saja, tanpa berkerumun di loket.",
+            "Take a queue number from anywhere, without crowding at the counter.",
+        ),
+        OfficeNotFound => ("Kantor tidak ditemukan.", "Office not found."),
+        TicketNotFound => ("Tiket tidak ditemukan.", "Ticket not found."),
+        BackToOffices => ("Semua kantor", "All offices"),
+        BackToOffice => ("Kembali ke kantor", "Back to the office"),
+        ServiceCounters => ("Loket layanan", "Service counters"),
+        PeopleWaiting => ("Jumlah antrean", "People waiting"),
+        NowCalling => ("Nomor panggilan", "Now calling"),
+        NoneYet => ("Belum ada", "None yet"),
+        TakeNumber => ("Daftar", "Take a number"),
+        OpenNow => ("Sedang buka", "Open now"),
+        ClosedNow => ("Sedang tutup", "Closed now"),
+        HoursToday => ("Jam layanan hari ini", "Opening hours today"),
+        ClosedToday => ("Tutup hari ini", "Closed today"),
+        QuotaToday => ("Kuota hari ini", "Today's quota"),
+        ServedAt => ("Dilayani di", "Served at"),
+        Loading => ("Memuat…", "Loading…"),
+        BookTitle => ("Ambil nomor antrean", "Take a queue number"),
+        BookIntro => (
+            "Ambil nomor untuk hari ini, atau pilih tanggal kedatangan. Jika tanggal yang dipilih sudah penuh, nomor diberikan pada hari kerja berikutnya yang masih tersedia.",
+            "Take a number for today, or choose the day you will come. If that day is full, you get a number on the next working day with room.",
+        ),
+        FieldService => ("Loket tujuan", "Service"),
+        FieldWhen => ("Kapan Anda datang?", "When will you come?"),
+        WhenToday => ("Hari ini", "Today"),
+        WhenDate => ("Pilih tanggal", "Choose a date"),
+        FieldDate => ("Tanggal kedatangan", "Date of visit"),
+        FieldDateHint => ("Hanya hari kerja; hari libur dilewati.", "Working days only; holidays are skipped."),
+        FieldEmail => ("Alamat email", "Email address"),
+        FieldEmailHint => ("Untuk pemberitahuan panggilan antrean.", "Used to tell you when your number is near."),
+        FieldNik => ("NIK", "NIK (national ID number)"),
+        FieldNikHint => ("16 digit, sesuai KTP.", "16 digits, as on your KTP."),
+        FieldName => ("Nama lengkap sesuai KTP", "Full name as on your KTP"),
+        FieldNameWarning => (
+            "Apabila isian tidak sesuai dengan kartu identitas, antrean Anda akan dibatalkan di loket pelayanan.",
+            "If these details do not match your identity card, your ticket will be cancelled at the counter.",
+        ),
+        FieldPhone => ("Nomor ponsel", "Mobile number"),
+        FieldPhoneHint => ("Contoh: 0812 3456 7890", "For example: 0812 3456 7890"),
+        Submit => ("Ambil Nomor", "Get my number"),
+        Submitting => ("Memproses…", "Working…"),
+        FixErrors => ("Periksa kembali isian yang ditandai.", "Please check the marked fields."),
+        YourTicket => ("Nomor antrean Anda", "Your queue number"),
+        TicketService => ("Layanan", "Service"),
+        TicketDate => ("Tanggal", "Date"),
+        PeopleAhead => ("Orang di depan Anda", "People ahead of you"),
+        TicketState => ("Status", "Status"),
+        TicketHolder => ("Atas nama", "Name"),
+        TicketChannel => ("Didaftarkan melalui", "Registered through"),
+        CancelReason => ("Alasan pembatalan", "Reason for cancellation"),
+        KeepThisPage => (
+            "Simpan alamat halaman ini untuk melihat antrean Anda kapan saja.",
+            "Keep this page's address to follow your ticket at any time.",
+        ),
+        NotFoundTitle => ("Halaman tidak ditemukan", "Page not found"),
+    };
+    match lang {
+        Lang::Id => id,
+        Lang::En => en,
+    }
+}
+
+pub fn state_name(lang: Lang, state: TicketState) -> &'static str {
+    let (id, en) = match state {
+        TicketState::Waiting => ("Menunggu", "Waiting"),
+        TicketState::Called => ("Dipanggil — silakan ke loket", "Called — please go to the counter"),
+        TicketState::Serving => ("Sedang dilayani", "Being served"),
+        TicketState::Done => ("Selesai", "Done"),
+        TicketState::NoShow => ("Tidak hadir saat dipanggil", "Not present when called"),
+        TicketState::Cancelled => ("Dibatalkan", "Cancelled"),
+    };
+    pick(lang, id, en)
+}
+
+pub fn channel_name(lang: Lang, channel: Channel) -> &'static str {
+    let (id, en) = match channel {
+        Channel::Online => ("Daring", "Online"),
+        Channel::WalkIn => ("Datang langsung", "Walk-in"),
+        Channel::StaffAssisted => ("Dibantu petugas", "Booked by staff"),
+    };
+    pick(lang, id, en)
+}
+
+fn pick(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Id => id,
+        Lang::En => en,
+    }
+}
+
+const DAYS: [(&str, &str); 7] = [
+    ("Senin", "Monday"),
+    ("Selasa", "Tuesday"),
+    ("Rabu", "Wednesday"),
+    ("Kamis", "Thursday"),
+    ("Jumat", "Friday"),
+    ("Sabtu", "Saturday"),
+    ("Minggu", "Sunday"),
+];
+
+const MONTHS: [(&str, &str); 12] = [
+    ("Januari", "January"),
+    ("Februari", "February"),
+    ("Maret", "March"),
+    ("April", "April"),
+    ("Mei", "May"),
+    ("Juni", "June"),
+    ("Juli", "July"),
+    ("Agustus", "August"),
+    ("September", "September"),
+    ("Oktober", "October"),
+    ("November", "November"),
+    ("Desember", "December"),
+];
+
+/// "Senin, 23 November 2026" / "Monday, 23 November 2026".
+pub fn long_date(lang: Lang, date: NaiveDate) -> String {
+    let (day_id, day_en) = DAYS[date.weekday().num_days_from_monday() as usize];
+    let (month_id, month_en) = MONTHS[date.month0() as usize];
+    format!("{}, {} {} {}", pick(lang, day_id, day_en), date.day(), pick(lang, month_id, month_en), date.year())
+}
+
+pub fn identity_error(lang: Lang, error: IdentityError) -> &'static str {
+    let (id, en) = match error {
+        IdentityError::NikNotSixteenDigits => {
+            ("NIK harus terdiri dari 16 angka.", "The NIK must be exactly 16 digits.")
+        }
+        IdentityError::NikUnknownProvince => (
+            "Dua angka pertama NIK bukan kode provinsi yang dikenal.",
+            "The first two digits of the NIK are not a known province code.",
+        ),
+        IdentityError::NikBadRegion => (
+            "Kode kabupaten/kota atau kecamatan pada NIK tidak valid.",
+            "The regency or district code in the NIK is not valid.",
+        ),
+        IdentityError::NikBadBirthDate => (
+            "Tanggal lahir pada NIK (angka ke-7 sampai ke-12) tidak valid.",
+            "The birth date in the NIK (digits 7 to 12) is not valid.",
+        ),
+        IdentityError::NikZeroSerial => {
+            ("Empat angka terakhir NIK tidak boleh 0000.", "The last four digits of the NIK cannot be 0000.")
+        }
+        IdentityError::NameLength => ("Nama harus 3 sampai 100 karakter.", "The name must be 3 to 100 characters."),
+        IdentityError::NameCharacters => (
+            "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung.",
+            "The name may only contain letters, spaces, dots, commas, apostrophes and hyphens.",
+        ),
+        IdentityError::EmailShape => (
+            "Alamat email tidak valid, contoh: nama@contoh.id",
+            "The email address is not valid, for example: name@example.com",
+        ),
+        IdentityError::PhoneNotMobile => (
+            "Nomor ponsel harus nomor seluler Indonesia, contoh: 0812 3456 7890.",
+            "The number must be an Indonesian mobile number, for example: 0812 3456 7890.",
+        ),
+    };
+    pick(lang, id, en)
+}
+
+pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
+    match problem {
+        FieldProblem::Identity(error) => identity_error(lang, error),
+        FieldProblem::Missing => pick(lang, "Wajib diisi.", "This field is required."),
+        FieldProblem::BadDate => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date."),
+        FieldProblem::UnknownService => pick(lang, "Pilih loket layanan.", "Choose a service."),
+    }
+}
+
+pub fn refusal(lang: Lang, refusal: &BookingRefusal) -> String {
+    match refusal {
+        BookingRefusal::OfficeClosedNow => pick(
+            lang,
+            "Kantor sedang tutup, jadi nomor untuk hari ini tidak tersedia. Silakan pilih tanggal kedatangan.",
+            "The office is closed now, so there are no numbers for today. Please choose a date to come.",
+        )
+        .to_string(),
+        BookingRefusal::TodayFull => pick(
+            lang,
+            "Kuota hari ini sudah habis. Silakan pilih tanggal kedatangan.",
+            "Today's quota is used up. Please choose a date to come.",
+        )
+        .to_string(),
+        BookingRefusal::DateInPast => {
+            pick(lang, "Tanggal yang dipilih sudah lewat.", "The chosen date has passed.").to_string()
+        }
+        BookingRefusal::DateBeyondHorizon { last_bookable } => match lang {
+            Lang::Id => format!("Pemesanan hanya dapat dilakukan sampai {}.", long_date(lang, *last_bookable)),
+            Lang::En => format!("Bookings can only be made up to {}.", long_date(lang, *last_bookable)),
+        },
+        BookingRefusal::NoRoomWithinHorizon { last_bookable } => match lang {
+            Lang::Id => format!(
+                "Semua hari kerja sampai {} sudah penuh. Silakan coba lagi besok.",
+                long_date(lang, *last_bookable)
+            ),
+            Lang::En => format!(
+                "Every working day up to {} is full. Please try again tomorrow.",
+                long_date(lang, *last_bookable)
+            ),
+        },
+    }
+}
+
+pub fn app_error(lang: Lang, error: &AppError) -> String {
+    match error {
+        AppError::Invalid(_) => t(lang, Key::FixErrors).to_string(),
+        AppError::Refused(reason) => refusal(lang, reason),
+        AppError::NotFound => pick(lang, "Data tidak ditemukan.", "Not found.").to_string(),
+        AppError::Internal => pick(
+            lang,
+            "Terjadi gangguan di server. Isian Anda tidak hilang; silakan coba lagi.",
+            "Something went wrong on the server. Nothing you entered is lost; please try again.",
+        )
+        .to_string(),
+        AppError::Transport(_) => pick(
+            lang,
+            "Tidak dapat terhubung ke server. Periksa koneksi Anda lalu coba lagi.",
+            "Could not reach the server. Check your connection and try again.",
+        )
+        .to_string(),
+    }
+}
+
+/// Why the ticket is on another date than the one chosen.
+pub fn rollover(lang: Lang, reason: &RolloverReason, requested: NaiveDate, given: NaiveDate) -> String {
+    let (requested, given) = (long_date(lang, requested), long_date(lang, given));
+    match (lang, reason) {
+        (Lang::Id, RolloverReason::RequestedDayFull) => {
+            format!("Kuota {requested} sudah penuh, jadi nomor Anda untuk {given}.")
+        }
+        (Lang::En, RolloverReason::RequestedDayFull) => {
+            format!("{requested} is fully booked, so your number is for {given}.")
+        }
+        (Lang::Id, RolloverReason::RequestedDayOver) => {
+            format!("Layanan {requested} sudah berakhir, jadi nomor Anda untuk {given}.")
+        }
+        (Lang::En, RolloverReason::RequestedDayOver) => {
+            format!("Service on {requested} has ended, so your number is for {given}.")
+        }
+        (Lang::Id, RolloverReason::RequestedDayClosed(ClosedReason::ClosedWeekday)) => {
+            format!("Kantor tutup pada {requested}, jadi nomor Anda untuk {given}.")
+        }
+        (Lang::En, RolloverReason::RequestedDayClosed(ClosedReason::ClosedWeekday)) => {
+            format!("The office is closed on {requested}, so your number is for {given}.")
+        }
+        (Lang::Id, RolloverReason::RequestedDayClosed(ClosedReason::Holiday(name))) => {
+            format!("{requested} adalah hari libur ({name}), jadi nomor Anda untuk {given}.")
+        }
+        (Lang::En, RolloverReason::RequestedDayClosed(ClosedReason::Holiday(name))) => {
+            format!("{requested} is a holiday ({name}), so your number is for {given}.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_out_in_each_language() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(long_date(Lang::Id, date), "Senin, 23 November 2026");
+        assert_eq!(long_date(Lang::En, date), "Monday, 23 November 2026");
+    }
+
+    #[test]
+    fn the_language_cookie_picks_english_and_defaults_to_indonesian() {
+        assert_eq!(Lang::from_cookie_header("a=b; lang=en"), Lang::En);
+        assert_eq!(Lang::from_cookie_header("lang=id"), Lang::Id);
+        assert_eq!(Lang::from_cookie_header("other=1"), Lang::Id);
+    }
+}

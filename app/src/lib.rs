@@ -1,0 +1,15 @@
+//! Antrean: online queue and booking for Indonesian public service offices.
+//! This crate holds what the server and the browser share: the domain, the
+//! read models, the server functions and the Leptos pages. Storage is compiled
+//! only into the server (`ssr`).
+
+pub mod api;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod model;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use pages::{shell, App};

@@ -1,0 +1,64 @@
+//! What the server sends to the browser: read models of offices, services and
+//! tickets. These serde types are the only wire format between server and WASM.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::booking::RolloverReason;
+use crate::domain::ticket::{Channel, TicketState};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeSummary {
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+}
+
+/// One service as a citizen sees it on the office page: a "loket" choice with
+/// how many people are waiting and which number is being called.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceQueue {
+    pub prefix: String,
+    pub name_id: String,
+    pub name_en: String,
+    pub counters: Vec<String>,
+    pub waiting: u32,
+    pub now_calling: Option<String>,
+    pub issued_today: u32,
+    pub daily_quota: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeView {
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+    pub zone: String,
+    pub today: NaiveDate,
+    pub open_now: bool,
+    /// Today's opening hours as "08:00–15:00", or `None` when closed all day.
+    pub hours_today: Option<String>,
+    pub last_bookable: NaiveDate,
+    pub services: Vec<ServiceQueue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub code: String,
+    pub display_number: String,
+    pub office_slug: String,
+    pub office_name: String,
+    pub service_prefix: String,
+    pub service_name_id: String,
+    pub service_name_en: String,
+    pub service_date: NaiveDate,
+    pub requested_date: NaiveDate,
+    pub rollover: Option<RolloverReason>,
+    pub state: TicketState,
+    pub channel: Channel,
+    pub holder_name: Option<String>,
+    /// Waiting tickets of the same service and date with a smaller sequence.
+    pub people_ahead: u32,
+    pub now_calling: Option<String>,
+    pub cancel_reason: Option<String>,
+}

@@ -1,0 +1,101 @@
+//! The office page: every service counter with how many people are waiting and
+//! which number is being called, and a button to take a number.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::components::{loading, service_name, ErrorNotice};
+use super::use_lang;
+use crate::api::load_office;
+use crate::i18n::{long_date, t, Key};
+use crate::model::{OfficeView, ServiceQueue};
+
+#[component]
+pub fn OfficePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("office").unwrap_or_default();
+    let office = Resource::new(slug, load_office);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match office.await {
+                    Ok(office) => view! { <OfficeQueues office /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OfficeQueues(office: OfficeView) -> impl IntoView {
+    let lang = use_lang();
+    let name = office.name.clone();
+    let hours = office.hours_today.clone();
+    let open_now = office.open_now;
+    let today = office.today;
+    let zone = office.zone.clone();
+    let slug = office.slug.clone();
+    view! {
+        <Title text=name.clone() />
+        <p class="crumbs"><a href="/">{move || t(lang.get(), Key::BackToOffices)}</a></p>
+        <h1>{name}</h1>
+        <p class="muted">{office.address}</p>
+        <p class="office-status">
+            <span class=if open_now { "badge badge-open" } else { "badge badge-closed" }>
+                {move || t(lang.get(), if open_now { Key::OpenNow } else { Key::ClosedNow })}
+            </span>
+            " "
+            {move || long_date(lang.get(), today)}
+            " · "
+            {move || match &hours {
+                Some(hours) => format!("{} {hours} {zone}", t(lang.get(), Key::HoursToday)),
+                None => t(lang.get(), Key::ClosedToday).to_string(),
+            }}
+        </p>
+        <h2>{move || t(lang.get(), Key::ServiceCounters)}</h2>
+        <ul class="service-list">
+            {office.services.into_iter().map(|service| view! { <ServiceCard service office_slug=slug.clone() /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn ServiceCard(service: ServiceQueue, office_slug: String) -> impl IntoView {
+    let lang = use_lang();
+    let ServiceQueue { prefix, name_id, name_en, counters, waiting, now_calling, issued_today, daily_quota } = service;
+    let href = format!("/kantor/{office_slug}/daftar?layanan={prefix}");
+    let counters = counters.join(", ");
+    view! {
+        <li class="card service-card" data-service=prefix.clone()>
+            <div class="service-head">
+                <span class="service-prefix" aria-hidden="true">{prefix.clone()}</span>
+                <div>
+                    <h3>{move || service_name(lang.get(), &name_id, &name_en)}</h3>
+                    <p class="muted">{counters}</p>
+                </div>
+            </div>
+            <dl class="service-figures">
+                <div>
+                    <dt>{move || t(lang.get(), Key::PeopleWaiting)}</dt>
+                    <dd class="figure" data-testid="waiting">{waiting}</dd>
+                </div>
+                <div>
+                    <dt>{move || t(lang.get(), Key::NowCalling)}</dt>
+                    <dd class="figure" data-testid="now-calling">
+                        {match now_calling {
+                            Some(number) => number.into_any(),
+                            None => (move || t(lang.get(), Key::NoneYet)).into_any(),
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>{move || t(lang.get(), Key::QuotaToday)}</dt>
+                    <dd class="figure-small">{format!("{issued_today}/{daily_quota}")}</dd>
+                </div>
+            </dl>
+            <a class="button" href=href>{move || t(lang.get(), Key::TakeNumber)}</a>
+        </li>
+    }
+}

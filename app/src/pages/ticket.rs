@@ -1,0 +1,111 @@
+//! The ticket page: the citizen's number, its service and date, how many people
+//! are ahead and which number is being called now.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::components::{loading, service_name, ErrorNotice};
+use super::use_lang;
+use crate::api::load_ticket;
+use crate::domain::ticket::TicketState;
+use crate::i18n::{channel_name, long_date, rollover, state_name, t, Key};
+use crate::model::TicketView;
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let ticket = Resource::new(code, load_ticket);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match ticket.await {
+                    Ok(ticket) => view! { <TicketCard ticket /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TicketCard(ticket: TicketView) -> impl IntoView {
+    let lang = use_lang();
+    let TicketView {
+        display_number,
+        office_slug,
+        office_name,
+        service_name_id,
+        service_name_en,
+        service_date,
+        requested_date,
+        rollover: rolled,
+        state,
+        channel,
+        holder_name,
+        people_ahead,
+        now_calling,
+        cancel_reason,
+        ..
+    } = ticket;
+    let number = display_number.clone();
+    view! {
+        <Title text=number />
+        <p class="crumbs"><a href=format!("/kantor/{office_slug}")>{office_name.clone()}</a></p>
+        <article class="card ticket" aria-labelledby="ticket-number">
+            <p class="ticket-label">{move || t(lang.get(), Key::YourTicket)}</p>
+            <p id="ticket-number" class="ticket-number" data-testid="ticket-number">{display_number}</p>
+            <p class="ticket-state" data-state=state.as_str()>{move || state_name(lang.get(), state)}</p>
+            {rolled.map(|reason| {
+                view! {
+                    <div class="notice notice-info" role="status" data-testid="rollover">
+                        {move || rollover(lang.get(), &reason, requested_date, service_date)}
+                    </div>
+                }
+            })}
+            <dl class="ticket-facts">
+                <div>
+                    <dt>{move || t(lang.get(), Key::TicketService)}</dt>
+                    <dd>{move || service_name(lang.get(), &service_name_id, &service_name_en)}</dd>
+                </div>
+                <div>
+                    <dt>{move || t(lang.get(), Key::TicketDate)}</dt>
+                    <dd data-testid="service-date" data-date=service_date.to_string()>{move || long_date(lang.get(), service_date)}</dd>
+                </div>
+                {(state == TicketState::Waiting).then(|| view! {
+                    <div>
+                        <dt>{move || t(lang.get(), Key::PeopleAhead)}</dt>
+                        <dd class="figure" data-testid="people-ahead">{people_ahead}</dd>
+                    </div>
+                })}
+                <div>
+                    <dt>{move || t(lang.get(), Key::NowCalling)}</dt>
+                    <dd class="figure" data-testid="now-calling">
+                        {match now_calling {
+                            Some(number) => number.into_any(),
+                            None => (move || t(lang.get(), Key::NoneYet)).into_any(),
+                        }}
+                    </dd>
+                </div>
+                {holder_name.map(|name| view! {
+                    <div>
+                        <dt>{move || t(lang.get(), Key::TicketHolder)}</dt>
+                        <dd>{name}</dd>
+                    </div>
+                })}
+                <div>
+                    <dt>{move || t(lang.get(), Key::TicketChannel)}</dt>
+                    <dd>{move || channel_name(lang.get(), channel)}</dd>
+                </div>
+                {cancel_reason.map(|reason| view! {
+                    <div>
+                        <dt>{move || t(lang.get(), Key::CancelReason)}</dt>
+                        <dd>{reason}</dd>
+                    </div>
+                })}
+            </dl>
+            <p class="hint">{move || t(lang.get(), Key::KeepThisPage)}</p>
+        </article>
+    }
+}

@@ -1,0 +1,284 @@
+//! Offices and what belongs to them: opening hours, holidays, services and
+//! counters, plus the office page's queue summary.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::Row;
+
+use super::{millis, parse_date, Db, StoreError, StoreResult};
+use crate::domain::booking::BookingWindow;
+use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
+use crate::domain::ticket::ServicePrefix;
+use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
+
+#[derive(Debug, Clone)]
+pub struct Office {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+    pub zone: OfficeZone,
+    pub calendar: WorkingCalendar,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub id: i64,
+    pub office_id: i64,
+    pub prefix: ServicePrefix,
+    pub name_id: String,
+    pub name_en: String,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+}
+
+impl Service {
+    pub fn booking_window(&self, office: &Office, now: DateTime<Utc>) -> BookingWindow {
+        BookingWindow { now: office.zone.local(now), horizon_days: self.horizon_days }
+    }
+}
+
+/// What an admin (or the demo seed) gives to create an office.
+#[derive(Debug, Clone)]
+pub struct NewOffice<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub address: &'a str,
+    pub zone: OfficeZone,
+    pub hours: WeeklyHours,
+}
+
+fn hh_mm(time: NaiveTime) -> String {
+    time.format("%H:%M").to_string()
+}
+
+fn parse_time(value: &str) -> StoreResult<NaiveTime> {
+    NaiveTime::parse_from_str(value, "%H:%M").map_err(|_| StoreError::Corrupt(format!("time {value:?}")))
+}
+
+pub async fn count(db: &Db) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM offices").fetch_one(db.reader()).await?)
+}
+
+pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> StoreResult<i64> {
+    let mut tx = db.writer().begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO offices (slug, name, address, time_zone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(office.slug)
+    .bind(office.name)
+    .bind(office.address)
+    .bind(office.zone.iana_name())
+    .bind(millis(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    for (weekday, hours) in office.hours.0.iter().enumerate() {
+        if let Some(hours) = hours {
+            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(weekday as i64)
+                .bind(hh_mm(hours.opens))
+                .bind(hh_mm(hours.closes))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    for holiday in holidays {
+        sqlx::query(
+            "INSERT INTO holidays (office_id, date, name) VALUES ($1, $2, $3)
+             ON CONFLICT (office_id, date) DO UPDATE SET name = excluded.name",
+        )
+        .bind(office_id)
+        .bind(holiday.date.to_string())
+        .bind(&holiday.name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an admin (or the demo seed) gives to create a service.
+#[derive(Debug, Clone)]
+pub struct NewService<'a> {
+    pub prefix: ServicePrefix,
+    pub name_id: &'a str,
+    pub name_en: &'a str,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+}
+
+pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO services (office_id, prefix, name_id, name_en, daily_quota, horizon_days, position)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COUNT(*) FROM services WHERE office_id = $1))
+         RETURNING id",
+    )
+    .bind(office_id)
+    .bind(service.prefix.letter().to_string())
+    .bind(service.name_id)
+    .bind(service.name_en)
+    .bind(i64::from(service.daily_quota))
+    .bind(i64::from(service.horizon_days))
+    .fetch_one(db.writer())
+    .await?)
+}
+
+pub async fn add_counter(db: &Db, office_id: i64, name: &str, service_ids: &[i64]) -> StoreResult<i64> {
+    let mut tx = db.writer().begin().await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO counters (office_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(office_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+    for service_id in service_ids {
+        sqlx::query("INSERT INTO counter_services (counter_id, service_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(service_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<OfficeSummary>> {
+    let rows = sqlx::query("SELECT slug, name, address FROM offices ORDER BY name").fetch_all(db.reader()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| OfficeSummary { slug: row.get("slug"), name: row.get("name"), address: row.get("address") })
+        .collect())
+}
+
+pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
+    let Some(row) = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let id: i64 = row.get("id");
+    let zone_name: String = row.get("time_zone");
+    let zone =
+        OfficeZone::from_iana_name(&zone_name).ok_or_else(|| StoreError::Corrupt(format!("zone {zone_name:?}")))?;
+
+    let mut hours = WeeklyHours([None; 7]);
+    for row in sqlx::query("SELECT weekday, opens, closes FROM office_hours WHERE office_id = $1")
+        .bind(id)
+        .fetch_all(db.reader())
+        .await?
+    {
+        let weekday: i64 = row.get("weekday");
+        let (opens, closes) = (parse_time(row.get("opens"))?, parse_time(row.get("closes"))?);
+        let slot =
+            hours.0.get_mut(weekday as usize).ok_or_else(|| StoreError::Corrupt(format!("weekday {weekday}")))?;
+        *slot = Some(OpeningHours::new(opens, closes).ok_or_else(|| StoreError::Corrupt("hours".into()))?);
+    }
+
+    let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1")
+        .bind(id)
+        .fetch_all(db.reader())
+        .await?
+        .into_iter()
+        .map(|row| Ok(Holiday { date: parse_date(row.get("date"))?, name: row.get("name") }))
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    Ok(Some(Office {
+        id,
+        slug: row.get("slug"),
+        name: row.get("name"),
+        address: row.get("address"),
+        zone,
+        calendar: WorkingCalendar::new(hours, holidays),
+    }))
+}
+
+pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<Option<Service>> {
+    let row = sqlx::query(
+        "SELECT id, office_id, prefix, name_id, name_en, daily_quota, horizon_days
+         FROM services WHERE office_id = $1 AND prefix = $2 AND active = 1",
+    )
+    .bind(office_id)
+    .bind(prefix)
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|row| {
+        let prefix: String = row.get("prefix");
+        Ok(Service {
+            id: row.get("id"),
+            office_id: row.get("office_id"),
+            prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
+            name_id: row.get("name_id"),
+            name_en: row.get("name_en"),
+            daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
+            horizon_days: u32::try_from(row.get::<i64, _>("horizon_days")).unwrap_or(0),
+        })
+    })
+    .transpose()
+}
+
+/// The office page: every active service with today's queue.
+pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreResult<OfficeView> {
+    let local = office.zone.local(now);
+    let today = local.date();
+    let rows = sqlx::query(
+        "SELECT s.id, s.prefix, s.name_id, s.name_en, s.daily_quota, s.horizon_days,
+            (SELECT COUNT(*) FROM tickets t
+              WHERE t.service_id = s.id AND t.service_date = $2 AND t.state = 'waiting') AS waiting,
+            (SELECT t.display_number FROM tickets t
+              WHERE t.service_id = s.id AND t.service_date = $2 AND t.state IN ('called', 'serving')
+              ORDER BY t.called_at DESC LIMIT 1) AS now_calling,
+            COALESCE((SELECT d.issued FROM service_days d
+              WHERE d.service_id = s.id AND d.service_date = $2), 0) AS issued,
+            COALESCE((SELECT group_concat(c.name, '|') FROM counter_services cs
+              JOIN counters c ON c.id = cs.counter_id WHERE cs.service_id = s.id), '') AS counters
+         FROM services s WHERE s.office_id = $1 AND s.active = 1 ORDER BY s.position, s.prefix",
+    )
+    .bind(office.id)
+    .bind(today.to_string())
+    .fetch_all(db.reader())
+    .await?;
+
+    let mut horizon = 0;
+    let services = rows
+        .into_iter()
+        .map(|row| {
+            horizon = horizon.max(row.get::<i64, _>("horizon_days"));
+            let counters: String = row.get("counters");
+            let mut counters: Vec<String> = counters.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect();
+            counters.sort();
+            ServiceQueue {
+                prefix: row.get("prefix"),
+                name_id: row.get("name_id"),
+                name_en: row.get("name_en"),
+                counters,
+                waiting: u32::try_from(row.get::<i64, _>("waiting")).unwrap_or(0),
+                now_calling: row.get("now_calling"),
+                issued_today: u32::try_from(row.get::<i64, _>("issued")).unwrap_or(0),
+                daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
+            }
+        })
+        .collect();
+
+    let hours_today = match office.calendar.status(today) {
+        DayStatus::Open(hours) => Some(hours),
+        DayStatus::Closed(_) => None,
+    };
+    Ok(OfficeView {
+        slug: office.slug.clone(),
+        name: office.name.clone(),
+        address: office.address.clone(),
+        zone: office.zone.abbreviation().to_string(),
+        today,
+        open_now: hours_today.is_some_and(|h| h.is_open_at(local.time())),
+        hours_today: hours_today.map(|h| format!("{}–{}", hh_mm(h.opens), hh_mm(h.closes))),
+        last_bookable: BookingWindow { now: local, horizon_days: u32::try_from(horizon).unwrap_or(0) }.last_bookable(),
+        services,
+    })
+}

@@ -1,0 +1,99 @@
+//! The Antrean server: builds the axum application (pages rendered by Leptos,
+//! server functions, static assets) around one database, and runs it until a
+//! shutdown signal. Integration tests and the benchmark start it through `start`.
+
+pub mod config;
+
+use std::net::SocketAddr;
+
+use app::api::server::{Clock, ServerContext};
+use app::store::{seed, Db, StoreError};
+use app::{shell, App};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+
+pub use config::Config;
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error("could not create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("could not listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// A started server: where it listens and how to reach its database.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub serve: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the database, seeds it if asked, binds the address and starts serving
+/// in the background.
+pub async fn start(config: &Config) -> Result<Running, StartError> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+    }
+    let db = Db::open_url(&config.database_url).await?;
+    let clock = Clock { fixed: config.fixed_now };
+    if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
+        tracing::info!("created the demo offices");
+    }
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
+    let router = router(config, ServerContext { db: db.clone(), clock }, addr);
+    let serve =
+        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await });
+    Ok(Running { addr, db, serve })
+}
+
+fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name("antrean")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let routes = generate_route_list(App);
+    let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
+    let style = ServeDir::new(config.site_root.join("style")).precompressed_gzip();
+    Router::new()
+        .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service("/pkg", pkg)
+        .nest_service("/style", style)
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,106 @@
+//! Booking over HTTP against the real server and a real SQLite file.
+
+mod common;
+
+use common::{nik, spawn_app, Booked};
+use futures::future::join_all;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_bookings_never_exceed_the_quota_and_roll_over_in_order() {
+    let app = spawn_app().await;
+    let requests = (1..=500).map(|serial| {
+        let app = &app;
+        async move { app.book("kantah-denpasar", "A", "2026-11-24", &nik(serial)).await }
+    });
+    let responses = join_all(requests).await;
+    for response in responses {
+        assert!(response.status().is_success(), "status {}", response.status());
+    }
+
+    let db = app.inspect().await;
+    let per_date: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT service_date, COUNT(*), MIN(sequence), MAX(sequence) FROM tickets t
+         JOIN services s ON s.id = t.service_id WHERE s.prefix = 'A'
+           AND s.office_id = (SELECT id FROM offices WHERE slug = 'kantah-denpasar')
+         GROUP BY service_date ORDER BY service_date",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_date,
+        vec![
+            ("2026-11-24".into(), 200, 1, 200),
+            ("2026-11-25".into(), 200, 1, 200),
+            ("2026-11-26".into(), 100, 1, 100),
+        ]
+    );
+    let distinct: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets)")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(distinct, 500, "no sequence is handed out twice");
+}
+
+#[tokio::test]
+async fn a_second_booking_with_the_same_nik_returns_the_first_ticket() {
+    let app = spawn_app().await;
+    let first: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
+    let second: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
+    assert!(!first.existing);
+    assert!(second.existing);
+    assert_eq!(first.code, second.code);
+    assert_eq!(first.display_number, "B-001");
+}
+
+#[tokio::test]
+async fn the_same_nik_may_hold_tickets_for_different_services() {
+    let app = spawn_app().await;
+    let a: Booked = app.book("kantah-denpasar", "A", "2026-11-24", &nik(7)).await.json().await.unwrap();
+    let b: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(7)).await.json().await.unwrap();
+    assert_ne!(a.code, b.code);
+    assert!(!b.existing);
+}
+
+#[tokio::test]
+async fn a_bad_nik_is_refused_with_a_field_error_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let response = app.book("kantah-denpasar", "A", "2026-11-24", "12345").await;
+    assert!(response.status().is_server_error());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"Invalid": [{"field": "Nik", "problem": {"Identity": "NikNotSixteenDigits"}}]})
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&app.inspect().await).await.unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn a_date_past_the_horizon_is_refused_with_the_last_bookable_date() {
+    let app = spawn_app().await;
+    let body: serde_json::Value = app.book("kantah-denpasar", "A", "2027-02-01", &nik(3)).await.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"Refused": {"DateBeyondHorizon": {"last_bookable": "2026-12-23"}}}));
+}
+
+#[tokio::test]
+async fn the_ticket_page_shows_people_ahead_and_the_rolled_date() {
+    let app = spawn_app().await;
+    for serial in 1..=3 {
+        app.book("disdukcapil-bogor", "C", "2026-11-28", &nik(serial)).await;
+    }
+    let third: Booked = app.book("disdukcapil-bogor", "C", "2026-11-28", &nik(4)).await.json().await.unwrap();
+    let page = app.client.get(format!("{}/tiket/{}", app.base, third.code)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("C-004"), "{page}");
+    assert!(page.contains(r#"data-date="2026-11-30""#));
+    assert!(page.contains("Kantor tutup pada Sabtu, 28 November 2026, jadi nomor Anda untuk Senin, 30 November 2026."));
+    assert!(page.contains(r#"data-testid="people-ahead" class="figure">3<"#), "{page}");
+}
+
+#[tokio::test]
+async fn an_unknown_office_page_says_so() {
+    let app = spawn_app().await;
+    let page = app.client.get(format!("{}/kantor/tidak-ada", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Kantor tidak ditemukan."));
+}
