@@ -8,6 +8,8 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod sms;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -5,4 +5,5 @@
 pub mod booking;
 pub mod calendar;
 pub mod identity;
+pub mod otp;
 pub mod ticket;

@@ -84,7 +84,7 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
                     <dd class="figure" data-testid="now-calling">
                         {match now_calling {
                             Some(number) => number.into_any(),
-                            None => (move || t(lang.get(), Key::NoneYet)).into_any(),
+                            None => view! { <span class="figure-none">{move || t(lang.get(), Key::NoneYet)}</span> }.into_any(),
                         }}
                     </dd>
                 </div>

@@ -3,8 +3,11 @@
 //! write transactions queue in the process instead of failing with SQLITE_BUSY;
 //! reads use their own pool and, thanks to WAL, never wait for a writer.
 
+pub mod access;
 pub mod offices;
+pub mod outbox;
 pub mod seed;
+pub mod sessions;
 pub mod tickets;
 
 use std::path::Path;
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use thiserror::Error;
+use tokio::sync::mpsc;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -20,6 +24,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the booking writer has stopped")]
+    WriterGone,
+    #[error("the booking writer's transaction failed: {0}")]
+    WriterFailed(String),
     /// A stored value that the domain cannot read back; a bug or a hand-edited row.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -31,6 +39,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Db {
     read: SqlitePool,
     write: SqlitePool,
+    bookings: mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>,
 }
 
 impl Db {
@@ -52,7 +61,9 @@ impl Db {
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Self { read, write })
+        let (bookings, queue) = mpsc::channel(1024);
+        tokio::spawn(tickets::run_booking_writer(write.clone(), queue));
+        Ok(Self { read, write, bookings })
     }
 
     /// Opens a database from a URL such as `sqlite://data/antrean.db`.

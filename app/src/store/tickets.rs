@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Row, Sqlite, Transaction};
 use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
 
 use super::offices::{Office, Service};
 use super::{millis, parse_date, Db, StoreError, StoreResult};
@@ -63,9 +64,8 @@ fn new_public_code() -> String {
 const ACTIVE: &str = "('waiting', 'called', 'serving')";
 
 /// Issues a ticket: on the requested date if it has room, otherwise on the next
-/// working day with room. The whole search and the insert are one transaction on
-/// the single writer, and each date's counter only moves while below the quota,
-/// so no (service, date) ever gets more tickets than its quota.
+/// working day with room, within the horizon. The dates are worked out here; the
+/// places are claimed by the booking writer (see `run_booking_writer`).
 pub async fn book(
     db: &Db,
     office: &Office,
@@ -78,84 +78,158 @@ pub async fn book(
     let window = service.booking_window(office, now);
     let candidates = candidate_dates(&office.calendar, window, request).map_err(BookError::Refused)?;
     let requested = request.requested_date(window.today());
-
-    let mut tx = db.writer().begin().await?;
     if let Some(nik) = &holder.nik {
-        if let Some(existing) = active_ticket_of(&mut tx, service.id, nik, requested).await? {
-            tx.rollback().await?;
+        if let Some(existing) = active_ticket_of(db.reader(), service.id, nik, requested).await? {
             return Ok(existing);
         }
     }
-    for date in candidates {
-        let Some(sequence) = claim_place(&mut tx, service, date).await? else {
+    let job = BookingJob {
+        service: service.clone(),
+        holder: holder.clone(),
+        channel,
+        requested,
+        candidates: candidates
+            .into_iter()
+            .map(|date| (date, rollover_reason(&office.calendar, window, requested, date)))
+            .collect(),
+        when_full: refusal_when_all_full(window, request),
+        now,
+    };
+    let (reply, answer) = oneshot::channel();
+    db.bookings.send((job, reply)).await.map_err(|_| StoreError::WriterGone)?;
+    answer.await.map_err(|_| StoreError::WriterGone)?
+}
+
+/// A booking whose dates are decided, waiting for the writer.
+#[derive(Debug)]
+pub(crate) struct BookingJob {
+    service: Service,
+    holder: Holder,
+    channel: Channel,
+    requested: NaiveDate,
+    candidates: Vec<(NaiveDate, Option<RolloverReason>)>,
+    when_full: BookingRefusal,
+    now: DateTime<Utc>,
+}
+
+pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
+
+/// Most bookings one transaction takes; bounds how long a batch holds the writer.
+const BATCH_LIMIT: usize = 128;
+
+/// The only place tickets are issued. It owns the writer connection while it works
+/// and takes every booking that is waiting into one transaction (group commit):
+/// SQLite has one writer anyway, and one commit for many bookings is what lets it
+/// keep up with a morning rush. Inside, bookings run one after another, and each
+/// date's counter moves only while below the quota, so no (service, date) ever
+/// gets more tickets than its quota.
+pub(crate) async fn run_booking_writer(pool: SqlitePool, mut queue: mpsc::Receiver<(BookingJob, BookingReply)>) {
+    let mut batch = Vec::with_capacity(BATCH_LIMIT);
+    while queue.recv_many(&mut batch, BATCH_LIMIT).await > 0 {
+        match book_batch(&pool, &batch).await {
+            Ok(results) => {
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "booking batch failed");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(BookError::Store(StoreError::WriterFailed(error.to_string()))));
+                }
+            }
+        }
+    }
+}
+
+async fn book_batch(
+    pool: &SqlitePool,
+    batch: &[(BookingJob, BookingReply)],
+) -> Result<Vec<Result<Booked, BookError>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        results.push(book_one(&mut tx, job).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn book_one(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob) -> Result<Result<Booked, BookError>, StoreError> {
+    for (date, rollover) in &job.candidates {
+        let Some(sequence) = claim_place(tx, &job.service, *date).await? else {
             continue;
         };
         let booked = Booked {
             code: new_public_code(),
-            display_number: display_number(service.prefix, sequence),
+            display_number: display_number(job.service.prefix, sequence),
             sequence,
-            service_date: date,
-            requested_date: requested,
-            rollover: rollover_reason(&office.calendar, window, requested, date),
+            service_date: *date,
+            requested_date: job.requested,
+            rollover: rollover.clone(),
             existing: false,
         };
-        let inserted = insert_ticket(&mut tx, service, holder, channel, &booked, now).await;
-        return match inserted {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(booked)
-            }
-            // The holder already has an active ticket on the date we rolled to.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() && holder.nik.is_some() => {
-                tx.rollback().await?;
-                let mut tx = db.writer().begin().await?;
-                let nik = holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt("nik".into()))?;
-                let existing = active_ticket_of(&mut tx, service.id, nik, date).await?;
-                tx.rollback().await?;
-                existing.ok_or_else(|| StoreError::Corrupt("unique violation without a ticket".into()).into())
+        return match insert_ticket(tx, job, &booked).await {
+            Ok(()) => Ok(Ok(booked)),
+            // The holder already has an active ticket on this date (a concurrent
+            // request, or an earlier one that rolled here): give the place back and
+            // answer with that ticket.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                release_place(tx, &job.service, *date, sequence).await?;
+                let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt(e.to_string()))?;
+                let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
+                Ok(existing.ok_or_else(|| StoreError::Corrupt("unique violation without a ticket".into()).into()))
             }
             Err(e) => Err(e.into()),
         };
     }
-    tx.rollback().await?;
-    Err(BookError::Refused(refusal_when_all_full(window, request)))
+    Ok(Err(BookError::Refused(job.when_full.clone())))
 }
 
-/// Takes the next sequence number on a date if the quota allows it.
+/// Takes the next sequence number on a date if the quota allows it. The quota is
+/// read inside the statement, so a change by an admin applies at once.
 async fn claim_place(tx: &mut Transaction<'_, Sqlite>, service: &Service, date: NaiveDate) -> StoreResult<Option<u32>> {
-    if service.daily_quota == 0 {
-        return Ok(None);
-    }
     let issued: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO service_days (service_id, service_date, issued) VALUES ($1, $2, 1)
+        "INSERT INTO service_days (service_id, service_date, issued)
+         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota > 0
          ON CONFLICT (service_id, service_date)
-         DO UPDATE SET issued = service_days.issued + 1 WHERE service_days.issued < $3
+         DO UPDATE SET issued = service_days.issued + 1
+         WHERE service_days.issued < (SELECT daily_quota FROM services WHERE id = $1)
          RETURNING issued",
     )
     .bind(service.id)
     .bind(date.to_string())
-    .bind(i64::from(service.daily_quota))
     .fetch_optional(&mut **tx)
     .await?;
     issued.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("issued {n}")))).transpose()
 }
 
-async fn insert_ticket(
+/// Undoes the claim just made in this transaction, so sequences stay without gaps.
+async fn release_place(
     tx: &mut Transaction<'_, Sqlite>,
     service: &Service,
-    holder: &Holder,
-    channel: Channel,
-    booked: &Booked,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+    date: NaiveDate,
+    sequence: u32,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3")
+        .bind(service.id)
+        .bind(date.to_string())
+        .bind(i64::from(sequence))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booked: &Booked) -> Result<(), sqlx::Error> {
     let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
+    let holder = &job.holder;
     sqlx::query(
         "INSERT INTO tickets (public_code, service_id, service_date, requested_date, rollover_reason, sequence,
             display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&booked.code)
-    .bind(service.id)
+    .bind(job.service.id)
     .bind(booked.service_date.to_string())
     .bind(booked.requested_date.to_string())
     .bind(rollover)
@@ -165,16 +239,16 @@ async fn insert_ticket(
     .bind(holder.nik.as_ref().map(Nik::as_str))
     .bind(holder.phone.as_ref().map(PhoneNumber::as_str))
     .bind(holder.email.as_ref().map(Email::as_str))
-    .bind(channel.as_str())
-    .bind(millis(now))
+    .bind(job.channel.as_str())
+    .bind(millis(job.now))
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// The holder's active ticket for this service asked for, or given on, `date`.
-async fn active_ticket_of(
-    tx: &mut Transaction<'_, Sqlite>,
+async fn active_ticket_of<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
     service_id: i64,
     nik: &Nik,
     date: NaiveDate,
@@ -188,7 +262,7 @@ async fn active_ticket_of(
     .bind(service_id)
     .bind(nik.as_str())
     .bind(date.to_string())
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     row.map(|row| {
         Ok(Booked {

@@ -1,1 +1,225 @@
-fn main() {}
+//! `antrean-bench`: prints the performance figures the README records.
+//!
+//! It starts the release server as a separate process on a fresh SQLite file,
+//! then measures (1) bookings per second over HTTP from 64 concurrent clients and
+//! checks that no (service, date) got more tickets than its quota, (2) SSR latency
+//! of the office page, and (3) the size of the WASM bundle, raw and gzipped.
+//! Every loop is bounded; the server only listens on 127.0.0.1.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::sqlite::SqlitePool;
+
+const CLIENTS: usize = 64;
+const BOOKINGS: usize = 20_000;
+const SSR_REQUESTS: usize = 2_000;
+/// Monday 23 November 2026, 10:00 WITA.
+const NOW: &str = "2026-11-23T10:00:00+08:00";
+const OFFICES: [&str; 2] = ["kantah-denpasar", "disdukcapil-bogor"];
+const SERVICES: [&str; 4] = ["A", "B", "C", "D"];
+/// Working days from 24 November to 21 December 2026 (weekends excluded).
+const DATES: [&str; 20] = [
+    "2026-11-24",
+    "2026-11-25",
+    "2026-11-26",
+    "2026-11-27",
+    "2026-11-30",
+    "2026-12-01",
+    "2026-12-02",
+    "2026-12-03",
+    "2026-12-04",
+    "2026-12-07",
+    "2026-12-08",
+    "2026-12-09",
+    "2026-12-10",
+    "2026-12-11",
+    "2026-12-14",
+    "2026-12-15",
+    "2026-12-16",
+    "2026-12-17",
+    "2026-12-18",
+    "2026-12-21",
+];
+
+struct Server {
+    child: Child,
+    base: String,
+    db_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn start_server(site_root: &Path) -> Result<Server, Box<dyn std::error::Error>> {
+    let binary = std::env::current_exe()?.with_file_name("antrean");
+    let dir = tempfile::tempdir()?;
+    let port = free_port()?;
+    let child = Command::new(&binary)
+        .env("ANTREAN_ADDR", format!("127.0.0.1:{port}"))
+        .env("ANTREAN_DATA_DIR", dir.path())
+        .env("ANTREAN_SITE_ROOT", site_root)
+        .env("ANTREAN_NOW", NOW)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let server =
+        Server { child, base: format!("http://127.0.0.1:{port}"), db_file: dir.path().join("antrean.db"), _dir: dir };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{}/", server.base)).send().await.is_ok() {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("the server did not start within 10 s".into())
+}
+
+/// A valid NIK unique for each booking number: district and birth date vary with it.
+fn nik(n: usize) -> String {
+    let district = 1 + (n / 9999) % 90;
+    format!("5171{district:02}120190{serial:04}", serial = 1 + n % 9999)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (next, failures, base) = (next.clone(), failures.clone(), server.base.clone());
+        clients.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= BOOKINGS {
+                    return latencies;
+                }
+                let form = [
+                    ("office", OFFICES[n % 2]),
+                    ("service", SERVICES[(n / 2) % 4]),
+                    ("when", "date"),
+                    ("date", DATES[(n / 8) % DATES.len()]),
+                    ("nik", &nik(n)),
+                    ("name", "Warga Uji Beban"),
+                    ("email", "warga@contoh.id"),
+                    ("phone", "081234567890"),
+                ];
+                let sent = Instant::now();
+                let ok = client
+                    .post(format!("{base}/api/book"))
+                    .header("Accept", "application/json")
+                    .form(&form)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                latencies.push(sent.elapsed());
+                if !ok {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let mut latencies = Vec::with_capacity(BOOKINGS);
+    for client in clients {
+        latencies.extend(client.await?);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+
+    let db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    let overbooked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT t.service_id, t.service_date, COUNT(*) AS n, MAX(s.daily_quota) AS quota
+           FROM tickets t JOIN services s ON s.id = t.service_id
+           GROUP BY t.service_id, t.service_date HAVING n > quota)",
+    )
+    .fetch_one(&db)
+    .await?;
+    let duplicates: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets))
+         FROM tickets",
+    )
+    .fetch_one(&db)
+    .await?;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&db).await?;
+    db.close().await;
+
+    println!("bookings over HTTP ({CLIENTS} concurrent clients, SQLite)");
+    println!("  bookings:              {BOOKINGS} sent, {stored} stored, {} failed", failures.load(Ordering::Relaxed));
+    println!("  throughput:            {:.0} bookings/s", BOOKINGS as f64 / elapsed.as_secs_f64());
+    println!("  latency p50 / p99:     {} / {}", ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99)));
+    println!("  overbooked dates:      {overbooked}");
+    println!("  duplicate sequences:   {duplicates}");
+    Ok(())
+}
+
+async fn bench_ssr(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let client = reqwest::Client::new();
+    let url = format!("{}/kantor/kantah-denpasar", server.base);
+    for _ in 0..100 {
+        client.get(&url).send().await?.bytes().await?;
+    }
+    let mut latencies = Vec::with_capacity(SSR_REQUESTS);
+    let mut size = 0;
+    for _ in 0..SSR_REQUESTS {
+        let sent = Instant::now();
+        let body = client.get(&url).send().await?.error_for_status()?.bytes().await?;
+        latencies.push(sent.elapsed());
+        size = body.len();
+    }
+    latencies.sort();
+    println!("server-side rendering of the office page ({SSR_REQUESTS} sequential requests, {size} bytes)");
+    println!("  latency p50 / p99:     {} / {}", ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99)));
+    Ok(())
+}
+
+fn wasm_size(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let wasm = site_root.join("pkg/antrean_bg.wasm");
+    let raw = std::fs::metadata(&wasm)?.len();
+    let gzip = std::fs::metadata(wasm.with_extension("wasm.gz"))?.len();
+    println!("front-end bundle (release, wasm-opt -Oz)");
+    println!("  WASM raw / gzip:       {:.0} KB / {:.0} KB", raw as f64 / 1000.0, gzip as f64 / 1000.0);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let site_root = PathBuf::from(std::env::var("ANTREAN_SITE_ROOT").unwrap_or_else(|_| "target/site".into()));
+    println!("antrean-bench on {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    {
+        let server = start_server(&site_root).await?;
+        bench_bookings(&server).await?;
+    }
+    println!();
+    {
+        let server = start_server(&site_root).await?;
+        bench_ssr(&server).await?;
+    }
+    println!();
+    wasm_size(&site_root)
+}

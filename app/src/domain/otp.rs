@@ -1,0 +1,227 @@
+//! One-time access codes sent by SMS ("kode akses"). A code is 6 characters from
+//! an alphabet without look-alikes, lives 5 minutes, and dies after 5 wrong
+//! tries. New codes are rationed per phone and per client address. This module
+//! holds the rules; the store keeps only a keyed hash of each code.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// No 0/O, no 1/I/L: what is read from an SMS is typed back without doubt.
+pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+pub const CODE_LENGTH: usize = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtpPolicy {
+    pub lifetime: Duration,
+    pub max_wrong_tries: u32,
+    pub resend_after: Duration,
+    pub per_phone_per_hour: usize,
+    pub per_client_per_hour: usize,
+}
+
+impl Default for OtpPolicy {
+    fn default() -> Self {
+        Self {
+            lifetime: Duration::minutes(5),
+            max_wrong_tries: 5,
+            resend_after: Duration::seconds(60),
+            per_phone_per_hour: 5,
+            per_client_per_hour: 20,
+        }
+    }
+}
+
+/// Whether a new code may be sent now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SendDecision {
+    Send,
+    /// The last code for this phone went out less than a minute ago.
+    WaitSeconds(i64),
+    /// Too many codes for this phone or from this client in the past hour.
+    HourlyLimit { retry_in_minutes: i64 },
+}
+
+/// Decides from the send times of the past hour (any order) for the phone and the client.
+pub fn may_send(
+    policy: &OtpPolicy,
+    now: DateTime<Utc>,
+    sent_to_phone: &[DateTime<Utc>],
+    sent_from_client: &[DateTime<Utc>],
+) -> SendDecision {
+    let hour_ago = now - Duration::hours(1);
+    let recent = |times: &[DateTime<Utc>]| -> Vec<DateTime<Utc>> {
+        let mut kept: Vec<_> = times.iter().copied().filter(|t| *t > hour_ago).collect();
+        kept.sort();
+        kept
+    };
+    let (phone, client) = (recent(sent_to_phone), recent(sent_from_client));
+    if let Some(last) = phone.last() {
+        let wait = *last + policy.resend_after - now;
+        if wait > Duration::zero() {
+            return SendDecision::WaitSeconds(wait.num_seconds().max(1));
+        }
+    }
+    let over = |times: &[DateTime<Utc>], cap: usize| {
+        (times.len() >= cap).then(|| times[times.len() - cap] + Duration::hours(1) - now)
+    };
+    let waits = [over(&phone, policy.per_phone_per_hour), over(&client, policy.per_client_per_hour)];
+    match waits.into_iter().flatten().max() {
+        Some(wait) => SendDecision::HourlyLimit { retry_in_minutes: (wait.num_seconds() + 59) / 60 },
+        None => SendDecision::Send,
+    }
+}
+
+/// The state of an issued code as the store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuedCode {
+    pub sent_at: DateTime<Utc>,
+    pub wrong_tries: u32,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyOutcome {
+    Accepted,
+    Wrong { tries_left: u32 },
+    /// Expired, used up, or killed by too many wrong tries: a new code is needed.
+    Dead,
+}
+
+/// Judges one attempt. `matches` is the constant-time comparison of the keyed hashes.
+pub fn judge_attempt(policy: &OtpPolicy, code: &IssuedCode, now: DateTime<Utc>, matches: bool) -> VerifyOutcome {
+    let alive = !code.used && code.wrong_tries < policy.max_wrong_tries && now < code.sent_at + policy.lifetime;
+    match (alive, matches) {
+        (false, _) => VerifyOutcome::Dead,
+        (true, true) => VerifyOutcome::Accepted,
+        (true, false) => {
+            let tries_left = policy.max_wrong_tries - code.wrong_tries - 1;
+            if tries_left == 0 {
+                VerifyOutcome::Dead
+            } else {
+                VerifyOutcome::Wrong { tries_left }
+            }
+        }
+    }
+}
+
+/// What the citizen typed, in the form the code was issued: upper case, no spaces.
+/// `None` when it cannot be a code at all (then it still counts as a wrong try).
+pub fn normalize(input: &str) -> Option<String> {
+    let code: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    (code.len() == CODE_LENGTH && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
+}
+
+/// A code from random bytes (one byte per character; rejection keeps it uniform).
+pub fn code_from_random(mut next_byte: impl FnMut() -> u8) -> String {
+    let limit = 256 - 256 % CODE_ALPHABET.len();
+    let mut code = String::with_capacity(CODE_LENGTH);
+    while code.len() < CODE_LENGTH {
+        let byte = usize::from(next_byte());
+        if byte < limit {
+            code.push(char::from(CODE_ALPHABET[byte % CODE_ALPHABET.len()]));
+        }
+    }
+    code
+}
+
+/// The SMS text. Its last line lets Android Chrome fill the code in by itself (WebOTP).
+pub fn sms_text(code: &str, host: &str) -> String {
+    format!("Kode akses Antrean Anda: {code}. Berlaku 5 menit. Jangan berikan kode ini kepada siapa pun.\n\n@{host} #{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn issued(wrong_tries: u32) -> IssuedCode {
+        IssuedCode { sent_at: t0(), wrong_tries, used: false }
+    }
+
+    #[test]
+    fn the_first_code_for_a_phone_is_sent() {
+        assert_eq!(may_send(&OtpPolicy::default(), t0(), &[], &[]), SendDecision::Send);
+    }
+
+    #[test]
+    fn a_new_code_waits_sixty_seconds_after_the_last() {
+        let policy = OtpPolicy::default();
+        let sent = [t0()];
+        assert_eq!(may_send(&policy, t0() + Duration::seconds(20), &sent, &sent), SendDecision::WaitSeconds(40));
+        assert_eq!(may_send(&policy, t0() + Duration::seconds(60), &sent, &sent), SendDecision::Send);
+    }
+
+    #[test]
+    fn a_sixth_code_within_an_hour_is_refused_until_the_first_ages_out() {
+        let policy = OtpPolicy::default();
+        let sent: Vec<_> = (0..5).map(|i| t0() + Duration::minutes(i * 2)).collect();
+        let now = t0() + Duration::minutes(10);
+        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::HourlyLimit { retry_in_minutes: 50 });
+        assert_eq!(may_send(&policy, t0() + Duration::minutes(61), &sent, &[]), SendDecision::Send);
+    }
+
+    #[test]
+    fn one_client_cannot_send_to_many_phones() {
+        let policy = OtpPolicy::default();
+        let from_client: Vec<_> = (0..20).map(|i| t0() + Duration::seconds(i)).collect();
+        assert!(matches!(
+            may_send(&policy, t0() + Duration::minutes(5), &[], &from_client),
+            SendDecision::HourlyLimit { .. }
+        ));
+    }
+
+    #[test]
+    fn the_right_code_within_five_minutes_is_accepted() {
+        let at = t0() + Duration::seconds(299);
+        assert_eq!(judge_attempt(&OtpPolicy::default(), &issued(0), at, true), VerifyOutcome::Accepted);
+    }
+
+    #[test]
+    fn a_code_is_dead_after_five_minutes_even_if_right() {
+        let at = t0() + Duration::minutes(5);
+        assert_eq!(judge_attempt(&OtpPolicy::default(), &issued(0), at, true), VerifyOutcome::Dead);
+    }
+
+    #[test]
+    fn the_fifth_wrong_try_kills_the_code() {
+        let policy = OtpPolicy::default();
+        assert_eq!(judge_attempt(&policy, &issued(0), t0(), false), VerifyOutcome::Wrong { tries_left: 4 });
+        assert_eq!(judge_attempt(&policy, &issued(3), t0(), false), VerifyOutcome::Wrong { tries_left: 1 });
+        assert_eq!(judge_attempt(&policy, &issued(4), t0(), false), VerifyOutcome::Dead);
+        assert_eq!(judge_attempt(&policy, &issued(5), t0(), true), VerifyOutcome::Dead);
+    }
+
+    #[test]
+    fn a_used_code_cannot_be_used_again() {
+        let used = IssuedCode { used: true, ..issued(0) };
+        assert_eq!(judge_attempt(&OtpPolicy::default(), &used, t0(), true), VerifyOutcome::Dead);
+    }
+
+    #[test]
+    fn typed_codes_are_upper_cased_and_look_alikes_refused() {
+        assert_eq!(normalize(" ab3 k7z ").as_deref(), Some("AB3K7Z"));
+        assert_eq!(normalize("AB0K7Z"), None, "zero is not in the alphabet");
+        assert_eq!(normalize("ABCDE"), None);
+    }
+
+    #[test]
+    fn generated_codes_use_only_the_alphabet() {
+        let mut byte = 0u8;
+        let code = code_from_random(|| {
+            byte = byte.wrapping_add(37);
+            byte
+        });
+        assert_eq!(code.len(), CODE_LENGTH);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
+    }
+
+    #[test]
+    fn the_sms_ends_with_the_web_otp_line() {
+        let text = sms_text("AB3K7Z", "antrean.example.id");
+        assert!(text.ends_with("\n@antrean.example.id #AB3K7Z"));
+    }
+}

@@ -1,0 +1,219 @@
+//! One-time access codes: issuing them under the sending limits and checking
+//! what the citizen types. Only a keyed hash (HMAC-SHA256 with a server secret)
+//! of a code is stored, and hashes are compared in constant time.
+
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use sqlx::Row;
+
+use super::{millis, Db, StoreError, StoreResult};
+use crate::domain::identity::PhoneNumber;
+use crate::domain::otp::{self, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key codes are hashed with; made on first start and kept in the database,
+/// so codes sent before a restart still work after it.
+#[derive(Clone)]
+pub struct CodeKey([u8; 32]);
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeKey(***)")
+    }
+}
+
+impl CodeKey {
+    pub async fn load_or_create(db: &Db) -> StoreResult<Self> {
+        let mut fresh = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut fresh);
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ('access_code_key', $1) ON CONFLICT (name) DO NOTHING")
+            .bind(fresh.as_slice())
+            .execute(db.writer())
+            .await?;
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'access_code_key'")
+            .fetch_one(db.writer())
+            .await?;
+        let key = stored.try_into().map_err(|_| StoreError::Corrupt("access_code_key length".into()))?;
+        Ok(Self(key))
+    }
+
+    fn mac(&self, code: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(code.as_bytes());
+        mac
+    }
+
+    fn hash(&self, code: &str) -> Vec<u8> {
+        self.mac(code).finalize().into_bytes().to_vec()
+    }
+
+    fn matches(&self, typed: &str, stored: &[u8]) -> bool {
+        self.mac(typed).verify_slice(stored).is_ok()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Booking,
+    SignIn,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Booking => "booking",
+            Self::SignIn => "sign_in",
+        }
+    }
+}
+
+/// A code that may be sent: the id the browser keeps, and the code for the SMS.
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    pub public_id: String,
+    pub code: String,
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates a code for `phone` if the sending limits allow it. The check and the
+/// insert share the writer's transaction, so two quick requests cannot both pass.
+pub async fn issue(
+    db: &Db,
+    key: &CodeKey,
+    policy: &OtpPolicy,
+    phone: &PhoneNumber,
+    client: &str,
+    purpose: Purpose,
+    payload: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<Result<NewCode, SendDecision>> {
+    let mut tx = db.writer().begin().await?;
+    let since = millis(now - Duration::hours(1));
+    let times = |rows: Vec<i64>| -> Vec<DateTime<Utc>> {
+        rows.into_iter().filter_map(DateTime::from_timestamp_millis).collect()
+    };
+    let to_phone: Vec<i64> = sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE phone = $1 AND sent_at > $2")
+        .bind(phone.as_str())
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await?;
+    let from_client: Vec<i64> = sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE client = $1 AND sent_at > $2")
+        .bind(client)
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await?;
+    match otp::may_send(policy, now, &times(to_phone), &times(from_client)) {
+        SendDecision::Send => {}
+        refusal => return Ok(Err(refusal)),
+    }
+    let mut rng = rand::thread_rng();
+    let code = otp::code_from_random(|| (rng.next_u32() & 0xff) as u8);
+    let public_id = random_id();
+    sqlx::query(
+        "INSERT INTO access_codes (public_id, phone, client, code_hash, purpose, payload, sent_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&public_id)
+    .bind(phone.as_str())
+    .bind(client)
+    .bind(key.hash(&code))
+    .bind(purpose.as_str())
+    .bind(payload)
+    .bind(millis(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(NewCode { public_id, code }))
+}
+
+/// A pending request as the code page shows it.
+#[derive(Debug, Clone)]
+pub struct PendingCode {
+    pub phone: String,
+    pub purpose: Purpose,
+    pub payload: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+pub async fn pending(db: &Db, public_id: &str) -> StoreResult<Option<PendingCode>> {
+    let row = sqlx::query("SELECT phone, purpose, payload, sent_at FROM access_codes WHERE public_id = $1")
+        .bind(public_id)
+        .fetch_optional(db.reader())
+        .await?;
+    row.map(|row| {
+        let purpose: String = row.get("purpose");
+        Ok(PendingCode {
+            phone: row.get("phone"),
+            purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
+            payload: row.get("payload"),
+            sent_at: DateTime::from_timestamp_millis(row.get("sent_at")).unwrap_or_default(),
+        })
+    })
+    .transpose()
+}
+
+/// Judges what the citizen typed for the request `public_id`. An accepted code is
+/// used up at once, so it cannot confirm a second time.
+pub async fn verify(
+    db: &Db,
+    key: &CodeKey,
+    policy: &OtpPolicy,
+    public_id: &str,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(VerifyOutcome, Option<PendingCode>)> {
+    let mut tx = db.writer().begin().await?;
+    let Some(row) = sqlx::query(
+        "SELECT id, phone, purpose, payload, code_hash, sent_at, wrong_tries, used_at
+         FROM access_codes WHERE public_id = $1",
+    )
+    .bind(public_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok((VerifyOutcome::Dead, None));
+    };
+    let id: i64 = row.get("id");
+    let sent_at = DateTime::from_timestamp_millis(row.get("sent_at")).unwrap_or_default();
+    let issued = IssuedCode {
+        sent_at,
+        wrong_tries: u32::try_from(row.get::<i64, _>("wrong_tries")).unwrap_or(u32::MAX),
+        used: row.get::<Option<i64>, _>("used_at").is_some(),
+    };
+    let stored: Vec<u8> = row.get("code_hash");
+    let matches = otp::normalize(typed).is_some_and(|code| key.matches(&code, &stored));
+    let outcome = otp::judge_attempt(policy, &issued, now, matches);
+    match outcome {
+        VerifyOutcome::Accepted => {
+            sqlx::query("UPDATE access_codes SET used_at = $1 WHERE id = $2")
+                .bind(millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        VerifyOutcome::Wrong { .. } | VerifyOutcome::Dead if !issued.used => {
+            sqlx::query("UPDATE access_codes SET wrong_tries = wrong_tries + 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    let purpose: String = row.get("purpose");
+    let pending = PendingCode {
+        phone: row.get("phone"),
+        purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
+        payload: row.get("payload"),
+        sent_at,
+    };
+    Ok((outcome, Some(pending)))
+}

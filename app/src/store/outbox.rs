@@ -1,0 +1,40 @@
+//! The development SMS outbox: messages the development gateway kept instead of sending.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{millis, Db, StoreResult};
+use crate::domain::identity::PhoneNumber;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub phone: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn record(db: &Db, to: &PhoneNumber, body: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("INSERT INTO sms_outbox (phone, body, created_at) VALUES ($1, $2, $3)")
+        .bind(to.as_str())
+        .bind(body)
+        .bind(millis(now))
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The newest messages first.
+pub async fn latest(db: &Db, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+    let rows = sqlx::query("SELECT phone, body, created_at FROM sms_outbox ORDER BY id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(db.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| OutboxMessage {
+            phone: row.get("phone"),
+            body: row.get("body"),
+            created_at: DateTime::from_timestamp_millis(row.get("created_at")).unwrap_or_default(),
+        })
+        .collect())
+}
