@@ -19,6 +19,9 @@ pub enum Field {
     Name,
     Email,
     Phone,
+    Code,
+    Reason,
+    Username,
 }
 
 impl Field {
@@ -31,6 +34,9 @@ impl Field {
             Self::Name => "name",
             Self::Email => "email",
             Self::Phone => "phone",
+            Self::Code => "code",
+            Self::Reason => "reason",
+            Self::Username => "username",
         }
     }
 }
@@ -57,6 +63,25 @@ pub enum AppError {
     Refused(BookingRefusal),
     #[error("not found")]
     NotFound,
+    #[error("sign-in required")]
+    NotSignedIn,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("wrong code, {tries_left} tries left")]
+    CodeWrong { tries_left: u32 },
+    /// Expired, used, or killed by wrong tries: a new code is needed.
+    #[error("code no longer valid")]
+    CodeDead,
+    #[error("wait {0} s before a new code")]
+    CodeWait(i64),
+    #[error("code limit reached, retry in {0} min")]
+    CodeHourlyLimit(i64),
+    #[error("the SMS could not be sent")]
+    SmsFailed,
+    #[error("wrong username or password")]
+    StaffSignInWrong,
+    #[error("account locked for {0} min")]
+    StaffLocked(i64),
     /// Something broke on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::booking::{BookingRefusal, RolloverReason};
 use crate::domain::calendar::ClosedReason;
 use crate::domain::identity::IdentityError;
-use crate::domain::ticket::{Channel, TicketState};
+use crate::domain::ticket::{CancelReason, Channel, TicketState};
 use crate::error::{AppError, FieldProblem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -107,6 +107,38 @@ pub enum Key {
     CancelReason,
     KeepThisPage,
     NotFoundTitle,
+    SendCode,
+    CodeTitle,
+    CodeSentTo,
+    CodeForBooking,
+    CodeForSignIn,
+    FieldCode,
+    FieldCodeHint,
+    Continue,
+    ResendCode,
+    SignIn,
+    SignOut,
+    SignInTitle,
+    SignInIntro,
+    MyTickets,
+    TicketsToday,
+    TicketsUpcoming,
+    TicketsPast,
+    NoTickets,
+    CancelTicket,
+    SignedInAs,
+    StaffSignInTitle,
+    FieldUsername,
+    FieldPassword,
+    StaffDeskTitle,
+    StaffBookTitle,
+    StaffBookIntro,
+    FieldOffice,
+    StaffCancelTitle,
+    FieldTicketCode,
+    FieldReason,
+    Optional,
+    StaffLink,
 }
 
 /// The text for a key in a language.
@@ -175,6 +207,38 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "Keep this page's address to follow your ticket at any time.",
         ),
         NotFoundTitle => ("Halaman tidak ditemukan", "Page not found"),
+        SendCode => ("Kirim Kode Akses", "Send access code"),
+        CodeTitle => ("Masukkan kode akses", "Enter the access code"),
+        CodeSentTo => ("Kode akses 6 karakter telah dikirim melalui SMS ke", "A 6-character access code was sent by SMS to"),
+        CodeForBooking => ("Setelah kode benar, nomor antrean Anda langsung diterbitkan.", "Once the code is right, your queue number is issued at once."),
+        CodeForSignIn => ("Setelah kode benar, Anda masuk dan melihat tiket Anda.", "Once the code is right, you are signed in and see your tickets."),
+        FieldCode => ("Kode akses", "Access code"),
+        FieldCodeHint => ("Huruf dan angka, tanpa 0, O, 1, I atau L.", "Letters and digits, never 0, O, 1, I or L."),
+        Continue => ("Lanjut", "Continue"),
+        ResendCode => ("Kirim ulang kode", "Send a new code"),
+        SignIn => ("Masuk", "Sign in"),
+        SignOut => ("Keluar", "Sign out"),
+        SignInTitle => ("Masuk dengan nomor ponsel", "Sign in with your mobile number"),
+        SignInIntro => ("Kami kirim kode akses melalui SMS ke nomor ini.", "We send an access code by SMS to this number."),
+        MyTickets => ("Tiket saya", "My tickets"),
+        TicketsToday => ("Hari ini", "Today"),
+        TicketsUpcoming => ("Akan datang", "Upcoming"),
+        TicketsPast => ("Riwayat", "Past"),
+        NoTickets => ("Belum ada tiket.", "No tickets yet."),
+        CancelTicket => ("Batalkan", "Cancel"),
+        SignedInAs => ("Masuk sebagai", "Signed in as"),
+        StaffSignInTitle => ("Masuk petugas", "Staff sign-in"),
+        FieldUsername => ("Nama pengguna", "Username"),
+        FieldPassword => ("Kata sandi", "Password"),
+        StaffDeskTitle => ("Meja petugas", "Staff desk"),
+        StaffBookTitle => ("Daftarkan warga", "Book for a citizen"),
+        StaffBookIntro => ("Untuk warga yang membutuhkan bantuan. Email dan nomor ponsel boleh dikosongkan.", "For citizens who need help. Email and mobile number may be left empty."),
+        FieldOffice => ("Kantor", "Office"),
+        StaffCancelTitle => ("Batalkan tiket", "Cancel a ticket"),
+        FieldTicketCode => ("Kode tiket (dari alamat halaman tiket)", "Ticket code (from the ticket page address)"),
+        FieldReason => ("Alasan", "Reason"),
+        Optional => ("(boleh dikosongkan)", "(optional)"),
+        StaffLink => ("Petugas", "Staff"),
     };
     match lang {
         Lang::Id => id,
@@ -199,6 +263,17 @@ pub fn channel_name(lang: Lang, channel: Channel) -> &'static str {
         Channel::Online => ("Daring", "Online"),
         Channel::WalkIn => ("Datang langsung", "Walk-in"),
         Channel::StaffAssisted => ("Dibantu petugas", "Booked by staff"),
+    };
+    pick(lang, id, en)
+}
+
+pub fn cancel_reason_name(lang: Lang, reason: CancelReason) -> &'static str {
+    let (id, en) = match reason {
+        CancelReason::IdentityMismatch => {
+            ("Data tidak sesuai dengan kartu identitas", "The details do not match the identity card")
+        }
+        CancelReason::Duplicate => ("Pendaftaran ganda", "Duplicate registration"),
+        CancelReason::CitizenRequest => ("Dibatalkan atas permintaan Anda", "Cancelled at your request"),
     };
     pick(lang, id, en)
 }
@@ -327,6 +402,41 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         AppError::Invalid(_) => t(lang, Key::FixErrors).to_string(),
         AppError::Refused(reason) => refusal(lang, reason),
         AppError::NotFound => pick(lang, "Data tidak ditemukan.", "Not found.").to_string(),
+        AppError::NotSignedIn => pick(lang, "Silakan masuk terlebih dahulu.", "Please sign in first.").to_string(),
+        AppError::Forbidden => {
+            pick(lang, "Anda tidak berhak melakukan tindakan ini.", "You are not allowed to do this.").to_string()
+        }
+        AppError::CodeWrong { tries_left } => match lang {
+            Lang::Id => format!("Kode akses salah. Sisa percobaan: {tries_left}."),
+            Lang::En => format!("Wrong access code. Tries left: {tries_left}."),
+        },
+        AppError::CodeDead => pick(
+            lang,
+            "Kode akses sudah tidak berlaku. Silakan minta kode baru.",
+            "This access code is no longer valid. Please ask for a new code.",
+        )
+        .to_string(),
+        AppError::CodeWait(seconds) => match lang {
+            Lang::Id => format!("Kode baru dapat diminta dalam {seconds} detik."),
+            Lang::En => format!("You can ask for a new code in {seconds} seconds."),
+        },
+        AppError::CodeHourlyLimit(minutes) => match lang {
+            Lang::Id => format!("Terlalu banyak permintaan kode. Coba lagi dalam {minutes} menit."),
+            Lang::En => format!("Too many code requests. Try again in {minutes} minutes."),
+        },
+        AppError::SmsFailed => pick(
+            lang,
+            "SMS tidak dapat dikirim saat ini. Isian Anda tidak hilang; silakan coba lagi.",
+            "The SMS could not be sent right now. Nothing you entered is lost; please try again.",
+        )
+        .to_string(),
+        AppError::StaffSignInWrong => {
+            pick(lang, "Nama pengguna atau kata sandi salah.", "Wrong username or password.").to_string()
+        }
+        AppError::StaffLocked(minutes) => match lang {
+            Lang::Id => format!("Akun dikunci karena terlalu banyak percobaan. Coba lagi dalam {minutes} menit."),
+            Lang::En => format!("The account is locked after too many tries. Try again in {minutes} minutes."),
+        },
         AppError::Internal => pick(
             lang,
             "Terjadi gangguan di server. Isian Anda tidak hilang; silakan coba lagi.",

@@ -8,9 +8,9 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod model;
+mod pages;
 #[cfg(feature = "ssr")]
 pub mod sms;
-mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 

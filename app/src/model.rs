@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::RolloverReason;
-use crate::domain::ticket::{Channel, TicketState};
+use crate::domain::ticket::{CancelReason, Channel, TicketState};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OfficeSummary {
@@ -60,5 +60,49 @@ pub struct TicketView {
     /// Waiting tickets of the same service and date with a smaller sequence.
     pub people_ahead: u32,
     pub now_calling: Option<String>,
-    pub cancel_reason: Option<String>,
+    pub cancel_reason: Option<CancelReason>,
+}
+
+/// One of the signed-in citizen's tickets, for "Tiket saya".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyTicket {
+    pub code: String,
+    pub display_number: String,
+    pub office_name: String,
+    pub service_name_id: String,
+    pub service_name_en: String,
+    pub service_date: NaiveDate,
+    pub state: TicketState,
+    pub cancel_reason: Option<CancelReason>,
+    /// Whether the citizen may still cancel it (waiting, today or later).
+    pub cancellable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyTickets {
+    pub today: NaiveDate,
+    pub tickets: Vec<MyTicket>,
+}
+
+/// Who is looking at the page, for the header and for forms that depend on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Viewer {
+    Anonymous,
+    Citizen { phone: String },
+    Staff { name: String, role: crate::domain::access::Role },
+}
+
+/// A pending code request, for the code page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeRequestView {
+    pub masked_phone: String,
+    pub for_booking: bool,
+}
+
+/// What a staff member may work with: their offices and each office's services.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffDesk {
+    pub name: String,
+    pub role: crate::domain::access::Role,
+    pub offices: Vec<OfficeView>,
 }

@@ -6,9 +6,9 @@
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday, OfficeZone, OpeningHours, WeeklyHours};
 use app::domain::identity::{FullName, Nik};
-use app::domain::ticket::{Channel, ServicePrefix, TicketAction, TicketState};
+use app::domain::ticket::{ServicePrefix, TicketAction, TicketState};
 use app::store::offices::{self, NewOffice, NewService, Office, Service};
-use app::store::tickets::{self, BookError, Holder};
+use app::store::tickets::{self, BookError, Holder, IssuedBy};
 use app::store::Db;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
@@ -31,8 +31,9 @@ fn date(s: &str) -> NaiveDate {
 async fn office_with_quota(quota: u32, horizon_days: u32) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open_sqlite(&dir.path().join("test.db")).await.unwrap();
-    let hours = OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
-        .unwrap();
+    let hours =
+        OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
+            .unwrap();
     let new_office = NewOffice {
         slug: "uji",
         name: "Kantor Uji",
@@ -62,7 +63,7 @@ fn citizen(serial: u32) -> Holder {
 
 impl Fixture {
     async fn book(&self, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
-        tickets::book(&self.db, &self.office, &self.service, holder, Channel::Online, request, monday_morning()).await
+        tickets::book(&self.db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, monday_morning()).await
     }
 }
 

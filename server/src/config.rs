@@ -14,6 +14,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
+    ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
 
@@ -25,6 +26,17 @@ pub struct Config {
     pub site_root: PathBuf,
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
+    pub admin_password: Option<Secret>,
+}
+
+/// A value that must not reach the log.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 #[derive(Debug, Error)]
@@ -64,7 +76,8 @@ impl Config {
                     .map_err(|e| invalid("ANTREAN_NOW", &v, &e))
             })
             .transpose()?;
-        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now })
+        let admin_password = get("ANTREAN_ADMIN_PASSWORD").filter(|v| !v.is_empty()).map(Secret);
+        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password })
     }
 }
 

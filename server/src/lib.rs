@@ -6,8 +6,13 @@ pub mod config;
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use app::api::server::{Clock, ServerContext};
-use app::store::{seed, Db, StoreError};
+use app::domain::otp::OtpPolicy;
+use app::sms::DevGateway;
+use app::store::access::CodeKey;
+use app::store::{seed, staff, Db, StoreError};
 use app::{shell, App};
 use axum::Router;
 use leptos::prelude::*;
@@ -47,11 +52,22 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
         tracing::info!("created the demo offices");
     }
+    let admin_password = config.admin_password.as_ref().map(|secret| secret.0.as_str());
+    if let Some(password) = staff::ensure_first_admin(&db, admin_password, clock.now()).await? {
+        tracing::warn!("created the first admin account: username 'admin', one-time password '{password}'");
+    }
+    let context = ServerContext {
+        db: db.clone(),
+        clock,
+        code_key: CodeKey::load_or_create(&db).await?,
+        otp_policy: OtpPolicy::default(),
+        sms: Arc::new(DevGateway::new(db.clone())),
+    };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
-    let router = router(config, ServerContext { db: db.clone(), clock }, addr);
+    let service = router(config, context, addr).into_make_service_with_connect_info::<SocketAddr>();
     let serve =
-        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await });
+        tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await });
     Ok(Running { addr, db, serve })
 }
 
@@ -73,7 +89,30 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         .nest_service("/pkg", pkg)
         .nest_service("/style", style)
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(same_origin_writes))
         .with_state(options)
+}
+
+/// CSRF defence next to the SameSite cookie: a state-changing request that says
+/// where it comes from (browsers always do) must come from this site.
+async fn same_origin_writes(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::{header, Method, StatusCode};
+    use axum::response::IntoResponse;
+
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let headers = request.headers();
+    let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if writes {
+        if let (Some(source), Some(host)) = (source, host) {
+            let source_host = source.split("://").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
+            if source_host != host {
+                tracing::warn!(source, host, "refused a cross-site write");
+                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 async fn shutdown_signal() {

@@ -8,9 +8,10 @@ use futures::future::join_all;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_concurrent_bookings_never_exceed_the_quota_and_roll_over_in_order() {
     let app = spawn_app().await;
+    let session = app.sign_in_citizen("081234567890").await;
     let requests = (1..=500).map(|serial| {
-        let app = &app;
-        async move { app.book("kantah-denpasar", "A", "2026-11-24", &nik(serial)).await }
+        let (app, session) = (&app, &session);
+        async move { app.book(session, "kantah-denpasar", "A", "2026-11-24", &nik(serial)).await }
     });
     let responses = join_all(requests).await;
     for response in responses {
@@ -46,8 +47,9 @@ async fn five_hundred_concurrent_bookings_never_exceed_the_quota_and_roll_over_i
 #[tokio::test]
 async fn a_second_booking_with_the_same_nik_returns_the_first_ticket() {
     let app = spawn_app().await;
-    let first: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
-    let second: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
+    let s = app.sign_in_citizen("081234567890").await;
+    let first: Booked = app.book(&s, "kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
+    let second: Booked = app.book(&s, "kantah-denpasar", "B", "2026-11-24", &nik(1)).await.json().await.unwrap();
     assert!(!first.existing);
     assert!(second.existing);
     assert_eq!(first.code, second.code);
@@ -57,8 +59,9 @@ async fn a_second_booking_with_the_same_nik_returns_the_first_ticket() {
 #[tokio::test]
 async fn the_same_nik_may_hold_tickets_for_different_services() {
     let app = spawn_app().await;
-    let a: Booked = app.book("kantah-denpasar", "A", "2026-11-24", &nik(7)).await.json().await.unwrap();
-    let b: Booked = app.book("kantah-denpasar", "B", "2026-11-24", &nik(7)).await.json().await.unwrap();
+    let s = app.sign_in_citizen("081234567890").await;
+    let a: Booked = app.book(&s, "kantah-denpasar", "A", "2026-11-24", &nik(7)).await.json().await.unwrap();
+    let b: Booked = app.book(&s, "kantah-denpasar", "B", "2026-11-24", &nik(7)).await.json().await.unwrap();
     assert_ne!(a.code, b.code);
     assert!(!b.existing);
 }
@@ -66,7 +69,8 @@ async fn the_same_nik_may_hold_tickets_for_different_services() {
 #[tokio::test]
 async fn a_bad_nik_is_refused_with_a_field_error_and_nothing_is_stored() {
     let app = spawn_app().await;
-    let response = app.book("kantah-denpasar", "A", "2026-11-24", "12345").await;
+    let s = app.sign_in_citizen("081234567890").await;
+    let response = app.book(&s, "kantah-denpasar", "A", "2026-11-24", "12345").await;
     assert!(response.status().is_server_error());
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
@@ -80,17 +84,20 @@ async fn a_bad_nik_is_refused_with_a_field_error_and_nothing_is_stored() {
 #[tokio::test]
 async fn a_date_past_the_horizon_is_refused_with_the_last_bookable_date() {
     let app = spawn_app().await;
-    let body: serde_json::Value = app.book("kantah-denpasar", "A", "2027-02-01", &nik(3)).await.json().await.unwrap();
+    let s = app.sign_in_citizen("081234567890").await;
+    let body: serde_json::Value =
+        app.book(&s, "kantah-denpasar", "A", "2027-02-01", &nik(3)).await.json().await.unwrap();
     assert_eq!(body, serde_json::json!({"Refused": {"DateBeyondHorizon": {"last_bookable": "2026-12-23"}}}));
 }
 
 #[tokio::test]
 async fn the_ticket_page_shows_people_ahead_and_the_rolled_date() {
     let app = spawn_app().await;
+    let s = app.sign_in_citizen("081234567890").await;
     for serial in 1..=3 {
-        app.book("disdukcapil-bogor", "C", "2026-11-28", &nik(serial)).await;
+        app.book(&s, "disdukcapil-bogor", "C", "2026-11-28", &nik(serial)).await;
     }
-    let third: Booked = app.book("disdukcapil-bogor", "C", "2026-11-28", &nik(4)).await.json().await.unwrap();
+    let third: Booked = app.book(&s, "disdukcapil-bogor", "C", "2026-11-28", &nik(4)).await.json().await.unwrap();
     let page = app.client.get(format!("{}/tiket/{}", app.base, third.code)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("C-004"), "{page}");
     assert!(page.contains(r#"data-date="2026-11-30""#));

@@ -2,6 +2,7 @@
 //! here is compiled into both the server and the browser bundle and unit-tested
 //! directly.
 
+pub mod access;
 pub mod booking;
 pub mod calendar;
 pub mod identity;

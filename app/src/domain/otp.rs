@@ -38,7 +38,9 @@ pub enum SendDecision {
     /// The last code for this phone went out less than a minute ago.
     WaitSeconds(i64),
     /// Too many codes for this phone or from this client in the past hour.
-    HourlyLimit { retry_in_minutes: i64 },
+    HourlyLimit {
+        retry_in_minutes: i64,
+    },
 }
 
 /// Decides from the send times of the past hour (any order) for the phone and the client.
@@ -82,7 +84,9 @@ pub struct IssuedCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VerifyOutcome {
     Accepted,
-    Wrong { tries_left: u32 },
+    Wrong {
+        tries_left: u32,
+    },
     /// Expired, used up, or killed by too many wrong tries: a new code is needed.
     Dead,
 }

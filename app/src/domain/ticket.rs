@@ -97,6 +97,31 @@ pub fn next_state(from: TicketState, action: TicketAction) -> Result<TicketState
     }
 }
 
+/// Why a ticket was cancelled; the citizen sees it in "Tiket saya".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancelReason {
+    /// The name or NIK does not match the identity card shown at the counter.
+    IdentityMismatch,
+    Duplicate,
+    CitizenRequest,
+}
+
+impl CancelReason {
+    pub const ALL: [Self; 3] = [Self::IdentityMismatch, Self::Duplicate, Self::CitizenRequest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IdentityMismatch => "identity_mismatch",
+            Self::Duplicate => "duplicate",
+            Self::CitizenRequest => "citizen_request",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
 /// The letter a service's numbers start with (A, B, C…).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServicePrefix(char);
@@ -171,6 +196,9 @@ mod tests {
     fn states_and_channels_round_trip_through_their_names() {
         for state in TicketState::ALL {
             assert_eq!(TicketState::parse(state.as_str()), Some(state));
+        }
+        for reason in CancelReason::ALL {
+            assert_eq!(CancelReason::parse(reason.as_str()), Some(reason));
         }
         for channel in [Channel::Online, Channel::WalkIn, Channel::StaffAssisted] {
             assert_eq!(Channel::parse(channel.as_str()), Some(channel));

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::use_lang;
-use crate::error::AppError;
-use crate::i18n::{app_error, t, Key, Lang};
+use crate::error::{AppError, Field};
+use crate::i18n::{app_error, field_problem, t, Key, Lang};
 
 /// Switches between Bahasa Indonesia and English, remembering the choice in a cookie.
 #[component]
@@ -77,5 +77,53 @@ pub fn service_name(lang: Lang, name_id: &str, name_en: &str) -> String {
     match lang {
         Lang::Id => name_id.to_string(),
         Lang::En => name_en.to_string(),
+    }
+}
+
+/// The form-level message: a refusal (date full, wrong code) or a pointer to the marked fields.
+#[component]
+pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        error.get().map(|error| {
+            view! { <div class="notice notice-error" role="alert" data-testid="form-error">{app_error(lang.get(), &error)}</div> }
+        })
+    }
+}
+
+#[component]
+pub fn TextField(
+    field: Field,
+    label: Key,
+    hint: Option<Key>,
+    error: Signal<Option<AppError>>,
+    input_type: &'static str,
+    autocomplete: &'static str,
+    inputmode: &'static str,
+) -> impl IntoView {
+    let lang = use_lang();
+    let name = field.input_name();
+    let hint_id = format!("{name}-hint");
+    let described = format!("{hint_id} {name}-error");
+    let invalid = move || error.get().and_then(|e| e.field_problem(field)).is_some().to_string();
+    view! {
+        <div class="field">
+            <label for=name>{move || t(lang.get(), label)}</label>
+            <input id=name name=name type=input_type autocomplete=autocomplete inputmode=inputmode
+                aria-describedby=described aria-invalid=invalid />
+            {hint.map(|hint| view! { <p id=hint_id class="hint">{move || t(lang.get(), hint)}</p> })}
+            <FieldError field error />
+        </div>
+    }
+}
+
+#[component]
+pub fn FieldError(field: Field, error: Signal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    let id = format!("{}-error", field.input_name());
+    view! {
+        <p id=id class="field-error" aria-live="polite">
+            {move || error.get().and_then(|e| e.field_problem(field)).map(|p| field_problem(lang.get(), p))}
+        </p>
     }
 }

@@ -1,17 +1,24 @@
 //! The pages and the application shell.
 
+mod account;
 mod booking;
+mod code;
 mod components;
 mod home;
 mod office;
+mod staff;
 mod ticket;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
+use crate::api::who_am_i;
+use crate::error::AppError;
 use crate::i18n::{t, Key, Lang};
+use crate::model::Viewer;
 use components::LanguageSwitch;
 
 /// The HTML document the server renders around the app.
@@ -50,6 +57,13 @@ fn initial_lang() -> Lang {
     }
 }
 
+/// Who is looking, fetched again on every navigation so sign-in and sign-out show at once.
+pub type ViewerResource = Resource<Result<Viewer, AppError>>;
+
+pub fn use_viewer() -> ViewerResource {
+    expect_context::<ViewerResource>()
+}
+
 /// The user's language, shared by every component.
 pub fn use_lang() -> RwSignal<Lang> {
     use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::default()))
@@ -67,12 +81,16 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| if title.is_empty() { "Antrean".to_string() } else { format!("{title} · Antrean") } />
         <Router>
             <a class="skip" href="#main">{text(Key::SkipToContent)}</a>
+            <ViewerProvider>
             <header class="topbar">
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"A"</span>
                     {text(Key::AppName)}
                 </A>
-                <LanguageSwitch />
+                <nav class="topnav">
+                    <AccountLink />
+                    <LanguageSwitch />
+                </nav>
             </header>
             <main id="main">
                 <Routes fallback=move || view! { <h1>{text(Key::NotFoundTitle)}</h1> }>
@@ -80,8 +98,42 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/kantor/:office") view=office::OfficePage ssr=SsrMode::Async />
                     <Route path=path!("/kantor/:office/daftar") view=booking::BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/tiket/:code") view=ticket::TicketPage ssr=SsrMode::Async />
+                    <Route path=path!("/kode/:request") view=code::CodePage ssr=SsrMode::Async />
+                    <Route path=path!("/masuk") view=account::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/tiket-saya") view=account::MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("/petugas/masuk") view=staff::StaffSignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            </ViewerProvider>
         </Router>
+    }
+}
+
+/// Provides the viewer resource under the router, where the location is known.
+#[component]
+fn ViewerProvider(children: Children) -> impl IntoView {
+    let location = use_location();
+    let viewer: ViewerResource = Resource::new(move || location.pathname.get(), |_| who_am_i());
+    provide_context(viewer);
+    children()
+}
+
+/// "Masuk" for visitors, "Tiket saya" for citizens, "Petugas" for staff.
+#[component]
+fn AccountLink() -> impl IntoView {
+    let lang = use_lang();
+    let viewer = use_viewer();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (href, key) = match viewer.await {
+                    Ok(Viewer::Citizen { .. }) => ("/tiket-saya", Key::MyTickets),
+                    Ok(Viewer::Staff { .. }) => ("/petugas", Key::StaffLink),
+                    _ => ("/masuk", Key::SignIn),
+                };
+                view! { <a class="topnav-link" href=href>{move || t(lang.get(), key)}</a> }
+            })}
+        </Transition>
     }
 }

@@ -9,7 +9,7 @@ use super::components::{loading, service_name, ErrorNotice};
 use super::use_lang;
 use crate::api::load_ticket;
 use crate::domain::ticket::TicketState;
-use crate::i18n::{channel_name, long_date, rollover, state_name, t, Key};
+use crate::i18n::{cancel_reason_name, channel_name, long_date, rollover, state_name, t, Key};
 use crate::model::TicketView;
 
 #[component]
@@ -101,7 +101,7 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
                 {cancel_reason.map(|reason| view! {
                     <div>
                         <dt>{move || t(lang.get(), Key::CancelReason)}</dt>
-                        <dd>{reason}</dd>
+                        <dd data-testid="cancel-reason">{move || cancel_reason_name(lang.get(), reason)}</dd>
                     </div>
                 })}
             </dl>

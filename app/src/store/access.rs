@@ -29,10 +29,12 @@ impl CodeKey {
     pub async fn load_or_create(db: &Db) -> StoreResult<Self> {
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);
-        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ('access_code_key', $1) ON CONFLICT (name) DO NOTHING")
-            .bind(fresh.as_slice())
-            .execute(db.writer())
-            .await?;
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ('access_code_key', $1) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(fresh.as_slice())
+        .execute(db.writer())
+        .await?;
         let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'access_code_key'")
             .fetch_one(db.writer())
             .await?;
@@ -105,17 +107,20 @@ pub async fn issue(
         .bind(since)
         .fetch_all(&mut *tx)
         .await?;
-    let from_client: Vec<i64> = sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE client = $1 AND sent_at > $2")
-        .bind(client)
-        .bind(since)
-        .fetch_all(&mut *tx)
-        .await?;
+    let from_client: Vec<i64> =
+        sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE client = $1 AND sent_at > $2")
+            .bind(client)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
     match otp::may_send(policy, now, &times(to_phone), &times(from_client)) {
         SendDecision::Send => {}
         refusal => return Ok(Err(refusal)),
     }
-    let mut rng = rand::thread_rng();
-    let code = otp::code_from_random(|| (rng.next_u32() & 0xff) as u8);
+    let code = {
+        let mut rng = rand::thread_rng();
+        otp::code_from_random(|| (rng.next_u32() & 0xff) as u8)
+    };
     let public_id = random_id();
     sqlx::query(
         "INSERT INTO access_codes (public_id, phone, client, code_hash, purpose, payload, sent_at)

@@ -8,6 +8,7 @@ pub mod offices;
 pub mod outbox;
 pub mod seed;
 pub mod sessions;
+pub mod staff;
 pub mod tickets;
 
 use std::path::Path;

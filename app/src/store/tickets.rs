@@ -14,8 +14,10 @@ use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, RolloverReason,
 };
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
-use crate::domain::ticket::{display_number, next_state, Channel, TicketAction, TicketState, TransitionError};
-use crate::model::TicketView;
+use crate::domain::ticket::{
+    display_number, next_state, CancelReason, Channel, TicketAction, TicketState, TransitionError,
+};
+use crate::model::{MyTicket, TicketView};
 
 /// Who the ticket is for. Walk-in tickets may carry no identity at all.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +26,21 @@ pub struct Holder {
     pub nik: Option<Nik>,
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
+}
+
+/// The channel a ticket comes through, and the staff member who issued it, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuedBy {
+    pub channel: Channel,
+    pub staff_id: Option<i64>,
+}
+
+impl IssuedBy {
+    pub const ONLINE: Self = Self { channel: Channel::Online, staff_id: None };
+
+    pub fn staff(staff_id: i64) -> Self {
+        Self { channel: Channel::StaffAssisted, staff_id: Some(staff_id) }
+    }
 }
 
 /// A ticket as the booking answer describes it.
@@ -71,7 +88,7 @@ pub async fn book(
     office: &Office,
     service: &Service,
     holder: &Holder,
-    channel: Channel,
+    by: IssuedBy,
     request: BookingRequest,
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
@@ -86,7 +103,7 @@ pub async fn book(
     let job = BookingJob {
         service: service.clone(),
         holder: holder.clone(),
-        channel,
+        by,
         requested,
         candidates: candidates
             .into_iter()
@@ -105,7 +122,7 @@ pub async fn book(
 pub(crate) struct BookingJob {
     service: Service,
     holder: Holder,
-    channel: Channel,
+    by: IssuedBy,
     requested: NaiveDate,
     candidates: Vec<(NaiveDate, Option<RolloverReason>)>,
     when_full: BookingRefusal,
@@ -211,12 +228,14 @@ async fn release_place(
     date: NaiveDate,
     sequence: u32,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3")
-        .bind(service.id)
-        .bind(date.to_string())
-        .bind(i64::from(sequence))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3",
+    )
+    .bind(service.id)
+    .bind(date.to_string())
+    .bind(i64::from(sequence))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -225,8 +244,8 @@ async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booke
     let holder = &job.holder;
     sqlx::query(
         "INSERT INTO tickets (public_code, service_id, service_date, requested_date, rollover_reason, sequence,
-            display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&booked.code)
     .bind(job.service.id)
@@ -239,8 +258,9 @@ async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booke
     .bind(holder.nik.as_ref().map(Nik::as_str))
     .bind(holder.phone.as_ref().map(PhoneNumber::as_str))
     .bind(holder.email.as_ref().map(Email::as_str))
-    .bind(job.channel.as_str())
+    .bind(job.by.channel.as_str())
     .bind(millis(job.now))
+    .bind(job.by.staff_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -328,7 +348,7 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
         holder_name: row.get("holder_name"),
         people_ahead: if state == TicketState::Waiting { ahead } else { 0 },
         now_calling: row.get("now_calling"),
-        cancel_reason: row.get("cancel_reason"),
+        cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
     }))
 }
 
@@ -386,4 +406,82 @@ pub async fn apply(db: &Db, code: &str, action: TicketAction, now: DateTime<Utc>
     }
     tx.commit().await?;
     Ok(to)
+}
+
+/// Where a ticket belongs and whose it is, for permission checks before acting on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketOwnership {
+    pub office_id: i64,
+    pub holder_phone: Option<String>,
+    pub state: TicketState,
+    pub service_date: NaiveDate,
+}
+
+pub async fn ownership(db: &Db, code: &str) -> StoreResult<Option<TicketOwnership>> {
+    let row = sqlx::query(
+        "SELECT s.office_id, t.holder_phone, t.state, t.service_date
+         FROM tickets t JOIN services s ON s.id = t.service_id WHERE t.public_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|row| {
+        let state: String = row.get("state");
+        Ok(TicketOwnership {
+            office_id: row.get("office_id"),
+            holder_phone: row.get("holder_phone"),
+            state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+            service_date: parse_date(row.get("service_date"))?,
+        })
+    })
+    .transpose()
+}
+
+/// Cancels a waiting or called ticket with a reason, noting the staff member who did.
+pub async fn cancel(
+    db: &Db,
+    code: &str,
+    reason: CancelReason,
+    by_staff: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ActionError> {
+    apply(db, code, TicketAction::Cancel, now).await?;
+    sqlx::query("UPDATE tickets SET cancel_reason = $1, cancelled_by_staff = $2 WHERE public_code = $3")
+        .bind(reason.as_str())
+        .bind(by_staff)
+        .bind(code)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Every ticket held with a phone number, newest date first.
+pub async fn of_phone(db: &Db, phone: &str, today: NaiveDate) -> StoreResult<Vec<MyTicket>> {
+    let rows = sqlx::query(
+        "SELECT t.public_code, t.display_number, t.service_date, t.state, t.cancel_reason,
+            o.name AS office_name, s.name_id, s.name_en
+         FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
+         WHERE t.holder_phone = $1 ORDER BY t.service_date DESC, t.id DESC LIMIT 200",
+    )
+    .bind(phone)
+    .fetch_all(db.reader())
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let state: String = row.get("state");
+            let state = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+            let service_date = parse_date(row.get("service_date"))?;
+            Ok(MyTicket {
+                code: row.get("public_code"),
+                display_number: row.get("display_number"),
+                office_name: row.get("office_name"),
+                service_name_id: row.get("name_id"),
+                service_name_en: row.get("name_en"),
+                service_date,
+                state,
+                cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
+                cancellable: state == TicketState::Waiting && service_date >= today,
+            })
+        })
+        .collect()
 }

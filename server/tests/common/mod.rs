@@ -1,5 +1,7 @@
 //! Starts the real server on a random port with a fresh SQLite file, as the
-//! integration tests and the benchmark need it.
+//! integration tests need it. Each test binary uses a part of it.
+
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -8,12 +10,12 @@ use sqlx::sqlite::SqlitePool;
 
 /// Monday 23 November 2026, 10:00 in Denpasar (WITA): both demo offices are open.
 pub const MONDAY_MORNING: &str = "2026-11-23T10:00:00+08:00";
+pub const ADMIN_PASSWORD: &str = "rahasia-admin-uji";
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    /// Held so the server lives exactly as long as the test.
-    pub _running: Running,
+    pub running: Running,
     pub db_file: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -25,6 +27,7 @@ pub async fn spawn_app() -> TestApp {
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
         "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
+        "ANTREAN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
         _ => None,
     })
     .expect("test config");
@@ -32,7 +35,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         base: format!("http://{}", running.addr),
         client: reqwest::Client::new(),
-        _running: running,
+        running,
         db_file: data_dir.join("antrean.db"),
         _dir: dir,
     }
@@ -51,28 +54,64 @@ pub struct Booked {
 }
 
 impl TestApp {
-    /// Books through the same server function the booking form posts to.
-    pub async fn book(&self, office: &str, service: &str, date: &str, nik: &str) -> reqwest::Response {
-        self.client
-            .post(format!("{}/api/book", self.base))
-            .header("Accept", "application/json")
-            .form(&[
-                ("office", office),
-                ("service", service),
-                ("when", "date"),
-                ("date", date),
-                ("nik", nik),
-                ("name", "Warga Uji"),
-                ("email", "warga@contoh.id"),
-                ("phone", "081234567890"),
-            ])
-            .send()
+    /// Posts a form to a server function as the browser's JavaScript does.
+    pub async fn call(&self, endpoint: &str, session: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut request =
+            self.client.post(format!("{}/api/{endpoint}", self.base)).header("Accept", "application/json").form(form);
+        if let Some(session) = session {
+            request = request.header("Cookie", format!("antrean_session={session}"));
+        }
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// The code in the newest SMS to `phone` (E.164), read from the development outbox.
+    pub async fn last_code_sent_to(&self, phone: &str) -> String {
+        let body: String = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = $1 ORDER BY id DESC LIMIT 1")
+            .bind(phone)
+            .fetch_one(&self.inspect().await)
             .await
-            .expect("request reaches the server")
+            .expect("an SMS was sent");
+        body.rsplit('#').next().expect("WebOTP line").trim().to_string()
+    }
+
+    /// Signs a citizen in through the SMS code flow and returns the session token.
+    pub async fn sign_in_citizen(&self, phone: &str) -> String {
+        let response = self.call("request_sign_in_code", None, &[("phone", phone)]).await;
+        assert!(response.status().is_success(), "code request: {}", response.status());
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        let request = location.trim_start_matches("/kode/").to_string();
+        let e164 = format!("+62{}", phone.trim_start_matches('0'));
+        let code = self.last_code_sent_to(&e164).await;
+        let response = self.call("confirm_code", None, &[("request", &request), ("code", &code)]).await;
+        assert!(response.status().is_success(), "confirm: {}", response.status());
+        session_from(&response).expect("a session cookie")
+    }
+
+    /// Books as a signed-in citizen through the same server function the form posts to.
+    pub async fn book(&self, session: &str, office: &str, service: &str, date: &str, nik: &str) -> reqwest::Response {
+        let form = [
+            ("office", office),
+            ("service", service),
+            ("when", "date"),
+            ("date", date),
+            ("nik", nik),
+            ("name", "Warga Uji"),
+            ("email", "warga@contoh.id"),
+        ];
+        self.call("book", Some(session), &form).await
     }
 
     /// A separate read-only connection to the database file, to check what was stored.
     pub async fn inspect(&self) -> SqlitePool {
         SqlitePool::connect(&format!("sqlite://{}?mode=ro", self.db_file.display())).await.expect("open db")
     }
+}
+
+/// The session token a response sets, if any.
+pub fn session_from(response: &reqwest::Response) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().find_map(|value| {
+        let value = value.to_str().ok()?;
+        let token = value.strip_prefix("antrean_session=")?.split(';').next()?;
+        (!token.is_empty()).then(|| token.to_string())
+    })
 }

@@ -1,0 +1,118 @@
+//! A citizen's account: signing in with phone and code, "Tiket saya", cancelling
+//! an upcoming ticket, signing out; and who is looking at the page.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{MyTickets, Viewer};
+
+/// Sends a code to `phone` under the sending limits; returns the request id for
+/// the code page. The answer is the same whether or not the phone is known.
+#[cfg(feature = "ssr")]
+pub(crate) async fn send_code(
+    ctx: &super::server::ServerContext,
+    phone: &crate::domain::identity::PhoneNumber,
+    purpose: crate::store::access::Purpose,
+    payload: Option<&str>,
+) -> Result<String, AppError> {
+    use super::server::{client_address, internal, request_host};
+    use crate::domain::otp::{sms_text, SendDecision};
+
+    let client = client_address().await;
+    let now = ctx.clock.now();
+    let issued =
+        crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, phone, &client, purpose, payload, now)
+            .await
+            .map_err(internal)?;
+    let code = match issued {
+        Ok(code) => code,
+        Err(SendDecision::WaitSeconds(seconds)) => return Err(AppError::CodeWait(seconds)),
+        Err(SendDecision::HourlyLimit { retry_in_minutes }) => return Err(AppError::CodeHourlyLimit(retry_in_minutes)),
+        Err(SendDecision::Send) => return Err(AppError::Internal),
+    };
+    ctx.sms.send(phone, &sms_text(&code.code, &request_host()), now).await.map_err(|error| {
+        tracing::error!(%error, "sending the access code failed");
+        AppError::SmsFailed
+    })?;
+    Ok(code.public_id)
+}
+
+/// A returning citizen signs in with the phone number only.
+#[server(prefix = "/api", endpoint = "request_sign_in_code")]
+pub async fn request_sign_in_code(phone: String) -> Result<(), AppError> {
+    use super::server::{authorize, context};
+    use crate::domain::identity::PhoneNumber;
+    use crate::error::{Field, FieldError, FieldProblem};
+    use crate::store::access::Purpose;
+
+    let ctx = context()?;
+    authorize::<RequestSignInCode>(&ctx, None).await?;
+    let phone = PhoneNumber::parse(&phone)
+        .map_err(|e| AppError::Invalid(vec![FieldError { field: Field::Phone, problem: FieldProblem::Identity(e) }]))?;
+    let request = send_code(&ctx, &phone, Purpose::SignIn, None).await?;
+    leptos_axum::redirect(&format!("/kode/{request}"));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "who_am_i")]
+pub async fn who_am_i() -> Result<Viewer, AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+
+    let ctx = context()?;
+    Ok(match authorize::<WhoAmI>(&ctx, None).await? {
+        Caller::Anonymous => Viewer::Anonymous,
+        Caller::Citizen { phone } => Viewer::Citizen { phone: super::booking::mask_phone(&phone) },
+        Caller::Staff { id, role, .. } => {
+            let account = crate::store::staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+            Viewer::Staff { name: account.full_name, role }
+        }
+    })
+}
+
+#[server(prefix = "/api", endpoint = "my_tickets")]
+pub async fn load_my_tickets() -> Result<MyTickets, AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+    use crate::domain::calendar::OfficeZone;
+
+    let ctx = context()?;
+    let Caller::Citizen { phone } = authorize::<LoadMyTickets>(&ctx, None).await? else {
+        return Err(AppError::Forbidden);
+    };
+    // Citizens book at offices across Indonesia; Jakarta's date decides what is "today".
+    let today = OfficeZone::Wib.local(ctx.clock.now()).date();
+    let tickets = crate::store::tickets::of_phone(&ctx.db, &phone, today).await.map_err(internal)?;
+    Ok(MyTickets { today, tickets })
+}
+
+#[server(prefix = "/api", endpoint = "cancel_my_ticket")]
+pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+    use crate::domain::ticket::CancelReason;
+
+    let ctx = context()?;
+    let Caller::Citizen { phone } = authorize::<CancelMyTicket>(&ctx, None).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    if ticket.holder_phone.as_deref() != Some(phone.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now())
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::server::{authorize, context, end_session};
+
+    let ctx = context()?;
+    authorize::<SignOut>(&ctx, None).await?;
+    end_session(&ctx).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

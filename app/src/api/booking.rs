@@ -1,0 +1,214 @@
+//! Taking a number. A citizen who is not signed in fills the form and gets a
+//! one-time code by SMS; the booking waits with the code and is issued when the
+//! code is confirmed, which also signs the citizen in. A signed-in citizen books
+//! directly with the phone already verified.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::CodeRequestView;
+
+/// What the booking answer carries back; the browser is also redirected to the ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookedTicket {
+    pub code: String,
+    pub display_number: String,
+    pub existing: bool,
+}
+
+/// The booking form as typed, kept with the code until it is confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingBooking {
+    pub office: String,
+    pub service: String,
+    pub when: String,
+    pub date: String,
+    pub nik: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// Step one for a citizen who is not signed in: check the form, send the code.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "request_booking_code")]
+pub async fn request_booking_code(
+    office: String,
+    service: String,
+    when: String,
+    #[server(default)] date: String,
+    nik: String,
+    name: String,
+    email: String,
+    phone: String,
+) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal, BookingForm};
+    use crate::domain::identity::PhoneNumber;
+    use crate::store::access::Purpose;
+
+    let ctx = context()?;
+    authorize::<RequestBookingCode>(&ctx, None).await?;
+    let office_row = super::server::find_office(&ctx, &office).await?;
+    let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await.map_err(internal)?;
+    let form = BookingForm {
+        when: &when,
+        date: &date,
+        nik: &nik,
+        name: &name,
+        email: &email,
+        phone: &phone,
+        contact_optional: false,
+    };
+    form.parse(known.is_some())?;
+    let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
+    let pending = PendingBooking { office, service: service.trim().to_string(), when, date, nik, name, email };
+    let payload = serde_json::to_string(&pending).map_err(internal)?;
+    let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload)).await?;
+    leptos_axum::redirect(&format!("/kode/{request}"));
+    Ok(())
+}
+
+/// The code page's facts: where the code went and what it will confirm.
+#[server(prefix = "/api", endpoint = "code_request")]
+pub async fn load_code_request(request: String) -> Result<CodeRequestView, AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::store::access::Purpose;
+
+    let ctx = context()?;
+    authorize::<LoadCodeRequest>(&ctx, None).await?;
+    let pending =
+        crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    Ok(CodeRequestView { masked_phone: mask_phone(&pending.phone), for_booking: pending.purpose == Purpose::Booking })
+}
+
+/// "+6281234567890" → "+62 812-****-7890".
+pub fn mask_phone(phone: &str) -> String {
+    let digits = phone.trim_start_matches("+62");
+    if digits.len() < 7 {
+        return phone.to_string();
+    }
+    format!("+62 {}-****-{}", &digits[..3], &digits[digits.len() - 4..])
+}
+
+/// Step two: the code. On success the citizen is signed in, and a waiting booking is issued.
+#[server(prefix = "/api", endpoint = "confirm_code")]
+pub async fn confirm_code(request: String, code: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal, start_session, BookingForm};
+    use crate::domain::otp::VerifyOutcome;
+    use crate::store::access::Purpose;
+    use crate::store::sessions::SessionOwner;
+
+    let ctx = context()?;
+    authorize::<ConfirmCode>(&ctx, None).await?;
+    let (outcome, pending) =
+        crate::store::access::verify(&ctx.db, &ctx.code_key, &ctx.otp_policy, &request, &code, ctx.clock.now())
+            .await
+            .map_err(internal)?;
+    let pending = match (outcome, pending) {
+        (VerifyOutcome::Accepted, Some(pending)) => pending,
+        (VerifyOutcome::Wrong { tries_left }, _) => return Err(AppError::CodeWrong { tries_left }),
+        _ => return Err(AppError::CodeDead),
+    };
+    start_session(&ctx, &SessionOwner::Citizen { phone: pending.phone.clone() }).await?;
+    if pending.purpose == Purpose::SignIn {
+        leptos_axum::redirect("/tiket-saya");
+        return Ok(());
+    }
+    let booking: PendingBooking =
+        serde_json::from_str(pending.payload.as_deref().unwrap_or_default()).map_err(internal)?;
+    let form = BookingForm {
+        when: &booking.when,
+        date: &booking.date,
+        nik: &booking.nik,
+        name: &booking.name,
+        email: &booking.email,
+        phone: &pending.phone,
+        contact_optional: false,
+    };
+    let office = super::server::find_office(&ctx, &booking.office).await?;
+    let booked = issue(&ctx, &office, &booking.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
+    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    Ok(())
+}
+
+/// A new code for the same request, when the first did not arrive or died.
+#[server(prefix = "/api", endpoint = "resend_code")]
+pub async fn resend_code(request: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::identity::PhoneNumber;
+
+    let ctx = context()?;
+    authorize::<ResendCode>(&ctx, None).await?;
+    let pending =
+        crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let phone = PhoneNumber::parse(&pending.phone).map_err(internal)?;
+    let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref()).await?;
+    leptos_axum::redirect(&format!("/kode/{request}"));
+    Ok(())
+}
+
+/// A signed-in citizen books with the phone already verified.
+#[server(prefix = "/api", endpoint = "book")]
+pub async fn book_ticket(
+    office: String,
+    service: String,
+    when: String,
+    #[server(default)] date: String,
+    nik: String,
+    name: String,
+    email: String,
+) -> Result<BookedTicket, AppError> {
+    use super::server::{authorize, context, BookingForm};
+    use crate::domain::access::Caller;
+
+    let ctx = context()?;
+    let Caller::Citizen { phone } = authorize::<BookTicket>(&ctx, None).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let form = BookingForm {
+        when: &when,
+        date: &date,
+        nik: &nik,
+        name: &name,
+        email: &email,
+        phone: &phone,
+        contact_optional: false,
+    };
+    let office = super::server::find_office(&ctx, &office).await?;
+    let booked = issue(&ctx, &office, &service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
+    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    Ok(booked)
+}
+
+/// Parses the form for the office and service and issues the ticket.
+#[cfg(feature = "ssr")]
+pub(crate) async fn issue(
+    ctx: &super::server::ServerContext,
+    office: &crate::store::offices::Office,
+    service: &str,
+    form: &super::server::BookingForm<'_>,
+    by: crate::store::tickets::IssuedBy,
+) -> Result<BookedTicket, AppError> {
+    use super::server::internal;
+    use crate::store::tickets::{self, BookError};
+
+    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await.map_err(internal)?;
+    let (request, holder) = form.parse(service.is_some())?;
+    let service = service.ok_or(AppError::NotFound)?;
+    let booked =
+        tickets::book(&ctx.db, office, &service, &holder, by, request, ctx.clock.now()).await.map_err(|e| match e {
+            BookError::Refused(refusal) => AppError::Refused(refusal),
+            BookError::Store(e) => internal(e),
+        })?;
+    Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_phone;
+
+    #[test]
+    fn a_masked_phone_shows_only_the_operator_and_the_last_four_digits() {
+        assert_eq!(mask_phone("+6281234567890"), "+62 812-****-7890");
+    }
+}

@@ -1,0 +1,45 @@
+//! Server functions: the only way the browser talks to the server. Each one
+//! checks the caller against `PERMISSIONS` before any work, parses its input into
+//! domain types, calls the store, and maps failures to `AppError`.
+
+mod account;
+mod booking;
+mod queue;
+#[cfg(feature = "ssr")]
+pub mod server;
+mod staff;
+
+pub use account::*;
+pub use booking::*;
+pub use queue::*;
+pub use staff::*;
+
+use leptos::server_fn::ServerFn;
+
+use crate::domain::access::Permission;
+
+/// Who may call each server function. A function missing here is refused to
+/// everyone, and the authorization test fails until it is added.
+pub const PERMISSIONS: &[(&str, Permission)] = &[
+    (<ListOffices as ServerFn>::PATH, Permission::Anyone),
+    (<LoadOffice as ServerFn>::PATH, Permission::Anyone),
+    (<LoadTicket as ServerFn>::PATH, Permission::Anyone),
+    (<RequestBookingCode as ServerFn>::PATH, Permission::Anyone),
+    (<LoadCodeRequest as ServerFn>::PATH, Permission::Anyone),
+    (<ConfirmCode as ServerFn>::PATH, Permission::Anyone),
+    (<ResendCode as ServerFn>::PATH, Permission::Anyone),
+    (<BookTicket as ServerFn>::PATH, Permission::Citizen),
+    (<RequestSignInCode as ServerFn>::PATH, Permission::Anyone),
+    (<WhoAmI as ServerFn>::PATH, Permission::Anyone),
+    (<LoadMyTickets as ServerFn>::PATH, Permission::Citizen),
+    (<CancelMyTicket as ServerFn>::PATH, Permission::Citizen),
+    (<SignOut as ServerFn>::PATH, Permission::Anyone),
+    (<StaffSignIn as ServerFn>::PATH, Permission::Anyone),
+    (<LoadStaffDesk as ServerFn>::PATH, Permission::AnyStaff),
+    (<StaffBook as ServerFn>::PATH, Permission::OfficeStaff),
+    (<StaffCancel as ServerFn>::PATH, Permission::OfficeStaff),
+];
+
+pub fn permission_for(path: &str) -> Option<Permission> {
+    PERMISSIONS.iter().find(|(p, _)| *p == path).map(|(_, permission)| *permission)
+}

@@ -1,0 +1,32 @@
+//! Reading the queues: offices, their services and a ticket. Open to everyone;
+//! a ticket's public code is hard to guess and shows no NIK.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{OfficeSummary, OfficeView, TicketView};
+
+#[server(prefix = "/api", endpoint = "offices")]
+pub async fn list_offices() -> Result<Vec<OfficeSummary>, AppError> {
+    use super::server::{authorize, context, internal};
+    let ctx = context()?;
+    authorize::<ListOffices>(&ctx, None).await?;
+    crate::store::offices::list(&ctx.db).await.map_err(internal)
+}
+
+#[server(prefix = "/api", endpoint = "office")]
+pub async fn load_office(slug: String) -> Result<OfficeView, AppError> {
+    use super::server::{authorize, context, internal};
+    let ctx = context()?;
+    authorize::<LoadOffice>(&ctx, None).await?;
+    let office = crate::store::offices::find(&ctx.db, &slug).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)
+}
+
+#[server(prefix = "/api", endpoint = "ticket")]
+pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
+    use super::server::{authorize, context, internal};
+    let ctx = context()?;
+    authorize::<LoadTicket>(&ctx, None).await?;
+    crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)
+}

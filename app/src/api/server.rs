@@ -1,0 +1,263 @@
+//! Server-only plumbing shared by the server functions: the request context,
+//! who is calling and whether they may, session cookies, and form parsing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use chrono::{DateTime, Utc};
+use http::header::{COOKIE, SET_COOKIE};
+use http::HeaderValue;
+use leptos::prelude::use_context;
+use leptos::server_fn::ServerFn;
+use leptos_axum::ResponseOptions;
+
+use crate::domain::access::Caller;
+use crate::domain::booking::BookingRequest;
+use crate::domain::identity::{Email, FullName, IdentityError, Nik, PhoneNumber};
+use crate::domain::otp::OtpPolicy;
+use crate::error::{AppError, Field, FieldError, FieldProblem};
+use crate::sms::SmsGateway;
+use crate::store::access::CodeKey;
+use crate::store::sessions::{self, SessionOwner, SESSION_DAYS};
+use crate::store::tickets::Holder;
+use crate::store::Db;
+
+/// The time source. Fixed only when the operator pins it (demos, browser tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    pub fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(Utc::now)
+    }
+}
+
+/// What every request can reach.
+#[derive(Debug, Clone)]
+pub struct ServerContext {
+    pub db: Db,
+    pub clock: Clock,
+    pub code_key: CodeKey,
+    pub otp_policy: OtpPolicy,
+    pub sms: Arc<dyn SmsGateway>,
+}
+
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| {
+        tracing::error!("server context missing");
+        AppError::Internal
+    })
+}
+
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "request failed");
+    AppError::Internal
+}
+
+pub const SESSION_COOKIE: &str = "antrean_session";
+
+fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+fn session_token() -> Option<String> {
+    let parts = request_parts()?;
+    let header = parts.headers.get(COOKIE)?.to_str().ok()?;
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Who is calling, from the session cookie.
+pub async fn caller(ctx: &ServerContext) -> Result<Caller, AppError> {
+    let Some(token) = session_token() else { return Ok(Caller::Anonymous) };
+    match sessions::find(&ctx.db, &token, ctx.clock.now()).await.map_err(internal)? {
+        None => Ok(Caller::Anonymous),
+        Some(SessionOwner::Citizen { phone }) => Ok(Caller::Citizen { phone }),
+        Some(SessionOwner::Staff { staff_id }) => {
+            match crate::store::staff::find(&ctx.db, staff_id).await.map_err(internal)? {
+                Some(account) => Ok(Caller::Staff { id: account.id, role: account.role, office_id: account.office_id }),
+                None => Ok(Caller::Anonymous),
+            }
+        }
+    }
+}
+
+/// Checks, before any work, that the caller holds the permission the table in
+/// `api::PERMISSIONS` gives the server function `F`, for `office` if it concerns one.
+pub async fn authorize<F: ServerFn>(ctx: &ServerContext, office: Option<i64>) -> Result<Caller, AppError> {
+    let Some(permission) = super::permission_for(F::PATH) else {
+        tracing::error!(path = F::PATH, "server function missing from the permission table");
+        return Err(AppError::Forbidden);
+    };
+    let caller = caller(ctx).await?;
+    if permission.allows(&caller, office) {
+        Ok(caller)
+    } else if caller == Caller::Anonymous {
+        Err(AppError::NotSignedIn)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::store::offices::Office, AppError> {
+    crate::store::offices::find(&ctx.db, slug).await.map_err(internal)?.ok_or(AppError::NotFound)
+}
+
+/// The client's address, for the per-client code limits.
+pub async fn client_address() -> String {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The host name the site is reached at, for the WebOTP line of the SMS.
+pub fn request_host() -> String {
+    request_parts()
+        .and_then(|parts| parts.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string))
+        .map(|host| host.split(':').next().unwrap_or_default().to_string())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn served_over_tls() -> bool {
+    request_parts().is_some_and(|parts| {
+        parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+            || parts.uri.scheme_str() == Some("https")
+    })
+}
+
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// Starts a session for `owner` and hands its cookie to the browser.
+pub async fn start_session(ctx: &ServerContext, owner: &SessionOwner) -> Result<(), AppError> {
+    let token = sessions::create(&ctx.db, owner, ctx.clock.now()).await.map_err(internal)?;
+    let secure = if served_over_tls() { "; Secure" } else { "" };
+    let max_age = SESSION_DAYS * 24 * 3600;
+    set_cookie(format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"));
+    Ok(())
+}
+
+/// Revokes the current session, if any, and clears the cookie.
+pub async fn end_session(ctx: &ServerContext) -> Result<(), AppError> {
+    if let Some(token) = session_token() {
+        sessions::revoke(&ctx.db, &token, ctx.clock.now()).await.map_err(internal)?;
+    }
+    set_cookie(format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"));
+    Ok(())
+}
+
+/// The raw booking form, parsed field by field so every mistake is reported at once.
+pub struct BookingForm<'a> {
+    pub when: &'a str,
+    pub date: &'a str,
+    pub nik: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    /// Staff may book for a citizen who has no phone or email.
+    pub contact_optional: bool,
+}
+
+impl BookingForm<'_> {
+    pub fn parse(&self, service_known: bool) -> Result<(BookingRequest, Holder), AppError> {
+        let mut errors = Vec::new();
+        if !service_known {
+            errors.push(FieldError { field: Field::Service, problem: FieldProblem::UnknownService });
+        }
+        let request = match (self.when, self.date.trim()) {
+            ("today", _) => Some(BookingRequest::Today),
+            (_, "") => {
+                errors.push(FieldError { field: Field::Date, problem: FieldProblem::Missing });
+                None
+            }
+            (_, date) => match date.parse() {
+                Ok(date) => Some(BookingRequest::Date(date)),
+                Err(_) => {
+                    errors.push(FieldError { field: Field::Date, problem: FieldProblem::BadDate });
+                    None
+                }
+            },
+        };
+        let nik = check(&mut errors, Field::Nik, self.nik, Nik::parse);
+        let name = check(&mut errors, Field::Name, self.name, FullName::parse);
+        let (email, phone) = if self.contact_optional {
+            fn optional(input: &str) -> Option<&str> {
+                (!input.trim().is_empty()).then_some(input)
+            }
+            (
+                optional(self.email).and_then(|e| check(&mut errors, Field::Email, e, Email::parse)),
+                optional(self.phone).and_then(|p| check(&mut errors, Field::Phone, p, PhoneNumber::parse)),
+            )
+        } else {
+            (
+                check(&mut errors, Field::Email, self.email, Email::parse),
+                check(&mut errors, Field::Phone, self.phone, PhoneNumber::parse),
+            )
+        };
+        match (request, errors.is_empty()) {
+            (Some(request), true) => Ok((request, Holder { name, nik, phone, email })),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
+fn check<T>(
+    errors: &mut Vec<FieldError>,
+    field: Field,
+    input: &str,
+    parse: impl Fn(&str) -> Result<T, IdentityError>,
+) -> Option<T> {
+    if input.trim().is_empty() {
+        errors.push(FieldError { field, problem: FieldProblem::Missing });
+        return None;
+    }
+    parse(input).map_err(|e| errors.push(FieldError { field, problem: FieldProblem::Identity(e) })).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form<'a>(nik: &'a str, date: &'a str) -> BookingForm<'a> {
+        BookingForm { when: "date", date, nik, name: "Budi Santoso", email: "budi@contoh.id", phone: "081234567890" }
+    }
+
+    #[test]
+    fn a_complete_form_parses_into_a_dated_request() {
+        let (request, holder) = form("3171011201900001", "2026-11-24").parse(true).unwrap();
+        assert_eq!(request, BookingRequest::Date("2026-11-24".parse().unwrap()));
+        assert_eq!(holder.phone.unwrap().as_str(), "+6281234567890");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let bad = BookingForm {
+            when: "date",
+            date: "",
+            nik: "123",
+            name: "",
+            email: "x",
+            phone: "021",
+            contact_optional: false,
+        };
+        let AppError::Invalid(errors) = bad.parse(false).unwrap_err() else { panic!("expected invalid") };
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, [Field::Service, Field::Date, Field::Nik, Field::Name, Field::Email, Field::Phone]);
+    }
+
+    #[test]
+    fn today_needs_no_date() {
+        let today = BookingForm { when: "today", ..form("3171011201900001", "") };
+        assert_eq!(today.parse(true).unwrap().0, BookingRequest::Today);
+    }
+}

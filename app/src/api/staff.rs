@@ -1,0 +1,111 @@
+//! Staff at work: signing in, booking for a citizen who needs help, and
+//! cancelling a ticket whose holder's identity does not match.
+
+use leptos::prelude::*;
+
+use super::booking::BookedTicket;
+use crate::error::AppError;
+use crate::model::StaffDesk;
+
+#[server(prefix = "/api", endpoint = "staff_sign_in")]
+pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal, start_session};
+    use crate::store::sessions::SessionOwner;
+    use crate::store::staff::SignInRefusal;
+
+    let ctx = context()?;
+    authorize::<StaffSignIn>(&ctx, None).await?;
+    let now = ctx.clock.now();
+    match crate::store::staff::sign_in(&ctx.db, &username, &password, now).await.map_err(internal)? {
+        Ok(account) => {
+            start_session(&ctx, &SessionOwner::Staff { staff_id: account.id }).await?;
+            leptos_axum::redirect("/petugas");
+            Ok(())
+        }
+        Err(SignInRefusal::Wrong) => Err(AppError::StaffSignInWrong),
+        Err(SignInRefusal::Locked { until }) => Err(AppError::StaffLocked(((until - now).num_seconds() + 59) / 60)),
+    }
+}
+
+/// The staff page's data: the offices this account works at, with their services.
+#[server(prefix = "/api", endpoint = "staff_desk")]
+pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+
+    let ctx = context()?;
+    let Caller::Staff { id, .. } = authorize::<LoadStaffDesk>(&ctx, None).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let account = crate::store::staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
+    let mut offices = Vec::new();
+    for summary in crate::store::offices::list(&ctx.db).await.map_err(internal)? {
+        let Some(office) = crate::store::offices::find(&ctx.db, &summary.slug).await.map_err(internal)? else {
+            continue;
+        };
+        if account.office_id.is_none_or(|own| own == office.id) {
+            offices.push(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)?);
+        }
+    }
+    Ok(StaffDesk { name: account.full_name, role: account.role, offices })
+}
+
+/// Books on a citizen's behalf (with or without their phone); the ticket records
+/// the staff member and the staff-assisted channel.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "staff_book")]
+pub async fn staff_book(
+    office: String,
+    service: String,
+    when: String,
+    #[server(default)] date: String,
+    nik: String,
+    name: String,
+    #[server(default)] email: String,
+    #[server(default)] phone: String,
+) -> Result<BookedTicket, AppError> {
+    use super::server::{authorize, context, find_office, BookingForm};
+    use crate::domain::access::Caller;
+    use crate::store::tickets::IssuedBy;
+
+    let ctx = context()?;
+    let office = find_office(&ctx, &office).await?;
+    let Caller::Staff { id, .. } = authorize::<StaffBook>(&ctx, Some(office.id)).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let form = BookingForm {
+        when: &when,
+        date: &date,
+        nik: &nik,
+        name: &name,
+        email: &email,
+        phone: &phone,
+        contact_optional: true,
+    };
+    let booked = super::booking::issue(&ctx, &office, &service, &form, IssuedBy::staff(id)).await?;
+    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    Ok(booked)
+}
+
+/// Cancels a ticket at the counter, with the reason the citizen will see.
+#[server(prefix = "/api", endpoint = "staff_cancel")]
+pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+    use crate::domain::ticket::CancelReason;
+    use crate::error::{Field, FieldError, FieldProblem};
+
+    let ctx = context()?;
+    let code = code.trim().to_uppercase();
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let Caller::Staff { id, .. } = authorize::<StaffCancel>(&ctx, Some(ticket.office_id)).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let reason = CancelReason::parse(&reason)
+        .ok_or_else(|| AppError::Invalid(vec![FieldError { field: Field::Reason, problem: FieldProblem::Missing }]))?;
+    crate::store::tickets::cancel(&ctx.db, &code, reason, Some(id), ctx.clock.now())
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    leptos_axum::redirect(&format!("/tiket/{code}"));
+    Ok(())
+}

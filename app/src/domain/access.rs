@@ -1,0 +1,129 @@
+//! Who may do what. Every server function names one `Permission` in the table in
+//! `api::PERMISSIONS`; this module decides whether a caller has it. Staff rights
+//! are bound to an office: a staff member of one office cannot act on another.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Everything, for one office or (without an office) for all.
+    Admin,
+    /// Operates counters and helps citizens at one office.
+    Staff,
+    /// A display board or self-service kiosk at one office.
+    Kiosk,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Staff => "staff",
+            Self::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Admin, Self::Staff, Self::Kiosk].into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// The caller of a server function, as the session says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    Citizen { phone: String },
+    Staff { id: i64, role: Role, office_id: Option<i64> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Permission {
+    Anyone,
+    /// A citizen signed in with a verified phone.
+    Citizen,
+    /// Staff or admin of the office acted on.
+    OfficeStaff,
+    /// Kiosk, staff or admin of the office acted on.
+    OfficeDevice,
+    /// Admin of the office acted on (or of all offices).
+    Admin,
+    /// Any signed-in staff account (staff, admin or kiosk), whatever the office.
+    AnyStaff,
+}
+
+impl Permission {
+    /// Whether `caller` may act on `office` (the office the request concerns, if any).
+    pub fn allows(self, caller: &Caller, office: Option<i64>) -> bool {
+        let at_office = |own: &Option<i64>| match (own, office) {
+            (None, _) => true,
+            (Some(own), Some(target)) => *own == target,
+            (Some(_), None) => false,
+        };
+        match (self, caller) {
+            (Self::Anyone, _) => true,
+            (Self::Citizen, Caller::Citizen { .. }) => true,
+            (Self::AnyStaff, Caller::Staff { .. }) => true,
+            (Self::OfficeStaff, Caller::Staff { role: Role::Admin | Role::Staff, office_id, .. }) => {
+                at_office(office_id)
+            }
+            (Self::OfficeDevice, Caller::Staff { office_id, .. }) => at_office(office_id),
+            (Self::Admin, Caller::Staff { role: Role::Admin, office_id, .. }) => at_office(office_id),
+            _ => false,
+        }
+    }
+}
+
+/// Staff sign-in lockout: after this many wrong passwords in a row, the account waits.
+pub const MAX_FAILED_SIGN_INS: u32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// The lock to set after one more wrong password, if any.
+pub fn lock_after_failure(failed_before: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (failed_before + 1 >= MAX_FAILED_SIGN_INS).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role, office: Option<i64>) -> Caller {
+        Caller::Staff { id: 1, role, office_id: office }
+    }
+
+    #[test]
+    fn staff_act_only_at_their_own_office() {
+        assert!(Permission::OfficeStaff.allows(&staff(Role::Staff, Some(1)), Some(1)));
+        assert!(!Permission::OfficeStaff.allows(&staff(Role::Staff, Some(2)), Some(1)));
+    }
+
+    #[test]
+    fn an_admin_without_an_office_acts_everywhere() {
+        assert!(Permission::Admin.allows(&staff(Role::Admin, None), Some(7)));
+        assert!(!Permission::Admin.allows(&staff(Role::Staff, None), Some(7)));
+    }
+
+    #[test]
+    fn a_kiosk_is_a_device_but_not_staff() {
+        assert!(Permission::OfficeDevice.allows(&staff(Role::Kiosk, Some(1)), Some(1)));
+        assert!(!Permission::OfficeStaff.allows(&staff(Role::Kiosk, Some(1)), Some(1)));
+    }
+
+    #[test]
+    fn citizens_and_anonymous_callers_have_no_staff_rights() {
+        let citizen = Caller::Citizen { phone: "+6281234567890".into() };
+        for permission in [Permission::OfficeStaff, Permission::OfficeDevice, Permission::Admin, Permission::AnyStaff] {
+            assert!(!permission.allows(&citizen, Some(1)));
+            assert!(!permission.allows(&Caller::Anonymous, Some(1)));
+        }
+        assert!(Permission::Citizen.allows(&citizen, None));
+        assert!(!Permission::Citizen.allows(&Caller::Anonymous, None));
+    }
+
+    #[test]
+    fn the_fifth_wrong_password_locks_the_account_for_fifteen_minutes() {
+        let now = Utc::now();
+        assert_eq!(lock_after_failure(3, now), None);
+        assert_eq!(lock_after_failure(4, now), Some(now + Duration::minutes(15)));
+    }
+}

@@ -1,0 +1,123 @@
+//! A citizen's own pages: signing in with a phone number, and "Tiket saya".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::booking::SubmitButton;
+use super::components::{loading, service_name, ErrorNotice, FormAlert, TextField};
+use super::use_lang;
+use crate::api::{load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
+use crate::error::Field;
+use crate::i18n::{cancel_reason_name, long_date, state_name, t, Key};
+use crate::model::MyTicket;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<RequestSignInCode>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text=move || t(lang.get(), Key::SignInTitle).to_string() />
+        <h1>{move || t(lang.get(), Key::SignInTitle)}</h1>
+        <p class="lead">{move || t(lang.get(), Key::SignInIntro)}</p>
+        <ActionForm action attr:class="booking-form" attr:novalidate=true>
+            <FormAlert error />
+            <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
+                input_type="tel" autocomplete="tel" inputmode="tel" />
+            <SubmitButton pending=action.pending() label=Key::SendCode />
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn MyTicketsPage() -> impl IntoView {
+    let lang = use_lang();
+    let cancel = ServerAction::<CancelMyTicket>::new();
+    let tickets = Resource::new(move || cancel.version().get(), |_| load_my_tickets());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text=move || t(lang.get(), Key::MyTickets).to_string() />
+        <h1>{move || t(lang.get(), Key::MyTickets)}</h1>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match tickets.await {
+                    Ok(mine) => {
+                        let today = mine.today;
+                        let (mut upcoming, mut on_day, mut past) = (Vec::new(), Vec::new(), Vec::new());
+                        for ticket in mine.tickets {
+                            match ticket.service_date.cmp(&today) {
+                                std::cmp::Ordering::Greater => upcoming.push(ticket),
+                                std::cmp::Ordering::Equal => on_day.push(ticket),
+                                std::cmp::Ordering::Less => past.push(ticket),
+                            }
+                        }
+                        upcoming.reverse();
+                        view! {
+                            <TicketGroup title=Key::TicketsToday tickets=on_day cancel />
+                            <TicketGroup title=Key::TicketsUpcoming tickets=upcoming cancel />
+                            <TicketGroup title=Key::TicketsPast tickets=past cancel />
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <ActionForm action=sign_out attr:class="sign-out">
+            <button type="submit" class="button">{move || t(lang.get(), Key::SignOut)}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn TicketGroup(title: Key, tickets: Vec<MyTicket>, cancel: ServerAction<CancelMyTicket>) -> impl IntoView {
+    let lang = use_lang();
+    let empty = tickets.is_empty();
+    view! {
+        <section class="ticket-group">
+            <h2>{move || t(lang.get(), title)}</h2>
+            {empty.then(|| view! { <p class="muted">{move || t(lang.get(), Key::NoTickets)}</p> })}
+            <ul class="my-tickets">
+                {tickets.into_iter().map(|ticket| view! { <MyTicketRow ticket cancel /> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn MyTicketRow(ticket: MyTicket, cancel: ServerAction<CancelMyTicket>) -> impl IntoView {
+    let lang = use_lang();
+    let MyTicket {
+        code,
+        display_number,
+        office_name,
+        service_name_id,
+        service_name_en,
+        service_date,
+        state,
+        cancel_reason,
+        cancellable,
+    } = ticket;
+    let cancel_form = cancellable.then(|| {
+        let code = code.clone();
+        view! {
+            <ActionForm action=cancel>
+                <input type="hidden" name="code" value=code />
+                <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <li class="card my-ticket" data-code=code.clone()>
+            <a class="my-ticket-number" href=format!("/tiket/{code}")>{display_number}</a>
+            <div>
+                <p>{move || service_name(lang.get(), &service_name_id, &service_name_en)} " · " {office_name}</p>
+                <p class="muted">{move || long_date(lang.get(), service_date)} " · " {move || state_name(lang.get(), state)}</p>
+                {cancel_reason.map(|reason| view! {
+                    <p class="cancel-reason" data-testid="cancel-reason">{move || cancel_reason_name(lang.get(), reason)}</p>
+                })}
+            </div>
+            {cancel_form}
+        </li>
+    }
+}

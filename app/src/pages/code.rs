@@ -1,0 +1,59 @@
+//! The access-code step: the citizen types the 6-character code from the SMS
+//! (Android Chrome fills it in by itself) and continues.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::booking::SubmitButton;
+use super::components::{loading, ErrorNotice, FormAlert, TextField};
+use super::use_lang;
+use crate::api::{load_code_request, ConfirmCode, ResendCode};
+use crate::error::Field;
+use crate::i18n::{t, Key};
+
+#[component]
+pub fn CodePage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let request = move || params.read().get("request").unwrap_or_default();
+    let pending = Resource::new(request, load_code_request);
+    let confirm = ServerAction::<ConfirmCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let error = Signal::derive(move || {
+        confirm.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
+    });
+    view! {
+        <Title text=move || t(lang.get(), Key::CodeTitle).to_string() />
+        <h1>{move || t(lang.get(), Key::CodeTitle)}</h1>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match pending.await {
+                    Ok(pending) => {
+                        let purpose = if pending.for_booking { Key::CodeForBooking } else { Key::CodeForSignIn };
+                        view! {
+                            <p class="lead">
+                                {move || t(lang.get(), Key::CodeSentTo)} " "
+                                <strong data-testid="masked-phone">{pending.masked_phone.clone()}</strong>". "
+                                {move || t(lang.get(), purpose)}
+                            </p>
+                            <ActionForm action=confirm attr:class="booking-form code-form" attr:novalidate=true>
+                                <FormAlert error />
+                                <input type="hidden" name="request" value=request />
+                                <TextField field=Field::Code label=Key::FieldCode hint=Some(Key::FieldCodeHint) error
+                                    input_type="text" autocomplete="one-time-code" inputmode="text" />
+                                <SubmitButton pending=confirm.pending() label=Key::Continue />
+                            </ActionForm>
+                            <ActionForm action=resend attr:class="resend-form">
+                                <input type="hidden" name="request" value=request />
+                                <button type="submit" class="button">{move || t(lang.get(), Key::ResendCode)}</button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

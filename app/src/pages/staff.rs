@@ -1,0 +1,111 @@
+//! Staff pages: signing in, booking for a citizen who needs help, and cancelling
+//! a ticket whose holder's identity does not match.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::booking::{BookingFields, SubmitButton};
+use super::components::{loading, ErrorNotice, FieldError, FormAlert, TextField};
+use super::use_lang;
+use crate::api::{load_staff_desk, StaffBook, StaffCancel, StaffSignIn};
+use crate::domain::ticket::CancelReason;
+use crate::error::Field;
+use crate::i18n::{cancel_reason_name, t, Key};
+use crate::model::OfficeView;
+
+#[component]
+pub fn StaffSignInPage() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<StaffSignIn>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text=move || t(lang.get(), Key::StaffSignInTitle).to_string() />
+        <h1>{move || t(lang.get(), Key::StaffSignInTitle)}</h1>
+        <ActionForm action attr:class="booking-form" attr:novalidate=true>
+            <FormAlert error />
+            <TextField field=Field::Username label=Key::FieldUsername hint=None error
+                input_type="text" autocomplete="username" inputmode="text" />
+            <div class="field">
+                <label for="password">{move || t(lang.get(), Key::FieldPassword)}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" />
+            </div>
+            <SubmitButton pending=action.pending() label=Key::SignIn />
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn StaffDeskPage() -> impl IntoView {
+    let lang = use_lang();
+    let desk = Resource::new(|| (), |_| load_staff_desk());
+    view! {
+        <Title text=move || t(lang.get(), Key::StaffDeskTitle).to_string() />
+        <h1>{move || t(lang.get(), Key::StaffDeskTitle)}</h1>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match desk.await {
+                    Ok(desk) => view! {
+                        <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
+                        {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
+                        <StaffCancelForm />
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OfficeDesk(office: OfficeView) -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<StaffBook>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let (name, slug) = (office.name.clone(), office.slug.clone());
+    view! {
+        <section class="card staff-section" data-office=slug>
+            <h2>{move || t(lang.get(), Key::StaffBookTitle)} " — " {name}</h2>
+            <p class="hint">{move || t(lang.get(), Key::StaffBookIntro)}</p>
+            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+                <FormAlert error />
+                <BookingFields office chosen=String::new() error contact_optional=true />
+                <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::Optional) error
+                    input_type="tel" autocomplete="off" inputmode="tel" />
+                <SubmitButton pending=action.pending() label=Key::Submit />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn StaffCancelForm() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<StaffCancel>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <section class="card staff-section">
+            <h2>{move || t(lang.get(), Key::StaffCancelTitle)}</h2>
+            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+                <FormAlert error />
+                <div class="field">
+                    <label for="code">{move || t(lang.get(), Key::FieldTicketCode)}</label>
+                    <input id="code" name="code" type="text" autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for="reason">{move || t(lang.get(), Key::FieldReason)}</label>
+                    <select id="reason" name="reason">
+                        {CancelReason::ALL
+                            .into_iter()
+                            .map(|reason| view! {
+                                <option value=reason.as_str()>{move || cancel_reason_name(lang.get(), reason)}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldError field=Field::Reason error />
+                </div>
+                <SubmitButton pending=action.pending() label=Key::CancelTicket />
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,297 @@
+//! Identity over HTTP: SMS codes, sessions, staff accounts, and the permission
+//! table walked for every server function and every kind of caller.
+
+mod common;
+
+use app::api::PERMISSIONS;
+use app::domain::access::{Caller, Permission, Role};
+use app::store::sessions::{self, SessionOwner};
+use app::store::staff;
+use chrono::Utc;
+use common::{nik, session_from, spawn_app, TestApp, ADMIN_PASSWORD};
+
+async fn error_of(response: reqwest::Response) -> serde_json::Value {
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+fn booking_form<'a>(phone: &'a str, nik: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("office", "kantah-denpasar"),
+        ("service", "A"),
+        ("when", "date"),
+        ("date", "2026-11-24"),
+        ("nik", nik),
+        ("name", "Ni Made Ayu"),
+        ("email", "ayu@contoh.id"),
+        ("phone", phone),
+    ]
+}
+
+/// Requests a booking code and returns the request id from the redirect.
+async fn request_code(app: &TestApp, phone: &str, nik: &str) -> String {
+    let response = app.call("request_booking_code", None, &booking_form(phone, nik)).await;
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap_or_default());
+    response.headers()["location"].to_str().unwrap().trim_start_matches("/kode/").to_string()
+}
+
+#[tokio::test]
+async fn booking_without_a_verified_phone_asks_to_sign_in() {
+    let app = spawn_app().await;
+    let response = app.call("book", None, &booking_form("081234567890", &nik(1))[..7]).await;
+    assert_eq!(error_of(response).await, serde_json::json!("NotSignedIn"));
+}
+
+#[tokio::test]
+async fn the_right_code_issues_the_waiting_booking_and_signs_the_citizen_in() {
+    let app = spawn_app().await;
+    let request = request_code(&app, "0812 3456 7890", &nik(1)).await;
+    let code = app.last_code_sent_to("+6281234567890").await;
+    assert_eq!(code.len(), 6);
+    assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
+
+    let response = app.call("confirm_code", None, &[("request", &request), ("code", &code.to_lowercase())]).await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/tiket/"), "{location}");
+    let session = session_from(&response).unwrap();
+    let mine: serde_json::Value = app.call("my_tickets", Some(&session), &[]).await.json().await.unwrap();
+    assert_eq!(mine["tickets"][0]["display_number"], "A-001");
+}
+
+#[tokio::test]
+async fn the_sms_ends_with_the_web_otp_line_for_this_host() {
+    let app = spawn_app().await;
+    request_code(&app, "081234567890", &nik(1)).await;
+    let db = app.inspect().await;
+    let body: String = sqlx::query_scalar("SELECT body FROM sms_outbox").fetch_one(&db).await.unwrap();
+    let code = app.last_code_sent_to("+6281234567890").await;
+    assert!(body.ends_with(&format!("\n@127.0.0.1 #{code}")), "{body}");
+}
+
+#[tokio::test]
+async fn codes_are_stored_only_as_a_keyed_hash() {
+    let app = spawn_app().await;
+    request_code(&app, "081234567890", &nik(1)).await;
+    let code = app.last_code_sent_to("+6281234567890").await;
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT code_hash FROM access_codes").fetch_one(&app.inspect().await).await.unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(!stored.windows(code.len()).any(|w| w == code.as_bytes()));
+}
+
+#[tokio::test]
+async fn five_wrong_codes_kill_the_code_even_for_the_right_one_after() {
+    let app = spawn_app().await;
+    let request = request_code(&app, "081234567890", &nik(1)).await;
+    let right = app.last_code_sent_to("+6281234567890").await;
+    for tries_left in (1..=4).rev() {
+        let answer = error_of(app.call("confirm_code", None, &[("request", &request), ("code", "ZZZZZZ")]).await).await;
+        assert_eq!(answer, serde_json::json!({"CodeWrong": {"tries_left": tries_left}}));
+    }
+    let fifth = error_of(app.call("confirm_code", None, &[("request", &request), ("code", "ZZZZZZ")]).await).await;
+    assert_eq!(fifth, serde_json::json!("CodeDead"));
+    let after = error_of(app.call("confirm_code", None, &[("request", &request), ("code", &right)]).await).await;
+    assert_eq!(after, serde_json::json!("CodeDead"));
+}
+
+#[tokio::test]
+async fn a_second_code_within_a_minute_is_refused() {
+    let app = spawn_app().await;
+    request_code(&app, "081234567890", &nik(1)).await;
+    let again = app.call("request_booking_code", None, &booking_form("081234567890", &nik(1))).await;
+    assert_eq!(error_of(again).await, serde_json::json!({"CodeWait": 60}));
+}
+
+#[tokio::test]
+async fn a_code_request_with_a_bad_phone_reports_the_field_and_sends_nothing() {
+    let app = spawn_app().await;
+    let response = app.call("request_booking_code", None, &booking_form("021 555 1234", &nik(1))).await;
+    assert_eq!(
+        error_of(response).await,
+        serde_json::json!({"Invalid": [{"field": "Phone", "problem": {"Identity": "PhoneNotMobile"}}]})
+    );
+    let sent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sms_outbox").fetch_one(&app.inspect().await).await.unwrap();
+    assert_eq!(sent, 0);
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_session() {
+    let app = spawn_app().await;
+    let session = app.sign_in_citizen("081234567890").await;
+    assert!(app.call("my_tickets", Some(&session), &[]).await.status().is_success());
+    app.call("sign_out", Some(&session), &[]).await;
+    let after = app.call("my_tickets", Some(&session), &[]).await;
+    assert_eq!(error_of(after).await, serde_json::json!("NotSignedIn"));
+}
+
+#[tokio::test]
+async fn the_first_admin_signs_in_with_the_configured_password_and_wrong_ones_lock_the_account() {
+    let app = spawn_app().await;
+    let ok = app.call("staff_sign_in", None, &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert!(session_from(&ok).is_some());
+    for _ in 0..4 {
+        let wrong = app.call("staff_sign_in", None, &[("username", "admin"), ("password", "salah")]).await;
+        assert_eq!(error_of(wrong).await, serde_json::json!("StaffSignInWrong"));
+    }
+    let fifth = app.call("staff_sign_in", None, &[("username", "admin"), ("password", "salah")]).await;
+    assert_eq!(error_of(fifth).await, serde_json::json!({"StaffLocked": 15}));
+    let locked = app.call("staff_sign_in", None, &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(error_of(locked).await, serde_json::json!({"StaffLocked": 15}));
+}
+
+#[tokio::test]
+async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
+    let app = spawn_app().await;
+    let unknown = app.call("staff_sign_in", None, &[("username", "siapa"), ("password", "x")]).await;
+    assert_eq!(error_of(unknown).await, serde_json::json!("StaffSignInWrong"));
+}
+
+#[tokio::test]
+async fn staff_book_for_a_citizen_without_a_phone_and_cancel_with_a_reason_the_citizen_sees() {
+    let app = spawn_app().await;
+    let staff_session = session_for(&app, Some((Role::Staff, Some("kantah-denpasar")))).await;
+    let holder_nik = nik(5);
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", "B"),
+        ("when", "today"),
+        ("nik", holder_nik.as_str()),
+        ("name", "Wayan Sukra"),
+        ("phone", "081299990000"),
+    ];
+    let booked: serde_json::Value = app.call("staff_book", Some(&staff_session), &form).await.json().await.unwrap();
+    let code = booked["code"].as_str().unwrap().to_string();
+    let channel: String = sqlx::query_scalar("SELECT channel FROM tickets WHERE public_code = $1")
+        .bind(&code)
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(channel, "staff_assisted");
+
+    let no_phone = [
+        ("office", "kantah-denpasar"),
+        ("service", "B"),
+        ("when", "today"),
+        ("nik", "5171011201900099"),
+        ("name", "Nyoman Rai"),
+    ];
+    let without: serde_json::Value =
+        app.call("staff_book", Some(&staff_session), &no_phone).await.json().await.unwrap();
+    assert!(without["code"].is_string(), "{without}");
+
+    let cancel =
+        app.call("staff_cancel", Some(&staff_session), &[("code", &code), ("reason", "identity_mismatch")]).await;
+    assert!(cancel.status().is_success());
+    let citizen = app.sign_in_citizen("081299990000").await;
+    let mine: serde_json::Value = app.call("my_tickets", Some(&citizen), &[]).await.json().await.unwrap();
+    assert_eq!(mine["tickets"][0]["state"], "Cancelled");
+    assert_eq!(mine["tickets"][0]["cancel_reason"], "IdentityMismatch");
+}
+
+/// A session for a kind of caller: `None` a citizen, otherwise a staff account of a role at an office.
+async fn session_for(app: &TestApp, staff_of: Option<(Role, Option<&str>)>) -> String {
+    let db = &app.running.db;
+    let owner = match staff_of {
+        None => SessionOwner::Citizen { phone: "+6281200000001".into() },
+        Some((role, office)) => {
+            let office_id = match office {
+                Some(slug) => Some(app::store::offices::find(db, slug).await.unwrap().unwrap().id),
+                None => None,
+            };
+            let username = format!("uji-{}-{}", role.as_str(), rand_suffix());
+            let id =
+                staff::create(db, &username, "Petugas Uji", "sandi-uji", role, office_id, Utc::now()).await.unwrap();
+            SessionOwner::Staff { staff_id: id }
+        }
+    };
+    sessions::create(db, &owner, Utc::now()).await.unwrap()
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Sample arguments for each server function; the office concerned is the Denpasar one.
+fn sample_arguments(path: &str, ticket: &str) -> Option<Vec<(&'static str, String)>> {
+    let s = |v: &str| v.to_string();
+    let booking = vec![
+        ("office", s("kantah-denpasar")),
+        ("service", s("C")),
+        ("when", s("today")),
+        ("nik", s("5171011201907777")),
+        ("name", s("Warga Uji")),
+        ("email", s("warga@contoh.id")),
+    ];
+    let name = path.trim_start_matches("/api/");
+    Some(match name {
+        "offices" | "who_am_i" | "my_tickets" | "sign_out" | "staff_desk" => vec![],
+        "office" => vec![("slug", s("kantah-denpasar"))],
+        "ticket" => vec![("code", s(ticket))],
+        "request_booking_code" => [booking, vec![("phone", s("081211112222"))]].concat(),
+        "code_request" | "resend_code" => vec![("request", s("tidak-ada"))],
+        "confirm_code" => vec![("request", s("tidak-ada")), ("code", s("AAAAAA"))],
+        "book" => booking,
+        "request_sign_in_code" => vec![("phone", s("081233334444"))],
+        "cancel_my_ticket" => vec![("code", s(ticket))],
+        "staff_sign_in" => vec![("username", s("tidak-ada")), ("password", s("x"))],
+        "staff_book" => [booking, vec![("phone", s(""))]].concat(),
+        "staff_cancel" => vec![("code", s(ticket)), ("reason", s("duplicate"))],
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn every_server_function_allows_exactly_the_callers_its_permission_names() {
+    let app = spawn_app().await;
+    let denpasar = app::store::offices::find(&app.running.db, "kantah-denpasar").await.unwrap().unwrap().id;
+    let bogor = app::store::offices::find(&app.running.db, "disdukcapil-bogor").await.unwrap().unwrap().id;
+
+    let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    for path in &registered {
+        assert!(PERMISSIONS.iter().any(|(p, _)| p == path), "{path} has no entry in api::PERMISSIONS");
+        assert!(sample_arguments(path, "").is_some(), "{path} has no sample arguments in this test");
+    }
+
+    let callers: [(&str, Option<(Role, Option<&str>)>, Caller); 6] = [
+        ("anonymous", None, Caller::Anonymous),
+        ("citizen", None, Caller::Citizen { phone: String::new() }),
+        (
+            "staff of another office",
+            Some((Role::Staff, Some("disdukcapil-bogor"))),
+            staff_caller(Role::Staff, Some(bogor)),
+        ),
+        ("staff", Some((Role::Staff, Some("kantah-denpasar"))), staff_caller(Role::Staff, Some(denpasar))),
+        ("kiosk", Some((Role::Kiosk, Some("kantah-denpasar"))), staff_caller(Role::Kiosk, Some(denpasar))),
+        ("admin", Some((Role::Admin, None)), staff_caller(Role::Admin, None)),
+    ];
+    for (path, permission) in PERMISSIONS {
+        for (label, staff_of, caller) in &callers {
+            // A fresh ticket per call, since some calls cancel it.
+            let citizen = session_for(&app, None).await;
+            let ticket =
+                app.book(&citizen, "kantah-denpasar", "D", "2026-11-24", &nik(rand_suffix() as u32 + 100)).await;
+            let ticket: serde_json::Value = ticket.json().await.unwrap();
+            let ticket = ticket["code"].as_str().unwrap().to_string();
+            let session = match (label, staff_of) {
+                (&"anonymous", _) => None,
+                (&"citizen", _) => Some(citizen.clone()),
+                (_, staff_of) => Some(session_for(&app, *staff_of).await),
+            };
+            let arguments = sample_arguments(path, &ticket).unwrap();
+            let form: Vec<(&str, &str)> = arguments.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let answer = error_of(app.call(path.trim_start_matches("/api/"), session.as_deref(), &form).await).await;
+            let denied = answer == serde_json::json!("NotSignedIn") || answer == serde_json::json!("Forbidden");
+            let expected = permission.allows(caller, Some(denpasar));
+            assert_eq!(!denied, expected, "{path} ({permission:?}) called by {label}: {answer}");
+        }
+    }
+    assert!(Permission::Anyone.allows(&Caller::Anonymous, None));
+}
+
+fn staff_caller(role: Role, office_id: Option<i64>) -> Caller {
+    Caller::Staff { id: 0, role, office_id }
+}
