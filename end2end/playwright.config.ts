@@ -44,6 +44,8 @@ export default defineConfig({
       ANTREAN_DATA_DIR: dataDir,
       ANTREAN_SITE_ROOT: process.env.ANTREAN_SITE_ROOT ?? join(root, 'target/site'),
       ANTREAN_NOW: '2026-11-23T10:00:00+08:00',
+      ANTREAN_DEV_MODE: 'true',
+      ANTREAN_ADMIN_PASSWORD: 'admin-uji-e2e',
       RUST_LOG: 'warn',
     },
   },

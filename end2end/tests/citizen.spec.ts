@@ -1,12 +1,7 @@
 // A citizen's way through the app: the office page, taking a number, a full
 // date rolling over, validation messages, and the language switch.
 import { expect, test } from '@playwright/test';
-import { bookOverHttp, nik } from './helpers';
-
-/** Resolves once the page's WASM has hydrated (the hydrate() export has run). */
-async function waitForHydration(page: import('@playwright/test').Page) {
-  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-}
+import { bookOverHttp, codeSentTo, nik, signInOverHttp, waitForHydration } from './helpers';
 
 test('the office page lists every counter with people waiting and the number called, before any JavaScript', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -34,7 +29,7 @@ test('the language switch works in the browser and is remembered across reloads'
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Loket layanan');
 });
 
-test('a citizen takes a number for today and lands on the ticket', async ({ page }) => {
+test('a citizen registers with an SMS code, gets the ticket, stays signed in, and signs out', async ({ page }) => {
   await page.goto('/kantor/kantah-denpasar');
   await waitForHydration(page);
   await page.locator('.service-card[data-service="C"]').getByRole('link', { name: 'Daftar' }).click();
@@ -46,18 +41,62 @@ test('a citizen takes a number for today and lands on the ticket', async ({ page
   await page.getByLabel('NIK').fill(nik(9001));
   await page.getByLabel('Nama lengkap sesuai KTP').fill('I Made Wirawan');
   await page.getByLabel('Nomor ponsel').fill('0812 3456 7890');
-  await page.getByRole('button', { name: 'Ambil Nomor' }).click();
+  await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
+
+  await expect(page).toHaveURL(/\/kode\/[0-9a-f]{32}$/);
+  await expect(page.getByTestId('masked-phone')).toHaveText('+62 812-****-7890');
+  await expect(page.getByLabel('Kode akses')).toHaveAttribute('autocomplete', 'one-time-code');
+  const code = await codeSentTo(page.request, '+6281234567890');
+  await page.getByLabel('Kode akses').fill(code);
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+
   await expect(page).toHaveURL(/\/tiket\/[A-Z0-9]{10}$/);
   await expect(page.getByTestId('ticket-number')).toHaveText(/^C-\d{3}$/);
   await expect(page.getByTestId('service-date')).toHaveAttribute('data-date', '2026-11-23');
   await expect(page.getByTestId('people-ahead')).toHaveText('0');
+
+  await page.reload();
+  await expect(page.getByRole('link', { name: 'Tiket saya' })).toBeVisible();
+  await page.getByRole('link', { name: 'Tiket saya' }).click();
+  await expect(page.locator('.my-ticket')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Keluar' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('link', { name: 'Masuk' })).toBeVisible();
+});
+
+test('five wrong codes kill the code, and the right one no longer works', async ({ page }) => {
+  await page.goto('/kantor/kantah-denpasar/daftar?layanan=A');
+  await waitForHydration(page);
+  await page.getByLabel('Pilih tanggal').check();
+  await page.getByLabel('Tanggal kedatangan').fill('2026-11-24');
+  await page.getByLabel('Alamat email').fill('wayan@contoh.id');
+  await page.getByLabel('NIK').fill(nik(9003));
+  await page.getByLabel('Nama lengkap sesuai KTP').fill('Wayan Darma');
+  await page.getByLabel('Nomor ponsel').fill('081377778888');
+  await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
+  await expect(page).toHaveURL(/\/kode\//);
+  await waitForHydration(page);
+  const right = await codeSentTo(page.request, '+6281377778888');
+  for (const left of [4, 3, 2, 1]) {
+    await page.getByLabel('Kode akses').fill('ZZZZZZ');
+    await page.getByRole('button', { name: 'Lanjut' }).click();
+    await expect(page.getByTestId('form-error')).toHaveText(`Kode akses salah. Sisa percobaan: ${left}.`);
+  }
+  await page.getByLabel('Kode akses').fill('ZZZZZZ');
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await expect(page.getByTestId('form-error')).toHaveText('Kode akses sudah tidak berlaku. Silakan minta kode baru.');
+  await page.getByLabel('Kode akses').fill(right);
+  await page.getByRole('button', { name: 'Lanjut' }).click();
+  await expect(page.getByTestId('form-error')).toHaveText('Kode akses sudah tidak berlaku. Silakan minta kode baru.');
+  await expect(page).toHaveURL(/\/kode\//);
 });
 
 test('booking a full date gives the next working day and says why', async ({ page, request }) => {
   // Fill Friday 27 November for service B of the Bogor office (quota 200).
+  const session = await signInOverHttp(request, '081255556666', '+6281255556666');
   const bookings = [];
   for (let serial = 1; serial <= 200; serial++) {
-    bookings.push(bookOverHttp(request, { office: 'disdukcapil-bogor', service: 'B', date: '2026-11-27', serial }));
+    bookings.push(bookOverHttp(request, session, { office: 'disdukcapil-bogor', service: 'B', date: '2026-11-27', serial }));
   }
   await Promise.all(bookings);
 
@@ -69,7 +108,10 @@ test('booking a full date gives the next working day and says why', async ({ pag
   await page.getByLabel('NIK').fill('3271015505900001');
   await page.getByLabel('Nama lengkap sesuai KTP').fill('Siti Aminah');
   await page.getByLabel('Nomor ponsel').fill('+62 857 1234 5678');
-  await page.getByRole('button', { name: 'Ambil Nomor' }).click();
+  await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
+  await expect(page).toHaveURL(/\/kode\//);
+  await page.getByLabel('Kode akses').fill(await codeSentTo(page.request, '+6285712345678'));
+  await page.getByRole('button', { name: 'Lanjut' }).click();
 
   await expect(page).toHaveURL(/\/tiket\/[A-Z0-9]{10}$/);
   // Saturday and Sunday are skipped: the ticket is for Monday 30 November.
@@ -89,7 +131,7 @@ test('a bad NIK is explained next to the field and nothing typed is lost', async
   await page.getByLabel('NIK').fill('1234');
   await page.getByLabel('Nama lengkap sesuai KTP').fill('Budi Santoso');
   await page.getByLabel('Nomor ponsel').fill('081234567890');
-  await page.getByRole('button', { name: 'Ambil Nomor' }).click();
+  await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
 
   await expect(page.locator('#nik-error')).toHaveText('NIK harus terdiri dari 16 angka.');
   await expect(page.getByLabel('NIK')).toHaveAttribute('aria-invalid', 'true');
@@ -112,7 +154,10 @@ test('the booking form works without JavaScript', async ({ browser }) => {
   await page.getByLabel('NIK').fill(nik(9002));
   await page.getByLabel('Nama lengkap sesuai KTP').fill('Ketut Sudarma');
   await page.getByLabel('Nomor ponsel').fill('081298765432');
-  await page.getByRole('button', { name: 'Ambil Nomor' }).click();
+  await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
+  await expect(page).toHaveURL(/\/kode\/[0-9a-f]{32}$/);
+  await page.getByLabel('Kode akses').fill(await codeSentTo(page.request, '+6281298765432'));
+  await page.getByRole('button', { name: 'Lanjut' }).click();
   await expect(page).toHaveURL(/\/tiket\/[A-Z0-9]{10}$/);
   await expect(page.getByTestId('ticket-number')).toHaveText('D-001');
   await context.close();

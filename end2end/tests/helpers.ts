@@ -1,17 +1,53 @@
-// Shared helpers: valid NIKs and booking through the server function over HTTP.
-import type { APIRequestContext } from '@playwright/test';
+// Shared helpers: valid NIKs, reading SMS codes from the development outbox,
+// and signing in and booking through the server functions over HTTP.
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export const ADMIN_PASSWORD = 'admin-uji-e2e';
 
 /** A valid NIK (Bali, Denpasar) whose serial makes it unique. */
 export function nik(serial: number): string {
   return `517101120190${String(serial).padStart(4, '0')}`;
 }
 
+/** Resolves once the page's WASM has hydrated. */
+export async function waitForHydration(page: Page) {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+/** The code in the newest SMS to `e164`, read from /dev/outbox. */
+export async function codeSentTo(request: APIRequestContext, e164: string): Promise<string> {
+  const html = await (await request.get('/dev/outbox')).text();
+  const item = html.split('<li class="sms"').find((part) => part.includes(`data-phone="${e164}"`));
+  const code = item?.match(/#([2-9A-Z]{6})</)?.[1];
+  if (!code) throw new Error(`no SMS to ${e164} in the outbox`);
+  return code;
+}
+
+/** Signs a citizen in over HTTP; returns the session cookie header value. */
+export async function signInOverHttp(request: APIRequestContext, phone: string, e164: string) {
+  const asked = await request.post('/api/request_sign_in_code', {
+    headers: { Accept: 'application/json' },
+    form: { phone },
+  });
+  expect(asked.ok()).toBeTruthy();
+  const requestId = asked.headers()['location'].replace('/kode/', '');
+  const code = await codeSentTo(request, e164);
+  const confirmed = await request.post('/api/confirm_code', {
+    headers: { Accept: 'application/json' },
+    form: { request: requestId, code },
+  });
+  expect(confirmed.ok()).toBeTruthy();
+  const cookie = confirmed.headers()['set-cookie'];
+  return cookie.split(';')[0];
+}
+
 export async function bookOverHttp(
   request: APIRequestContext,
+  session: string,
   fields: { office: string; service: string; date: string; serial: number },
 ) {
   const response = await request.post('/api/book', {
-    headers: { Accept: 'application/json' },
+    headers: { Accept: 'application/json', Cookie: session },
     form: {
       office: fields.office,
       service: fields.service,
@@ -20,7 +56,6 @@ export async function bookOverHttp(
       nik: nik(fields.serial),
       name: 'Warga Uji',
       email: 'warga@contoh.id',
-      phone: '081234567890',
     },
   });
   if (!response.ok()) throw new Error(`booking failed: ${response.status()} ${await response.text()}`);

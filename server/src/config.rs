@@ -14,6 +14,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
+    ("ANTREAN_DEV_MODE", "false", "development mode: SMS are kept and shown at /dev/outbox"),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
@@ -27,6 +28,7 @@ pub struct Config {
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
     pub admin_password: Option<Secret>,
+    pub dev_mode: bool,
 }
 
 /// A value that must not reach the log.
@@ -62,12 +64,16 @@ impl Config {
         let database_url = get("ANTREAN_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display()));
         let site_root = PathBuf::from(get("ANTREAN_SITE_ROOT").unwrap_or_else(|| "./target/site".into()));
-        let seed_text = get("ANTREAN_SEED_DEMO").unwrap_or_else(|| "true".into());
-        let seed_demo = match seed_text.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => true,
-            "0" | "false" | "no" => false,
-            _ => return Err(invalid("ANTREAN_SEED_DEMO", &seed_text, &"use true or false")),
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("") => Ok(default),
+                Some("1" | "true" | "yes") => Ok(true),
+                Some("0" | "false" | "no") => Ok(false),
+                Some(other) => Err(invalid(name, other, &"use true or false")),
+            }
         };
+        let seed_demo = flag("ANTREAN_SEED_DEMO", true)?;
+        let dev_mode = flag("ANTREAN_DEV_MODE", false)?;
         let fixed_now = get("ANTREAN_NOW")
             .filter(|v| !v.is_empty())
             .map(|v| {
@@ -77,7 +83,7 @@ impl Config {
             })
             .transpose()?;
         let admin_password = get("ANTREAN_ADMIN_PASSWORD").filter(|v| !v.is_empty()).map(Secret);
-        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password })
+        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode })
     }
 }
 

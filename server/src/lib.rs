@@ -3,6 +3,7 @@
 //! shutdown signal. Integration tests and the benchmark start it through `start`.
 
 pub mod config;
+mod outbox;
 
 use std::net::SocketAddr;
 
@@ -81,7 +82,12 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     let routes = generate_route_list(App);
     let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
     let style = ServeDir::new(config.site_root.join("style")).precompressed_gzip();
+    let dev_routes = match config.dev_mode {
+        true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
+        false => Router::new(),
+    };
     Router::new()
+        .merge(dev_routes)
         .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
             let options = options.clone();
             move || shell(options.clone())
