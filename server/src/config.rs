@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::sms::{AuthHeader, BodyKind, BodyTemplate, HttpGatewaySettings, PhoneFormat};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -14,7 +15,17 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
-    ("ANTREAN_DEV_MODE", "false", "development mode: SMS are kept and shown at /dev/outbox"),
+    ("ANTREAN_DEV_MODE", "false", "development pages: /dev/outbox shows the SMS kept by the dev gateway"),
+    ("ANTREAN_SMS_GATEWAY", "dev", "dev (SMS kept in the database, not sent) or http (sent to a provider)"),
+    ("ANTREAN_SMS_URL", "(unset)", "provider address the http gateway POSTs each SMS to; required for http"),
+    ("ANTREAN_SMS_AUTH_HEADER", "(unset)", "header sent with each SMS request as `Name: value`, e.g. `X-Api-Key: …`"),
+    (
+        "ANTREAN_SMS_BODY",
+        r#"{"to":"{phone}","text":"{message}"} (form: to={phone}&text={message})"#,
+        "request body; {phone} and {message} are filled in, escaped for the body kind",
+    ),
+    ("ANTREAN_SMS_BODY_KIND", "json", "json (values escaped inside JSON strings) or form (values URL-encoded)"),
+    ("ANTREAN_SMS_PHONE_FORMAT", "e164", "how the provider wants numbers: e164 (+62812…) or digits (62812…)"),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
@@ -28,7 +39,18 @@ pub struct Config {
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
     pub admin_password: Option<Secret>,
+    /// Serves the development pages (`/dev/outbox`); never on a public server.
     pub dev_mode: bool,
+    pub sms: SmsSettings,
+}
+
+/// Where SMS go.
+#[derive(Debug, Clone)]
+pub enum SmsSettings {
+    /// Kept in the `sms_outbox` table, for development and demos.
+    Dev,
+    /// Sent to a provider over HTTP.
+    Http(HttpGatewaySettings),
 }
 
 /// A value that must not reach the log.
@@ -45,7 +67,12 @@ impl std::fmt::Debug for Secret {
 pub enum ConfigError {
     #[error("{name} is not valid: {value:?} ({reason})")]
     Invalid { name: &'static str, value: String, reason: String },
+    #[error("{name} must be set {reason}")]
+    Missing { name: &'static str, reason: &'static str },
 }
+
+/// Shown in place of a value that may hold a provider key.
+const MASKED: &str = "***";
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -83,8 +110,59 @@ impl Config {
             })
             .transpose()?;
         let admin_password = get("ANTREAN_ADMIN_PASSWORD").filter(|v| !v.is_empty()).map(Secret);
-        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode })
+        let sms = sms_settings(&get)?;
+        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode, sms })
     }
+}
+
+fn sms_settings(get: &impl Fn(&str) -> Option<String>) -> Result<SmsSettings, ConfigError> {
+    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let invalid = |name: &'static str, value: &str, reason: &dyn std::fmt::Display| ConfigError::Invalid {
+        name,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    match get("ANTREAN_SMS_GATEWAY").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("dev") => return Ok(SmsSettings::Dev),
+        Some("http") => {}
+        Some(other) => return Err(invalid("ANTREAN_SMS_GATEWAY", other, &"use dev or http")),
+    }
+    let body_kind = match get("ANTREAN_SMS_BODY_KIND").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("json") => BodyKind::Json,
+        Some("form") => BodyKind::Form,
+        Some(other) => return Err(invalid("ANTREAN_SMS_BODY_KIND", other, &"use json or form")),
+    };
+    let phone_format = match get("ANTREAN_SMS_PHONE_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("e164") => PhoneFormat::E164,
+        Some("digits") => PhoneFormat::Digits,
+        Some(other) => return Err(invalid("ANTREAN_SMS_PHONE_FORMAT", other, &"use e164 or digits")),
+    };
+    // The template, the header and the URL's query may carry the provider's key,
+    // so those values stay out of the message: it reaches the terminal and the log.
+    let body_text = get("ANTREAN_SMS_BODY").unwrap_or_else(|| body_kind.default_template().to_string());
+    let body = BodyTemplate::parse(body_kind, &body_text).map_err(|e| invalid("ANTREAN_SMS_BODY", MASKED, &e))?;
+    let url = get("ANTREAN_SMS_URL")
+        .ok_or(ConfigError::Missing { name: "ANTREAN_SMS_URL", reason: "when ANTREAN_SMS_GATEWAY is http" })?;
+    let mut settings = HttpGatewaySettings::new(url.trim(), body).map_err(|e| {
+        let shown = match url.split_once('?') {
+            Some((address, _)) => format!("{address}?{MASKED}"),
+            None => url.clone(),
+        };
+        invalid("ANTREAN_SMS_URL", &shown, &e)
+    })?;
+    settings.phone_format = phone_format;
+    settings.auth_header = get("ANTREAN_SMS_AUTH_HEADER")
+        .map(|line| {
+            AuthHeader::parse(&line).map_err(|e| {
+                let shown = match line.split_once(':') {
+                    Some((name, _)) => format!("{}: {MASKED}", name.trim()),
+                    None => MASKED.to_string(),
+                };
+                invalid("ANTREAN_SMS_AUTH_HEADER", &shown, &e)
+            })
+        })
+        .transpose()?;
+    Ok(SmsSettings::Http(settings))
 }
 
 pub fn help() -> String {
@@ -92,7 +170,7 @@ pub fn help() -> String {
         "antrean: online queue and booking server\n\nUsage: antrean [--help]\n\nConfiguration (environment variables):\n",
     );
     for (name, default, meaning) in VARIABLES {
-        text.push_str(&format!("  {name:<22} {meaning}\n  {:<22} default: {default}\n", ""));
+        text.push_str(&format!("  {name:<24} {meaning}\n  {:<24} default: {default}\n", ""));
     }
     text
 }
@@ -119,5 +197,127 @@ mod tests {
     fn a_pinned_clock_is_read_as_rfc3339() {
         let config = Config::from_lookup(|n| (n == "ANTREAN_NOW").then(|| "2026-11-23T10:00:00+08:00".into())).unwrap();
         assert_eq!(config.fixed_now.unwrap().to_rfc3339(), "2026-11-23T02:00:00+00:00");
+    }
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        Config::from_lookup(move |name| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+    }
+
+    fn http_settings(pairs: &[(&str, &str)]) -> HttpGatewaySettings {
+        match with(pairs).unwrap().sms {
+            SmsSettings::Http(settings) => settings,
+            SmsSettings::Dev => panic!("expected the http gateway"),
+        }
+    }
+
+    #[test]
+    fn by_default_sms_are_kept_and_the_development_pages_are_off() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert!(matches!(config.sms, SmsSettings::Dev) && !config.dev_mode);
+    }
+
+    #[test]
+    fn dev_mode_is_read_as_a_flag() {
+        assert!(with(&[("ANTREAN_DEV_MODE", "true")]).unwrap().dev_mode);
+        let error = with(&[("ANTREAN_DEV_MODE", "kadang")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_DEV_MODE"), "{error}");
+    }
+
+    #[test]
+    fn the_http_gateway_without_a_url_is_refused_by_name() {
+        let error = with(&[("ANTREAN_SMS_GATEWAY", "http")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_SMS_URL"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_gateway_is_refused_by_name() {
+        let error = with(&[("ANTREAN_SMS_GATEWAY", "smtp")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_SMS_GATEWAY"), "{error}");
+    }
+
+    #[test]
+    fn the_http_gateway_defaults_to_a_json_body_and_e164_numbers() {
+        let settings =
+            http_settings(&[("ANTREAN_SMS_GATEWAY", "http"), ("ANTREAN_SMS_URL", "https://sms.example.id/send")]);
+        assert_eq!(settings.body.kind(), BodyKind::Json);
+        assert_eq!(settings.phone_format, PhoneFormat::E164);
+        assert!(settings.auth_header.is_none());
+        assert_eq!((settings.timeout, settings.retries), (HttpGatewaySettings::DEFAULT_TIMEOUT, 2));
+    }
+
+    #[test]
+    fn a_form_body_digits_numbers_and_an_auth_header_are_read() {
+        let settings = http_settings(&[
+            ("ANTREAN_SMS_GATEWAY", "http"),
+            ("ANTREAN_SMS_URL", "https://sms.example.id/send"),
+            ("ANTREAN_SMS_BODY_KIND", "form"),
+            ("ANTREAN_SMS_BODY", "msisdn={phone}&pesan={message}"),
+            ("ANTREAN_SMS_PHONE_FORMAT", "digits"),
+            ("ANTREAN_SMS_AUTH_HEADER", "Authorization: Bearer rahasia"),
+        ]);
+        assert_eq!(settings.body.kind(), BodyKind::Form);
+        assert_eq!(settings.phone_format, PhoneFormat::Digits);
+        assert_eq!(settings.auth_header.map(|h| h.name().to_string()).as_deref(), Some("authorization"));
+    }
+
+    #[test]
+    fn a_body_that_does_not_fit_its_kind_is_refused_by_name() {
+        let error = with(&[
+            ("ANTREAN_SMS_GATEWAY", "http"),
+            ("ANTREAN_SMS_URL", "https://sms.example.id/send"),
+            ("ANTREAN_SMS_BODY", "to={phone}&text={message}"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_SMS_BODY"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_body_kind_or_phone_format_is_refused_by_name() {
+        let base = [("ANTREAN_SMS_GATEWAY", "http"), ("ANTREAN_SMS_URL", "https://sms.example.id/send")];
+        for (name, value) in [("ANTREAN_SMS_BODY_KIND", "xml"), ("ANTREAN_SMS_PHONE_FORMAT", "national")] {
+            let error = with(&[base[0], base[1], (name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_auth_header_is_refused_without_showing_its_value() {
+        let error = with(&[
+            ("ANTREAN_SMS_GATEWAY", "http"),
+            ("ANTREAN_SMS_URL", "https://sms.example.id/send"),
+            ("ANTREAN_SMS_AUTH_HEADER", "Bearer rahasia"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("ANTREAN_SMS_AUTH_HEADER") && !error.contains("rahasia"), "{error}");
+    }
+
+    #[test]
+    fn printing_the_config_masks_the_auth_header_value() {
+        let config = with(&[
+            ("ANTREAN_SMS_GATEWAY", "http"),
+            ("ANTREAN_SMS_URL", "https://sms.example.id/send"),
+            ("ANTREAN_SMS_AUTH_HEADER", "X-Api-Key: rahasia"),
+        ])
+        .unwrap();
+        let printed = format!("{config:?}");
+        assert!(printed.contains("x-api-key") && !printed.contains("rahasia"), "{printed}");
+    }
+
+    #[test]
+    fn help_lists_every_sms_variable() {
+        let text = help();
+        for name in [
+            "ANTREAN_DEV_MODE",
+            "ANTREAN_SMS_GATEWAY",
+            "ANTREAN_SMS_URL",
+            "ANTREAN_SMS_AUTH_HEADER",
+            "ANTREAN_SMS_BODY",
+            "ANTREAN_SMS_BODY_KIND",
+            "ANTREAN_SMS_PHONE_FORMAT",
+        ] {
+            assert!(text.contains(name), "{name}");
+        }
     }
 }

@@ -72,6 +72,23 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     Ok(Running { addr, db, serve })
 }
 
+/// The SMS gateway the configuration names.
+pub fn sms_gateway(config: &Config, db: &Db) -> Arc<dyn app::sms::SmsGateway> {
+    match &config.sms {
+        crate::config::SmsSettings::Dev => {
+            // Outside development mode nobody reads the outbox page, so a server
+            // left on the default would send no codes without anyone noticing.
+            if !config.dev_mode {
+                tracing::warn!(
+                    "SMS are kept in the sms_outbox table, not sent; set ANTREAN_SMS_GATEWAY=http to send them"
+                );
+            }
+            Arc::new(DevGateway::new(db.clone()))
+        }
+        crate::config::SmsSettings::Http(settings) => Arc::new(app::sms::HttpGateway::new(settings.clone())),
+    }
+}
+
 fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     let options = LeptosOptions::builder()
         .output_name("antrean")

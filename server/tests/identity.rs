@@ -295,3 +295,44 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
 fn staff_caller(role: Role, office_id: Option<i64>) -> Caller {
     Caller::Staff { id: 0, role, office_id }
 }
+
+#[tokio::test]
+async fn a_citizen_cancels_their_own_upcoming_ticket_but_not_someone_elses() {
+    let app = spawn_app().await;
+    let owner = app.sign_in_citizen("081234567890").await;
+    let other = app.sign_in_citizen("081298765432").await;
+    let booked: serde_json::Value =
+        app.book(&owner, "kantah-denpasar", "A", "2026-11-25", &nik(1)).await.json().await.unwrap();
+    let code = booked["code"].as_str().unwrap();
+
+    let stranger = app.call("cancel_my_ticket", Some(&other), &[("code", code)]).await;
+    assert_eq!(error_of(stranger).await, serde_json::json!("NotFound"));
+    assert!(app.call("cancel_my_ticket", Some(&owner), &[("code", code)]).await.status().is_success());
+    let mine: serde_json::Value = app.call("my_tickets", Some(&owner), &[]).await.json().await.unwrap();
+    assert_eq!(mine["tickets"][0]["state"], "Cancelled");
+    assert_eq!(mine["tickets"][0]["cancel_reason"], "CitizenRequest");
+}
+
+#[tokio::test]
+async fn a_write_from_another_site_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/api/request_sign_in_code", app.base))
+        .header("Origin", "https://jahat.example")
+        .form(&[("phone", "081234567890")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+    let same_site = app
+        .client
+        .post(format!("{}/api/request_sign_in_code", app.base))
+        .header("Origin", app.base.clone())
+        .header("Accept", "application/json")
+        .form(&[("phone", "081234567890")])
+        .send()
+        .await
+        .unwrap();
+    assert!(same_site.status().is_success());
+}

@@ -73,6 +73,7 @@ async fn start_server(site_root: &Path) -> Result<Server, Box<dyn std::error::Er
         .env("ANTREAN_DATA_DIR", dir.path())
         .env("ANTREAN_SITE_ROOT", site_root)
         .env("ANTREAN_NOW", NOW)
+        .env("ANTREAN_DEV_MODE", "true")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -104,13 +105,41 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// Signs one citizen in through the SMS code flow (the code read from the dev outbox
+/// table) and returns the `Cookie` header for their session.
+async fn sign_in(server: &Server) -> Result<String, Box<dyn std::error::Error>> {
+    let client = reqwest::Client::new();
+    let asked = client
+        .post(format!("{}/api/request_sign_in_code", server.base))
+        .header("Accept", "application/json")
+        .form(&[("phone", "081234567890")])
+        .send()
+        .await?;
+    let location = asked.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no code request")?;
+    let request = location.trim_start_matches("/kode/").to_string();
+    let db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1").fetch_one(&db).await?;
+    db.close().await;
+    let code = body.rsplit('#').next().unwrap_or_default().trim().to_string();
+    let confirmed = client
+        .post(format!("{}/api/confirm_code", server.base))
+        .header("Accept", "application/json")
+        .form(&[("request", request.as_str()), ("code", code.as_str())])
+        .send()
+        .await?;
+    let cookie = confirmed.headers().get("set-cookie").and_then(|v| v.to_str().ok()).ok_or("no session")?;
+    Ok(cookie.split(';').next().unwrap_or_default().to_string())
+}
+
 async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let session = Arc::new(sign_in(server).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
-        let (next, failures, base) = (next.clone(), failures.clone(), server.base.clone());
+        let (next, failures, base, session) = (next.clone(), failures.clone(), server.base.clone(), session.clone());
         clients.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut latencies = Vec::new();
@@ -127,12 +156,12 @@ async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error
                     ("nik", &nik(n)),
                     ("name", "Warga Uji Beban"),
                     ("email", "warga@contoh.id"),
-                    ("phone", "081234567890"),
                 ];
                 let sent = Instant::now();
                 let ok = client
                     .post(format!("{base}/api/book"))
                     .header("Accept", "application/json")
+                    .header("Cookie", session.as_str())
                     .form(&form)
                     .send()
                     .await
