@@ -20,12 +20,12 @@ test('the language switch works in the browser and is remembered across reloads'
   await page.goto('/kantor/kantah-denpasar');
   await waitForHydration(page);
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Loket layanan');
-  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('link', { name: 'English' }).click();
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Service counters');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.reload();
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Service counters');
-  await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+  await page.getByRole('link', { name: 'Bahasa Indonesia' }).click();
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Loket layanan');
 });
 
@@ -140,8 +140,13 @@ test('a bad NIK is explained next to the field and nothing typed is lost', async
   await expect(page.getByLabel('Nama lengkap sesuai KTP')).toHaveValue('Budi Santoso');
   await expect(page.getByLabel('Alamat email')).toHaveValue('budi@contoh.id');
 
-  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('link', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Take a queue number');
+  await waitForHydration(page);
+  await page.getByLabel('NIK (national ID number)').fill('1234');
+  await page.getByRole('button', { name: 'Send access code' }).click();
   await expect(page.locator('#nik-error')).toHaveText('The NIK must be exactly 16 digits.');
+  await page.getByRole('link', { name: 'Bahasa Indonesia' }).click();
 });
 
 test('the booking form works without JavaScript', async ({ browser }) => {

@@ -50,7 +50,7 @@ pub enum SmsSettings {
     /// Kept in the `sms_outbox` table, for development and demos.
     Dev,
     /// Sent to a provider over HTTP.
-    Http(HttpGatewaySettings),
+    Http(Box<HttpGatewaySettings>),
 }
 
 /// A value that must not reach the log.
@@ -162,7 +162,7 @@ fn sms_settings(get: &impl Fn(&str) -> Option<String>) -> Result<SmsSettings, Co
             })
         })
         .transpose()?;
-    Ok(SmsSettings::Http(settings))
+    Ok(SmsSettings::Http(Box::new(settings)))
 }
 
 pub fn help() -> String {
@@ -206,7 +206,7 @@ mod tests {
 
     fn http_settings(pairs: &[(&str, &str)]) -> HttpGatewaySettings {
         match with(pairs).unwrap().sms {
-            SmsSettings::Http(settings) => settings,
+            SmsSettings::Http(settings) => *settings,
             SmsSettings::Dev => panic!("expected the http gateway"),
         }
     }

@@ -3,6 +3,7 @@
 //! shutdown signal. Integration tests and the benchmark start it through `start`.
 
 pub mod config;
+mod language;
 mod outbox;
 
 use std::net::SocketAddr;
@@ -85,7 +86,7 @@ pub fn sms_gateway(config: &Config, db: &Db) -> Arc<dyn app::sms::SmsGateway> {
             }
             Arc::new(DevGateway::new(db.clone()))
         }
-        crate::config::SmsSettings::Http(settings) => Arc::new(app::sms::HttpGateway::new(settings.clone())),
+        crate::config::SmsSettings::Http(settings) => Arc::new(app::sms::HttpGateway::new(settings.as_ref().clone())),
     }
 }
 
@@ -105,6 +106,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     };
     Router::new()
         .merge(dev_routes)
+        .route("/bahasa/{code}", axum::routing::get(language::switch))
         .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
             let options = options.clone();
             move || shell(options.clone())

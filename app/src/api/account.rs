@@ -103,6 +103,7 @@ pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
     crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now())
         .await
         .map_err(|_| AppError::Forbidden)?;
+    leptos_axum::redirect("/tiket-saya");
     Ok(())
 }
 

@@ -14,12 +14,19 @@ use crate::model::MyTicket;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<RequestSignInCode>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text=move || t(lang.get(), Key::SignInTitle).to_string() />
         <h1>{move || t(lang.get(), Key::SignInTitle)}</h1>
         <p class="lead">{move || t(lang.get(), Key::SignInIntro)}</p>
+        <SignInForm />
+    }
+}
+
+#[island]
+fn SignInForm() -> impl IntoView {
+    let action = ServerAction::<RequestSignInCode>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
         <ActionForm action attr:class="booking-form" attr:novalidate=true>
             <FormAlert error />
             <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
@@ -32,13 +39,12 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
     let lang = use_lang();
-    let cancel = ServerAction::<CancelMyTicket>::new();
-    let tickets = Resource::new(move || cancel.version().get(), |_| load_my_tickets());
+    let tickets = Resource::new(|| (), |_| load_my_tickets());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text=move || t(lang.get(), Key::MyTickets).to_string() />
         <h1>{move || t(lang.get(), Key::MyTickets)}</h1>
-        <Transition fallback=loading>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match tickets.await {
                     Ok(mine) => {
@@ -53,16 +59,16 @@ pub fn MyTicketsPage() -> impl IntoView {
                         }
                         upcoming.reverse();
                         view! {
-                            <TicketGroup title=Key::TicketsToday tickets=on_day cancel />
-                            <TicketGroup title=Key::TicketsUpcoming tickets=upcoming cancel />
-                            <TicketGroup title=Key::TicketsPast tickets=past cancel />
+                            <TicketGroup title=Key::TicketsToday tickets=on_day />
+                            <TicketGroup title=Key::TicketsUpcoming tickets=upcoming />
+                            <TicketGroup title=Key::TicketsPast tickets=past />
                         }
                             .into_any()
                     }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
         <ActionForm action=sign_out attr:class="sign-out">
             <button type="submit" class="button">{move || t(lang.get(), Key::SignOut)}</button>
         </ActionForm>
@@ -70,7 +76,7 @@ pub fn MyTicketsPage() -> impl IntoView {
 }
 
 #[component]
-fn TicketGroup(title: Key, tickets: Vec<MyTicket>, cancel: ServerAction<CancelMyTicket>) -> impl IntoView {
+fn TicketGroup(title: Key, tickets: Vec<MyTicket>) -> impl IntoView {
     let lang = use_lang();
     let empty = tickets.is_empty();
     view! {
@@ -78,14 +84,14 @@ fn TicketGroup(title: Key, tickets: Vec<MyTicket>, cancel: ServerAction<CancelMy
             <h2>{move || t(lang.get(), title)}</h2>
             {empty.then(|| view! { <p class="muted">{move || t(lang.get(), Key::NoTickets)}</p> })}
             <ul class="my-tickets">
-                {tickets.into_iter().map(|ticket| view! { <MyTicketRow ticket cancel /> }).collect_view()}
+                {tickets.into_iter().map(|ticket| view! { <MyTicketRow ticket /> }).collect_view()}
             </ul>
         </section>
     }
 }
 
 #[component]
-fn MyTicketRow(ticket: MyTicket, cancel: ServerAction<CancelMyTicket>) -> impl IntoView {
+fn MyTicketRow(ticket: MyTicket) -> impl IntoView {
     let lang = use_lang();
     let MyTicket {
         code,
@@ -98,15 +104,7 @@ fn MyTicketRow(ticket: MyTicket, cancel: ServerAction<CancelMyTicket>) -> impl I
         cancel_reason,
         cancellable,
     } = ticket;
-    let cancel_form = cancellable.then(|| {
-        let code = code.clone();
-        view! {
-            <ActionForm action=cancel>
-                <input type="hidden" name="code" value=code />
-                <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
-            </ActionForm>
-        }
-    });
+    let cancel_form = cancellable.then(|| view! { <CancelTicketButton code=code.clone() /> });
     view! {
         <li class="card my-ticket" data-code=code.clone()>
             <a class="my-ticket-number" href=format!("/tiket/{code}")>{display_number}</a>
@@ -119,5 +117,18 @@ fn MyTicketRow(ticket: MyTicket, cancel: ServerAction<CancelMyTicket>) -> impl I
             </div>
             {cancel_form}
         </li>
+    }
+}
+
+/// Cancels one upcoming ticket; the server sends the browser back to the list.
+#[island]
+fn CancelTicketButton(code: String) -> impl IntoView {
+    let lang = use_lang();
+    let cancel = ServerAction::<CancelMyTicket>::new();
+    view! {
+        <ActionForm action=cancel>
+            <input type="hidden" name="code" value=code />
+            <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
+        </ActionForm>
     }
 }

@@ -38,12 +38,26 @@ pub fn BookingPage() -> impl IntoView {
 fn BookingForm(office: OfficeView, signed_in: bool) -> impl IntoView {
     let lang = use_lang();
     let chosen = use_query_map().read_untracked().get("layanan").unwrap_or_default();
-    let slug = office.slug.clone();
-    let name = office.name.clone();
+    let (slug, name) = (office.slug.clone(), office.name.clone());
+    view! {
+        <Title text=move || t(lang.get(), Key::BookTitle).to_string() />
+        <p class="crumbs">
+            <a href=format!("/kantor/{slug}")>{move || t(lang.get(), Key::BackToOffice)}</a>
+        </p>
+        <h1>{move || t(lang.get(), Key::BookTitle)}</h1>
+        <p class="muted">{name}</p>
+        <p class="lead">{move || t(lang.get(), Key::BookIntro)}</p>
+        <BookingFormIsland office chosen signed_in />
+    }
+}
+
+/// The interactive part: the form, with inline errors from the server's checks.
+#[island]
+fn BookingFormIsland(office: OfficeView, chosen: String, signed_in: bool) -> impl IntoView {
     let fields = move |error: Signal<Option<AppError>>| {
         view! { <BookingFields office=office.clone() chosen=chosen.clone() error /> }
     };
-    let form = if signed_in {
+    if signed_in {
         let action = ServerAction::<BookTicket>::new();
         let error = Signal::derive(move || action.value().get().and_then(Result::err));
         view! {
@@ -67,16 +81,6 @@ fn BookingForm(office: OfficeView, signed_in: bool) -> impl IntoView {
             </ActionForm>
         }
         .into_any()
-    };
-    view! {
-        <Title text=move || t(lang.get(), Key::BookTitle).to_string() />
-        <p class="crumbs">
-            <a href=format!("/kantor/{slug}")>{move || t(lang.get(), Key::BackToOffice)}</a>
-        </p>
-        <h1>{move || t(lang.get(), Key::BookTitle)}</h1>
-        <p class="muted">{name}</p>
-        <p class="lead">{move || t(lang.get(), Key::BookIntro)}</p>
-        {form}
     }
 }
 

@@ -18,11 +18,6 @@ pub fn CodePage() -> impl IntoView {
     let params = use_params_map();
     let request = move || params.read().get("request").unwrap_or_default();
     let pending = Resource::new(request, load_code_request);
-    let confirm = ServerAction::<ConfirmCode>::new();
-    let resend = ServerAction::<ResendCode>::new();
-    let error = Signal::derive(move || {
-        confirm.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
-    });
     view! {
         <Title text=move || t(lang.get(), Key::CodeTitle).to_string() />
         <h1>{move || t(lang.get(), Key::CodeTitle)}</h1>
@@ -37,17 +32,7 @@ pub fn CodePage() -> impl IntoView {
                                 <strong data-testid="masked-phone">{pending.masked_phone.clone()}</strong>". "
                                 {move || t(lang.get(), purpose)}
                             </p>
-                            <ActionForm action=confirm attr:class="booking-form code-form" attr:novalidate=true>
-                                <FormAlert error />
-                                <input type="hidden" name="request" value=request />
-                                <TextField field=Field::Code label=Key::FieldCode hint=Some(Key::FieldCodeHint) error
-                                    input_type="text" autocomplete="one-time-code" inputmode="text" />
-                                <SubmitButton pending=confirm.pending() label=Key::Continue />
-                            </ActionForm>
-                            <ActionForm action=resend attr:class="resend-form">
-                                <input type="hidden" name="request" value=request />
-                                <button type="submit" class="button">{move || t(lang.get(), Key::ResendCode)}</button>
-                            </ActionForm>
+                            <CodeForms request=request() />
                         }
                             .into_any()
                     }
@@ -55,5 +40,30 @@ pub fn CodePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The code form and the resend button, with their errors shown inline.
+#[island]
+fn CodeForms(request: String) -> impl IntoView {
+    let confirm = ServerAction::<ConfirmCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let error = Signal::derive(move || {
+        confirm.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
+    });
+    let lang = use_lang();
+    let again = request.clone();
+    view! {
+        <ActionForm action=confirm attr:class="booking-form code-form" attr:novalidate=true>
+            <FormAlert error />
+            <input type="hidden" name="request" value=request />
+            <TextField field=Field::Code label=Key::FieldCode hint=Some(Key::FieldCodeHint) error
+                input_type="text" autocomplete="one-time-code" inputmode="text" />
+            <SubmitButton pending=confirm.pending() label=Key::Continue />
+        </ActionForm>
+        <ActionForm action=resend attr:class="resend-form">
+            <input type="hidden" name="request" value=again />
+            <button type="submit" class="button">{move || t(lang.get(), Key::ResendCode)}</button>
+        </ActionForm>
     }
 }

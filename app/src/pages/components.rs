@@ -6,19 +6,16 @@ use super::use_lang;
 use crate::error::{AppError, Field};
 use crate::i18n::{app_error, field_problem, t, Key, Lang};
 
-/// Switches between Bahasa Indonesia and English, remembering the choice in a cookie.
+/// Switches between Bahasa Indonesia and English. A plain link: the server
+/// remembers the choice in a cookie and sends the browser back to the same page,
+/// so it works before (and without) the WASM.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
-    let lang = use_lang();
-    let switch = move |_| {
-        let next = lang.get_untracked().other();
-        lang.set(next);
-        remember_lang(next);
-    };
+    let lang = use_lang().get_untracked();
     view! {
-        <button type="button" class="lang-switch" on:click=switch lang=move || lang.get().other().code()>
-            {move || t(lang.get(), Key::SwitchLanguage)}
-        </button>
+        <a class="lang-switch" href=format!("/bahasa/{}", lang.other().code()) lang=lang.other().code()>
+            {t(lang, Key::SwitchLanguage)}
+        </a>
     }
 }
 
@@ -27,19 +24,6 @@ fn html_document() -> Option<web_sys::HtmlDocument> {
     use wasm_bindgen::JsCast;
     document().dyn_into::<web_sys::HtmlDocument>().ok()
 }
-
-#[cfg(feature = "hydrate")]
-fn remember_lang(lang: Lang) {
-    if let Some(doc) = html_document() {
-        let _ = doc.set_cookie(&format!("{}={}; path=/; max-age=31536000; samesite=lax", Lang::COOKIE, lang.code()));
-        if let Some(root) = doc.document_element() {
-            let _ = root.set_attribute("lang", lang.code());
-        }
-    }
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn remember_lang(_lang: Lang) {}
 
 #[cfg(feature = "hydrate")]
 pub fn browser_cookie_lang() -> Lang {

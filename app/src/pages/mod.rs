@@ -32,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5cab" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -66,7 +66,8 @@ pub fn use_viewer() -> ViewerResource {
 
 /// The user's language, shared by every component.
 pub fn use_lang() -> RwSignal<Lang> {
-    use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::default()))
+    // Islands in the browser have no server context: they read the cookie themselves.
+    use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(initial_lang()))
 }
 
 #[component]

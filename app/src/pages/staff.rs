@@ -16,11 +16,19 @@ use crate::model::OfficeView;
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<StaffSignIn>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text=move || t(lang.get(), Key::StaffSignInTitle).to_string() />
         <h1>{move || t(lang.get(), Key::StaffSignInTitle)}</h1>
+        <StaffSignInForm />
+    }
+}
+
+#[island]
+fn StaffSignInForm() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<StaffSignIn>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
         <ActionForm action attr:class="booking-form" attr:novalidate=true>
             <FormAlert error />
             <TextField field=Field::Username label=Key::FieldUsername hint=None error
@@ -60,13 +68,21 @@ pub fn StaffDeskPage() -> impl IntoView {
 #[component]
 fn OfficeDesk(office: OfficeView) -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<StaffBook>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let (name, slug) = (office.name.clone(), office.slug.clone());
     view! {
         <section class="card staff-section" data-office=slug>
             <h2>{move || t(lang.get(), Key::StaffBookTitle)} " — " {name}</h2>
             <p class="hint">{move || t(lang.get(), Key::StaffBookIntro)}</p>
+            <StaffBookForm office />
+        </section>
+    }
+}
+
+#[island]
+fn StaffBookForm(office: OfficeView) -> impl IntoView {
+    let action = ServerAction::<StaffBook>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
             <ActionForm action attr:class="booking-form" attr:novalidate=true>
                 <FormAlert error />
                 <BookingFields office chosen=String::new() error contact_optional=true />
@@ -74,11 +90,10 @@ fn OfficeDesk(office: OfficeView) -> impl IntoView {
                     input_type="tel" autocomplete="off" inputmode="tel" />
                 <SubmitButton pending=action.pending() label=Key::Submit />
             </ActionForm>
-        </section>
     }
 }
 
-#[component]
+#[island]
 fn StaffCancelForm() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<StaffCancel>::new();
