@@ -63,7 +63,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         clock,
         code_key: CodeKey::load_or_create(&db).await?,
         otp_policy: OtpPolicy::default(),
-        sms: Arc::new(DevGateway::new(db.clone())),
+        sms: sms_gateway(config, &db),
     };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;

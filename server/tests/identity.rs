@@ -256,7 +256,7 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
         assert!(sample_arguments(path, "").is_some(), "{path} has no sample arguments in this test");
     }
 
-    let callers: [(&str, Option<(Role, Option<&str>)>, Caller); 6] = [
+    let callers: [CallerCase; 6] = [
         ("anonymous", None, Caller::Anonymous),
         ("citizen", None, Caller::Citizen { phone: String::new() }),
         (
@@ -291,6 +291,9 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
     }
     assert!(Permission::Anyone.allows(&Caller::Anonymous, None));
 }
+
+/// A kind of caller: its name, the staff account to create (if any), and what the table expects of it.
+type CallerCase = (&'static str, Option<(Role, Option<&'static str>)>, Caller);
 
 fn staff_caller(role: Role, office_id: Option<i64>) -> Caller {
     Caller::Staff { id: 0, role, office_id }

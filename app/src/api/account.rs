@@ -20,10 +20,9 @@ pub(crate) async fn send_code(
 
     let client = client_address().await;
     let now = ctx.clock.now();
+    let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload };
     let issued =
-        crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, phone, &client, purpose, payload, now)
-            .await
-            .map_err(internal)?;
+        crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await.map_err(internal)?;
     let code = match issued {
         Ok(code) => code,
         Err(SendDecision::WaitSeconds(seconds)) => return Err(AppError::CodeWait(seconds)),

@@ -229,7 +229,15 @@ mod tests {
     use super::*;
 
     fn form<'a>(nik: &'a str, date: &'a str) -> BookingForm<'a> {
-        BookingForm { when: "date", date, nik, name: "Budi Santoso", email: "budi@contoh.id", phone: "081234567890" }
+        BookingForm {
+            when: "date",
+            date,
+            nik,
+            name: "Budi Santoso",
+            email: "budi@contoh.id",
+            phone: "081234567890",
+            contact_optional: false,
+        }
     }
 
     #[test]
@@ -253,6 +261,16 @@ mod tests {
         let AppError::Invalid(errors) = bad.parse(false).unwrap_err() else { panic!("expected invalid") };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, [Field::Service, Field::Date, Field::Nik, Field::Name, Field::Email, Field::Phone]);
+    }
+
+    #[test]
+    fn staff_may_leave_phone_and_email_empty_but_not_wrong() {
+        let assisted =
+            BookingForm { email: "", phone: "", contact_optional: true, ..form("3171011201900001", "2026-11-24") };
+        let (_, holder) = assisted.parse(true).unwrap();
+        assert!(holder.phone.is_none() && holder.email.is_none());
+        let wrong = BookingForm { phone: "021", contact_optional: true, ..form("3171011201900001", "2026-11-24") };
+        assert!(wrong.parse(true).is_err());
     }
 
     #[test]

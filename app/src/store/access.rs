@@ -85,18 +85,25 @@ fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Creates a code for `phone` if the sending limits allow it. The check and the
-/// insert share the writer's transaction, so two quick requests cannot both pass.
+/// Who asks for a code, from where, and what it will confirm.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRequest<'a> {
+    pub phone: &'a PhoneNumber,
+    pub client: &'a str,
+    pub purpose: Purpose,
+    pub payload: Option<&'a str>,
+}
+
+/// Creates a code if the sending limits allow it. The check and the insert
+/// share the writer's transaction, so two quick requests cannot both pass.
 pub async fn issue(
     db: &Db,
     key: &CodeKey,
     policy: &OtpPolicy,
-    phone: &PhoneNumber,
-    client: &str,
-    purpose: Purpose,
-    payload: Option<&str>,
+    request: CodeRequest<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<NewCode, SendDecision>> {
+    let CodeRequest { phone, client, purpose, payload } = request;
     let mut tx = db.writer().begin().await?;
     let since = millis(now - Duration::hours(1));
     let times = |rows: Vec<i64>| -> Vec<DateTime<Utc>> {
