@@ -82,6 +82,8 @@ pub enum AppError {
     StaffSignInWrong,
     #[error("account locked for {0} min")]
     StaffLocked(i64),
+    #[error("counter: {0}")]
+    Counter(crate::domain::counter::CounterRefusal),
     /// Something broke on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,

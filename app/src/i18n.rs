@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::{BookingRefusal, RolloverReason};
 use crate::domain::calendar::ClosedReason;
+use crate::domain::counter::CounterRefusal;
 use crate::domain::identity::IdentityError;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 use crate::error::{AppError, FieldProblem};
@@ -139,6 +140,34 @@ pub enum Key {
     FieldReason,
     Optional,
     StaffLink,
+    ConsoleTitle,
+    CallNext,
+    Recall,
+    StartServing,
+    Finish,
+    MarkNoShow,
+    TransferTo,
+    Transfer,
+    Requeue,
+    OpenCounter,
+    PauseCounter,
+    CloseCounter,
+    WaitingList,
+    ServedToday,
+    NoShows,
+    CurrentTicket,
+    CallsMade,
+    Minutes,
+    StatusOpen,
+    StatusPaused,
+    StatusClosed,
+    Shortcuts,
+    CountersTitle,
+    Online,
+    Offline,
+    CallsTitle,
+    NoCalls,
+    RecallMark,
 }
 
 /// The text for a key in a language.
@@ -239,6 +268,34 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         FieldReason => ("Alasan", "Reason"),
         Optional => ("(boleh dikosongkan)", "(optional)"),
         StaffLink => ("Petugas", "Staff"),
+        ConsoleTitle => ("Konsol loket", "Counter console"),
+        CallNext => ("Panggil berikutnya", "Call next"),
+        Recall => ("Panggil ulang", "Call again"),
+        StartServing => ("Mulai layani", "Start serving"),
+        Finish => ("Selesai", "Done"),
+        MarkNoShow => ("Tidak hadir", "Not present"),
+        TransferTo => ("Alihkan ke layanan", "Transfer to service"),
+        Transfer => ("Alihkan", "Transfer"),
+        Requeue => ("Kembalikan ke antrean", "Put back in the queue"),
+        OpenCounter => ("Buka loket", "Open counter"),
+        PauseCounter => ("Istirahat", "Pause"),
+        CloseCounter => ("Tutup loket", "Close counter"),
+        WaitingList => ("Daftar tunggu", "Waiting"),
+        ServedToday => ("Dilayani hari ini", "Served today"),
+        NoShows => ("Tidak hadir saat dipanggil", "Not present when called"),
+        CurrentTicket => ("Nomor saat ini", "Current number"),
+        CallsMade => ("Panggilan", "Calls"),
+        Minutes => ("menit", "min"),
+        StatusOpen => ("Buka", "Open"),
+        StatusPaused => ("Istirahat", "Paused"),
+        StatusClosed => ("Tutup", "Closed"),
+        Shortcuts => ("Pintasan: N panggil berikutnya · U panggil ulang · L mulai layani · S selesai · T tidak hadir", "Shortcuts: N call next · U call again · L start serving · S done · T not present"),
+        CountersTitle => ("Loket", "Counters"),
+        Online => ("Terhubung", "Connected"),
+        Offline => ("Terputus — menyambung ulang…", "Offline — reconnecting…"),
+        CallsTitle => ("Panggilan", "Calls"),
+        NoCalls => ("Belum ada panggilan.", "No calls yet."),
+        RecallMark => ("panggil ulang", "called again"),
     };
     match lang {
         Lang::Id => id,
@@ -433,6 +490,7 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         AppError::StaffSignInWrong => {
             pick(lang, "Nama pengguna atau kata sandi salah.", "Wrong username or password.").to_string()
         }
+        AppError::Counter(refusal) => counter_refusal(lang, *refusal),
         AppError::StaffLocked(minutes) => match lang {
             Lang::Id => format!("Akun dikunci karena terlalu banyak percobaan. Coba lagi dalam {minutes} menit."),
             Lang::En => format!("The account is locked after too many tries. Try again in {minutes} minutes."),
@@ -449,6 +507,43 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             "Could not reach the server. Check your connection and try again.",
         )
         .to_string(),
+    }
+}
+
+/// "Giliran Anda — menuju Loket 3".
+pub fn your_turn_text(lang: Lang, counter: &str) -> String {
+    match lang {
+        Lang::Id => format!("Giliran Anda — menuju {counter}"),
+        Lang::En => format!("Your turn — go to {counter}"),
+    }
+}
+
+pub fn counter_refusal(lang: Lang, refusal: CounterRefusal) -> String {
+    match refusal {
+        CounterRefusal::NotOpen => pick(lang, "Loket belum dibuka.", "The counter is not open.").to_string(),
+        CounterRefusal::Busy => pick(
+            lang,
+            "Selesaikan dulu nomor yang sedang dipanggil atau dilayani.",
+            "Finish the number that is called or being served first.",
+        )
+        .to_string(),
+        CounterRefusal::NoneWaiting => pick(lang, "Tidak ada antrean yang menunggu.", "Nobody is waiting.").to_string(),
+        CounterRefusal::NothingCalled => {
+            pick(lang, "Belum ada nomor yang dipanggil.", "No number has been called.").to_string()
+        }
+        CounterRefusal::CallsUsedUp => pick(
+            lang,
+            "Nomor ini sudah dipanggil sebanyak batas maksimal; tandai tidak hadir.",
+            "This number has been called the maximum number of times; mark it as not present.",
+        )
+        .to_string(),
+        CounterRefusal::TooFewCalls { calls, needed } => match lang {
+            Lang::Id => format!("Panggil ulang dulu: baru {calls} dari {needed} panggilan."),
+            Lang::En => format!("Call again first: {calls} of {needed} calls so far."),
+        },
+        CounterRefusal::WrongState => {
+            pick(lang, "Tindakan ini tidak berlaku untuk nomor ini.", "This does not apply to this number.").to_string()
+        }
     }
 }
 

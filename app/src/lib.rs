@@ -3,10 +3,14 @@
 //! read models, the server functions and the Leptos pages. Storage is compiled
 //! only into the server (`ssr`).
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod model;
 mod pages;
 #[cfg(feature = "ssr")]

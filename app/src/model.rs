@@ -1,7 +1,7 @@
 //! What the server sends to the browser: read models of offices, services and
 //! tickets. These serde types are the only wire format between server and WASM.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::RolloverReason;
@@ -61,6 +61,69 @@ pub struct TicketView {
     pub people_ahead: u32,
     pub now_calling: Option<String>,
     pub cancel_reason: Option<CancelReason>,
+    /// The counter the ticket was called to, once called.
+    pub counter: Option<String>,
+}
+
+/// One call of a number to a counter, as display boards and phones show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallView {
+    pub display_number: String,
+    pub service_prefix: String,
+    pub counter: String,
+    pub at: DateTime<Utc>,
+    pub recall: bool,
+}
+
+/// What the live connection of an office carries. A client gets a snapshot when
+/// it (re)connects, then changes; so a reconnected client is never out of date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LiveMessage {
+    Snapshot { services: Vec<ServiceQueue>, recent_calls: Vec<CallView> },
+    Services(Vec<ServiceQueue>),
+    Called(CallView),
+}
+
+/// A ticket in the counter console's lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleTicket {
+    pub code: String,
+    pub display_number: String,
+    pub service_prefix: String,
+    pub holder_name: Option<String>,
+    pub channel: Channel,
+    pub state: TicketState,
+    pub call_count: u32,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// Everything the counter console shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleView {
+    pub counter_id: i64,
+    pub counter: String,
+    pub office_slug: String,
+    pub office_name: String,
+    pub status: crate::domain::counter::CounterStatus,
+    pub services: Vec<String>,
+    pub current: Option<ConsoleTicket>,
+    pub waiting: Vec<ConsoleTicket>,
+    pub no_shows: Vec<ConsoleTicket>,
+    pub served_today: u32,
+    pub max_calls: u32,
+    /// Every service of the office, for transfers: (prefix, name).
+    pub transfer_to: Vec<(String, String)>,
+    /// The server's clock when this was read, for waiting times.
+    pub now: DateTime<Utc>,
+}
+
+/// A counter as the staff desk lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterSummary {
+    pub id: i64,
+    pub name: String,
+    pub status: crate::domain::counter::CounterStatus,
+    pub services: Vec<String>,
 }
 
 /// One of the signed-in citizen's tickets, for "Tiket saya".
@@ -105,4 +168,17 @@ pub struct StaffDesk {
     pub name: String,
     pub role: crate::domain::access::Role,
     pub offices: Vec<OfficeView>,
+    pub counters: Vec<(String, Vec<CounterSummary>)>,
+}
+
+/// A call the signed-in citizen received, for the "Panggilan" tab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceivedCall {
+    pub display_number: String,
+    pub office_name: String,
+    pub counter: String,
+    /// When, on the office's clock ("23/11 10:05").
+    pub local_time: String,
+    pub recall: bool,
+    pub ticket_code: String,
 }

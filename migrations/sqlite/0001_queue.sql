@@ -68,6 +68,9 @@ CREATE TABLE service_days (
 CREATE TABLE tickets (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     public_code     TEXT    NOT NULL UNIQUE,
+    -- The service whose quota and sequence the ticket took.
+    issued_service_id INTEGER NOT NULL REFERENCES services (id),
+    -- The service whose queue it waits in now (another after a transfer).
     service_id      INTEGER NOT NULL REFERENCES services (id),
     service_date    TEXT    NOT NULL,
     requested_date  TEXT    NOT NULL,
@@ -90,13 +93,13 @@ CREATE TABLE tickets (
     done_at         INTEGER,
     no_show_at      INTEGER,
     cancelled_at    INTEGER,
-    UNIQUE (service_id, service_date, sequence)
+    UNIQUE (issued_service_id, service_date, sequence)
 );
 
 -- One active ticket per NIK per service per date.
 CREATE UNIQUE INDEX tickets_one_active_per_nik
-    ON tickets (service_id, service_date, holder_nik)
+    ON tickets (issued_service_id, service_date, holder_nik)
     WHERE holder_nik IS NOT NULL AND state IN ('waiting', 'called', 'serving');
 
 CREATE INDEX tickets_by_state ON tickets (service_id, service_date, state, sequence);
-CREATE INDEX tickets_by_nik ON tickets (holder_nik, service_id) WHERE holder_nik IS NOT NULL;
+CREATE INDEX tickets_by_nik ON tickets (holder_nik, issued_service_id) WHERE holder_nik IS NOT NULL;

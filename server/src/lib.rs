@@ -4,6 +4,7 @@
 
 pub mod config;
 mod language;
+mod live_socket;
 mod outbox;
 
 use std::net::SocketAddr;
@@ -64,6 +65,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         code_key: CodeKey::load_or_create(&db).await?,
         otp_policy: OtpPolicy::default(),
         sms: sms_gateway(config, &db),
+        hub: app::live::Hub::start(db.clone(), clock),
     };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
@@ -107,6 +109,10 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     Router::new()
         .merge(dev_routes)
         .route("/bahasa/{code}", axum::routing::get(language::switch))
+        .route("/ws/kantor/{slug}", {
+            let context = context.clone();
+            axum::routing::get(move |ws, path| live_socket::upgrade(ws, path, context.clone()))
+        })
         .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
             let options = options.clone();
             move || shell(options.clone())

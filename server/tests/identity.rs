@@ -216,7 +216,7 @@ fn rand_suffix() -> u64 {
 }
 
 /// Sample arguments for each server function; the office concerned is the Denpasar one.
-fn sample_arguments(path: &str, ticket: &str) -> Option<Vec<(&'static str, String)>> {
+fn sample_arguments(path: &str, ticket: &str, counter: i64) -> Option<Vec<(&'static str, String)>> {
     let s = |v: &str| v.to_string();
     let booking = vec![
         ("office", s("kantah-denpasar")),
@@ -228,7 +228,9 @@ fn sample_arguments(path: &str, ticket: &str) -> Option<Vec<(&'static str, Strin
     ];
     let name = path.trim_start_matches("/api/");
     Some(match name {
-        "offices" | "who_am_i" | "my_tickets" | "sign_out" | "staff_desk" => vec![],
+        "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" => vec![],
+        "console" => vec![("counter", counter.to_string())],
+        "counter_action" => vec![("counter", counter.to_string()), ("action", s("pause"))],
         "office" => vec![("slug", s("kantah-denpasar"))],
         "ticket" => vec![("code", s(ticket))],
         "request_booking_code" => [booking, vec![("phone", s("081211112222"))]].concat(),
@@ -249,11 +251,16 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
     let app = spawn_app().await;
     let denpasar = app::store::offices::find(&app.running.db, "kantah-denpasar").await.unwrap().unwrap().id;
     let bogor = app::store::offices::find(&app.running.db, "disdukcapil-bogor").await.unwrap().unwrap().id;
+    let loket1: i64 = sqlx::query_scalar("SELECT id FROM counters WHERE office_id = $1 AND name = 'Loket 1'")
+        .bind(denpasar)
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
 
     let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
     for path in &registered {
         assert!(PERMISSIONS.iter().any(|(p, _)| p == path), "{path} has no entry in api::PERMISSIONS");
-        assert!(sample_arguments(path, "").is_some(), "{path} has no sample arguments in this test");
+        assert!(sample_arguments(path, "", 0).is_some(), "{path} has no sample arguments in this test");
     }
 
     let callers: [CallerCase; 6] = [
@@ -281,7 +288,7 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
                 (&"citizen", _) => Some(citizen.clone()),
                 (_, staff_of) => Some(session_for(&app, *staff_of).await),
             };
-            let arguments = sample_arguments(path, &ticket).unwrap();
+            let arguments = sample_arguments(path, &ticket, loket1).unwrap();
             let form: Vec<(&str, &str)> = arguments.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let answer = error_of(app.call(path.trim_start_matches("/api/"), session.as_deref(), &form).await).await;
             let denied = answer == serde_json::json!("NotSignedIn") || answer == serde_json::json!("Forbidden");

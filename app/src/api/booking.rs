@@ -200,6 +200,7 @@ pub(crate) async fn issue(
             BookError::Refused(refusal) => AppError::Refused(refusal),
             BookError::Store(e) => internal(e),
         })?;
+    ctx.hub.counts_changed(office.id);
     Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
 }
 

@@ -4,6 +4,7 @@
 
 mod account;
 mod booking;
+mod console;
 mod queue;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -11,6 +12,7 @@ mod staff;
 
 pub use account::*;
 pub use booking::*;
+pub use console::*;
 pub use queue::*;
 pub use staff::*;
 
@@ -38,6 +40,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadStaffDesk as ServerFn>::PATH, Permission::AnyStaff),
     (<StaffBook as ServerFn>::PATH, Permission::OfficeStaff),
     (<StaffCancel as ServerFn>::PATH, Permission::OfficeStaff),
+    (<LoadConsole as ServerFn>::PATH, Permission::OfficeStaff),
+    (<CounterAction as ServerFn>::PATH, Permission::OfficeStaff),
+    (<LoadMyCalls as ServerFn>::PATH, Permission::Citizen),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

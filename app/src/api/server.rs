@@ -43,6 +43,7 @@ pub struct ServerContext {
     pub code_key: CodeKey,
     pub otp_policy: OtpPolicy,
     pub sms: Arc<dyn SmsGateway>,
+    pub hub: Arc<crate::live::Hub>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

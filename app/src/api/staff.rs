@@ -39,15 +39,18 @@ pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
     };
     let account = crate::store::staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
     let mut offices = Vec::new();
+    let mut counters = Vec::new();
     for summary in crate::store::offices::list(&ctx.db).await.map_err(internal)? {
         let Some(office) = crate::store::offices::find(&ctx.db, &summary.slug).await.map_err(internal)? else {
             continue;
         };
         if account.office_id.is_none_or(|own| own == office.id) {
             offices.push(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)?);
+            counters
+                .push((office.name.clone(), crate::store::counters::list(&ctx.db, office.id).await.map_err(internal)?));
         }
     }
-    Ok(StaffDesk { name: account.full_name, role: account.role, offices })
+    Ok(StaffDesk { name: account.full_name, role: account.role, offices, counters })
 }
 
 /// Books on a citizen's behalf (with or without their phone); the ticket records
@@ -83,6 +86,7 @@ pub async fn staff_book(
         contact_optional: true,
     };
     let booked = super::booking::issue(&ctx, &office, &service, &form, IssuedBy::staff(id)).await?;
+    ctx.hub.counts_changed(office.id);
     leptos_axum::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
 }
@@ -106,6 +110,7 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
     crate::store::tickets::cancel(&ctx.db, &code, reason, Some(id), ctx.clock.now())
         .await
         .map_err(|_| AppError::Forbidden)?;
+    ctx.hub.counts_changed(ticket.office_id);
     leptos_axum::redirect(&format!("/tiket/{code}"));
     Ok(())
 }

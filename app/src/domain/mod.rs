@@ -5,6 +5,7 @@
 pub mod access;
 pub mod booking;
 pub mod calendar;
+pub mod counter;
 pub mod identity;
 pub mod otp;
 pub mod ticket;

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use super::booking::SubmitButton;
 use super::components::{loading, service_name, ErrorNotice, FormAlert, TextField};
 use super::use_lang;
-use crate::api::{load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
+use crate::api::{load_my_calls, load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
 use crate::error::Field;
 use crate::i18n::{cancel_reason_name, long_date, state_name, t, Key};
 use crate::model::MyTicket;
@@ -44,6 +44,7 @@ pub fn MyTicketsPage() -> impl IntoView {
     view! {
         <Title text=move || t(lang.get(), Key::MyTickets).to_string() />
         <h1>{move || t(lang.get(), Key::MyTickets)}</h1>
+        <AccountTabs />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match tickets.await {
@@ -130,5 +131,55 @@ fn CancelTicketButton(code: String) -> impl IntoView {
             <input type="hidden" name="code" value=code />
             <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
         </ActionForm>
+    }
+}
+
+/// "Tiket saya" and "Panggilan" side by side.
+#[component]
+fn AccountTabs() -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <nav class="tabs">
+            <a href="/tiket-saya">{move || t(lang.get(), Key::MyTickets)}</a>
+            <a href="/panggilan">{move || t(lang.get(), Key::CallsTitle)}</a>
+        </nav>
+    }
+}
+
+/// "Panggilan": every call the citizen's tickets received.
+#[component]
+pub fn CallsPage() -> impl IntoView {
+    let lang = use_lang();
+    let calls = Resource::new(|| (), |_| load_my_calls());
+    view! {
+        <Title text=move || t(lang.get(), Key::CallsTitle).to_string() />
+        <h1>{move || t(lang.get(), Key::CallsTitle)}</h1>
+        <AccountTabs />
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match calls.await {
+                    Ok(calls) if calls.is_empty() => {
+                        view! { <p class="muted">{move || t(lang.get(), Key::NoCalls)}</p> }.into_any()
+                    }
+                    Ok(calls) => view! {
+                        <ul class="calls">
+                            {calls.into_iter().map(|call| {
+                                view! {
+                                    <li class="card call" data-testid="call">
+                                        <a href=format!("/tiket/{}", call.ticket_code)><strong>{call.display_number}</strong></a>
+                                        " → " {call.counter} " · " {call.office_name}
+                                        <span class="muted">" · " {call.local_time}
+                                            {call.recall.then(|| view! { " · " {move || t(lang.get(), Key::RecallMark)} })}
+                                        </span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -4,7 +4,9 @@ mod account;
 mod booking;
 mod code;
 mod components;
+mod console;
 mod home;
+mod live_client;
 mod office;
 mod staff;
 mod ticket;
@@ -104,6 +106,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tiket-saya") view=account::MyTicketsPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/masuk") view=staff::StaffSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
+                    <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
+                    <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             </ViewerProvider>

@@ -6,10 +6,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::components::{loading, service_name, ErrorNotice};
+use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_office;
 use crate::i18n::{long_date, t, Key};
-use crate::model::{OfficeView, ServiceQueue};
+use crate::model::{LiveMessage, OfficeView, ServiceQueue};
 
 #[component]
 pub fn OfficePage() -> impl IntoView {
@@ -55,8 +56,27 @@ fn OfficeQueues(office: OfficeView) -> impl IntoView {
             }}
         </p>
         <h2>{move || t(lang.get(), Key::ServiceCounters)}</h2>
-        <ul class="service-list">
-            {office.services.into_iter().map(|service| view! { <ServiceCard service office_slug=slug.clone() /> }).collect_view()}
+        <LiveServices office_slug=slug services=office.services />
+    }
+}
+
+/// The service cards, kept up to date by the office's live connection.
+#[island]
+fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoView {
+    let services = RwSignal::new(services);
+    let connected = follow_office(office_slug.clone(), move |message| match message {
+        LiveMessage::Snapshot { services: fresh, .. } | LiveMessage::Services(fresh) => services.set(fresh),
+        LiveMessage::Called(_) => {}
+    });
+    view! {
+        <ul class="service-list" data-live=move || if connected.get() { "online" } else { "offline" }>
+            {move || {
+                services
+                    .get()
+                    .into_iter()
+                    .map(|service| view! { <ServiceCard service office_slug=office_slug.clone() /> })
+                    .collect_view()
+            }}
         </ul>
     }
 }

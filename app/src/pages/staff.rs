@@ -54,6 +54,21 @@ pub fn StaffDeskPage() -> impl IntoView {
                 match desk.await {
                     Ok(desk) => view! {
                         <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
+                        <section class="card staff-section">
+                            <h2>{move || t(lang.get(), Key::CountersTitle)}</h2>
+                            {desk.counters.into_iter().map(|(office, counters)| view! {
+                                <h3>{office}</h3>
+                                <ul class="counter-links">
+                                    {counters.into_iter().map(|counter| view! {
+                                        <li>
+                                            <a class="button" href=format!("/petugas/loket/{}", counter.id)>
+                                                {counter.name} " (" {counter.services.join(", ")} ")"
+                                            </a>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }).collect_view()}
+                        </section>
                         {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
                         <StaffCancelForm />
                     }

@@ -6,11 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::components::{loading, service_name, ErrorNotice};
+use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_ticket;
 use crate::domain::ticket::TicketState;
-use crate::i18n::{cancel_reason_name, channel_name, long_date, rollover, state_name, t, Key};
-use crate::model::TicketView;
+use crate::i18n::{cancel_reason_name, channel_name, long_date, rollover, state_name, t, your_turn_text, Key};
+use crate::model::{LiveMessage, TicketView};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
@@ -21,11 +22,42 @@ pub fn TicketPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match ticket.await {
-                    Ok(ticket) => view! { <TicketCard ticket /> }.into_any(),
+                    Ok(ticket) => view! { <LiveTicket ticket /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The ticket, refreshed whenever its office's queue moves.
+#[island]
+fn LiveTicket(ticket: TicketView) -> impl IntoView {
+    let (code, office) = (ticket.code.clone(), ticket.office_slug.clone());
+    let current = RwSignal::new(ticket);
+    let refresh = move || {
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = load_ticket(code).await {
+                current.set(fresh);
+            }
+        });
+    };
+    let connected = follow_office(office, move |message| {
+        let prefix = current.with_untracked(|t| t.service_prefix.clone());
+        let concerns_me = match &message {
+            LiveMessage::Snapshot { .. } => true,
+            LiveMessage::Services(services) => services.iter().any(|s| s.prefix == prefix),
+            LiveMessage::Called(call) => call.service_prefix == prefix,
+        };
+        if concerns_me {
+            refresh();
+        }
+    });
+    view! {
+        <div data-live=move || if connected.get() { "online" } else { "offline" }>
+            {move || view! { <TicketCard ticket=current.get() /> }}
+        </div>
     }
 }
 
@@ -47,8 +79,17 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
         people_ahead,
         now_calling,
         cancel_reason,
+        counter,
         ..
     } = ticket;
+    let your_turn = (state == TicketState::Called).then(|| {
+        let counter = counter.unwrap_or_default();
+        view! {
+            <div class="notice your-turn" role="alert" data-testid="your-turn">
+                {move || your_turn_text(lang.get(), &counter)}
+            </div>
+        }
+    });
     let number = display_number.clone();
     view! {
         <Title text=number />
@@ -57,6 +98,7 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
             <p class="ticket-label">{move || t(lang.get(), Key::YourTicket)}</p>
             <p id="ticket-number" class="ticket-number" data-testid="ticket-number">{display_number}</p>
             <p class="ticket-state" data-state=state.as_str()>{move || state_name(lang.get(), state)}</p>
+            {your_turn}
             {rolled.map(|reason| {
                 view! {
                     <div class="notice notice-info" role="status" data-testid="rollover">

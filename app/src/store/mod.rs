@@ -4,6 +4,7 @@
 //! reads use their own pool and, thanks to WAL, never wait for a writer.
 
 pub mod access;
+pub mod counters;
 pub mod offices;
 pub mod outbox;
 pub mod seed;

@@ -156,11 +156,23 @@ pub async fn list(db: &Db) -> StoreResult<Vec<OfficeSummary>> {
 }
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let Some(row) = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE slug = $1")
+    let row = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE slug = $1")
         .bind(slug)
         .fetch_optional(db.reader())
-        .await?
-    else {
+        .await?;
+    load(db, row).await
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
+    let row = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?;
+    load(db, row).await
+}
+
+async fn load(db: &Db, row: Option<sqlx::sqlite::SqliteRow>) -> StoreResult<Option<Office>> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let id: i64 = row.get("id");

@@ -243,9 +243,11 @@ async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booke
     let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
     let holder = &job.holder;
     sqlx::query(
-        "INSERT INTO tickets (public_code, service_id, service_date, requested_date, rollover_reason, sequence,
-            display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date, requested_date, rollover_reason, sequence,
+            display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff,
+            queue_key)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+            MAX($13 * 1000, COALESCE((SELECT MAX(queue_key) FROM tickets WHERE service_date = $3), 0) + 1000))",
     )
     .bind(&booked.code)
     .bind(job.service.id)
@@ -275,7 +277,7 @@ async fn active_ticket_of<'e>(
 ) -> StoreResult<Option<Booked>> {
     let row = sqlx::query(&format!(
         "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason
-         FROM tickets WHERE service_id = $1 AND holder_nik = $2 AND state IN {ACTIVE}
+         FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {ACTIVE}
            AND (requested_date = $3 OR service_date = $3)
          ORDER BY id LIMIT 1"
     ))
@@ -311,8 +313,10 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
         "SELECT t.public_code, t.display_number, t.service_date, t.requested_date, t.rollover_reason,
             t.state, t.channel, t.holder_name, t.cancel_reason,
             s.prefix, s.name_id, s.name_en, o.slug, o.name AS office_name,
+            (SELECT c.name FROM counters c WHERE c.id = t.counter_id) AS counter,
             (SELECT COUNT(*) FROM tickets w WHERE w.service_id = t.service_id
-               AND w.service_date = t.service_date AND w.state = 'waiting' AND w.sequence < t.sequence) AS ahead,
+               AND w.service_date = t.service_date AND w.state = 'waiting'
+               AND (w.queue_key < t.queue_key OR (w.queue_key = t.queue_key AND w.id < t.id))) AS ahead,
             (SELECT c.display_number FROM tickets c WHERE c.service_id = t.service_id
                AND c.service_date = t.service_date AND c.state IN ('called', 'serving')
              ORDER BY c.called_at DESC LIMIT 1) AS now_calling
@@ -349,6 +353,7 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
         people_ahead: if state == TicketState::Waiting { ahead } else { 0 },
         now_calling: row.get("now_calling"),
         cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
+        counter: row.get("counter"),
     }))
 }
 

@@ -1,0 +1,130 @@
+//! Live queue updates. One broadcast channel per office fans every change out to
+//! the screens that show it (office pages, tickets, counter consoles, display
+//! boards). Calls go out at once; queue counts are recomputed at most a few times
+//! a second per office and sent as one message, however many tickets changed.
+//! Each message is serialised once; subscribers share its bytes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::broadcast;
+
+use crate::api::server::Clock;
+use crate::model::{CallView, LiveMessage};
+use crate::store::{counters, offices, Db, StoreResult};
+
+/// Messages a subscriber may fall behind by before it is dropped (it reconnects
+/// and gets a fresh snapshot, so a slow screen never slows the others).
+const BACKLOG: usize = 256;
+/// How often changed queue counts are sent.
+pub const COUNTS_EVERY: Duration = Duration::from_millis(150);
+
+struct OfficeChannel {
+    sender: broadcast::Sender<Utf8Bytes>,
+    counts_changed: AtomicBool,
+}
+
+pub struct Hub {
+    db: Db,
+    clock: Clock,
+    offices: Mutex<HashMap<i64, Arc<OfficeChannel>>>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hub")
+    }
+}
+
+impl Hub {
+    /// Creates the hub and its background task that sends changed counts.
+    pub fn start(db: Db, clock: Clock) -> Arc<Self> {
+        let hub = Arc::new(Self { db, clock, offices: Mutex::new(HashMap::new()) });
+        let worker = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(COUNTS_EVERY);
+            loop {
+                tick.tick().await;
+                let Some(hub) = worker.upgrade() else { return };
+                hub.send_changed_counts().await;
+            }
+        });
+        hub
+    }
+
+    fn channel(&self, office_id: i64) -> Arc<OfficeChannel> {
+        let mut offices = self.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        offices
+            .entry(office_id)
+            .or_insert_with(|| {
+                Arc::new(OfficeChannel {
+                    sender: broadcast::channel(BACKLOG).0,
+                    counts_changed: AtomicBool::new(false),
+                })
+            })
+            .clone()
+    }
+
+    pub fn subscribe(&self, office_id: i64) -> broadcast::Receiver<Utf8Bytes> {
+        self.channel(office_id).sender.subscribe()
+    }
+
+    fn send(&self, office_id: i64, message: &LiveMessage) {
+        let channel = self.channel(office_id);
+        if channel.sender.receiver_count() == 0 {
+            return;
+        }
+        match serde_json::to_string(message) {
+            Ok(json) => {
+                let _ = channel.sender.send(Utf8Bytes::from(json));
+            }
+            Err(error) => tracing::error!(%error, "could not serialise a live message"),
+        }
+    }
+
+    /// A number was called: every screen of the office hears it now.
+    pub fn called(&self, office_id: i64, call: CallView) {
+        self.send(office_id, &LiveMessage::Called(call));
+        self.counts_changed(office_id);
+    }
+
+    /// Tickets were issued or moved: counts go out with the next batch.
+    pub fn counts_changed(&self, office_id: i64) {
+        self.channel(office_id).counts_changed.store(true, Ordering::Release);
+    }
+
+    async fn send_changed_counts(&self) {
+        let changed: Vec<i64> = {
+            let offices = self.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            offices
+                .iter()
+                .filter(|(_, channel)| channel.counts_changed.swap(false, Ordering::AcqRel))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        for office_id in changed {
+            match self.services(office_id).await {
+                Ok(Some(message)) => self.send(office_id, &message),
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, office_id, "could not compute live counts"),
+            }
+        }
+    }
+
+    async fn services(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
+        let Some(office) = offices::find_by_id(&self.db, office_id).await? else { return Ok(None) };
+        let view = offices::queue_view(&self.db, &office, self.clock.now()).await?;
+        Ok(Some(LiveMessage::Services(view.services)))
+    }
+
+    /// What a screen needs when it (re)connects.
+    pub async fn snapshot(&self, office: &offices::Office) -> StoreResult<String> {
+        let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
+        let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
+        let message = LiveMessage::Snapshot { services: view.services, recent_calls };
+        serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+    }
+}

@@ -1,0 +1,438 @@
+//! Counters at work: opening and pausing them, and every move a counter makes on
+//! a ticket (call next, recall, no-show, requeue, serve, finish, transfer). Each
+//! move is one transaction on the single writer that re-reads the ticket's state,
+//! so two counters pressing "call next" at once never get the same ticket.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use thiserror::Error;
+
+use super::{millis, Db, StoreError, StoreResult};
+use crate::domain::calendar::OfficeZone;
+use crate::domain::counter::{CallPolicy, CounterRefusal, CounterStatus};
+use crate::domain::ticket::{Channel, TicketState};
+use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterSummary, ReceivedCall};
+
+#[derive(Debug, Error)]
+pub enum CounterError {
+    #[error("no such counter or ticket")]
+    NotFound,
+    #[error(transparent)]
+    Refused(#[from] CounterRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CounterError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// A counter with the office it belongs to and how that office runs its calls.
+#[derive(Debug, Clone)]
+pub struct CounterInfo {
+    pub id: i64,
+    pub office_id: i64,
+    pub name: String,
+    pub status: CounterStatus,
+    pub policy: CallPolicy,
+}
+
+pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<CounterInfo>> {
+    let row = sqlx::query(
+        "SELECT c.id, c.office_id, c.name, c.status, o.max_calls, o.requeue_after
+         FROM counters c JOIN offices o ON o.id = c.office_id WHERE c.id = $1",
+    )
+    .bind(counter_id)
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|row| {
+        let status: String = row.get("status");
+        Ok(CounterInfo {
+            id: row.get("id"),
+            office_id: row.get("office_id"),
+            name: row.get("name"),
+            status: CounterStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+            policy: CallPolicy {
+                max_calls: u32::try_from(row.get::<i64, _>("max_calls")).unwrap_or(3),
+                requeue_after: usize::try_from(row.get::<i64, _>("requeue_after")).unwrap_or(5),
+            },
+        })
+    })
+    .transpose()
+}
+
+pub async fn list(db: &Db, office_id: i64) -> StoreResult<Vec<CounterSummary>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, c.status,
+            COALESCE((SELECT group_concat(s.prefix, '|') FROM counter_services cs
+              JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = c.id), '') AS services
+         FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let status: String = row.get("status");
+            let services: String = row.get("services");
+            let mut services: Vec<String> = services.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
+            services.sort();
+            Ok(CounterSummary {
+                id: row.get("id"),
+                name: row.get("name"),
+                status: CounterStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+                services,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_status(db: &Db, counter_id: i64, status: CounterStatus, staff_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE counters SET status = $1, staff_id = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(staff_id)
+        .bind(counter_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+const TICKET_COLUMNS: &str = "t.id, t.public_code, t.display_number, s.prefix, t.holder_name, t.channel, t.state,
+    t.call_count, t.issued_at, t.queue_key";
+
+fn console_ticket(row: &SqliteRow) -> StoreResult<ConsoleTicket> {
+    let state: String = row.get("state");
+    let channel: String = row.get("channel");
+    Ok(ConsoleTicket {
+        code: row.get("public_code"),
+        display_number: row.get("display_number"),
+        service_prefix: row.get("prefix"),
+        holder_name: row.get("holder_name"),
+        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+        call_count: u32::try_from(row.get::<i64, _>("call_count")).unwrap_or(0),
+        issued_at: DateTime::from_timestamp_millis(row.get("issued_at")).unwrap_or_default(),
+    })
+}
+
+/// The ticket this counter has called or is serving, if any.
+async fn current_of(tx: &mut Transaction<'_, Sqlite>, counter_id: i64) -> StoreResult<Option<SqliteRow>> {
+    Ok(sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.counter_id = $1 AND t.state IN ('called', 'serving') ORDER BY t.called_at DESC LIMIT 1"
+    ))
+    .bind(counter_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+async fn record_call(
+    tx: &mut Transaction<'_, Sqlite>,
+    ticket_id: i64,
+    counter: &CounterInfo,
+    recall: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO calls (ticket_id, counter_id, called_at, recall) VALUES ($1, $2, $3, $4)")
+        .bind(ticket_id)
+        .bind(counter.id)
+        .bind(millis(now))
+        .bind(recall)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn call_view(row: &SqliteRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> CallView {
+    CallView {
+        display_number: row.get("display_number"),
+        service_prefix: row.get("prefix"),
+        counter: counter.name.clone(),
+        at: now,
+        recall,
+    }
+}
+
+/// Calls the oldest waiting ticket of the counter's services for `today`.
+pub async fn call_next(
+    db: &Db,
+    counter: &CounterInfo,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CallView, CounterError> {
+    let mut tx = db.writer().begin().await?;
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM counters WHERE id = $1").bind(counter.id).fetch_one(&mut *tx).await?;
+    if status != CounterStatus::Open.as_str() {
+        return Err(CounterRefusal::NotOpen.into());
+    }
+    if current_of(&mut tx, counter.id).await?.is_some() {
+        return Err(CounterRefusal::Busy.into());
+    }
+    let next = sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.service_date = $1 AND t.state = 'waiting'
+           AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2)
+         ORDER BY t.queue_key, t.id LIMIT 1"
+    ))
+    .bind(today.to_string())
+    .bind(counter.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CounterRefusal::NoneWaiting)?;
+    let id: i64 = next.get("id");
+    let updated = sqlx::query(
+        "UPDATE tickets SET state = 'called', counter_id = $1, called_at = $2, call_count = 1
+         WHERE id = $3 AND state = 'waiting'",
+    )
+    .bind(counter.id)
+    .bind(millis(now))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(CounterRefusal::WrongState.into());
+    }
+    record_call(&mut tx, id, counter, false, now).await?;
+    tx.commit().await?;
+    Ok(call_view(&next, counter, false, now))
+}
+
+/// Calls the counter's current ticket again.
+pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Result<CallView, CounterError> {
+    let mut tx = db.writer().begin().await?;
+    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let ticket = console_ticket(&current)?;
+    if ticket.state != TicketState::Called {
+        return Err(CounterRefusal::WrongState.into());
+    }
+    counter.policy.may_recall(ticket.call_count)?;
+    let id: i64 = current.get("id");
+    sqlx::query("UPDATE tickets SET call_count = call_count + 1, called_at = $1 WHERE id = $2")
+        .bind(millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    record_call(&mut tx, id, counter, true, now).await?;
+    tx.commit().await?;
+    Ok(call_view(&current, counter, true, now))
+}
+
+/// What a counter does with its current ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurrentMove {
+    StartServing,
+    Finish,
+    NoShow,
+}
+
+pub async fn move_current(
+    db: &Db,
+    counter: &CounterInfo,
+    wanted: CurrentMove,
+    now: DateTime<Utc>,
+) -> Result<ConsoleTicket, CounterError> {
+    let mut tx = db.writer().begin().await?;
+    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let ticket = console_ticket(&current)?;
+    let (from, to, stamp) = match wanted {
+        CurrentMove::StartServing => (TicketState::Called, TicketState::Serving, "serving_at"),
+        CurrentMove::Finish => (TicketState::Serving, TicketState::Done, "done_at"),
+        CurrentMove::NoShow => {
+            counter.policy.may_mark_no_show(ticket.call_count)?;
+            (TicketState::Called, TicketState::NoShow, "no_show_at")
+        }
+    };
+    if ticket.state != from {
+        return Err(CounterRefusal::WrongState.into());
+    }
+    sqlx::query(&format!("UPDATE tickets SET state = $1, {stamp} = $2 WHERE id = $3 AND state = $4"))
+        .bind(to.as_str())
+        .bind(millis(now))
+        .bind(current.get::<i64, _>("id"))
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ConsoleTicket { state: to, ..ticket })
+}
+
+/// Puts a no-show who turned up after all back in the queue, a few tickets on.
+pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
+    let mut tx = db.writer().begin().await?;
+    let row = sqlx::query("SELECT id, service_id, service_date, state FROM tickets WHERE public_code = $1")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CounterError::NotFound)?;
+    if row.get::<String, _>("state") != TicketState::NoShow.as_str() {
+        return Err(CounterRefusal::WrongState.into());
+    }
+    let waiting: Vec<i64> = sqlx::query_scalar(
+        "SELECT queue_key FROM tickets WHERE service_id = $1 AND service_date = $2 AND state = 'waiting'
+         ORDER BY queue_key, id",
+    )
+    .bind(row.get::<i64, _>("service_id"))
+    .bind(row.get::<String, _>("service_date"))
+    .fetch_all(&mut *tx)
+    .await?;
+    let key = counter.policy.requeue_key(&waiting, millis(now) * 1000);
+    sqlx::query(
+        "UPDATE tickets SET state = 'waiting', queue_key = $1, counter_id = NULL, call_count = 0
+         WHERE id = $2 AND state = 'no_show'",
+    )
+    .bind(key)
+    .bind(row.get::<i64, _>("id"))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends the counter's current ticket to another service of the office. It waits
+/// there with its original place (its queue key), not at the end.
+pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str) -> Result<(), CounterError> {
+    let mut tx = db.writer().begin().await?;
+    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let service_id: i64 = sqlx::query_scalar("SELECT id FROM services WHERE office_id = $1 AND prefix = $2")
+        .bind(counter.office_id)
+        .bind(to_prefix)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(CounterError::NotFound)?;
+    sqlx::query(
+        "UPDATE tickets SET service_id = $1, state = 'waiting', counter_id = NULL, call_count = 0
+         WHERE id = $2 AND state IN ('called', 'serving')",
+    )
+    .bind(service_id)
+    .bind(current.get::<i64, _>("id"))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The console: the counter, its current ticket, who waits, and today's counts.
+pub async fn console(db: &Db, counter: &CounterInfo, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
+    let header = sqlx::query(
+        "SELECT c.status, o.slug, o.name AS office_name,
+            COALESCE((SELECT group_concat(s.prefix, '|') FROM counter_services cs
+              JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = c.id), '') AS services
+         FROM counters c JOIN offices o ON o.id = c.office_id WHERE c.id = $1",
+    )
+    .bind(counter.id)
+    .fetch_one(db.reader())
+    .await?;
+    let lists = |state: &'static str| {
+        format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
+             WHERE t.service_date = $1 AND t.state = '{state}'
+               AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2)
+             ORDER BY t.queue_key, t.id LIMIT 200"
+        )
+    };
+    let fetch = |sql: String| async move {
+        sqlx::query(&sql).bind(today.to_string()).bind(counter.id).fetch_all(db.reader()).await
+    };
+    let waiting = fetch(lists("waiting")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
+    let no_shows = fetch(lists("no_show")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
+    let current = sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.counter_id = $1 AND t.state IN ('called', 'serving') ORDER BY t.called_at DESC LIMIT 1"
+    ))
+    .bind(counter.id)
+    .fetch_optional(db.reader())
+    .await?
+    .as_ref()
+    .map(console_ticket)
+    .transpose()?;
+    let served: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets WHERE counter_id = $1 AND service_date = $2 AND state = 'done'",
+    )
+    .bind(counter.id)
+    .bind(today.to_string())
+    .fetch_one(db.reader())
+    .await?;
+    let transfer_to =
+        sqlx::query("SELECT prefix, name_id FROM services WHERE office_id = $1 AND active = 1 ORDER BY prefix")
+            .bind(counter.office_id)
+            .fetch_all(db.reader())
+            .await?
+            .into_iter()
+            .map(|row| (row.get("prefix"), row.get("name_id")))
+            .collect();
+    let services: String = header.get("services");
+    let status: String = header.get("status");
+    Ok(ConsoleView {
+        counter_id: counter.id,
+        counter: counter.name.clone(),
+        office_slug: header.get("slug"),
+        office_name: header.get("office_name"),
+        status: CounterStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        services: services.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        current,
+        waiting,
+        no_shows,
+        served_today: u32::try_from(served).unwrap_or(0),
+        max_calls: counter.policy.max_calls,
+        transfer_to,
+        now,
+    })
+}
+
+/// The latest calls at an office, newest first, for display boards.
+pub async fn recent_calls(db: &Db, office_id: i64, limit: i64) -> StoreResult<Vec<CallView>> {
+    let rows = sqlx::query(
+        "SELECT t.display_number, s.prefix, c.name AS counter, k.called_at, k.recall
+         FROM calls k JOIN tickets t ON t.id = k.ticket_id JOIN services s ON s.id = t.service_id
+         JOIN counters c ON c.id = k.counter_id
+         WHERE c.office_id = $1 ORDER BY k.id DESC LIMIT $2",
+    )
+    .bind(office_id)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CallView {
+            display_number: row.get("display_number"),
+            service_prefix: row.get("prefix"),
+            counter: row.get("counter"),
+            at: DateTime::from_timestamp_millis(row.get("called_at")).unwrap_or_default(),
+            recall: row.get("recall"),
+        })
+        .collect())
+}
+
+/// The calls received on tickets held with a phone number, newest first ("Panggilan").
+pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCall>> {
+    let rows = sqlx::query(
+        "SELECT t.display_number, t.public_code, o.name AS office_name, o.time_zone, c.name AS counter,
+            k.called_at, k.recall
+         FROM calls k JOIN tickets t ON t.id = k.ticket_id JOIN counters c ON c.id = k.counter_id
+         JOIN offices o ON o.id = c.office_id
+         WHERE t.holder_phone = $1 ORDER BY k.id DESC LIMIT 100",
+    )
+    .bind(phone)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let at = DateTime::from_timestamp_millis(row.get("called_at")).unwrap_or_default();
+            let zone = OfficeZone::from_iana_name(row.get("time_zone")).unwrap_or(OfficeZone::Wib);
+            ReceivedCall {
+                display_number: row.get("display_number"),
+                office_name: row.get("office_name"),
+                counter: row.get("counter"),
+                local_time: format!("{} {}", zone.local(at).format("%d/%m %H:%M"), zone.abbreviation()),
+                recall: row.get("recall"),
+                ticket_code: row.get("public_code"),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,69 @@
+//! `/ws/kantor/{slug}`: the live connection of an office. A screen gets a
+//! snapshot first and then every change; pings keep idle connections alive
+//! through proxies, and a screen that falls too far behind is disconnected
+//! (it reconnects and gets a fresh snapshot) instead of slowing the others.
+
+use std::time::Duration;
+
+use app::api::server::ServerContext;
+use app::store::offices;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::error::RecvError;
+
+const HEARTBEAT: Duration = Duration::from_secs(20);
+
+pub async fn upgrade(ws: WebSocketUpgrade, Path(slug): Path<String>, context: ServerContext) -> Response {
+    match offices::find(&context.db, &slug).await {
+        Ok(Some(office)) => ws.on_upgrade(move |socket| serve(socket, context, office)).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "live connection refused");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn serve(mut socket: WebSocket, context: ServerContext, office: offices::Office) {
+    // Subscribe before taking the snapshot, so no change falls between the two.
+    let mut updates = context.hub.subscribe(office.id);
+    match context.hub.snapshot(&office).await {
+        Ok(snapshot) => {
+            if socket.send(Message::Text(snapshot.into())).await.is_err() {
+                return;
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "live snapshot failed");
+            return;
+        }
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    loop {
+        tokio::select! {
+            update = updates.recv() => match update {
+                Ok(text) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            },
+            _ = heartbeat.tick() => {
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

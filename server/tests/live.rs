@@ -1,0 +1,254 @@
+//! The counter console and live updates over real WebSocket connections.
+
+mod common;
+
+use app::store::sessions::{self, SessionOwner};
+use chrono::Utc;
+use common::{nik, spawn_app, TestApp};
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn admin_session(app: &TestApp) -> String {
+    let admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    sessions::create(&app.running.db, &SessionOwner::Staff { staff_id: admin }, Utc::now()).await.unwrap()
+}
+
+async fn counter_id(app: &TestApp, office: &str, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id WHERE o.slug = $1 AND c.name = $2",
+    )
+    .bind(office)
+    .bind(name)
+    .fetch_one(&app.inspect().await)
+    .await
+    .unwrap()
+}
+
+async fn act(app: &TestApp, session: &str, counter: i64, action: &str) -> serde_json::Value {
+    let counter = counter.to_string();
+    app.call("counter_action", Some(session), &[("counter", counter.as_str()), ("action", action)])
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Books `count` tickets for today at Denpasar's service A; returns the citizen's session.
+async fn waiting_tickets(app: &TestApp, count: u32) -> String {
+    let citizen = app.sign_in_citizen("081234567890").await;
+    for serial in 1..=count {
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", &nik(serial)),
+            ("name", "Warga Uji"),
+            ("email", "warga@contoh.id"),
+        ];
+        assert!(app.call("book", Some(&citizen), &form).await.status().is_success());
+    }
+    citizen
+}
+
+async fn connect(app: &TestApp) -> Socket {
+    let url = format!("{}/ws/kantor/kantah-denpasar", app.base.replace("http://", "ws://"));
+    tokio_tungstenite::connect_async(url).await.expect("websocket connects").0
+}
+
+/// The next message of the given kind ("Snapshot", "Services", "Called").
+async fn next_of(socket: &mut Socket, kind: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("message in time");
+        if let Some(Ok(Message::Text(text))) = message {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if let Some(inner) = value.get(kind) {
+                return inner.clone();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_call_reaches_every_subscribed_screen() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 3).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    let mut screens = Vec::new();
+    for _ in 0..3 {
+        let mut socket = connect(&app).await;
+        next_of(&mut socket, "Snapshot").await;
+        screens.push(socket);
+    }
+    act(&app, &staff, loket1, "open").await;
+    let console = act(&app, &staff, loket1, "call_next").await;
+    assert_eq!(console["current"]["display_number"], "A-001");
+    for socket in &mut screens {
+        let call = next_of(socket, "Called").await;
+        assert_eq!(call["display_number"], "A-001");
+        assert_eq!(call["counter"], "Loket 1");
+    }
+}
+
+#[tokio::test]
+async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 4).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+
+    let mut socket = connect(&app).await;
+    let snapshot = next_of(&mut socket, "Snapshot").await;
+    let service_a = snapshot["services"].as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap().clone();
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE s.prefix = 'A' AND t.state = 'waiting' AND t.service_date = '2026-11-23'
+           AND s.office_id = (SELECT id FROM offices WHERE slug = 'kantah-denpasar')",
+    )
+    .fetch_one(&app.inspect().await)
+    .await
+    .unwrap();
+    assert_eq!(service_a["waiting"], waiting);
+    assert_eq!(service_a["now_calling"], "A-001");
+    assert_eq!(snapshot["recent_calls"][0]["display_number"], "A-001");
+
+    // The counts after the next call arrive as a delta that agrees with the database too.
+    act(&app, &staff, loket1, "serve").await;
+    act(&app, &staff, loket1, "finish").await;
+    act(&app, &staff, loket1, "call_next").await;
+    let mut latest = serde_json::Value::Null;
+    while latest.as_array().and_then(|s| s.iter().find(|s| s["prefix"] == "A")).map(|a| a["now_calling"].clone())
+        != Some(serde_json::json!("A-002"))
+    {
+        latest = next_of(&mut socket, "Services").await;
+    }
+    let service_a = latest.as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap().clone();
+    assert_eq!(service_a["waiting"], waiting - 1);
+    socket.close(None).await.ok();
+}
+
+#[tokio::test]
+async fn two_counters_calling_at_the_same_moment_never_get_the_same_ticket() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 20).await;
+    let staff = admin_session(&app).await;
+    let (loket1, loket2) =
+        (counter_id(&app, "kantah-denpasar", "Loket 1").await, counter_id(&app, "kantah-denpasar", "Loket 2").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket2, "open").await;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..10 {
+        let (a, b) = tokio::join!(act(&app, &staff, loket1, "call_next"), act(&app, &staff, loket2, "call_next"));
+        let (a, b) = (a["current"]["display_number"].clone(), b["current"]["display_number"].clone());
+        assert_ne!(a, b);
+        assert!(seen.insert(a.to_string()) && seen.insert(b.to_string()), "a ticket was called twice");
+        for counter in [loket1, loket2] {
+            act(&app, &staff, counter, "serve").await;
+            act(&app, &staff, counter, "finish").await;
+        }
+    }
+    assert_eq!(seen.len(), 20);
+}
+
+#[tokio::test]
+async fn a_no_show_needs_three_calls_and_can_be_put_back_behind_five_tickets() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 8).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+    let early = act(&app, &staff, loket1, "no_show").await;
+    assert_eq!(early, serde_json::json!({"Counter": {"TooFewCalls": {"calls": 1, "needed": 3}}}));
+    act(&app, &staff, loket1, "recall").await;
+    act(&app, &staff, loket1, "recall").await;
+    assert_eq!(act(&app, &staff, loket1, "recall").await, serde_json::json!({"Counter": "CallsUsedUp"}));
+    let console = act(&app, &staff, loket1, "no_show").await;
+    let no_show = console["no_shows"][0]["code"].as_str().unwrap().to_string();
+
+    let counter = loket1.to_string();
+    let back = app
+        .call("counter_action", Some(&staff), &[("counter", &counter), ("action", "requeue"), ("ticket", &no_show)])
+        .await;
+    let console: serde_json::Value = back.json().await.unwrap();
+    let order: Vec<&str> =
+        console["waiting"].as_array().unwrap().iter().map(|t| t["display_number"].as_str().unwrap()).collect();
+    assert_eq!(order, ["A-002", "A-003", "A-004", "A-005", "A-006", "A-001", "A-007", "A-008"]);
+}
+
+#[tokio::test]
+async fn a_transferred_ticket_keeps_its_place_by_issue_time() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 2).await;
+    // Someone books for service B later than both A tickets.
+    let citizen = app.sign_in_citizen("081298765432").await;
+    let later_b = [
+        ("office", "kantah-denpasar"),
+        ("service", "B"),
+        ("when", "today"),
+        ("nik", "5171011201909999"),
+        ("name", "Warga B"),
+        ("email", "b@contoh.id"),
+    ];
+    app.call("book", Some(&citizen), &later_b).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    let loket2 = counter_id(&app, "kantah-denpasar", "Loket 2").await;
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+    let counter = loket1.to_string();
+    let moved: serde_json::Value = app
+        .call("counter_action", Some(&staff), &[("counter", &counter), ("action", "transfer"), ("to", "B")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(moved["current"].is_null(), "{moved}");
+    // Loket 2 serves A and B: the transferred A-001 comes before A-002 and the later B-001.
+    act(&app, &staff, loket2, "open").await;
+    let console = act(&app, &staff, loket2, "call_next").await;
+    assert_eq!(console["current"]["display_number"], "A-001");
+}
+
+#[tokio::test]
+async fn a_citizen_sees_the_calls_they_received() {
+    let app = spawn_app().await;
+    let citizen = waiting_tickets(&app, 1).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+    act(&app, &staff, loket1, "recall").await;
+    let calls: serde_json::Value = app.call("my_calls", Some(&citizen), &[]).await.json().await.unwrap();
+    assert_eq!(calls.as_array().unwrap().len(), 2);
+    assert_eq!(calls[0]["counter"], "Loket 1");
+    assert_eq!(calls[0]["recall"], true);
+    assert_eq!(calls[1]["local_time"], "23/11 10:00 WITA");
+}
+
+#[tokio::test]
+async fn a_ticket_page_says_where_to_go_once_called() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 1).await;
+    let code: String =
+        sqlx::query_scalar("SELECT public_code FROM tickets").fetch_one(&app.inspect().await).await.unwrap();
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+    let page = app.client.get(format!("{}/tiket/{code}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Giliran Anda — menuju Loket 1"), "{page}");
+}
+
+#[tokio::test]
+async fn a_counter_that_is_not_open_cannot_call() {
+    let app = spawn_app().await;
+    waiting_tickets(&app, 1).await;
+    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    assert_eq!(act(&app, &staff, loket1, "call_next").await, serde_json::json!({"Counter": "NotOpen"}));
+    let mut socket = connect(&app).await;
+    next_of(&mut socket, "Snapshot").await;
+    socket.send(Message::Close(None)).await.ok();
+}
