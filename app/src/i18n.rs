@@ -168,6 +168,10 @@ pub enum Key {
     CallsTitle,
     NoCalls,
     RecallMark,
+    KioskIntro,
+    KioskNik,
+    ReceiptScan,
+    KioskBack,
 }
 
 /// The text for a key in a language.
@@ -296,6 +300,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         CallsTitle => ("Panggilan", "Calls"),
         NoCalls => ("Belum ada panggilan.", "No calls yet."),
         RecallMark => ("panggil ulang", "called again"),
+        KioskIntro => ("Sentuh layanan yang Anda tuju untuk mengambil nomor antrean.", "Touch the service you need to take a queue number."),
+        KioskNik => ("NIK (boleh dikosongkan)", "NIK (optional)"),
+        ReceiptScan => ("Pindai kode ini untuk mengikuti antrean di ponsel Anda.", "Scan this code to follow the queue on your phone."),
+        KioskBack => ("Kembali", "Back"),
     };
     match lang {
         Lang::Id => id,

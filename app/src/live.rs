@@ -124,7 +124,8 @@ impl Hub {
     pub async fn snapshot(&self, office: &offices::Office) -> StoreResult<String> {
         let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
         let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
-        let message = LiveMessage::Snapshot { services: view.services, recent_calls };
+        let counters = counters::now_calling(&self.db, office.id).await?;
+        let message = LiveMessage::Snapshot { services: view.services, counters, recent_calls };
         serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
     }
 }

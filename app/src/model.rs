@@ -75,11 +75,18 @@ pub struct CallView {
     pub recall: bool,
 }
 
+/// A counter and the number it is calling or serving now, for display boards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterNow {
+    pub counter: String,
+    pub now_calling: Option<String>,
+}
+
 /// What the live connection of an office carries. A client gets a snapshot when
 /// it (re)connects, then changes; so a reconnected client is never out of date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LiveMessage {
-    Snapshot { services: Vec<ServiceQueue>, recent_calls: Vec<CallView> },
+    Snapshot { services: Vec<ServiceQueue>, counters: Vec<CounterNow>, recent_calls: Vec<CallView> },
     Services(Vec<ServiceQueue>),
     Called(CallView),
 }
@@ -168,7 +175,8 @@ pub struct StaffDesk {
     pub name: String,
     pub role: crate::domain::access::Role,
     pub offices: Vec<OfficeView>,
-    pub counters: Vec<(String, Vec<CounterSummary>)>,
+    /// Per office (slug, name): its counters.
+    pub counters: Vec<(String, String, Vec<CounterSummary>)>,
 }
 
 /// A call the signed-in citizen received, for the "Panggilan" tab.
@@ -181,4 +189,22 @@ pub struct ReceivedCall {
     pub local_time: String,
     pub recall: bool,
     pub ticket_code: String,
+}
+
+/// A display board's data: the office, each counter's number, the last calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardView {
+    pub office_slug: String,
+    pub office_name: String,
+    pub zone: String,
+    pub counters: Vec<CounterNow>,
+    pub recent_calls: Vec<CallView>,
+}
+
+/// A walk-in receipt: the ticket, when it was printed, and a QR code of its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptView {
+    pub ticket: TicketView,
+    pub printed_at: String,
+    pub qr_svg: String,
 }

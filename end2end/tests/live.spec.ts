@@ -35,7 +35,7 @@ test('a call at the counter reaches the ticket page and the office page without 
   await console_.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
   await console_.getByRole('button', { name: 'Masuk' }).click();
   await expect(console_).toHaveURL(/\/petugas$/);
-  await console_.locator('section', { hasText: 'Disdukcapil Kota Bogor' }).getByRole('link', { name: /Loket 3/ }).first().click();
+  await console_.locator('ul.counter-links[data-office="disdukcapil-bogor"]').getByRole('link', { name: /Loket 3/ }).click();
   await expect(console_).toHaveURL(/\/petugas\/loket\/\d+$/);
   await waitForHydration(console_);
   await console_.locator('button[data-action="open"]').click();

@@ -230,6 +230,9 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64) -> Option<Vec<(&'sta
     Some(match name {
         "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" => vec![],
         "console" => vec![("counter", counter.to_string())],
+        "board" => vec![("office", s("kantah-denpasar"))],
+        "walk_in" => vec![("office", s("kantah-denpasar")), ("service", s("C"))],
+        "receipt" => vec![("code", s(ticket))],
         "counter_action" => vec![("counter", counter.to_string()), ("action", s("pause"))],
         "office" => vec![("slug", s("kantah-denpasar"))],
         "ticket" => vec![("code", s(ticket))],

@@ -5,6 +5,7 @@
 mod account;
 mod booking;
 mod console;
+mod kiosk;
 mod queue;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -13,6 +14,7 @@ mod staff;
 pub use account::*;
 pub use booking::*;
 pub use console::*;
+pub use kiosk::*;
 pub use queue::*;
 pub use staff::*;
 
@@ -43,6 +45,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadConsole as ServerFn>::PATH, Permission::OfficeStaff),
     (<CounterAction as ServerFn>::PATH, Permission::OfficeStaff),
     (<LoadMyCalls as ServerFn>::PATH, Permission::Citizen),
+    (<LoadBoard as ServerFn>::PATH, Permission::OfficeDevice),
+    (<IssueWalkIn as ServerFn>::PATH, Permission::OfficeDevice),
+    (<LoadReceipt as ServerFn>::PATH, Permission::Anyone),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -126,6 +126,15 @@ pub fn request_host() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// The site's address as the browser reached it, e.g. `https://antrean.example.id`.
+pub fn site_origin() -> String {
+    let host = request_parts()
+        .and_then(|parts| parts.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into());
+    let scheme = if served_over_tls() { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
 fn served_over_tls() -> bool {
     request_parts().is_some_and(|parts| {
         parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")

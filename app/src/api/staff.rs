@@ -46,8 +46,8 @@ pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
         };
         if account.office_id.is_none_or(|own| own == office.id) {
             offices.push(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)?);
-            counters
-                .push((office.name.clone(), crate::store::counters::list(&ctx.db, office.id).await.map_err(internal)?));
+            let list = crate::store::counters::list(&ctx.db, office.id).await.map_err(internal)?;
+            counters.push((office.slug.clone(), office.name.clone(), list));
         }
     }
     Ok(StaffDesk { name: account.full_name, role: account.role, offices, counters })

@@ -6,6 +6,7 @@ mod code;
 mod components;
 mod console;
 mod home;
+mod kiosk;
 mod live_client;
 mod office;
 mod staff;
@@ -108,6 +109,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
+                    <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />
+                    <Route path=path!("/kiosk/:office/struk/:code") view=kiosk::ReceiptPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             </ViewerProvider>

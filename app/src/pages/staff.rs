@@ -56,9 +56,9 @@ pub fn StaffDeskPage() -> impl IntoView {
                         <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
                         <section class="card staff-section">
                             <h2>{move || t(lang.get(), Key::CountersTitle)}</h2>
-                            {desk.counters.into_iter().map(|(office, counters)| view! {
+                            {desk.counters.into_iter().map(|(slug, office, counters)| view! {
                                 <h3>{office}</h3>
-                                <ul class="counter-links">
+                                <ul class="counter-links" data-office=slug>
                                     {counters.into_iter().map(|counter| view! {
                                         <li>
                                             <a class="button" href=format!("/petugas/loket/{}", counter.id)>

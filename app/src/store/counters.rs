@@ -12,7 +12,7 @@ use super::{millis, Db, StoreError, StoreResult};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::counter::{CallPolicy, CounterRefusal, CounterStatus};
 use crate::domain::ticket::{Channel, TicketState};
-use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterSummary, ReceivedCall};
+use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterNow, CounterSummary, ReceivedCall};
 
 #[derive(Debug, Error)]
 pub enum CounterError {
@@ -434,5 +434,22 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
                 ticket_code: row.get("public_code"),
             }
         })
+        .collect())
+}
+
+/// Every counter of an office with the number it is calling or serving now.
+pub async fn now_calling(db: &Db, office_id: i64) -> StoreResult<Vec<CounterNow>> {
+    let rows = sqlx::query(
+        "SELECT c.name,
+            (SELECT t.display_number FROM tickets t WHERE t.counter_id = c.id AND t.state IN ('called', 'serving')
+             ORDER BY t.called_at DESC LIMIT 1) AS now_calling
+         FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CounterNow { counter: row.get("name"), now_calling: row.get("now_calling") })
         .collect())
 }

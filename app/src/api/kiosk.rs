@@ -1,0 +1,89 @@
+//! Kiosk screens: the display board of an office and the self-service page that
+//! issues walk-in numbers from the same daily quota, with a printed receipt.
+
+use leptos::prelude::*;
+
+use super::booking::BookedTicket;
+use crate::error::AppError;
+use crate::model::{BoardView, ReceiptView};
+
+#[server(prefix = "/api", endpoint = "board")]
+pub async fn load_board(office: String) -> Result<BoardView, AppError> {
+    use super::server::{authorize, context, find_office, internal};
+    use crate::store::counters;
+
+    let ctx = context()?;
+    let office = find_office(&ctx, &office).await?;
+    authorize::<LoadBoard>(&ctx, Some(office.id)).await?;
+    Ok(BoardView {
+        office_slug: office.slug.clone(),
+        office_name: office.name.clone(),
+        zone: office.zone.abbreviation().to_string(),
+        counters: counters::now_calling(&ctx.db, office.id).await.map_err(internal)?,
+        recent_calls: counters::recent_calls(&ctx.db, office.id, 5).await.map_err(internal)?,
+    })
+}
+
+/// A walk-in number for today; the NIK is optional.
+#[server(prefix = "/api", endpoint = "walk_in")]
+pub async fn issue_walk_in(
+    office: String,
+    service: String,
+    #[server(default)] nik: String,
+) -> Result<BookedTicket, AppError> {
+    use super::server::{authorize, context, find_office, internal};
+    use crate::domain::booking::BookingRequest;
+    use crate::domain::identity::Nik;
+    use crate::domain::ticket::Channel;
+    use crate::error::{Field, FieldError, FieldProblem};
+    use crate::store::tickets::{self, BookError, Holder, IssuedBy};
+
+    let ctx = context()?;
+    let office = find_office(&ctx, &office).await?;
+    authorize::<IssueWalkIn>(&ctx, Some(office.id)).await?;
+    let nik = match nik.trim() {
+        "" => None,
+        typed => Some(Nik::parse(typed).map_err(|e| {
+            AppError::Invalid(vec![FieldError { field: Field::Nik, problem: FieldProblem::Identity(e) }])
+        })?),
+    };
+    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let holder = Holder { nik, ..Holder::default() };
+    let by = IssuedBy { channel: Channel::WalkIn, staff_id: None };
+    let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now())
+        .await
+        .map_err(|e| match e {
+        BookError::Refused(refusal) => AppError::Refused(refusal),
+        BookError::Store(e) => internal(e),
+    })?;
+    ctx.hub.counts_changed(office.id);
+    leptos_axum::redirect(&format!("/kiosk/{}/struk/{}", office.slug, booked.code));
+    Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
+}
+
+/// The receipt of a ticket, with a QR code that opens its live page on a phone.
+#[server(prefix = "/api", endpoint = "receipt")]
+pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
+    use super::server::{authorize, context, internal, site_origin};
+    use qrcode::render::svg;
+    use qrcode::QrCode;
+
+    let ctx = context()?;
+    authorize::<LoadReceipt>(&ctx, None).await?;
+    let ticket =
+        crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let office = super::server::find_office(&ctx, &ticket.office_slug).await?;
+    let url = format!("{}/tiket/{}", site_origin(), ticket.code);
+    let qr_svg = QrCode::new(url.as_bytes())
+        .map_err(internal)?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build();
+    let printed_at =
+        format!("{} {}", office.zone.local(ctx.clock.now()).format("%d/%m/%Y %H:%M"), office.zone.abbreviation());
+    Ok(ReceiptView { ticket, printed_at, qr_svg })
+}

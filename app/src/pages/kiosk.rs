@@ -1,0 +1,274 @@
+//! Kiosk screens, each in a full-screen browser signed in with a kiosk account:
+//! the display board of the hall (`/papan/{office}`), the self-service page that
+//! issues walk-in numbers (`/kiosk/{office}`), and its printed receipt.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::components::{loading, service_name, ErrorNotice};
+use super::live_client::follow_office;
+use super::use_lang;
+use crate::api::{load_board, load_office, load_receipt, IssueWalkIn};
+use crate::i18n::{app_error, t, Key};
+use crate::model::{BoardView, CallView, CounterNow, LiveMessage, OfficeView};
+
+fn office_param() -> impl Fn() -> String + Copy {
+    let params = use_params_map();
+    move || params.read().get("office").unwrap_or_default()
+}
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let office = office_param();
+    let board = Resource::new(office, load_board);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match board.await {
+                    Ok(board) => view! { <Title text=board.office_name.clone() /> <DisplayBoard board /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[island]
+fn DisplayBoard(board: BoardView) -> impl IntoView {
+    let lang = use_lang();
+    let counters = RwSignal::new(board.counters);
+    let calls = RwSignal::new(board.recent_calls);
+    let flash = RwSignal::new(None::<String>);
+    let clock = RwSignal::new(String::new());
+    let connected = follow_office(board.office_slug.clone(), move |message| match message {
+        LiveMessage::Snapshot { counters: fresh, recent_calls, .. } => {
+            counters.set(fresh);
+            calls.set(recent_calls);
+        }
+        LiveMessage::Services(_) => {}
+        LiveMessage::Called(call) => announce(call, counters, calls, flash),
+    });
+    start_clock(clock);
+    view! {
+        <div class="board" data-live=move || if connected.get() { "online" } else { "offline" }>
+            <header class="board-head">
+                <h1>{board.office_name.clone()}</h1>
+                <p class="board-clock" data-testid="board-clock">{move || clock.get()} " " {board.zone.clone()}</p>
+            </header>
+            {move || (!connected.get()).then(|| view! {
+                <p class="notice notice-error board-offline" role="status">{move || t(lang.get(), Key::Offline)}</p>
+            })}
+            <ul class="board-counters">
+                {move || counters.get().into_iter().map(|CounterNow { counter, now_calling }| {
+                    let flashing = now_calling.clone().is_some_and(|n| flash.get().as_deref() == Some(n.as_str()));
+                    let name = counter.clone();
+                    view! {
+                        <li class="board-counter" class:flash=flashing data-counter=counter>
+                            <span class="board-counter-name">{name}</span>
+                            <span class="board-number" data-testid="board-number">{now_calling.unwrap_or_else(|| "—".into())}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <section class="board-recent">
+                <h2>{move || t(lang.get(), Key::CallsTitle)}</h2>
+                <ol data-testid="board-recent">
+                    {move || calls.get().into_iter().map(|call| view! {
+                        <li><strong>{call.display_number}</strong> " → " {call.counter}</li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </div>
+    }
+}
+
+/// Shows a new call, flashes it, plays the chime and speaks it.
+fn announce(
+    call: CallView,
+    counters: RwSignal<Vec<CounterNow>>,
+    calls: RwSignal<Vec<CallView>>,
+    flash: RwSignal<Option<String>>,
+) {
+    counters.update(|all| {
+        if let Some(entry) = all.iter_mut().find(|c| c.counter == call.counter) {
+            entry.now_calling = Some(call.display_number.clone());
+        }
+    });
+    calls.update(|recent| {
+        recent.insert(0, call.clone());
+        recent.truncate(5);
+    });
+    flash.set(Some(call.display_number.clone()));
+    set_timeout(move || flash.set(None), std::time::Duration::from_secs(6));
+    #[cfg(feature = "hydrate")]
+    sound::chime_then_speak(crate::domain::counter::call_announcement(&call.display_number, &call.counter));
+}
+
+#[cfg(feature = "hydrate")]
+mod sound {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{HtmlAudioElement, SpeechSynthesisUtterance, SpeechSynthesisVoice};
+
+    /// The chime we ship, then the call spoken by a local Indonesian voice if the
+    /// device has one (no online text-to-speech is ever used).
+    pub fn chime_then_speak(text: String) {
+        if let Ok(audio) = HtmlAudioElement::new_with_src("/chime.wav") {
+            let _ = audio.play();
+        }
+        set_timeout(move || speak(&text), std::time::Duration::from_millis(1300));
+    }
+
+    fn speak(text: &str) {
+        let Ok(synth) = window().speech_synthesis() else { return };
+        let voice = synth
+            .get_voices()
+            .iter()
+            .filter_map(|v| v.dyn_into::<SpeechSynthesisVoice>().ok())
+            .find(|v| v.local_service() && v.lang().to_lowercase().starts_with("id"));
+        let (Some(voice), Ok(utterance)) = (voice, SpeechSynthesisUtterance::new_with_text(text)) else { return };
+        utterance.set_voice(Some(&voice));
+        utterance.set_lang("id-ID");
+        synth.speak(&utterance);
+    }
+}
+
+/// The board's clock, ticking in the browser only (the server renders it empty).
+fn start_clock(clock: RwSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let tick = move || {
+            let now = js_sys::Date::new_0();
+            clock.set(format!("{:02}:{:02}:{:02}", now.get_hours(), now.get_minutes(), now.get_seconds()));
+        };
+        tick();
+        let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = clock;
+}
+
+#[component]
+pub fn KioskPage() -> impl IntoView {
+    let office = office_param();
+    let checked = Resource::new(office, load_board);
+    let view_data = Resource::new(office, load_office);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match (checked.await, view_data.await) {
+                    (Ok(_), Ok(office)) => view! { <Title text=office.name.clone() /> <KioskButtons office /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[island]
+fn KioskButtons(office: OfficeView) -> impl IntoView {
+    let lang = use_lang();
+    let nik = RwSignal::new(String::new());
+    let action = ServerAction::<IssueWalkIn>::new();
+    let slug = office.slug.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(booked)) = action.value().get() {
+            let _ = window().location().set_href(&format!("/kiosk/{slug}/struk/{}", booked.code));
+        }
+    });
+    let error = move || action.value().get().and_then(Result::err).map(|e| app_error(lang.get(), &e));
+    let office_slug = office.slug.clone();
+    view! {
+        <div class="kiosk">
+            <h1>{office.name.clone()}</h1>
+            <p class="lead">{move || t(lang.get(), Key::KioskIntro)}</p>
+            {move || error().map(|message| view! { <div class="notice notice-error" role="alert" data-testid="kiosk-error">{message}</div> })}
+            <div class="field">
+                <label for="kiosk-nik">{move || t(lang.get(), Key::KioskNik)}</label>
+                <input id="kiosk-nik" inputmode="numeric" autocomplete="off"
+                    prop:value=move || nik.get() on:input=move |ev| nik.set(event_target_value(&ev)) />
+            </div>
+            <div class="kiosk-services">
+                {office.services.into_iter().map(|service| {
+                    let (prefix, office_slug) = (service.prefix.clone(), office_slug.clone());
+                    let (name_id, name_en) = (service.name_id.clone(), service.name_en.clone());
+                    view! {
+                        <button type="button" class="kiosk-button" data-service=prefix.clone()
+                            disabled=move || action.pending().get()
+                            on:click=move |_| {
+                                action.dispatch(IssueWalkIn {
+                                    office: office_slug.clone(),
+                                    service: prefix.clone(),
+                                    nik: nik.get_untracked(),
+                                });
+                            }>
+                            <span class="service-prefix">{service.prefix.clone()}</span>
+                            <span>{move || service_name(lang.get(), &name_id, &name_en)}</span>
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let lang = use_lang();
+    let office = office_param();
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let receipt = Resource::new(code, load_receipt);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match receipt.await {
+                    Ok(receipt) => {
+                        let ticket = receipt.ticket;
+                        let (name_id, name_en) = (ticket.service_name_id.clone(), ticket.service_name_en.clone());
+                        view! {
+                            <article class="receipt" data-testid="receipt">
+                                <p class="receipt-office">{ticket.office_name.clone()}</p>
+                                <p class="receipt-label">{move || t(lang.get(), Key::YourTicket)}</p>
+                                <p class="receipt-number" data-testid="receipt-number">{ticket.display_number.clone()}</p>
+                                <p>{move || service_name(lang.get(), &name_id, &name_en)}</p>
+                                <p>{receipt.printed_at.clone()}</p>
+                                <p>{move || t(lang.get(), Key::PeopleAhead)} ": " <strong data-testid="receipt-ahead">{ticket.people_ahead}</strong></p>
+                                <div class="receipt-qr" data-testid="receipt-qr" inner_html=receipt.qr_svg.clone()></div>
+                                <p class="receipt-hint">{move || t(lang.get(), Key::ReceiptScan)}</p>
+                            </article>
+                            <PrintReceipt back=format!("/kiosk/{}", office()) />
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Opens the print dialog (silent in kiosk mode) and returns to the kiosk after.
+#[island]
+fn PrintReceipt(back: String) -> impl IntoView {
+    let lang = use_lang();
+    #[cfg(feature = "hydrate")]
+    {
+        let back = back.clone();
+        set_timeout(
+            move || {
+                let _ = window().print();
+                let back = back.clone();
+                set_timeout(
+                    move || {
+                        let _ = window().location().set_href(&back);
+                    },
+                    std::time::Duration::from_secs(8),
+                );
+            },
+            std::time::Duration::from_millis(300),
+        );
+    }
+    view! { <p class="no-print"><a class="button" href=back>{move || t(lang.get(), Key::KioskBack)}</a></p> }
+}
