@@ -13,7 +13,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
 use crate::api::server::Clock;
-use crate::model::{CallView, LiveMessage};
+use crate::model::{CallView, LiveMessage, ServiceQueue};
 use crate::store::{counters, offices, Db, StoreResult};
 
 /// Messages a subscriber may fall behind by before it is dropped (it reconnects
@@ -25,6 +25,8 @@ pub const COUNTS_EVERY: Duration = Duration::from_millis(150);
 struct OfficeChannel {
     sender: broadcast::Sender<Utf8Bytes>,
     counts_changed: AtomicBool,
+    /// The service summaries last sent, so only the ones that changed go out.
+    last_sent: Mutex<Vec<ServiceQueue>>,
 }
 
 pub struct Hub {
@@ -63,6 +65,7 @@ impl Hub {
                 Arc::new(OfficeChannel {
                     sender: broadcast::channel(BACKLOG).0,
                     counts_changed: AtomicBool::new(false),
+                    last_sent: Mutex::new(Vec::new()),
                 })
             })
             .clone()
@@ -114,10 +117,15 @@ impl Hub {
         }
     }
 
+    /// The services whose summary changed since the last message, if any did.
     async fn services(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
         let Some(office) = offices::find_by_id(&self.db, office_id).await? else { return Ok(None) };
         let view = offices::queue_view(&self.db, &office, self.clock.now()).await?;
-        Ok(Some(LiveMessage::Services(view.services)))
+        let channel = self.channel(office_id);
+        let mut last = channel.last_sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let changed: Vec<ServiceQueue> = view.services.iter().filter(|s| !last.contains(s)).cloned().collect();
+        *last = view.services;
+        Ok((!changed.is_empty()).then_some(LiveMessage::Services(changed)))
     }
 
     /// What a screen needs when it (re)connects.
@@ -125,6 +133,7 @@ impl Hub {
         let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
         let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
         let counters = counters::now_calling(&self.db, office.id).await?;
+        self.channel(office.id).counts_changed.store(true, Ordering::Release);
         let message = LiveMessage::Snapshot { services: view.services, counters, recent_calls };
         serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
     }

@@ -86,7 +86,12 @@ pub struct CounterNow {
 /// it (re)connects, then changes; so a reconnected client is never out of date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LiveMessage {
-    Snapshot { services: Vec<ServiceQueue>, counters: Vec<CounterNow>, recent_calls: Vec<CallView> },
+    Snapshot {
+        services: Vec<ServiceQueue>,
+        counters: Vec<CounterNow>,
+        recent_calls: Vec<CallView>,
+    },
+    /// The services whose summary changed.
     Services(Vec<ServiceQueue>),
     Called(CallView),
 }

@@ -61,3 +61,13 @@ export async function bookOverHttp(
   if (!response.ok()) throw new Error(`booking failed: ${response.status()} ${await response.text()}`);
   return response.json();
 }
+
+/** Signs in as the first admin through the staff sign-in page. */
+export async function signInAsAdmin(page: Page) {
+  await page.goto('/petugas/masuk');
+  await waitForHydration(page);
+  await page.getByLabel('Nama pengguna').fill('admin');
+  await page.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Masuk' }).click();
+  await expect(page).toHaveURL(/\/petugas$/);
+}

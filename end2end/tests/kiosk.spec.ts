@@ -1,16 +1,7 @@
 // Kiosk screens: the display board follows calls live, and the self-service
 // page issues a walk-in number with a printable receipt.
-import { expect, test, type Page } from '@playwright/test';
-import { ADMIN_PASSWORD, waitForHydration } from './helpers';
-
-async function signInAsAdmin(page: Page) {
-  await page.goto('/petugas/masuk');
-  await waitForHydration(page);
-  await page.getByLabel('Nama pengguna').fill('admin');
-  await page.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Masuk' }).click();
-  await expect(page).toHaveURL(/\/petugas$/);
-}
+import { expect, test } from '@playwright/test';
+import { signInAsAdmin, waitForHydration } from './helpers';
 
 test('the self-service kiosk issues a walk-in number and shows a receipt with a QR code', async ({ page }) => {
   await signInAsAdmin(page);

@@ -1,9 +1,9 @@
 // The live queue across three browsers: a counter calls the next number, and
 // the citizen's ticket page and the office page follow without a reload.
 import { expect, test } from '@playwright/test';
-import { ADMIN_PASSWORD, nik, signInOverHttp, waitForHydration } from './helpers';
+import { nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
 
-test('a call at the counter reaches the ticket page and the office page without reloading', async ({ browser, request }) => {
+test('a call at the counter reaches the ticket page, the office page and the display board without reloading', async ({ browser, request }) => {
   // A citizen holds a ticket for today at the Bogor office, service C.
   const session = await signInOverHttp(request, '081366667777', '+6281366667777');
   const booked = await request.post('/api/book', {
@@ -27,14 +27,16 @@ test('a call at the counter reaches the ticket page and the office page without 
   const serviceC = officePage.locator('.service-card[data-service="C"]');
   await expect(serviceC.getByTestId('now-calling')).toHaveText('Belum ada');
 
+  const boardContext = await browser.newContext();
+  const board = await boardContext.newPage();
+  await signInAsAdmin(board);
+  await board.goto('/papan/disdukcapil-bogor');
+  await waitForHydration(board);
+  await expect(board.locator('.board[data-live="online"]')).toBeVisible();
+
   const staff = await browser.newContext();
   const console_ = await staff.newPage();
-  await console_.goto('/petugas/masuk');
-  await waitForHydration(console_);
-  await console_.getByLabel('Nama pengguna').fill('admin');
-  await console_.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
-  await console_.getByRole('button', { name: 'Masuk' }).click();
-  await expect(console_).toHaveURL(/\/petugas$/);
+  await signInAsAdmin(console_);
   await console_.locator('ul.counter-links[data-office="disdukcapil-bogor"]').getByRole('link', { name: /Loket 3/ }).click();
   await expect(console_).toHaveURL(/\/petugas\/loket\/\d+$/);
   await waitForHydration(console_);
@@ -46,8 +48,10 @@ test('a call at the counter reaches the ticket page and the office page without 
 
   await expect(ticketPage.getByTestId('your-turn')).toHaveText('Giliran Anda — menuju Loket 3');
   await expect(serviceC.getByTestId('now-calling')).toHaveText(display_number);
+  await expect(board.locator('.board-counter[data-counter="Loket 3"]').getByTestId('board-number')).toHaveText(display_number);
 
   await citizen.close();
   await hall.close();
+  await boardContext.close();
   await staff.close();
 });

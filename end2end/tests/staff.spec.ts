@@ -1,15 +1,10 @@
 // Staff in the browser: signing in, booking for a citizen who needs help,
 // cancelling with a reason; and a citizen kept out of the staff page.
 import { expect, test } from '@playwright/test';
-import { ADMIN_PASSWORD, nik, signInOverHttp, waitForHydration } from './helpers';
+import { nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
 
 test('a staff member signs in, books for a citizen without a phone, and cancels a ticket with a reason', async ({ page }) => {
-  await page.goto('/petugas/masuk');
-  await waitForHydration(page);
-  await page.getByLabel('Nama pengguna').fill('admin');
-  await page.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Masuk' }).click();
-  await expect(page).toHaveURL(/\/petugas$/);
+  await signInAsAdmin(page);
 
   const desk = page.locator('section[data-office="disdukcapil-bogor"]');
   await desk.getByLabel('Loket tujuan').selectOption('A');

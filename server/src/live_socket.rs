@@ -17,7 +17,15 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 
 pub async fn upgrade(ws: WebSocketUpgrade, Path(slug): Path<String>, context: ServerContext) -> Response {
     match offices::find(&context.db, &slug).await {
-        Ok(Some(office)) => ws.on_upgrade(move |socket| serve(socket, context, office)).into_response(),
+        // Screens send nothing but pongs, and messages are small: small buffers
+        // keep thousands of idle connections cheap.
+        Ok(Some(office)) => ws
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(0)
+            .max_write_buffer_size(256 * 1024)
+            .max_message_size(16 * 1024)
+            .on_upgrade(move |socket| serve(socket, context, office))
+            .into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::error!(%error, "live connection refused");

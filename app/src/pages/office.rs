@@ -65,7 +65,14 @@ fn OfficeQueues(office: OfficeView) -> impl IntoView {
 fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoView {
     let services = RwSignal::new(services);
     let connected = follow_office(office_slug.clone(), move |message| match message {
-        LiveMessage::Snapshot { services: fresh, .. } | LiveMessage::Services(fresh) => services.set(fresh),
+        LiveMessage::Snapshot { services: fresh, .. } => services.set(fresh),
+        LiveMessage::Services(changed) => services.update(|all| {
+            for fresh in changed {
+                if let Some(service) = all.iter_mut().find(|s| s.prefix == fresh.prefix) {
+                    *service = fresh;
+                }
+            }
+        }),
         LiveMessage::Called(_) => {}
     });
     view! {

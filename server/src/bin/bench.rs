@@ -3,7 +3,9 @@
 //! It starts the release server as a separate process on a fresh SQLite file,
 //! then measures (1) bookings per second over HTTP from 64 concurrent clients and
 //! checks that no (service, date) got more tickets than its quota, (2) SSR latency
-//! of the office page, and (3) the size of the WASM bundle, raw and gzipped.
+//! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
+//! "call next" to receipt at every one, and the server's memory per idle
+//! connection, and (4) the size of the WASM bundle, raw and gzipped.
 //! Every loop is bounded; the server only listens on 127.0.0.1.
 
 use std::net::TcpListener;
@@ -16,6 +18,9 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::SqlitePool;
 
 const CLIENTS: usize = 64;
+const SUBSCRIBERS: usize = 10_000;
+const CALLS: usize = 5;
+const ADMIN_PASSWORD: &str = "bench-admin-password";
 const BOOKINGS: usize = 20_000;
 const SSR_REQUESTS: usize = 2_000;
 /// Monday 23 November 2026, 10:00 WITA.
@@ -74,6 +79,7 @@ async fn start_server(site_root: &Path) -> Result<Server, Box<dyn std::error::Er
         .env("ANTREAN_SITE_ROOT", site_root)
         .env("ANTREAN_NOW", NOW)
         .env("ANTREAN_DEV_MODE", "true")
+        .env("ANTREAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -103,6 +109,175 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The server's resident memory, from /proc.
+fn resident_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Posts a form to a server function with a session cookie.
+async fn call(
+    client: &reqwest::Client,
+    server: &Server,
+    endpoint: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let response = client
+        .post(format!("{}/api/{endpoint}", server.base))
+        .header("Accept", "application/json")
+        .header("Cookie", cookie)
+        .form(form)
+        .send()
+        .await?;
+    Ok(response.json().await?)
+}
+
+async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let client = reqwest::Client::new();
+    // Tickets to call, and a staff session with Loket 1 of Denpasar open.
+    let citizen = sign_in(server).await?;
+    for n in 0..CALLS {
+        let nik = nik(n);
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", nik.as_str()),
+            ("name", "Warga Uji Beban"),
+            ("email", "warga@contoh.id"),
+        ];
+        call(&client, server, "book", &citizen, &form).await?;
+    }
+    let signed_in = client
+        .post(format!("{}/api/staff_sign_in", server.base))
+        .header("Accept", "application/json")
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await?;
+    let staff = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .ok_or("staff sign-in failed")?
+        .to_string();
+    let db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    let counter: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
+         WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
+    )
+    .fetch_one(&db)
+    .await?;
+    db.close().await;
+    let counter = counter.to_string();
+    call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "open")]).await?;
+
+    let pid = server.child.id();
+    let before = resident_kb(pid).unwrap_or(0);
+    let url = format!("{}/ws/kantor/kantah-denpasar", server.base.replace("http://", "ws://"));
+    // When the current call was sent, in nanoseconds since `epoch`.
+    let epoch = Instant::now();
+    let sent_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (latency_tx, mut latency_rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
+    let connected = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut subscribers = Vec::with_capacity(SUBSCRIBERS);
+    // Connect in waves, each subscriber reading its snapshot before the next wave.
+    for wave in (0..SUBSCRIBERS).collect::<Vec<_>>().chunks(250) {
+        let mut opening = Vec::new();
+        for _ in wave {
+            let (url, sent_at, latency_tx, connected) =
+                (url.clone(), sent_at.clone(), latency_tx.clone(), connected.clone());
+            opening.push(tokio::spawn(async move {
+                let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else { return None };
+                // The snapshot.
+                socket.next().await?.ok()?;
+                connected.fetch_add(1, Ordering::Relaxed);
+                Some(tokio::spawn(async move {
+                    let mut received = 0;
+                    while let Some(Ok(message)) = socket.next().await {
+                        if let Message::Text(text) = message {
+                            if text.starts_with("{\"Called\"") {
+                                let sent = Duration::from_nanos(sent_at.load(Ordering::Acquire));
+                                let since = epoch.elapsed().saturating_sub(sent);
+                                let _ = latency_tx.send(since);
+                                received += 1;
+                                if received == CALLS {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }))
+            }));
+        }
+        for handle in opening {
+            if let Ok(Some(reader)) = handle.await {
+                subscribers.push(reader);
+            }
+        }
+    }
+    drop(latency_tx);
+    let connect_time = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = resident_kb(pid).unwrap_or(0);
+    let subscribed = connected.load(Ordering::Relaxed);
+
+    let mut latencies = Vec::with_capacity(subscribed * CALLS);
+    for _ in 0..CALLS {
+        sent_at.store(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX), Ordering::Release);
+        let answer =
+            call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "call_next")]).await?;
+        if answer.get("current").is_none() {
+            return Err(format!("call next failed: {answer}").into());
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut this_call = 0;
+        while this_call < subscribed && Instant::now() < deadline {
+            match tokio::time::timeout(Duration::from_secs(10), latency_rx.recv()).await {
+                Ok(Some(latency)) => {
+                    latencies.push(latency);
+                    this_call += 1;
+                }
+                _ => break,
+            }
+        }
+        for action in ["serve", "finish"] {
+            call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", action)]).await?;
+        }
+    }
+    for subscriber in subscribers {
+        subscriber.abort();
+    }
+    latencies.sort();
+    let expected = subscribed * CALLS;
+    println!("live calls over WebSocket ({SUBSCRIBERS} subscribers on one office, {CALLS} calls)");
+    println!("  subscribed:            {subscribed} in {:.1} s", connect_time.as_secs_f64());
+    println!("  calls received:        {} of {expected}", latencies.len());
+    if !latencies.is_empty() {
+        println!(
+            "  call → receipt p50 / p99 / max: {} / {} / {}",
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99)),
+            ms(latencies[latencies.len() - 1])
+        );
+    }
+    if subscribed > 0 {
+        println!(
+            "  server memory:         {} MB before, {} MB with subscribers: {:.1} KB per idle connection",
+            before / 1024,
+            after / 1024,
+            after.saturating_sub(before) as f64 / subscribed as f64
+        );
+    }
+    Ok(())
 }
 
 /// Signs one citizen in through the SMS code flow (the code read from the dev outbox
@@ -248,6 +423,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         let server = start_server(&site_root).await?;
         bench_ssr(&server).await?;
+    }
+    println!();
+    {
+        let server = start_server(&site_root).await?;
+        bench_live(&server).await?;
     }
     println!();
     wasm_size(&site_root)
