@@ -88,10 +88,18 @@ impl Hub {
         }
     }
 
-    /// A number was called: every screen of the office hears it now.
-    pub fn called(&self, office_id: i64, call: CallView) {
-        self.send(office_id, &LiveMessage::Called(call));
-        self.counts_changed(office_id);
+    /// A number was called: every screen of the office hears it now, together
+    /// with the counts it changed, in one message.
+    pub async fn called(&self, office_id: i64, call: CallView) {
+        let services = match self.changed_services(office_id).await {
+            Ok(services) => services,
+            Err(error) => {
+                tracing::error!(%error, office_id, "could not compute live counts");
+                self.counts_changed(office_id);
+                Vec::new()
+            }
+        };
+        self.send(office_id, &LiveMessage::Called { call, services });
     }
 
     /// Tickets were issued or moved: counts go out with the next batch.
@@ -117,15 +125,21 @@ impl Hub {
         }
     }
 
-    /// The services whose summary changed since the last message, if any did.
+    /// The count update for an office, if any service changed since the last one.
     async fn services(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
-        let Some(office) = offices::find_by_id(&self.db, office_id).await? else { return Ok(None) };
+        let changed = self.changed_services(office_id).await?;
+        Ok((!changed.is_empty()).then_some(LiveMessage::Services(changed)))
+    }
+
+    /// The services whose summary changed since the last message.
+    async fn changed_services(&self, office_id: i64) -> StoreResult<Vec<ServiceQueue>> {
+        let Some(office) = offices::find_by_id(&self.db, office_id).await? else { return Ok(Vec::new()) };
         let view = offices::queue_view(&self.db, &office, self.clock.now()).await?;
         let channel = self.channel(office_id);
         let mut last = channel.last_sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let changed: Vec<ServiceQueue> = view.services.iter().filter(|s| !last.contains(s)).cloned().collect();
+        let changed = view.services.iter().filter(|s| !last.contains(s)).cloned().collect();
         *last = view.services;
-        Ok((!changed.is_empty()).then_some(LiveMessage::Services(changed)))
+        Ok(changed)
     }
 
     /// What a screen needs when it (re)connects.

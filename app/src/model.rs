@@ -93,7 +93,11 @@ pub enum LiveMessage {
     },
     /// The services whose summary changed.
     Services(Vec<ServiceQueue>),
-    Called(CallView),
+    /// A call, with the services it changed (so no separate count update follows).
+    Called {
+        call: CallView,
+        services: Vec<ServiceQueue>,
+    },
 }
 
 /// A ticket in the counter console's lists.

@@ -89,7 +89,7 @@ async fn a_call_reaches_every_subscribed_screen() {
     let console = act(&app, &staff, loket1, "call_next").await;
     assert_eq!(console["current"]["display_number"], "A-001");
     for socket in &mut screens {
-        let call = next_of(socket, "Called").await;
+        let call = next_of(socket, "Called").await["call"].clone();
         assert_eq!(call["display_number"], "A-001");
         assert_eq!(call["counter"], "Loket 1");
     }
@@ -126,7 +126,7 @@ async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database(
     while latest.as_array().and_then(|s| s.iter().find(|s| s["prefix"] == "A")).map(|a| a["now_calling"].clone())
         != Some(serde_json::json!("A-002"))
     {
-        latest = next_of(&mut socket, "Services").await;
+        latest = next_of(&mut socket, "Called").await["services"].clone();
     }
     let service_a = latest.as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap().clone();
     assert_eq!(service_a["waiting"], waiting - 1);

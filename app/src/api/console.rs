@@ -51,11 +51,11 @@ pub async fn counter_action(
         "close" => set_status(CounterStatus::Closed).await.map_err(internal)?,
         "call_next" => {
             let call = counters::call_next(&ctx.db, &info, today, now).await.map_err(refused)?;
-            ctx.hub.called(info.office_id, call);
+            ctx.hub.called(info.office_id, call).await;
         }
         "recall" => {
             let call = counters::recall(&ctx.db, &info, now).await.map_err(refused)?;
-            ctx.hub.called(info.office_id, call);
+            ctx.hub.called(info.office_id, call).await;
         }
         "serve" | "finish" | "no_show" => {
             let wanted = match action.as_str() {

@@ -47,7 +47,7 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
             calls.set(recent_calls);
         }
         LiveMessage::Services(_) => {}
-        LiveMessage::Called(call) => announce(call, counters, calls, flash),
+        LiveMessage::Called { call, .. } => announce(call, counters, calls, flash),
     });
     start_clock(clock);
     view! {

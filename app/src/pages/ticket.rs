@@ -48,7 +48,9 @@ fn LiveTicket(ticket: TicketView) -> impl IntoView {
         let concerns_me = match &message {
             LiveMessage::Snapshot { .. } => true,
             LiveMessage::Services(services) => services.iter().any(|s| s.prefix == prefix),
-            LiveMessage::Called(call) => call.service_prefix == prefix,
+            LiveMessage::Called { call, services } => {
+                call.service_prefix == prefix || services.iter().any(|s| s.prefix == prefix)
+            }
         };
         if concerns_me {
             refresh();

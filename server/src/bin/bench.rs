@@ -185,36 +185,36 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     // When the current call was sent, in nanoseconds since `epoch`.
     let epoch = Instant::now();
     let sent_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let (latency_tx, mut latency_rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
     let connected = Arc::new(AtomicUsize::new(0));
+    let received = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut subscribers = Vec::with_capacity(SUBSCRIBERS);
     // Connect in waves, each subscriber reading its snapshot before the next wave.
     for wave in (0..SUBSCRIBERS).collect::<Vec<_>>().chunks(250) {
         let mut opening = Vec::new();
         for _ in wave {
-            let (url, sent_at, latency_tx, connected) =
-                (url.clone(), sent_at.clone(), latency_tx.clone(), connected.clone());
+            let (url, sent_at, connected, received) =
+                (url.clone(), sent_at.clone(), connected.clone(), received.clone());
             opening.push(tokio::spawn(async move {
                 let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else { return None };
                 // The snapshot.
                 socket.next().await?.ok()?;
                 connected.fetch_add(1, Ordering::Relaxed);
                 Some(tokio::spawn(async move {
-                    let mut received = 0;
+                    let mut latencies = Vec::with_capacity(CALLS);
                     while let Some(Ok(message)) = socket.next().await {
                         if let Message::Text(text) = message {
                             if text.starts_with("{\"Called\"") {
                                 let sent = Duration::from_nanos(sent_at.load(Ordering::Acquire));
-                                let since = epoch.elapsed().saturating_sub(sent);
-                                let _ = latency_tx.send(since);
-                                received += 1;
-                                if received == CALLS {
-                                    return;
+                                latencies.push(epoch.elapsed().saturating_sub(sent));
+                                received.fetch_add(1, Ordering::Release);
+                                if latencies.len() == CALLS {
+                                    break;
                                 }
                             }
                         }
                     }
+                    latencies
                 }))
             }));
         }
@@ -224,37 +224,33 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    drop(latency_tx);
     let connect_time = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = resident_kb(pid).unwrap_or(0);
     let subscribed = connected.load(Ordering::Relaxed);
 
-    let mut latencies = Vec::with_capacity(subscribed * CALLS);
-    for _ in 0..CALLS {
+    for round in 1..=CALLS {
         sent_at.store(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX), Ordering::Release);
         let answer =
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "call_next")]).await?;
         if answer.get("current").is_none() {
             return Err(format!("call next failed: {answer}").into());
         }
+        // Wait (at most 10 s) until every subscriber has this call, then finish the ticket.
         let deadline = Instant::now() + Duration::from_secs(10);
-        let mut this_call = 0;
-        while this_call < subscribed && Instant::now() < deadline {
-            match tokio::time::timeout(Duration::from_secs(10), latency_rx.recv()).await {
-                Ok(Some(latency)) => {
-                    latencies.push(latency);
-                    this_call += 1;
-                }
-                _ => break,
-            }
+        while received.load(Ordering::Acquire) < subscribed * round && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         for action in ["serve", "finish"] {
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", action)]).await?;
         }
     }
+    let mut latencies = Vec::with_capacity(subscribed * CALLS);
     for subscriber in subscribers {
         subscriber.abort();
+        if let Ok(mine) = subscriber.await {
+            latencies.extend(mine);
+        }
     }
     latencies.sort();
     let expected = subscribed * CALLS;
