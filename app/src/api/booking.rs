@@ -17,9 +17,10 @@ pub struct BookedTicket {
     pub existing: bool,
 }
 
-/// The booking form as typed, kept with the code until it is confirmed.
+/// The booking form as typed (everything but the phone), kept with the code
+/// until it is confirmed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingBooking {
+pub struct BookingInput {
     pub office: String,
     pub service: String,
     pub when: String,
@@ -27,6 +28,22 @@ pub struct PendingBooking {
     pub nik: String,
     pub name: String,
     pub email: String,
+}
+
+#[cfg(feature = "ssr")]
+impl BookingInput {
+    /// The form to parse, with the phone from wherever it is known.
+    pub(crate) fn form<'a>(&'a self, phone: &'a str, contact_optional: bool) -> super::server::BookingForm<'a> {
+        super::server::BookingForm {
+            when: &self.when,
+            date: &self.date,
+            nik: &self.nik,
+            name: &self.name,
+            email: &self.email,
+            phone,
+            contact_optional,
+        }
+    }
 }
 
 /// Step one for a citizen who is not signed in: check the form, send the code.
@@ -42,7 +59,7 @@ pub async fn request_booking_code(
     email: String,
     phone: String,
 ) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal, BookingForm};
+    use super::server::{authorize, context, internal};
     use crate::domain::identity::PhoneNumber;
     use crate::store::access::Purpose;
 
@@ -50,19 +67,10 @@ pub async fn request_booking_code(
     authorize::<RequestBookingCode>(&ctx, None).await?;
     let office_row = super::server::find_office(&ctx, &office).await?;
     let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await.map_err(internal)?;
-    let form = BookingForm {
-        when: &when,
-        date: &date,
-        nik: &nik,
-        name: &name,
-        email: &email,
-        phone: &phone,
-        contact_optional: false,
-    };
-    form.parse(known.is_some())?;
+    let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email };
+    input.form(&phone, false).parse(known.is_some())?;
     let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
-    let pending = PendingBooking { office, service: service.trim().to_string(), when, date, nik, name, email };
-    let payload = serde_json::to_string(&pending).map_err(internal)?;
+    let payload = serde_json::to_string(&input).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload)).await?;
     leptos_axum::redirect(&format!("/kode/{request}"));
     Ok(())
@@ -93,7 +101,7 @@ pub fn mask_phone(phone: &str) -> String {
 /// Step two: the code. On success the citizen is signed in, and a waiting booking is issued.
 #[server(prefix = "/api", endpoint = "confirm_code")]
 pub async fn confirm_code(request: String, code: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal, start_session, BookingForm};
+    use super::server::{authorize, context, internal, start_session};
     use crate::domain::otp::VerifyOutcome;
     use crate::store::access::Purpose;
     use crate::store::sessions::SessionOwner;
@@ -114,18 +122,10 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
         leptos_axum::redirect("/tiket-saya");
         return Ok(());
     }
-    let booking: PendingBooking =
+    let booking: BookingInput =
         serde_json::from_str(pending.payload.as_deref().unwrap_or_default()).map_err(internal)?;
-    let form = BookingForm {
-        when: &booking.when,
-        date: &booking.date,
-        nik: &booking.nik,
-        name: &booking.name,
-        email: &booking.email,
-        phone: &pending.phone,
-        contact_optional: false,
-    };
     let office = super::server::find_office(&ctx, &booking.office).await?;
+    let form = booking.form(&pending.phone, false);
     let booked = issue(&ctx, &office, &booking.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
     leptos_axum::redirect(&format!("/tiket/{}", booked.code));
     Ok(())
@@ -158,24 +158,17 @@ pub async fn book_ticket(
     name: String,
     email: String,
 ) -> Result<BookedTicket, AppError> {
-    use super::server::{authorize, context, BookingForm};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
     let Caller::Citizen { phone } = authorize::<BookTicket>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    let form = BookingForm {
-        when: &when,
-        date: &date,
-        nik: &nik,
-        name: &name,
-        email: &email,
-        phone: &phone,
-        contact_optional: false,
-    };
-    let office = super::server::find_office(&ctx, &office).await?;
-    let booked = issue(&ctx, &office, &service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
+    let input = BookingInput { office, service, when, date, nik, name, email };
+    let office = super::server::find_office(&ctx, &input.office).await?;
+    let form = input.form(&phone, false);
+    let booked = issue(&ctx, &office, &input.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
     leptos_axum::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
 }

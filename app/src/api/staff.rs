@@ -67,7 +67,7 @@ pub async fn staff_book(
     #[server(default)] email: String,
     #[server(default)] phone: String,
 ) -> Result<BookedTicket, AppError> {
-    use super::server::{authorize, context, find_office, BookingForm};
+    use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
     use crate::store::tickets::IssuedBy;
 
@@ -76,16 +76,9 @@ pub async fn staff_book(
     let Caller::Staff { id, .. } = authorize::<StaffBook>(&ctx, Some(office.id)).await? else {
         return Err(AppError::Forbidden);
     };
-    let form = BookingForm {
-        when: &when,
-        date: &date,
-        nik: &nik,
-        name: &name,
-        email: &email,
-        phone: &phone,
-        contact_optional: true,
-    };
-    let booked = super::booking::issue(&ctx, &office, &service, &form, IssuedBy::staff(id)).await?;
+    let input = super::booking::BookingInput { office: office.slug.clone(), service, when, date, nik, name, email };
+    let booked =
+        super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(id)).await?;
     ctx.hub.counts_changed(office.id);
     leptos_axum::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
