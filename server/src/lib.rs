@@ -102,6 +102,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     let routes = generate_route_list(App);
     let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
     let style = ServeDir::new(config.site_root.join("style")).precompressed_gzip();
+    // Every route here has its entry in `app::api::PERMISSIONS`.
     let dev_routes = match config.dev_mode {
         true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
         false => Router::new(),

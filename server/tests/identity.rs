@@ -278,7 +278,7 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
         ("kiosk", Some((Role::Kiosk, Some("kantah-denpasar"))), staff_caller(Role::Kiosk, Some(denpasar))),
         ("admin", Some((Role::Admin, None)), staff_caller(Role::Admin, None)),
     ];
-    for (path, permission) in PERMISSIONS {
+    for (path, permission) in PERMISSIONS.iter().filter(|(path, _)| path.starts_with("/api/")) {
         for (label, staff_of, caller) in &callers {
             // A fresh ticket per call, since some calls cancel it.
             let citizen = session_for(&app, None).await;

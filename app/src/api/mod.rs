@@ -22,9 +22,16 @@ use leptos::server_fn::ServerFn;
 
 use crate::domain::access::Permission;
 
-/// Who may call each server function. A function missing here is refused to
-/// everyone, and the authorization test fails until it is added.
+/// Who may call each server function and each plain axum route. A server
+/// function missing here is refused to everyone, and the authorization test
+/// fails until it is added. Pages are public: the data on them comes from the
+/// server functions below, each checked.
 pub const PERMISSIONS: &[(&str, Permission)] = &[
+    // Plain axum routes: the live queue is public, like the office page.
+    ("/ws/kantor/{slug}", Permission::Anyone),
+    ("/bahasa/{code}", Permission::Anyone),
+    // Mounted only in development mode (ANTREAN_DEV_MODE=true).
+    ("/dev/outbox", Permission::Anyone),
     (<ListOffices as ServerFn>::PATH, Permission::Anyone),
     (<LoadOffice as ServerFn>::PATH, Permission::Anyone),
     (<LoadTicket as ServerFn>::PATH, Permission::Anyone),
