@@ -118,6 +118,15 @@ fn resident_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time (user + system) a process has used, from /proc.
+fn cpu_time(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// Posts a form to a server function with a session cookie.
 async fn call(
     client: &reqwest::Client,
@@ -229,6 +238,7 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let after = resident_kb(pid).unwrap_or(0);
     let subscribed = connected.load(Ordering::Relaxed);
 
+    let cpu_before = (cpu_time(&pid.to_string()), cpu_time("self"));
     for round in 1..=CALLS {
         sent_at.store(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX), Ordering::Release);
         let answer =
@@ -245,6 +255,7 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", action)]).await?;
         }
     }
+    let cpu_after = (cpu_time(&pid.to_string()), cpu_time("self"));
     let mut latencies = Vec::with_capacity(subscribed * CALLS);
     for subscriber in subscribers {
         subscriber.abort();
@@ -263,6 +274,14 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
             ms(percentile(&latencies, 0.5)),
             ms(percentile(&latencies, 0.99)),
             ms(latencies[latencies.len() - 1])
+        );
+    }
+    if let ((Some(server_before), Some(load_before)), (Some(server_after), Some(load_after))) = (cpu_before, cpu_after)
+    {
+        println!(
+            "  CPU per call:          server {:.0} ms, load generator {:.0} ms",
+            (server_after - server_before).as_secs_f64() * 1000.0 / CALLS as f64,
+            (load_after - load_before).as_secs_f64() * 1000.0 / CALLS as f64
         );
     }
     if subscribed > 0 {
