@@ -11,6 +11,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 const HEARTBEAT: Duration = Duration::from_secs(20);
@@ -48,30 +49,41 @@ async fn serve(mut socket: WebSocket, context: ServerContext, office: offices::O
             return;
         }
     }
+    // Screens only answer pings and say goodbye, so reading runs on its own and
+    // the writing loop is not woken for the read side on every update.
+    let (mut sink, mut stream) = socket.split();
+    let (closed_tx, mut closed) = tokio::sync::oneshot::channel::<()>();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+        let _ = closed_tx.send(());
+    });
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     loop {
         tokio::select! {
+            biased;
             update = updates.recv() => match update {
                 Ok(text) => {
-                    if socket.send(Message::Text(text)).await.is_err() {
-                        return;
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        break;
                     }
                 }
                 Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
                 }
             },
             _ = heartbeat.tick() => {
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    return;
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
                 }
             }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
-            },
+            _ = &mut closed => break,
         }
     }
+    reader.abort();
 }
