@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use axum::body::Bytes;
 use tokio::sync::broadcast;
 
 use crate::api::server::Clock;
@@ -23,7 +23,7 @@ const BACKLOG: usize = 256;
 pub const COUNTS_EVERY: Duration = Duration::from_millis(150);
 
 struct OfficeChannel {
-    sender: broadcast::Sender<Utf8Bytes>,
+    sender: broadcast::Sender<Bytes>,
     counts_changed: AtomicBool,
     /// The service summaries last sent, so only the ones that changed go out.
     last_sent: Mutex<Vec<ServiceQueue>>,
@@ -71,7 +71,7 @@ impl Hub {
             .clone()
     }
 
-    pub fn subscribe(&self, office_id: i64) -> broadcast::Receiver<Utf8Bytes> {
+    pub fn subscribe(&self, office_id: i64) -> broadcast::Receiver<Bytes> {
         self.channel(office_id).sender.subscribe()
     }
 
@@ -82,7 +82,7 @@ impl Hub {
         }
         match serde_json::to_string(message) {
             Ok(json) => {
-                let _ = channel.sender.send(Utf8Bytes::from(json));
+                let _ = channel.sender.send(Bytes::from(json));
             }
             Err(error) => tracing::error!(%error, "could not serialise a live message"),
         }

@@ -4,8 +4,10 @@
 
 pub mod config;
 mod language;
+pub mod limits;
 mod live_socket;
 mod outbox;
+mod websocket;
 
 use std::net::SocketAddr;
 
@@ -111,8 +113,10 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         .merge(dev_routes)
         .route("/bahasa/{code}", axum::routing::get(language::switch))
         .route("/ws/kantor/{slug}", {
-            let context = context.clone();
-            axum::routing::get(move |ws, path| live_socket::upgrade(ws, path, context.clone()))
+            let (context, screens) = (context.clone(), Arc::new(live_socket::Screens::default()));
+            axum::routing::get(move |path, request| {
+                live_socket::upgrade(path, context.clone(), screens.clone(), request)
+            })
         })
         .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
             let options = options.clone();

@@ -19,7 +19,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    tracing::info!(?config, "starting");
+    tracing::info!(?config, open_files = antrean_server::limits::raise_open_files(), "starting");
     let running = match start(&config).await {
         Ok(running) => running,
         Err(error) => {

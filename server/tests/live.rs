@@ -252,3 +252,51 @@ async fn a_counter_that_is_not_open_cannot_call() {
     next_of(&mut socket, "Snapshot").await;
     socket.send(Message::Close(None)).await.ok();
 }
+
+/// The next frame that is not a count update, within 5 s.
+async fn next_control(socket: &mut Socket) -> Message {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("frame in time");
+        match message.expect("connection open").expect("valid frame") {
+            Message::Text(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_screen_gets_its_ping_answered_and_its_goodbye_returned() {
+    let app = spawn_app().await;
+    let mut socket = connect(&app).await;
+    next_of(&mut socket, "Snapshot").await;
+    socket.send(Message::Ping(b"masih di sana?".to_vec().into())).await.unwrap();
+    assert_eq!(next_control(&mut socket).await, Message::Pong(b"masih di sana?".to_vec().into()));
+    socket.send(Message::Close(None)).await.unwrap();
+    let Message::Close(Some(frame)) = next_control(&mut socket).await else { panic!("close expected") };
+    assert_eq!(u16::from(frame.code), 1000);
+}
+
+#[tokio::test]
+async fn a_screen_that_sends_an_oversized_message_is_disconnected_and_the_others_stay() {
+    let app = spawn_app().await;
+    let (mut rude, mut polite) = (connect(&app).await, connect(&app).await);
+    next_of(&mut rude, "Snapshot").await;
+    next_of(&mut polite, "Snapshot").await;
+    rude.send(Message::Text("x".repeat(20_000).into())).await.unwrap();
+    let Message::Close(Some(frame)) = next_control(&mut rude).await else { panic!("close expected") };
+    assert_eq!(u16::from(frame.code), 1009);
+    polite.send(Message::Ping(b"1".to_vec().into())).await.unwrap();
+    assert_eq!(next_control(&mut polite).await, Message::Pong(b"1".to_vec().into()));
+}
+
+#[tokio::test]
+async fn the_live_address_only_speaks_websocket_and_knows_its_offices() {
+    let app = spawn_app().await;
+    let plain = reqwest::get(format!("{}/ws/kantor/kantah-denpasar", app.base)).await.unwrap();
+    assert_eq!(plain.status(), reqwest::StatusCode::UPGRADE_REQUIRED);
+    let url = format!("{}/ws/kantor/tidak-ada", app.base.replace("http://", "ws://"));
+    let refused = tokio_tungstenite::connect_async(url).await.expect_err("unknown office");
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else { panic!("HTTP refusal expected") };
+    assert_eq!(response.status(), 404);
+}

@@ -146,9 +146,6 @@ async fn call(
 }
 
 async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
-    use futures::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
-
     let client = reqwest::Client::new();
     // Tickets to call, and a staff session with Loket 1 of Denpasar open.
     let citizen = sign_in(server).await?;
@@ -190,7 +187,7 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
 
     let pid = server.child.id();
     let before = resident_kb(pid).unwrap_or(0);
-    let url = format!("{}/ws/kantor/kantah-denpasar", server.base.replace("http://", "ws://"));
+    let address = server.base.trim_start_matches("http://").to_string();
     // When the current call was sent, in nanoseconds since `epoch`.
     let epoch = Instant::now();
     let sent_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -202,28 +199,27 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     for wave in (0..SUBSCRIBERS).collect::<Vec<_>>().chunks(250) {
         let mut opening = Vec::new();
         for _ in wave {
-            let (url, sent_at, connected, received) =
-                (url.clone(), sent_at.clone(), connected.clone(), received.clone());
+            let (address, sent_at, connected, received) =
+                (address.clone(), sent_at.clone(), connected.clone(), received.clone());
             opening.push(tokio::spawn(async move {
-                let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else { return None };
+                let mut screen = Subscriber::connect(&address, "/ws/kantor/kantah-denpasar").await.ok()?;
                 // The snapshot.
-                socket.next().await?.ok()?;
+                screen.next_text().await?;
                 connected.fetch_add(1, Ordering::Relaxed);
                 Some(tokio::spawn(async move {
                     let mut latencies = Vec::with_capacity(CALLS);
-                    while let Some(Ok(message)) = socket.next().await {
-                        if let Message::Text(text) = message {
-                            if text.starts_with("{\"Called\"") {
-                                let sent = Duration::from_nanos(sent_at.load(Ordering::Acquire));
-                                latencies.push(epoch.elapsed().saturating_sub(sent));
-                                received.fetch_add(1, Ordering::Release);
-                                if latencies.len() == CALLS {
-                                    break;
-                                }
+                    while let Some(text) = screen.next_text().await {
+                        if text.starts_with(b"{\"Called\"") {
+                            let sent = Duration::from_nanos(sent_at.load(Ordering::Acquire));
+                            latencies.push(epoch.elapsed().saturating_sub(sent));
+                            received.fetch_add(1, Ordering::Release);
+                            if latencies.len() == CALLS {
+                                // Stays connected until every call was measured.
+                                break;
                             }
                         }
                     }
-                    latencies
+                    (latencies, screen)
                 }))
             }));
         }
@@ -259,7 +255,7 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let mut latencies = Vec::with_capacity(subscribed * CALLS);
     for subscriber in subscribers {
         subscriber.abort();
-        if let Ok(mine) = subscriber.await {
+        if let Ok((mine, _screen)) = subscriber.await {
             latencies.extend(mine);
         }
     }
@@ -293,6 +289,68 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// A WebSocket subscriber that reads frames straight off its socket: the load
+/// generator shares the server's two cores, so it must cost as little as it can.
+struct Subscriber {
+    stream: tokio::net::TcpStream,
+    received: Vec<u8>,
+}
+
+impl Subscriber {
+    async fn connect(address: &str, path: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(address).await?;
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let read = stream.read(&mut chunk).await?;
+            if read == 0 {
+                return Err("closed during the handshake".into());
+            }
+            received.extend_from_slice(&chunk[..read]);
+            if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                if !received.starts_with(b"HTTP/1.1 101") {
+                    return Err("handshake refused".into());
+                }
+                received.drain(..end + 4);
+                return Ok(Self { stream, received });
+            }
+        }
+    }
+
+    /// The payload of the next text frame (server frames are never masked).
+    async fn next_text(&mut self) -> Option<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        loop {
+            if let [first, second, ..] = self.received[..] {
+                let received = &self.received;
+                let header = match second & 0x7F {
+                    126 => received.get(2..4).map(|b| (usize::from(u16::from_be_bytes([b[0], b[1]])), 4)),
+                    127 => received.get(2..10).map(|b| (b.iter().fold(0, |n, &byte| n << 8 | usize::from(byte)), 10)),
+                    short => Some((usize::from(short), 2)),
+                };
+                if let Some((length, at)) = header.filter(|(length, at)| received.len() >= at + length) {
+                    let frame: Vec<u8> = self.received.drain(..at + length).skip(at).collect();
+                    if first & 0x0F == 0x1 {
+                        return Some(frame);
+                    }
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(read) => self.received.extend_from_slice(&chunk[..read]),
+            }
+        }
+    }
 }
 
 /// Signs one citizen in through the SMS code flow (the code read from the dev outbox
@@ -429,21 +487,32 @@ fn wasm_size(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site_root = PathBuf::from(std::env::var("ANTREAN_SITE_ROOT").unwrap_or_else(|_| "target/site".into()));
+    // `antrean-bench live` runs one part; no argument runs them all.
+    let only = std::env::args().nth(1);
+    let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
+    // The server process inherits the raised limit.
+    let open_files = antrean_server::limits::raise_open_files().unwrap_or(0);
+    if open_files < SUBSCRIBERS as u64 + 100 {
+        eprintln!("warning: {open_files} open files allowed; the live figures need {} (ulimit -n)", SUBSCRIBERS + 100);
+    }
     println!("antrean-bench on {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    {
+    if runs("bookings") {
         let server = start_server(&site_root).await?;
         bench_bookings(&server).await?;
+        println!();
     }
-    println!();
-    {
+    if runs("ssr") {
         let server = start_server(&site_root).await?;
         bench_ssr(&server).await?;
+        println!();
     }
-    println!();
-    {
+    if runs("live") {
         let server = start_server(&site_root).await?;
         bench_live(&server).await?;
+        println!();
     }
-    println!();
-    wasm_size(&site_root)
+    if runs("wasm") {
+        wasm_size(&site_root)?;
+    }
+    Ok(())
 }
