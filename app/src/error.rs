@@ -7,6 +7,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::domain::access::AccountProblem;
 use crate::domain::booking::BookingRefusal;
 use crate::domain::identity::IdentityError;
 
@@ -22,6 +23,9 @@ pub enum Field {
     Code,
     Reason,
     Username,
+    FullName,
+    Password,
+    Office,
 }
 
 impl Field {
@@ -37,6 +41,9 @@ impl Field {
             Self::Code => "code",
             Self::Reason => "reason",
             Self::Username => "username",
+            Self::FullName => "full_name",
+            Self::Password => "password",
+            Self::Office => "office",
         }
     }
 }
@@ -44,6 +51,7 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldProblem {
     Identity(IdentityError),
+    Account(AccountProblem),
     Missing,
     BadDate,
     UnknownService,
@@ -82,6 +90,8 @@ pub enum AppError {
     StaffSignInWrong,
     #[error("account locked for {0} min")]
     StaffLocked(i64),
+    #[error("account: {0:?}")]
+    Account(AccountProblem),
     #[error("counter: {0}")]
     Counter(crate::domain::counter::CounterRefusal),
     /// Something broke on the server; details are in its log, not in the answer.
@@ -93,6 +103,10 @@ pub enum AppError {
 }
 
 impl AppError {
+    pub fn field(field: Field, problem: FieldProblem) -> Self {
+        Self::Invalid(vec![FieldError { field, problem }])
+    }
+
     pub fn field_problem(&self, field: Field) -> Option<FieldProblem> {
         match self {
             Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),

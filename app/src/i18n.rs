@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::access::{AccountProblem, Role};
 use crate::domain::booking::{BookingRefusal, RolloverReason};
 use crate::domain::calendar::ClosedReason;
 use crate::domain::counter::CounterRefusal;
@@ -172,6 +173,28 @@ pub enum Key {
     KioskNik,
     ReceiptScan,
     KioskBack,
+    AccountsTitle,
+    AccountsIntro,
+    NewAccount,
+    FieldStaffName,
+    FieldRole,
+    AllOffices,
+    PasswordGenerated,
+    CreateAccount,
+    InitialPasswordFor,
+    InitialPasswordOnce,
+    AccountCreated,
+    ResetPassword,
+    DisableAccount,
+    EnableAccount,
+    AccountActive,
+    AccountDisabled,
+    AccountLocked,
+    ColumnStatus,
+    ManageAccounts,
+    KioskScreens,
+    DisplayBoardLink,
+    SelfServiceLink,
 }
 
 /// The text for a key in a language.
@@ -304,6 +327,28 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         KioskNik => ("NIK (boleh dikosongkan)", "NIK (optional)"),
         ReceiptScan => ("Pindai kode ini untuk mengikuti antrean di ponsel Anda.", "Scan this code to follow the queue on your phone."),
         KioskBack => ("Kembali", "Back"),
+        AccountsTitle => ("Akun petugas", "Staff accounts"),
+        AccountsIntro => ("Akun untuk petugas loket, admin, serta perangkat papan antrean dan kios. Kata sandi awal hanya ditampilkan sekali; sampaikan langsung kepada pemiliknya.", "Accounts for counter staff, admins, and display board and kiosk devices. An initial password is shown only once; hand it over in person."),
+        NewAccount => ("Akun baru", "New account"),
+        FieldStaffName => ("Nama lengkap", "Full name"),
+        FieldRole => ("Peran", "Role"),
+        AllOffices => ("Semua kantor", "All offices"),
+        PasswordGenerated => ("Kosongkan agar kata sandi awal dibuat otomatis.", "Leave empty to have an initial password made for you."),
+        CreateAccount => ("Buat akun", "Create account"),
+        InitialPasswordFor => ("Kata sandi awal untuk", "Initial password for"),
+        InitialPasswordOnce => ("Catat sekarang: kata sandi ini tidak ditampilkan lagi.", "Note it now: this password is not shown again."),
+        AccountCreated => ("Akun dibuat:", "Account created:"),
+        ResetPassword => ("Atur ulang kata sandi", "Reset password"),
+        DisableAccount => ("Nonaktifkan", "Disable"),
+        EnableAccount => ("Aktifkan", "Enable"),
+        AccountActive => ("Aktif", "Active"),
+        AccountDisabled => ("Nonaktif", "Disabled"),
+        AccountLocked => ("Terkunci sementara", "Locked for now"),
+        ColumnStatus => ("Status", "Status"),
+        ManageAccounts => ("Kelola akun petugas", "Manage staff accounts"),
+        KioskScreens => ("Layar kios", "Kiosk screens"),
+        DisplayBoardLink => ("Papan antrean", "Display board"),
+        SelfServiceLink => ("Ambil nomor mandiri", "Self-service numbers"),
     };
     match lang {
         Lang::Id => id,
@@ -422,9 +467,42 @@ pub fn identity_error(lang: Lang, error: IdentityError) -> &'static str {
 pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
     match problem {
         FieldProblem::Identity(error) => identity_error(lang, error),
+        FieldProblem::Account(problem) => account_problem(lang, problem),
         FieldProblem::Missing => pick(lang, "Wajib diisi.", "This field is required."),
         FieldProblem::BadDate => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date."),
         FieldProblem::UnknownService => pick(lang, "Pilih loket layanan.", "Choose a service."),
+    }
+}
+
+pub fn account_problem(lang: Lang, problem: AccountProblem) -> &'static str {
+    match problem {
+        AccountProblem::UsernameShape => pick(
+            lang,
+            "3–32 huruf kecil, angka, titik, tanda hubung atau garis bawah, diawali huruf.",
+            "3–32 lowercase letters, digits, dots, hyphens or underscores, starting with a letter.",
+        ),
+        AccountProblem::UsernameTaken => pick(lang, "Nama pengguna ini sudah dipakai.", "This username is taken."),
+        AccountProblem::PasswordTooShort => pick(
+            lang,
+            "Kata sandi minimal 10 karakter (boleh berupa kalimat).",
+            "The password needs at least 10 characters (a phrase is fine).",
+        ),
+        AccountProblem::OfficeNeeded => pick(
+            lang,
+            "Akun petugas dan kios harus terikat pada satu kantor.",
+            "Staff and kiosk accounts belong to one office.",
+        ),
+        AccountProblem::OwnAccount => {
+            pick(lang, "Anda tidak dapat menonaktifkan akun Anda sendiri.", "You cannot disable your own account.")
+        }
+    }
+}
+
+pub fn role_name(lang: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Admin => pick(lang, "Admin", "Admin"),
+        Role::Staff => pick(lang, "Petugas", "Staff"),
+        Role::Kiosk => pick(lang, "Kios / papan", "Kiosk / board"),
     }
 }
 
@@ -499,6 +577,7 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             pick(lang, "Nama pengguna atau kata sandi salah.", "Wrong username or password.").to_string()
         }
         AppError::Counter(refusal) => counter_refusal(lang, *refusal),
+        AppError::Account(problem) => account_problem(lang, *problem).to_string(),
         AppError::StaffLocked(minutes) => match lang {
             Lang::Id => format!("Akun dikunci karena terlalu banyak percobaan. Coba lagi dalam {minutes} menit."),
             Lang::En => format!("The account is locked after too many tries. Try again in {minutes} minutes."),

@@ -217,3 +217,36 @@ pub struct ReceiptView {
     pub printed_at: String,
     pub qr_svg: String,
 }
+
+/// One row of the admin's account list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: crate::domain::access::Role,
+    /// `None` for an admin of every office.
+    pub office_name: Option<String>,
+    pub active: bool,
+    pub locked: bool,
+}
+
+/// The account admin page: the accounts this admin manages and where they may place new ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountsView {
+    pub accounts: Vec<AccountRow>,
+    /// (slug, name) of the offices new accounts may belong to.
+    pub offices: Vec<(String, String)>,
+    /// Whether this admin runs every office (and so may create admins of all offices).
+    pub all_offices: bool,
+    /// The admin's own account, which they cannot disable.
+    pub me: i64,
+}
+
+/// A password shown once: to the admin who created or reset the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitialPassword {
+    pub username: String,
+    /// `None` when the admin chose the password themselves.
+    pub password: Option<String>,
+}

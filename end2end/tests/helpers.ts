@@ -1,6 +1,6 @@
 // Shared helpers: valid NIKs, reading SMS codes from the development outbox,
 // and signing in and booking through the server functions over HTTP.
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 
 export const ADMIN_PASSWORD = 'admin-uji-e2e';
 
@@ -62,12 +62,42 @@ export async function bookOverHttp(
   return response.json();
 }
 
-/** Signs in as the first admin through the staff sign-in page. */
-export async function signInAsAdmin(page: Page) {
+/** Signs in through the staff sign-in page (staff, admin and kiosk accounts alike). */
+export async function signInAsStaff(page: Page, username: string, password: string) {
   await page.goto('/petugas/masuk');
   await waitForHydration(page);
-  await page.getByLabel('Nama pengguna').fill('admin');
-  await page.getByLabel('Kata sandi').fill(ADMIN_PASSWORD);
+  await page.getByLabel('Nama pengguna').fill(username);
+  await page.getByLabel('Kata sandi').fill(password);
   await page.getByRole('button', { name: 'Masuk' }).click();
   await expect(page).toHaveURL(/\/petugas$/);
+}
+
+/** Signs in as the first admin. */
+export async function signInAsAdmin(page: Page) {
+  await signInAsStaff(page, 'admin', ADMIN_PASSWORD);
+}
+
+let kioskAccounts = 0;
+
+/**
+ * Creates a kiosk account for Denpasar through the admin's accounts page (in a
+ * context of its own) and returns its username and the initial password shown.
+ */
+export async function createKioskAccount(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInAsAdmin(page);
+  await page.getByRole('link', { name: 'Kelola akun petugas' }).click();
+  await expect(page).toHaveURL(/\/admin\/akun$/);
+  await waitForHydration(page);
+  const username = `kios-${process.pid}-${++kioskAccounts}`;
+  await page.getByLabel('Nama pengguna').fill(username);
+  await page.getByLabel('Nama lengkap').fill('Kios lobi');
+  await page.getByLabel('Peran').selectOption('kiosk');
+  await page.getByLabel('Kantor').selectOption('kantah-denpasar');
+  await page.getByRole('button', { name: 'Buat akun' }).click();
+  const password = await page.getByTestId('password-value').textContent();
+  await expect(page.locator(`tr[data-username="${username}"]`)).toContainText('Kios / papan');
+  await context.close();
+  return { username, password: password! };
 }

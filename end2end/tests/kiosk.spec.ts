@@ -1,11 +1,21 @@
 // Kiosk screens: the display board follows calls live, and the self-service
 // page issues a walk-in number with a printable receipt.
 import { expect, test } from '@playwright/test';
-import { signInAsAdmin, waitForHydration } from './helpers';
+import { createKioskAccount, signInAsAdmin, signInAsStaff, waitForHydration } from './helpers';
 
-test('the self-service kiosk issues a walk-in number and shows a receipt with a QR code', async ({ page }) => {
-  await signInAsAdmin(page);
-  await page.goto('/kiosk/kantah-denpasar');
+test('a kiosk account made on the accounts page opens the kiosk, which issues a walk-in number with a QR receipt', async ({
+  browser,
+  page,
+}) => {
+  const kiosk = await createKioskAccount(browser);
+  await signInAsStaff(page, kiosk.username, kiosk.password);
+  // A kiosk device sees its screens, not the counters.
+  await expect(page.locator('ul.counter-links[data-office="kantah-denpasar"] a')).toHaveText([
+    'Papan antrean',
+    'Ambil nomor mandiri',
+  ]);
+  await page.getByRole('link', { name: 'Ambil nomor mandiri' }).click();
+  await expect(page).toHaveURL(/\/kiosk\/kantah-denpasar$/);
   await waitForHydration(page);
   await page.locator('.kiosk-button[data-service="B"]').click();
   await expect(page).toHaveURL(/\/kiosk\/kantah-denpasar\/struk\/[A-Z0-9]{10}$/);
@@ -27,9 +37,10 @@ test('a bad NIK at the kiosk is explained and no number is issued', async ({ pag
 });
 
 test('the display board shows a new call without reloading', async ({ browser }) => {
+  const device = await createKioskAccount(browser);
   const boardContext = await browser.newContext();
   const board = await boardContext.newPage();
-  await signInAsAdmin(board);
+  await signInAsStaff(board, device.username, device.password);
   await board.goto('/papan/kantah-denpasar');
   await waitForHydration(board);
   await expect(board.locator('.board[data-live="online"]')).toBeVisible();

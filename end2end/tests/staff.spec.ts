@@ -1,7 +1,7 @@
 // Staff in the browser: signing in, booking for a citizen who needs help,
 // cancelling with a reason; and a citizen kept out of the staff page.
 import { expect, test } from '@playwright/test';
-import { nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
+import { createKioskAccount, nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
 
 test('a staff member signs in, books for a citizen without a phone, and cancels a ticket with a reason', async ({ page }) => {
   await signInAsAdmin(page);
@@ -35,4 +35,44 @@ test('a citizen session cannot open the staff page', async ({ page, context, req
   await page.goto('/petugas');
   await expect(page.getByRole('alert')).toContainText('Anda tidak berhak melakukan tindakan ini.');
   await expect(page.locator('section[data-office]')).toHaveCount(0);
+});
+
+test('an admin resets a password and disables an account; the disabled account cannot sign in', async ({
+  browser,
+  page,
+}) => {
+  const kiosk = await createKioskAccount(browser);
+  await signInAsAdmin(page);
+  await page.goto('/admin/akun');
+  await waitForHydration(page);
+  const row = page.locator(`tr[data-username="${kiosk.username}"]`);
+  await row.getByRole('button', { name: 'Atur ulang kata sandi' }).click();
+  await expect(page.getByTestId('initial-password')).toContainText(kiosk.username);
+  const fresh = await page.getByTestId('password-value').textContent();
+  expect(fresh).not.toEqual(kiosk.password);
+  await row.getByRole('button', { name: 'Nonaktifkan' }).click();
+  await expect(page.locator(`tr[data-username="${kiosk.username}"]`).getByTestId('account-status')).toHaveText('Nonaktif');
+
+  const other = await browser.newContext();
+  const device = await other.newPage();
+  await device.goto('/petugas/masuk');
+  await waitForHydration(device);
+  await device.getByLabel('Nama pengguna').fill(kiosk.username);
+  await device.getByLabel('Kata sandi').fill(fresh!);
+  await device.getByRole('button', { name: 'Masuk' }).click();
+  await expect(device.getByRole('alert')).toContainText('Nama pengguna atau kata sandi salah');
+  await other.close();
+});
+
+test('the accounts page explains a refused account in the admin language', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/admin/akun');
+  await waitForHydration(page);
+  await page.getByLabel('Nama pengguna').fill('X');
+  await page.getByLabel('Kata sandi').fill('pendek');
+  await page.getByRole('button', { name: 'Buat akun' }).click();
+  await expect(page.locator('#username-error')).toContainText('3–32 huruf kecil');
+  await expect(page.locator('#full_name-error')).toHaveText('Wajib diisi.');
+  await expect(page.locator('#password-error')).toContainText('minimal 10 karakter');
+  await expect(page.getByLabel('Nama pengguna')).toHaveValue('X');
 });

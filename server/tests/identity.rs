@@ -201,8 +201,10 @@ async fn session_for(app: &TestApp, staff_of: Option<(Role, Option<&str>)>) -> S
                 None => None,
             };
             let username = format!("uji-{}-{}", role.as_str(), rand_suffix());
-            let id =
-                staff::create(db, &username, "Petugas Uji", "sandi-uji", role, office_id, Utc::now()).await.unwrap();
+            let id = staff::create(db, &username, "Petugas Uji", "sandi-uji-panjang", role, office_id, Utc::now())
+                .await
+                .unwrap()
+                .unwrap();
             SessionOwner::Staff { staff_id: id }
         }
     };
@@ -216,7 +218,7 @@ fn rand_suffix() -> u64 {
 }
 
 /// Sample arguments for each server function; the office concerned is the Denpasar one.
-fn sample_arguments(path: &str, ticket: &str, counter: i64) -> Option<Vec<(&'static str, String)>> {
+fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Option<Vec<(&'static str, String)>> {
     let s = |v: &str| v.to_string();
     let booking = vec![
         ("office", s("kantah-denpasar")),
@@ -228,7 +230,15 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64) -> Option<Vec<(&'sta
     ];
     let name = path.trim_start_matches("/api/");
     Some(match name {
-        "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" => vec![],
+        "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" | "accounts" => vec![],
+        "create_account" => vec![
+            ("username", s("kios-lobi")),
+            ("full_name", s("Kios Lobi")),
+            ("role", s("kiosk")),
+            ("office", s("kantah-denpasar")),
+        ],
+        "reset_account_password" => vec![("account", account.to_string())],
+        "set_account_active" => vec![("account", account.to_string()), ("active", s("true"))],
         "console" => vec![("counter", counter.to_string())],
         "board" => vec![("office", s("kantah-denpasar"))],
         "walk_in" => vec![("office", s("kantah-denpasar")), ("service", s("C"))],
@@ -260,10 +270,24 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
         .await
         .unwrap();
 
+    // An account of Denpasar for the account functions to act on.
+    let account = staff::create(
+        &app.running.db,
+        "petugas-sasaran",
+        "Sasaran",
+        "sandi-sasaran",
+        Role::Staff,
+        Some(denpasar),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
     let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
     for path in &registered {
         assert!(PERMISSIONS.iter().any(|(p, _)| p == path), "{path} has no entry in api::PERMISSIONS");
-        assert!(sample_arguments(path, "", 0).is_some(), "{path} has no sample arguments in this test");
+        assert!(sample_arguments(path, "", 0, 0).is_some(), "{path} has no sample arguments in this test");
     }
 
     let callers: [CallerCase; 6] = [
@@ -291,7 +315,7 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
                 (&"citizen", _) => Some(citizen.clone()),
                 (_, staff_of) => Some(session_for(&app, *staff_of).await),
             };
-            let arguments = sample_arguments(path, &ticket, loket1).unwrap();
+            let arguments = sample_arguments(path, &ticket, loket1, account).unwrap();
             let form: Vec<(&str, &str)> = arguments.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let answer = error_of(app.call(path.trim_start_matches("/api/"), session.as_deref(), &form).await).await;
             let denied = answer == serde_json::json!("NotSignedIn") || answer == serde_json::json!("Forbidden");
@@ -348,4 +372,125 @@ async fn a_write_from_another_site_is_refused() {
         .await
         .unwrap();
     assert!(same_site.status().is_success());
+}
+
+/// The session cookie a staff sign-in sets, if it succeeded.
+async fn staff_sign_in(app: &TestApp, username: &str, password: &str) -> Option<String> {
+    let response = app.call("staff_sign_in", None, &[("username", username), ("password", password)]).await;
+    common::session_from(&response)
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_kiosk_account_that_signs_in_with_its_initial_password() {
+    let app = spawn_app().await;
+    let admin = session_for(&app, Some((Role::Admin, None))).await;
+    let form = [
+        ("username", " Kios.Lobi "),
+        ("full_name", "Kios lobi utama"),
+        ("role", "kiosk"),
+        ("office", "kantah-denpasar"),
+        ("password", ""),
+    ];
+    let created: serde_json::Value = app.call("create_account", Some(&admin), &form).await.json().await.unwrap();
+    assert_eq!(created["username"], "kios.lobi");
+    let password = created["password"].as_str().expect("an initial password is shown once").to_string();
+    assert_eq!(password.len(), 12);
+    let kiosk = staff_sign_in(&app, "kios.lobi", &password).await.expect("the kiosk signs in");
+    let walk_in = app.call("walk_in", Some(&kiosk), &[("office", "kantah-denpasar"), ("service", "B")]).await;
+    assert!(walk_in.status().is_success());
+    // A kiosk is a device, not staff: it cannot call numbers or manage accounts.
+    assert_eq!(error_of(app.call("accounts", Some(&kiosk), &[]).await).await, serde_json::json!("Forbidden"));
+
+    let again = app.call("create_account", Some(&admin), &form).await;
+    assert_eq!(error_of(again).await["Invalid"][0]["problem"], serde_json::json!({ "Account": "UsernameTaken" }));
+}
+
+#[tokio::test]
+async fn account_forms_explain_every_field_they_refuse() {
+    let app = spawn_app().await;
+    let admin = session_for(&app, Some((Role::Admin, None))).await;
+    let form = [("username", "1x"), ("full_name", " "), ("role", "staff"), ("office", ""), ("password", "pendek")];
+    let answer = error_of(app.call("create_account", Some(&admin), &form).await).await;
+    let problems: Vec<(String, serde_json::Value)> = answer["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["problem"].clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        vec![
+            ("Username".into(), serde_json::json!({ "Account": "UsernameShape" })),
+            ("FullName".into(), serde_json::json!("Missing")),
+            ("Office".into(), serde_json::json!({ "Account": "OfficeNeeded" })),
+            ("Password".into(), serde_json::json!({ "Account": "PasswordTooShort" })),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_office_admin_manages_only_their_office_and_never_the_admins_of_all() {
+    let app = spawn_app().await;
+    let denpasar_admin = session_for(&app, Some((Role::Admin, Some("kantah-denpasar")))).await;
+    let global = [("username", "admin-dua"), ("full_name", "Admin Dua"), ("role", "admin"), ("office", "")];
+    let refused = app.call("create_account", Some(&denpasar_admin), &global).await;
+    assert_eq!(error_of(refused).await, serde_json::json!("Forbidden"));
+    let bogor = [("username", "petugas-bogor"), ("full_name", "P"), ("role", "staff"), ("office", "disdukcapil-bogor")];
+    let refused = app.call("create_account", Some(&denpasar_admin), &bogor).await;
+    assert_eq!(error_of(refused).await, serde_json::json!("Forbidden"));
+
+    let first_admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    let reset =
+        app.call("reset_account_password", Some(&denpasar_admin), &[("account", &first_admin.to_string())]).await;
+    assert_eq!(error_of(reset).await, serde_json::json!("Forbidden"));
+    let listed: serde_json::Value = app.call("accounts", Some(&denpasar_admin), &[]).await.json().await.unwrap();
+    let usernames: Vec<&str> =
+        listed["accounts"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+    assert!(!usernames.contains(&"admin"), "{usernames:?}");
+    assert_eq!(listed["all_offices"], false);
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_signed_out_and_a_reset_password_replaces_the_old_one() {
+    let app = spawn_app().await;
+    let admin = session_for(&app, Some((Role::Admin, None))).await;
+    let form = [
+        ("username", "petugas-satu"),
+        ("full_name", "Petugas Satu"),
+        ("role", "staff"),
+        ("office", "kantah-denpasar"),
+        ("password", "kata sandi pertama"),
+    ];
+    let created: serde_json::Value = app.call("create_account", Some(&admin), &form).await.json().await.unwrap();
+    assert_eq!(created["password"], serde_json::Value::Null, "a chosen password is not shown back");
+    let staff_session = staff_sign_in(&app, "petugas-satu", "kata sandi pertama").await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'petugas-satu'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    let id = id.to_string();
+
+    let off = app.call("set_account_active", Some(&admin), &[("account", &id), ("active", "false")]).await;
+    assert!(off.status().is_success());
+    assert_eq!(
+        error_of(app.call("staff_desk", Some(&staff_session), &[]).await).await,
+        serde_json::json!("NotSignedIn")
+    );
+    assert_eq!(staff_sign_in(&app, "petugas-satu", "kata sandi pertama").await, None);
+
+    let on = app.call("set_account_active", Some(&admin), &[("account", &id), ("active", "true")]).await;
+    assert!(on.status().is_success());
+    let reset: serde_json::Value =
+        app.call("reset_account_password", Some(&admin), &[("account", &id)]).await.json().await.unwrap();
+    let new_password = reset["password"].as_str().unwrap();
+    assert_eq!(staff_sign_in(&app, "petugas-satu", "kata sandi pertama").await, None);
+    assert!(staff_sign_in(&app, "petugas-satu", new_password).await.is_some());
+
+    let me: serde_json::Value = app.call("accounts", Some(&admin), &[]).await.json().await.unwrap();
+    let mine = me["me"].to_string();
+    let own = app.call("set_account_active", Some(&admin), &[("account", &mine), ("active", "false")]).await;
+    assert_eq!(error_of(own).await, serde_json::json!({ "Account": "OwnAccount" }));
 }

@@ -3,6 +3,7 @@
 //! domain types, calls the store, and maps failures to `AppError`.
 
 mod account;
+mod admin;
 mod booking;
 mod console;
 mod kiosk;
@@ -12,6 +13,7 @@ pub mod server;
 mod staff;
 
 pub use account::*;
+pub use admin::*;
 pub use booking::*;
 pub use console::*;
 pub use kiosk::*;
@@ -55,6 +57,10 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadBoard as ServerFn>::PATH, Permission::OfficeDevice),
     (<IssueWalkIn as ServerFn>::PATH, Permission::OfficeDevice),
     (<LoadReceipt as ServerFn>::PATH, Permission::Anyone),
+    (<LoadAccounts as ServerFn>::PATH, Permission::Admin),
+    (<CreateAccount as ServerFn>::PATH, Permission::Admin),
+    (<ResetAccountPassword as ServerFn>::PATH, Permission::Admin),
+    (<SetAccountActive as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

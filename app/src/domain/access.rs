@@ -83,9 +83,71 @@ pub fn lock_after_failure(failed_before: u32, now: DateTime<Utc>) -> Option<Date
     (failed_before + 1 >= MAX_FAILED_SIGN_INS).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
 }
 
+/// Why an account could not be created or changed as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountProblem {
+    /// Usernames are 3–32 lowercase letters, digits, `.`, `-` or `_`, starting with a letter.
+    UsernameShape,
+    UsernameTaken,
+    PasswordTooShort,
+    /// Staff and kiosk accounts work at one office.
+    OfficeNeeded,
+    /// An admin cannot disable their own account: someone must stay able to sign in.
+    OwnAccount,
+}
+
+/// Long enough to resist guessing with the sign-in lockout; no composition rules
+/// (they make passwords harder to remember, not harder to guess).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+pub fn parse_username(raw: &str) -> Result<String, AccountProblem> {
+    let username = raw.trim().to_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
+    let shaped = (3..=32).contains(&username.len())
+        && username.starts_with(|c: char| c.is_ascii_lowercase())
+        && username.chars().all(allowed);
+    shaped.then_some(username).ok_or(AccountProblem::UsernameShape)
+}
+
+pub fn check_password(password: &str) -> Result<(), AccountProblem> {
+    (password.chars().count() >= MIN_PASSWORD_CHARS).then_some(()).ok_or(AccountProblem::PasswordTooShort)
+}
+
+/// The office an account of `role` works at: staff and kiosks need one; an admin
+/// without one runs every office.
+pub fn office_for_role(role: Role, office: Option<i64>) -> Result<Option<i64>, AccountProblem> {
+    match (role, office) {
+        (Role::Staff | Role::Kiosk, None) => Err(AccountProblem::OfficeNeeded),
+        (_, office) => Ok(office),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_are_short_lowercase_words() {
+        assert_eq!(parse_username("  Loket.Satu "), Ok("loket.satu".into()));
+        assert_eq!(parse_username("kiosk-lobi_2"), Ok("kiosk-lobi_2".into()));
+        for bad in ["ab", "2loket", "nama spasi", "ñandu", &"a".repeat(33), ""] {
+            assert_eq!(parse_username(bad), Err(AccountProblem::UsernameShape), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_ten_characters_of_any_kind() {
+        assert_eq!(check_password("sembilan9"), Err(AccountProblem::PasswordTooShort));
+        assert_eq!(check_password("kata sandi"), Ok(()));
+        assert_eq!(check_password("ééééééééé"), Err(AccountProblem::PasswordTooShort));
+    }
+
+    #[test]
+    fn only_an_admin_may_work_without_an_office() {
+        assert_eq!(office_for_role(Role::Kiosk, None), Err(AccountProblem::OfficeNeeded));
+        assert_eq!(office_for_role(Role::Staff, Some(3)), Ok(Some(3)));
+        assert_eq!(office_for_role(Role::Admin, None), Ok(None));
+    }
 
     fn staff(role: Role, office: Option<i64>) -> Caller {
         Caller::Staff { id: 1, role, office_id: office }

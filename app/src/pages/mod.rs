@@ -1,6 +1,7 @@
 //! The pages and the application shell.
 
 mod account;
+mod admin;
 mod booking;
 mod code;
 mod components;
@@ -108,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petugas/masuk") view=staff::StaffSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/akun") view=admin::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                     <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />

@@ -8,6 +8,7 @@ use super::booking::{BookingFields, SubmitButton};
 use super::components::{loading, ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_staff_desk, StaffBook, StaffCancel, StaffSignIn};
+use crate::domain::access::Role;
 use crate::domain::ticket::CancelReason;
 use crate::error::Field;
 use crate::i18n::{cancel_reason_name, t, Key};
@@ -52,8 +53,15 @@ pub fn StaffDeskPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match desk.await {
-                    Ok(desk) => view! {
+                    Ok(desk) => {
+                        let works_counters = desk.role != Role::Kiosk;
+                        let screens = desk.counters.iter().map(|(slug, office, _)| (slug.clone(), office.clone())).collect::<Vec<_>>();
+                        view! {
                         <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
+                        {(desk.role == Role::Admin).then(|| view! {
+                            <p><a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a></p>
+                        })}
+                        {works_counters.then(|| view! {
                         <section class="card staff-section">
                             <h2>{move || t(lang.get(), Key::CountersTitle)}</h2>
                             {desk.counters.into_iter().map(|(slug, office, counters)| view! {
@@ -69,8 +77,22 @@ pub fn StaffDeskPage() -> impl IntoView {
                                 </ul>
                             }).collect_view()}
                         </section>
-                        {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
-                        <StaffCancelForm />
+                        })}
+                        <section class="card staff-section">
+                            <h2>{move || t(lang.get(), Key::KioskScreens)}</h2>
+                            {screens.into_iter().map(|(slug, office)| view! {
+                                <h3>{office}</h3>
+                                <ul class="counter-links kiosk-links" data-office=slug.clone()>
+                                    <li><a class="button" href=format!("/papan/{slug}")>{move || t(lang.get(), Key::DisplayBoardLink)}</a></li>
+                                    <li><a class="button" href=format!("/kiosk/{slug}")>{move || t(lang.get(), Key::SelfServiceLink)}</a></li>
+                                </ul>
+                            }).collect_view()}
+                        </section>
+                        {works_counters.then(|| view! {
+                            {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
+                            <StaffCancelForm />
+                        })}
+                    }
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),

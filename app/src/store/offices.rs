@@ -155,6 +155,22 @@ pub async fn list(db: &Db) -> StoreResult<Vec<OfficeSummary>> {
         .collect())
 }
 
+/// An office by its id, slug and name, for lists that point at offices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeName {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
+    let rows = sqlx::query("SELECT id, slug, name FROM offices ORDER BY name").fetch_all(db.reader()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| OfficeName { id: row.get("id"), slug: row.get("slug"), name: row.get("name") })
+        .collect())
+}
+
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
     let row = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE slug = $1")
         .bind(slug)

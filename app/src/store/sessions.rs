@@ -71,3 +71,13 @@ pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()>
         .await?;
     Ok(())
 }
+
+/// Ends every session of a staff account (it was disabled or its password reset).
+pub async fn revoke_staff(db: &Db, staff_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL")
+        .bind(millis(now))
+        .bind(staff_id)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}

@@ -8,7 +8,7 @@ use rand::RngCore;
 use sqlx::Row;
 
 use super::{millis, Db, StoreError, StoreResult};
-use crate::domain::access::{lock_after_failure, Role};
+use crate::domain::access::{lock_after_failure, AccountProblem, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -49,6 +49,7 @@ pub fn one_time_password() -> String {
         + &crate::domain::otp::code_from_random(|| (rng.next_u32() & 0xff) as u8)
 }
 
+/// Creates an account; the username must be free (disabled accounts keep theirs).
 pub async fn create(
     db: &Db,
     username: &str,
@@ -57,23 +58,93 @@ pub async fn create(
     role: Role,
     office_id: Option<i64>,
     now: DateTime<Utc>,
-) -> StoreResult<i64> {
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| StoreError::Corrupt(e.to_string()))??;
-    Ok(sqlx::query_scalar(
+) -> StoreResult<Result<i64, AccountProblem>> {
+    let hash = hash_off_thread(password).await?;
+    let inserted = sqlx::query_scalar(
         "INSERT INTO staff_accounts (username, full_name, password_hash, role, office_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(username.trim().to_lowercase())
-    .bind(full_name)
+    .bind(full_name.trim())
     .bind(hash)
     .bind(role.as_str())
     .bind(office_id)
     .bind(millis(now))
     .fetch_one(db.writer())
-    .await?)
+    .await;
+    match inserted {
+        Ok(id) => Ok(Ok(id)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Err(AccountProblem::UsernameTaken)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Argon2 takes tens of milliseconds of CPU: it runs off the async workers.
+async fn hash_off_thread(password: &str) -> StoreResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+}
+
+/// Sets a new password and lifts any lockout.
+pub async fn set_password(db: &Db, id: i64, password: &str) -> StoreResult<()> {
+    let hash = hash_off_thread(password).await?;
+    sqlx::query("UPDATE staff_accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_active(db: &Db, id: i64, active: bool, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE staff_accounts SET disabled_at = CASE WHEN $2 THEN NULL ELSE COALESCE(disabled_at, $3) END WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .bind(millis(now))
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// An account as the admin's list shows it, disabled ones included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    pub account: StaffAccount,
+    pub active: bool,
+    pub locked: bool,
+}
+
+/// The accounts of one office, or of every office (and the admins of all) for `None`.
+pub async fn list(db: &Db, office_id: Option<i64>, now: DateTime<Utc>) -> StoreResult<Vec<AccountListing>> {
+    let rows = sqlx::query(
+        "SELECT id, username, full_name, role, office_id, disabled_at, locked_until FROM staff_accounts
+         WHERE $1 IS NULL OR office_id = $1 ORDER BY office_id IS NOT NULL, office_id, role, username",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(|row| listing(row, now)).collect()
+}
+
+/// Any account by id, disabled or not.
+pub async fn listing_of(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<Option<AccountListing>> {
+    let row = sqlx::query(
+        "SELECT id, username, full_name, role, office_id, disabled_at, locked_until FROM staff_accounts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.reader())
+    .await?;
+    row.as_ref().map(|row| listing(row, now)).transpose()
+}
+
+fn listing(row: &sqlx::sqlite::SqliteRow, now: DateTime<Utc>) -> StoreResult<AccountListing> {
+    Ok(AccountListing {
+        account: account(row)?,
+        active: row.get::<Option<i64>, _>("disabled_at").is_none(),
+        locked: row.get::<Option<i64>, _>("locked_until").is_some_and(|until| until > millis(now)),
+    })
 }
 
 /// On a database without accounts, creates `admin` for all offices with the given
@@ -85,7 +156,9 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
     }
     let generated = password.is_none().then(one_time_password);
     let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
-    create(db, "admin", "Administrator", &password, Role::Admin, None, now).await?;
+    create(db, "admin", "Administrator", &password, Role::Admin, None, now)
+        .await?
+        .map_err(|problem| StoreError::Corrupt(format!("first admin: {problem:?}")))?;
     Ok(generated)
 }
 

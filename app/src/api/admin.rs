@@ -1,0 +1,155 @@
+//! Admin work on accounts: staff, admins, and the kiosk and display board
+//! devices. An admin of one office manages that office's accounts; an admin
+//! without an office manages all of them.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{AccountsView, InitialPassword};
+
+/// The office the caller administers (`None` for all), for authorizing calls that
+/// concern no particular office.
+#[cfg(feature = "ssr")]
+async fn own_office(ctx: &super::server::ServerContext) -> Result<Option<i64>, AppError> {
+    use crate::domain::access::Caller;
+    Ok(match super::server::caller(ctx).await? {
+        Caller::Staff { office_id, .. } => office_id,
+        _ => None,
+    })
+}
+
+/// Checks that the caller administers the office of account `id`; returns the account.
+#[cfg(feature = "ssr")]
+async fn managed_account<F: leptos::server_fn::ServerFn>(
+    ctx: &super::server::ServerContext,
+    id: i64,
+) -> Result<(crate::store::staff::AccountListing, i64), AppError> {
+    use super::server::{authorize, internal};
+    use crate::domain::access::Caller;
+
+    let listing = crate::store::staff::listing_of(&ctx.db, id, ctx.clock.now()).await.map_err(internal)?;
+    // Unknown accounts answer like foreign ones, so ids cannot be probed.
+    let office = listing.as_ref().map_or(Some(-1), |l| l.account.office_id);
+    let Caller::Staff { id: me, .. } = authorize::<F>(ctx, office).await? else { return Err(AppError::Forbidden) };
+    Ok((listing.ok_or(AppError::Forbidden)?, me))
+}
+
+#[server(prefix = "/api", endpoint = "accounts")]
+pub async fn load_accounts() -> Result<AccountsView, AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::access::Caller;
+    use crate::model::AccountRow;
+
+    let ctx = context()?;
+    let office = own_office(&ctx).await?;
+    let Caller::Staff { id: me, .. } = authorize::<LoadAccounts>(&ctx, office).await? else {
+        return Err(AppError::Forbidden);
+    };
+    let offices: Vec<_> = crate::store::offices::names(&ctx.db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|summary| office.is_none_or(|own| own == summary.id))
+        .collect();
+    let name_of = |id: Option<i64>| id.and_then(|id| offices.iter().find(|o| o.id == id)).map(|o| o.name.clone());
+    let accounts = crate::store::staff::list(&ctx.db, office, ctx.clock.now())
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|listing| AccountRow {
+            id: listing.account.id,
+            username: listing.account.username,
+            full_name: listing.account.full_name,
+            role: listing.account.role,
+            office_name: name_of(listing.account.office_id),
+            active: listing.active,
+            locked: listing.locked,
+        })
+        .collect();
+    let offices = offices.into_iter().map(|o| (o.slug, o.name)).collect();
+    Ok(AccountsView { accounts, offices, all_offices: office.is_none(), me })
+}
+
+/// Creates an account; without a password, an initial one is made and shown once.
+#[server(prefix = "/api", endpoint = "create_account")]
+pub async fn create_account(
+    username: String,
+    full_name: String,
+    role: String,
+    #[server(default)] office: String,
+    #[server(default)] password: String,
+) -> Result<InitialPassword, AppError> {
+    use super::server::{authorize, context, find_office, internal};
+    use crate::domain::access::{check_password, office_for_role, parse_username, Role};
+    use crate::error::{Field, FieldError, FieldProblem};
+
+    let ctx = context()?;
+    let office_id = match office.trim() {
+        "" => None,
+        slug => Some(find_office(&ctx, slug).await?.id),
+    };
+    authorize::<CreateAccount>(&ctx, office_id).await?;
+
+    let mut problems = Vec::new();
+    let mut problem = |field, problem| problems.push(FieldError { field, problem });
+    let username = parse_username(&username).map_err(|p| problem(Field::Username, FieldProblem::Account(p))).ok();
+    if full_name.trim().is_empty() {
+        problem(Field::FullName, FieldProblem::Missing);
+    }
+    let role = Role::parse(&role);
+    let office_id = match role {
+        Some(role) => {
+            office_for_role(role, office_id).map_err(|p| problem(Field::Office, FieldProblem::Account(p))).ok()
+        }
+        None => {
+            problem(Field::Office, FieldProblem::Missing);
+            None
+        }
+    };
+    let chosen = !password.is_empty();
+    if chosen {
+        let _ = check_password(&password).map_err(|p| problem(Field::Password, FieldProblem::Account(p)));
+    }
+    let (Some(username), Some(role), Some(office_id), true) = (username, role, office_id, problems.is_empty()) else {
+        return Err(AppError::Invalid(problems));
+    };
+    let password = if chosen { password } else { crate::store::staff::one_time_password() };
+    crate::store::staff::create(&ctx.db, &username, &full_name, &password, role, office_id, ctx.clock.now())
+        .await
+        .map_err(internal)?
+        .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
+    Ok(InitialPassword { username, password: (!chosen).then_some(password) })
+}
+
+/// Gives an account a new initial password (shown once), lifts its lockout and
+/// signs it out everywhere.
+#[server(prefix = "/api", endpoint = "reset_account_password")]
+pub async fn reset_account_password(account: i64) -> Result<InitialPassword, AppError> {
+    use super::server::{context, internal};
+
+    let ctx = context()?;
+    let (listing, _) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
+    let password = crate::store::staff::one_time_password();
+    crate::store::staff::set_password(&ctx.db, account, &password).await.map_err(internal)?;
+    crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await.map_err(internal)?;
+    Ok(InitialPassword { username: listing.account.username, password: Some(password) })
+}
+
+/// Disables an account (it is signed out everywhere and cannot sign in) or enables it again.
+#[server(prefix = "/api", endpoint = "set_account_active")]
+pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppError> {
+    use super::server::{context, internal};
+    use crate::domain::access::AccountProblem;
+
+    let ctx = context()?;
+    let (_, me) = managed_account::<SetAccountActive>(&ctx, account).await?;
+    if account == me && !active {
+        return Err(AppError::Account(AccountProblem::OwnAccount));
+    }
+    let now = ctx.clock.now();
+    crate::store::staff::set_active(&ctx.db, account, active, now).await.map_err(internal)?;
+    if !active {
+        crate::store::sessions::revoke_staff(&ctx.db, account, now).await.map_err(internal)?;
+    }
+    Ok(())
+}
