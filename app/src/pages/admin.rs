@@ -39,15 +39,16 @@ fn AccountsManager(accounts: AccountsView) -> impl IntoView {
     let reset = ServerAction::<ResetAccountPassword>::new();
     let toggle = ServerAction::<SetAccountActive>::new();
     let rows = RwSignal::new(accounts.accounts);
-    let shown = RwSignal::new(None::<InitialPassword>);
+    // The account just created or reset, with the password to hand over.
+    let shown = RwSignal::new(None::<(Key, InitialPassword)>);
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let row_error = Signal::derive(move || {
         reset.value().get().and_then(Result::err).or_else(|| toggle.value().get().and_then(Result::err))
     });
-    for action_value in [create.value(), reset.value()] {
+    for (done, action_value) in [(Key::AccountCreated, create.value()), (Key::PasswordWasReset, reset.value())] {
         Effect::new(move |_| {
-            if let Some(Ok(created)) = action_value.get() {
-                shown.set(Some(created));
+            if let Some(Ok(account)) = action_value.get() {
+                shown.set(Some((done, account)));
             }
         });
     }
@@ -66,10 +67,10 @@ fn AccountsManager(accounts: AccountsView) -> impl IntoView {
     let offices = accounts.offices;
     let all_offices = accounts.all_offices;
     view! {
-        {move || shown.get().map(|shown| view! {
+        {move || shown.get().map(|(done, shown)| view! {
             <div class="notice notice-success" role="status" data-testid="initial-password">
                 <p>
-                    {move || t(lang.get(), Key::AccountCreated)} " " <strong>{shown.username.clone()}</strong>
+                    {move || t(lang.get(), done)} " " <strong>{shown.username.clone()}</strong>
                 </p>
                 {shown.password.clone().map(|password| view! {
                     <p>
