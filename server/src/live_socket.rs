@@ -159,13 +159,14 @@ async fn fan_out(office: Arc<OfficeScreens>, mut changes: tokio::sync::broadcast
         match changes.recv().await {
             Ok(json) => {
                 let frame = websocket::text_frame(&json);
-                let screens = lock(&office.screens).clone();
+                let chunks: Vec<Vec<Arc<Screen>>> =
+                    lock(&office.screens).chunks(SCREENS_PER_THREAD).map(<[_]>::to_vec).collect();
                 // Socket writes are system calls; they run on blocking threads,
                 // in parallel when there are many screens.
-                let writers: Vec<_> = screens
-                    .chunks(SCREENS_PER_THREAD)
+                let writers: Vec<_> = chunks
+                    .into_iter()
                     .map(|chunk| {
-                        let (chunk, frame) = (chunk.to_vec(), frame.clone());
+                        let frame = frame.clone();
                         tokio::task::spawn_blocking(move || chunk.iter().for_each(|screen| screen.send(&frame)))
                     })
                     .collect();
