@@ -25,6 +25,11 @@ use crate::i18n::{t, Key, Lang};
 use crate::model::Viewer;
 use components::LanguageSwitch;
 
+/// Installs the service worker (offline pages, later push messages) without
+/// waiting for the WASM, so even a page that never hydrates gets it.
+const REGISTER_SERVICE_WORKER: &str = "if ('serviceWorker' in navigator) { \
+    addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {})); }";
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
@@ -36,6 +41,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5cab" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <script inner_html=REGISTER_SERVICE_WORKER></script>
                 <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
