@@ -25,6 +25,8 @@ pub enum Field {
     Username,
     FullName,
     Password,
+    CurrentPassword,
+    NewPassword,
     Office,
 }
 
@@ -43,6 +45,8 @@ impl Field {
             Self::Username => "username",
             Self::FullName => "full_name",
             Self::Password => "password",
+            Self::CurrentPassword => "current_password",
+            Self::NewPassword => "new_password",
             Self::Office => "office",
         }
     }

@@ -185,6 +185,12 @@ pub enum Key {
     InitialPasswordOnce,
     AccountCreated,
     PasswordWasReset,
+    ChangePasswordTitle,
+    FieldCurrentPassword,
+    FieldNewPassword,
+    NewPasswordHint,
+    PasswordChanged,
+    ChangePassword,
     ResetPassword,
     DisableAccount,
     EnableAccount,
@@ -339,6 +345,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         InitialPasswordFor => ("Kata sandi awal untuk", "Initial password for"),
         InitialPasswordOnce => ("Catat sekarang: kata sandi ini tidak ditampilkan lagi.", "Note it now: this password is not shown again."),
         AccountCreated => ("Akun dibuat:", "Account created:"),
+        ChangePasswordTitle => ("Ganti kata sandi", "Change password"),
+        FieldCurrentPassword => ("Kata sandi saat ini", "Current password"),
+        FieldNewPassword => ("Kata sandi baru", "New password"),
+        NewPasswordHint => ("Minimal 10 karakter; boleh berupa kalimat. Perangkat lain yang masuk dengan akun ini akan dikeluarkan.", "At least 10 characters; a phrase is fine. Other devices signed in with this account are signed out."),
+        PasswordChanged => ("Kata sandi sudah diganti.", "Your password was changed."),
+        ChangePassword => ("Ganti kata sandi", "Change password"),
         PasswordWasReset => ("Kata sandi diatur ulang dan semua sesinya diakhiri:", "Password reset and every session ended:"),
         ResetPassword => ("Atur ulang kata sandi", "Reset password"),
         DisableAccount => ("Nonaktifkan", "Disable"),
@@ -496,6 +508,9 @@ pub fn account_problem(lang: Lang, problem: AccountProblem) -> &'static str {
         ),
         AccountProblem::OwnAccount => {
             pick(lang, "Anda tidak dapat menonaktifkan akun Anda sendiri.", "You cannot disable your own account.")
+        }
+        AccountProblem::CurrentPasswordWrong => {
+            pick(lang, "Kata sandi saat ini salah.", "The current password is wrong.")
         }
     }
 }

@@ -1,7 +1,7 @@
 // Staff in the browser: signing in, booking for a citizen who needs help,
 // cancelling with a reason; and a citizen kept out of the staff page.
 import { expect, test } from '@playwright/test';
-import { createKioskAccount, nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
+import { createKioskAccount, nik, signInAsAdmin, signInAsStaff, signInOverHttp, waitForHydration } from './helpers';
 
 test('a staff member signs in, books for a citizen without a phone, and cancels a ticket with a reason', async ({ page }) => {
   await signInAsAdmin(page);
@@ -75,4 +75,22 @@ test('the accounts page explains a refused account in the admin language', async
   await expect(page.locator('#full_name-error')).toHaveText('Wajib diisi.');
   await expect(page.locator('#password-error')).toContainText('minimal 10 karakter');
   await expect(page.getByLabel('Nama pengguna')).toHaveValue('X');
+});
+
+test('a staff account changes its own password on the desk', async ({ browser, page }) => {
+  const kiosk = await createKioskAccount(browser);
+  await signInAsStaff(page, kiosk.username, kiosk.password);
+  await waitForHydration(page);
+  await page.getByLabel('Kata sandi saat ini').fill('bukan sandinya');
+  await page.getByLabel('Kata sandi baru').fill('sandi baru kios lobi');
+  await page.getByRole('button', { name: 'Ganti kata sandi' }).click();
+  await expect(page.locator('#current_password-error')).toHaveText('Kata sandi saat ini salah.');
+  await page.getByLabel('Kata sandi saat ini').fill(kiosk.password);
+  await page.getByRole('button', { name: 'Ganti kata sandi' }).click();
+  await expect(page.getByText('Kata sandi sudah diganti.')).toBeVisible();
+
+  const other = await browser.newContext();
+  const device = await other.newPage();
+  await signInAsStaff(device, kiosk.username, 'sandi baru kios lobi');
+  await other.close();
 });

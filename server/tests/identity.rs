@@ -238,6 +238,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
             ("office", s("kantah-denpasar")),
         ],
         "reset_account_password" => vec![("account", account.to_string())],
+        "change_password" => vec![("current_password", s("salah-sekali")), ("new_password", s("kata sandi baru"))],
         "set_account_active" => vec![("account", account.to_string()), ("active", s("true"))],
         "console" => vec![("counter", counter.to_string())],
         "board" => vec![("office", s("kantah-denpasar"))],
@@ -493,4 +494,36 @@ async fn a_disabled_account_is_signed_out_and_a_reset_password_replaces_the_old_
     let mine = me["me"].to_string();
     let own = app.call("set_account_active", Some(&admin), &[("account", &mine), ("active", "false")]).await;
     assert_eq!(error_of(own).await, serde_json::json!({ "Account": "OwnAccount" }));
+}
+
+#[tokio::test]
+async fn staff_change_their_password_after_giving_the_current_one_and_other_devices_are_signed_out() {
+    let app = spawn_app().await;
+    let admin = session_for(&app, Some((Role::Admin, None))).await;
+    let form = [
+        ("username", "petugas-dua"),
+        ("full_name", "Petugas Dua"),
+        ("role", "staff"),
+        ("office", "kantah-denpasar"),
+        ("password", "sandi awal petugas"),
+    ];
+    assert!(app.call("create_account", Some(&admin), &form).await.status().is_success());
+    let desk = staff_sign_in(&app, "petugas-dua", "sandi awal petugas").await.unwrap();
+    let phone = staff_sign_in(&app, "petugas-dua", "sandi awal petugas").await.unwrap();
+
+    let wrong = [("current_password", "bukan sandinya"), ("new_password", "sandi baru petugas")];
+    let answer = error_of(app.call("change_password", Some(&desk), &wrong).await).await;
+    assert_eq!(answer["Invalid"][0]["field"], "CurrentPassword");
+    let short = [("current_password", "sandi awal petugas"), ("new_password", "pendek")];
+    let answer = error_of(app.call("change_password", Some(&desk), &short).await).await;
+    assert_eq!(answer["Invalid"][0]["problem"], serde_json::json!({ "Account": "PasswordTooShort" }));
+
+    let right = [("current_password", "sandi awal petugas"), ("new_password", "sandi baru petugas")];
+    let changed = app.call("change_password", Some(&desk), &right).await;
+    assert!(changed.status().is_success());
+    let renewed = session_from(&changed).expect("this device gets a fresh session");
+    assert!(app.call("staff_desk", Some(&renewed), &[]).await.status().is_success());
+    assert_eq!(error_of(app.call("staff_desk", Some(&phone), &[]).await).await, serde_json::json!("NotSignedIn"));
+    assert_eq!(staff_sign_in(&app, "petugas-dua", "sandi awal petugas").await, None);
+    assert!(staff_sign_in(&app, "petugas-dua", "sandi baru petugas").await.is_some());
 }

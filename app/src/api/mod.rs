@@ -49,6 +49,7 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<SignOut as ServerFn>::PATH, Permission::Anyone),
     (<StaffSignIn as ServerFn>::PATH, Permission::Anyone),
     (<LoadStaffDesk as ServerFn>::PATH, Permission::AnyStaff),
+    (<ChangePassword as ServerFn>::PATH, Permission::AnyStaff),
     (<StaffBook as ServerFn>::PATH, Permission::OfficeStaff),
     (<StaffCancel as ServerFn>::PATH, Permission::OfficeStaff),
     (<LoadConsole as ServerFn>::PATH, Permission::OfficeStaff),

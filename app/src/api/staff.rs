@@ -7,6 +7,12 @@ use super::booking::BookedTicket;
 use crate::error::AppError;
 use crate::model::StaffDesk;
 
+/// The refusal for a locked account, in whole minutes left.
+#[cfg(feature = "ssr")]
+fn locked(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> AppError {
+    AppError::StaffLocked(((until - now).num_seconds() + 59) / 60)
+}
+
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
     use super::server::{authorize, context, internal, start_session};
@@ -23,7 +29,7 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
             Ok(())
         }
         Err(SignInRefusal::Wrong) => Err(AppError::StaffSignInWrong),
-        Err(SignInRefusal::Locked { until }) => Err(AppError::StaffLocked(((until - now).num_seconds() + 59) / 60)),
+        Err(SignInRefusal::Locked { until }) => Err(locked(until, now)),
     }
 }
 
@@ -106,4 +112,35 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
     ctx.hub.counts_changed(ticket.office_id);
     leptos_axum::redirect(&format!("/tiket/{code}"));
     Ok(())
+}
+
+/// A staff member sets a new password after giving the current one. Every other
+/// session of the account ends; this one goes on.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal, start_session};
+    use crate::domain::access::{check_password, AccountProblem, Caller};
+    use crate::error::{Field, FieldProblem};
+    use crate::store::sessions::SessionOwner;
+    use crate::store::staff::{self, SignInRefusal};
+
+    let ctx = context()?;
+    let Caller::Staff { id, .. } = authorize::<ChangePassword>(&ctx, None).await? else {
+        return Err(AppError::Forbidden);
+    };
+    check_password(&new_password).map_err(|p| AppError::field(Field::NewPassword, FieldProblem::Account(p)))?;
+    let account = staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
+    // Checked like a sign-in, so guessing here meets the same lockout.
+    let now = ctx.clock.now();
+    match staff::sign_in(&ctx.db, &account.username, &current_password, now).await.map_err(internal)? {
+        Ok(_) => {}
+        Err(SignInRefusal::Wrong) => {
+            let wrong = FieldProblem::Account(AccountProblem::CurrentPasswordWrong);
+            return Err(AppError::field(Field::CurrentPassword, wrong));
+        }
+        Err(SignInRefusal::Locked { until }) => return Err(locked(until, now)),
+    }
+    staff::set_password(&ctx.db, id, &new_password).await.map_err(internal)?;
+    crate::store::sessions::revoke_staff(&ctx.db, id, now).await.map_err(internal)?;
+    start_session(&ctx, &SessionOwner::Staff { staff_id: id }).await
 }

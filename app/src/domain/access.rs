@@ -94,6 +94,8 @@ pub enum AccountProblem {
     OfficeNeeded,
     /// An admin cannot disable their own account: someone must stay able to sign in.
     OwnAccount,
+    /// The current password, asked before a new one is set, was wrong.
+    CurrentPasswordWrong,
 }
 
 /// Long enough to resist guessing with the sign-in lockout; no composition rules

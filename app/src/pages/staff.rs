@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use super::booking::{BookingFields, SubmitButton};
 use super::components::{loading, ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
-use crate::api::{load_staff_desk, StaffBook, StaffCancel, StaffSignIn};
+use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffSignIn};
 use crate::domain::access::Role;
 use crate::domain::ticket::CancelReason;
 use crate::error::Field;
@@ -92,6 +92,7 @@ pub fn StaffDeskPage() -> impl IntoView {
                             {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
                             <StaffCancelForm />
                         })}
+                        <ChangePasswordForm />
                     }
                     }
                     .into_any(),
@@ -157,6 +158,30 @@ fn StaffCancelForm() -> impl IntoView {
                     <FieldError field=Field::Reason error />
                 </div>
                 <SubmitButton pending=action.pending() label=Key::CancelTicket />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[island]
+fn ChangePasswordForm() -> impl IntoView {
+    let lang = use_lang();
+    let action = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let changed = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <section class="card staff-section">
+            <h2>{move || t(lang.get(), Key::ChangePasswordTitle)}</h2>
+            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+                <FormAlert error />
+                {move || changed().then(|| view! {
+                    <div class="notice notice-success" role="status">{move || t(lang.get(), Key::PasswordChanged)}</div>
+                })}
+                <TextField field=Field::CurrentPassword label=Key::FieldCurrentPassword hint=None error
+                    input_type="password" autocomplete="current-password" inputmode="text" />
+                <TextField field=Field::NewPassword label=Key::FieldNewPassword hint=Some(Key::NewPasswordHint) error
+                    input_type="password" autocomplete="new-password" inputmode="text" />
+                <SubmitButton pending=action.pending() label=Key::ChangePassword />
             </ActionForm>
         </section>
     }
