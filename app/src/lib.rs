@@ -11,7 +11,11 @@ pub mod error;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod live;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod notify;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod sms;

@@ -26,6 +26,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("ANTREAN_SMS_BODY_KIND", "json", "json (values escaped inside JSON strings) or form (values URL-encoded)"),
     ("ANTREAN_SMS_PHONE_FORMAT", "e164", "how the provider wants numbers: e164 (+62812…) or digits (62812…)"),
+    (
+        "ANTREAN_SMTP_URL",
+        "(unset)",
+        "SMTP relay for email notices, e.g. smtp://127.0.0.1:25 or smtps://user:pass@smtp.example.id; unset: no email",
+    ),
+    ("ANTREAN_MAIL_FROM", "Antrean <antrean@localhost>", "sender of email notices"),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
@@ -42,6 +48,15 @@ pub struct Config {
     /// Serves the development pages (`/dev/outbox`); never on a public server.
     pub dev_mode: bool,
     pub sms: SmsSettings,
+    /// Where email notices go; none are written without it.
+    pub mail: Option<MailSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// May hold the relay's password.
+    pub smtp_url: Secret,
+    pub from: String,
 }
 
 /// Where SMS go.
@@ -111,7 +126,13 @@ impl Config {
             .transpose()?;
         let admin_password = get("ANTREAN_ADMIN_PASSWORD").filter(|v| !v.is_empty()).map(Secret);
         let sms = sms_settings(&get)?;
-        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode, sms })
+        let mail = get("ANTREAN_SMTP_URL").filter(|v| !v.trim().is_empty()).map(|url| MailSettings {
+            smtp_url: Secret(url),
+            from: get("ANTREAN_MAIL_FROM")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| "Antrean <antrean@localhost>".into()),
+        });
+        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode, sms, mail })
     }
 }
 
@@ -303,6 +324,16 @@ mod tests {
         .unwrap();
         let printed = format!("{config:?}");
         assert!(printed.contains("x-api-key") && !printed.contains("rahasia"), "{printed}");
+    }
+
+    #[test]
+    fn email_is_off_without_a_relay_and_the_relay_url_never_reaches_the_log() {
+        assert!(with(&[]).unwrap().mail.is_none());
+        let config = with(&[("ANTREAN_SMTP_URL", "smtps://antrean:rahasia@smtp.example.id")]).unwrap();
+        let mail = config.mail.as_ref().expect("email on");
+        assert_eq!(mail.from, "Antrean <antrean@localhost>");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("rahasia"), "{printed}");
     }
 
     #[test]

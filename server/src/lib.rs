@@ -36,6 +36,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("could not listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("email: {0}")]
+    Mail(#[from] app::mail::MailError),
 }
 
 /// A started server: where it listens and how to reach its database.
@@ -61,13 +63,25 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     if let Some(password) = staff::ensure_first_admin(&db, admin_password, clock.now()).await? {
         tracing::warn!("created the first admin account: username 'admin', one-time password '{password}'");
     }
+    let sms = sms_gateway(config, &db);
+    let mail = match &config.mail {
+        Some(settings) => {
+            let mailer = app::mail::SmtpMailer::new(&settings.smtp_url.0, &settings.from)?;
+            Some(Arc::new(mailer) as Arc<dyn app::mail::MailSender>)
+        }
+        None => {
+            tracing::info!("no email notices: ANTREAN_SMTP_URL is not set");
+            None
+        }
+    };
     let context = ServerContext {
         db: db.clone(),
         clock,
         code_key: CodeKey::load_or_create(&db).await?,
         otp_policy: OtpPolicy::default(),
-        sms: sms_gateway(config, &db),
+        sms: sms.clone(),
         hub: app::live::Hub::start(db.clone(), clock),
+        notifier: app::notify::Notifier::start(db.clone(), clock, sms, mail),
     };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;

@@ -52,10 +52,12 @@ pub async fn counter_action(
         "call_next" => {
             let call = counters::call_next(&ctx.db, &info, today, now).await.map_err(refused)?;
             ctx.hub.called(info.office_id, call).await;
+            notify_after_call(&ctx, counter).await;
         }
         "recall" => {
             let call = counters::recall(&ctx.db, &info, now).await.map_err(refused)?;
             ctx.hub.called(info.office_id, call).await;
+            notify_after_call(&ctx, counter).await;
         }
         "serve" | "finish" | "no_show" => {
             let wanted = match action.as_str() {
@@ -72,6 +74,20 @@ pub async fn counter_action(
     ctx.hub.counts_changed(info.office_id);
     let info = counters::find(&ctx.db, counter).await.map_err(internal)?.ok_or(AppError::NotFound)?;
     counters::console(&ctx.db, &info, today, now).await.map_err(internal)
+}
+
+/// Writes the notices a call brings (to the called holder, and "almost your
+/// turn" to the front of the line) and wakes the sender. The call stands even if
+/// this fails; the failure is logged.
+#[cfg(feature = "ssr")]
+async fn notify_after_call(ctx: &super::server::ServerContext, counter: i64) {
+    let origin = super::server::site_origin();
+    let email = ctx.notifier.sends_email();
+    match crate::store::notifications::after_call(&ctx.db, counter, &origin, email, ctx.clock.now()).await {
+        Ok(0) => {}
+        Ok(_) => ctx.notifier.wake(),
+        Err(error) => tracing::error!(%error, counter, "could not write the notices of a call"),
+    }
 }
 
 #[cfg(feature = "ssr")]

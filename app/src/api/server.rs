@@ -44,6 +44,7 @@ pub struct ServerContext {
     pub otp_policy: OtpPolicy,
     pub sms: Arc<dyn SmsGateway>,
     pub hub: Arc<crate::live::Hub>,
+    pub notifier: Arc<crate::notify::Notifier>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

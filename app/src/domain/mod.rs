@@ -7,5 +7,6 @@ pub mod booking;
 pub mod calendar;
 pub mod counter;
 pub mod identity;
+pub mod notify;
 pub mod otp;
 pub mod ticket;

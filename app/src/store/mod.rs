@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod counters;
+pub mod notifications;
 pub mod offices;
 pub mod outbox;
 pub mod seed;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 use antrean_server::{start, Config, Running};
@@ -21,6 +23,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The test server with more settings, given as environment variables.
+pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_path_buf();
     let config = Config::from_lookup(|name| match name {
@@ -28,7 +35,7 @@ pub async fn spawn_app() -> TestApp {
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
         "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
         "ANTREAN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
-        _ => None,
+        _ => settings.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone()),
     })
     .expect("test config");
     let running = start(&config).await.expect("server starts");

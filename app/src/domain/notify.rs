@@ -1,0 +1,187 @@
+//! When a citizen hears from us, and what we say. A ticket holder is told once
+//! when only a few people are ahead of them (time to come back to the hall), and
+//! each time their number is called, through every channel they gave us: SMS
+//! to their phone and email. Each notice is sent at most once per moment, so a
+//! retry or a second counter never doubles a message.
+
+use serde::{Deserialize, Serialize};
+
+/// "Almost your turn" goes out when this many people or fewer are ahead.
+pub const NEAR: u32 = 5;
+
+/// Sending stops after this many failed tries; the notice is then marked failed.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Sms,
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Sms, Self::Email].into_iter().find(|c| c.as_str() == value)
+    }
+}
+
+/// The moment a notice is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moment {
+    /// `ahead` people are ahead (at most `NEAR`).
+    Near { ahead: u32 },
+    /// Called to `counter`; `call` counts the calls (2 and 3 are recalls).
+    Called { counter: String, call: u32 },
+}
+
+impl Moment {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Near { .. } => "near",
+            Self::Called { .. } => "called",
+        }
+    }
+
+    /// Which call a notice belongs to, so each call is told once and "near" once.
+    pub fn call_number(&self) -> u32 {
+        match self {
+            Self::Near { .. } => 0,
+            Self::Called { call, .. } => *call,
+        }
+    }
+}
+
+/// The waiting line of one service, front first: which tickets are now due an
+/// "almost your turn" notice. `told[i]` says whether the ticket `i` places from
+/// the front was already told.
+pub fn due_near(told: &[bool]) -> Vec<(usize, Moment)> {
+    told.iter()
+        .enumerate()
+        .take(NEAR as usize + 1)
+        .filter(|(_, told)| !**told)
+        .map(|(ahead, _)| (ahead, Moment::Near { ahead: ahead as u32 }))
+        .collect()
+}
+
+/// What the ticket is, for the wording of a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct About<'a> {
+    pub display_number: &'a str,
+    pub office: &'a str,
+    /// The live ticket page.
+    pub link: &'a str,
+}
+
+/// The SMS: short, in Bahasa Indonesia (one segment where it can).
+pub fn sms_text(moment: &Moment, about: &About) -> String {
+    match moment {
+        Moment::Near { ahead: 0 } => {
+            format!(
+                "Antrean {}: Anda berikutnya di {}. Mohon bersiap. {}",
+                about.display_number, about.office, about.link
+            )
+        }
+        Moment::Near { ahead } => format!(
+            "Antrean {}: {ahead} orang lagi sebelum giliran Anda di {}. Mohon kembali ke ruang tunggu. {}",
+            about.display_number, about.office, about.link
+        ),
+        Moment::Called { counter, call: 1 } => {
+            format!("Antrean {}: giliran Anda. Silakan menuju {counter}, {}.", about.display_number, about.office)
+        }
+        Moment::Called { counter, call } => format!(
+            "Antrean {}: panggilan ke-{call}. Silakan segera menuju {counter}, {}.",
+            about.display_number, about.office
+        ),
+    }
+}
+
+/// The email: subject and plain-text body, in Bahasa Indonesia with English below.
+pub fn email(moment: &Moment, about: &About) -> (String, String) {
+    let (subject, id, en) = match moment {
+        Moment::Near { ahead: 0 } => (
+            format!("Antrean {}: Anda berikutnya", about.display_number),
+            "Anda berikutnya. Mohon bersiap di ruang tunggu.".to_string(),
+            "You are next. Please be ready in the waiting hall.".to_string(),
+        ),
+        Moment::Near { ahead } => (
+            format!("Antrean {}: hampir giliran Anda", about.display_number),
+            format!("{ahead} orang lagi sebelum giliran Anda. Mohon kembali ke ruang tunggu."),
+            format!("{ahead} people are ahead of you. Please come back to the waiting hall."),
+        ),
+        Moment::Called { counter, .. } => (
+            format!("Antrean {}: giliran Anda di {counter}", about.display_number),
+            format!("Nomor Anda dipanggil. Silakan menuju {counter}."),
+            format!("Your number is called. Please go to {counter}."),
+        ),
+    };
+    let body = format!(
+        "Nomor antrean / queue number: {}\n{}\n\n{id}\n\n{en}\n\nIkuti antrean / follow the queue: {}\n",
+        about.display_number, about.office, about.link
+    );
+    (subject, body)
+}
+
+/// When to try again after `attempts` failed tries: none once the limit is reached.
+pub fn retry_after_seconds(attempts: u32) -> Option<i64> {
+    (attempts < MAX_ATTEMPTS).then(|| 30 * (1 << attempts.min(10)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABOUT: About = About {
+        display_number: "A-012",
+        office: "Kantor Pertanahan Kota Denpasar",
+        link: "https://antrean.example/tiket/ABCDEFGHJK",
+    };
+
+    #[test]
+    fn the_first_six_in_line_are_told_once_each() {
+        let due = due_near(&[true, false, true, false, false, false, false, false]);
+        let places: Vec<usize> = due.iter().map(|(ahead, _)| *ahead).collect();
+        assert_eq!(places, vec![1, 3, 4, 5]);
+        assert_eq!(due[0].1, Moment::Near { ahead: 1 });
+        assert!(due_near(&[true; 6]).is_empty());
+        assert!(due_near(&[]).is_empty());
+    }
+
+    #[test]
+    fn each_call_is_its_own_notice_and_near_is_one() {
+        assert_eq!(Moment::Near { ahead: 4 }.call_number(), 0);
+        assert_eq!(Moment::Called { counter: "Loket 3".into(), call: 2 }.call_number(), 2);
+        assert_eq!(Moment::Called { counter: "Loket 3".into(), call: 1 }.kind(), "called");
+    }
+
+    #[test]
+    fn an_sms_names_the_number_the_counter_and_fits_one_segment() {
+        let called = sms_text(&Moment::Called { counter: "Loket 3".into(), call: 1 }, &ABOUT);
+        assert_eq!(called, "Antrean A-012: giliran Anda. Silakan menuju Loket 3, Kantor Pertanahan Kota Denpasar.");
+        assert!(called.len() <= 160);
+        let near = sms_text(&Moment::Near { ahead: 5 }, &ABOUT);
+        assert!(near.contains("5 orang lagi") && near.ends_with(ABOUT.link), "{near}");
+        assert!(sms_text(&Moment::Near { ahead: 0 }, &ABOUT).contains("Anda berikutnya"));
+        assert!(sms_text(&Moment::Called { counter: "Loket 3".into(), call: 3 }, &ABOUT).contains("panggilan ke-3"));
+    }
+
+    #[test]
+    fn an_email_speaks_both_languages_and_links_the_ticket() {
+        let (subject, body) = email(&Moment::Called { counter: "Loket 2".into(), call: 1 }, &ABOUT);
+        assert_eq!(subject, "Antrean A-012: giliran Anda di Loket 2");
+        assert!(body.contains("Silakan menuju Loket 2") && body.contains("Please go to Loket 2"));
+        assert!(body.contains(ABOUT.link));
+    }
+
+    #[test]
+    fn failed_sends_back_off_and_then_give_up() {
+        assert_eq!(retry_after_seconds(0), Some(30));
+        assert_eq!(retry_after_seconds(3), Some(240));
+        assert_eq!(retry_after_seconds(MAX_ATTEMPTS), None);
+    }
+}

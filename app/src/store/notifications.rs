@@ -1,0 +1,177 @@
+//! Notices to ticket holders: written when a number is called (for the called
+//! ticket, and "almost your turn" for the front of its line), sent and retried
+//! by `crate::notify`.
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{millis, Db, StoreError, StoreResult};
+use crate::domain::notify::{self, About, Channel, Moment};
+
+/// A notice waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub attempts: u32,
+}
+
+/// Where a ticket holder can be reached.
+struct Holder {
+    id: i64,
+    code: String,
+    display_number: String,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+fn holder(row: &SqliteRow) -> Holder {
+    Holder {
+        id: row.get("id"),
+        code: row.get("public_code"),
+        display_number: row.get("display_number"),
+        phone: row.get("holder_phone"),
+        email: row.get::<Option<String>, _>("holder_email").filter(|e| !e.is_empty()),
+    }
+}
+
+/// After a call at `counter_id`: the called ticket's notice, and "almost your
+/// turn" for the first places of its line. `origin` makes the ticket links;
+/// without `email`, no email notices are written. Returns how many were written.
+pub async fn after_call(db: &Db, counter_id: i64, origin: &str, email: bool, now: DateTime<Utc>) -> StoreResult<u64> {
+    let mut tx = db.writer().begin().await?;
+    let Some(called) = sqlx::query(
+        "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, t.call_count,
+                t.service_id, t.service_date, c.name AS counter, o.name AS office
+         FROM tickets t JOIN counters c ON c.id = t.counter_id JOIN offices o ON o.id = c.office_id
+         WHERE t.counter_id = $1 AND t.state = 'called' ORDER BY t.called_at DESC LIMIT 1",
+    )
+    .bind(counter_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(0);
+    };
+    let office: String = called.get("office");
+    let call = u32::try_from(called.get::<i64, _>("call_count")).unwrap_or(1).max(1);
+    let moment = Moment::Called { counter: called.get("counter"), call };
+    let mut written = write(&mut tx, &holder(&called), &moment, &office, origin, email, now).await?;
+
+    let line = sqlx::query(
+        "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email,
+                EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'near') AS told
+         FROM tickets t WHERE t.service_id = $1 AND t.service_date = $2 AND t.state = 'waiting'
+         ORDER BY t.queue_key, t.id LIMIT $3",
+    )
+    .bind(called.get::<i64, _>("service_id"))
+    .bind(called.get::<String, _>("service_date"))
+    .bind(i64::from(notify::NEAR) + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    let told: Vec<bool> = line.iter().map(|row| row.get("told")).collect();
+    for (place, moment) in notify::due_near(&told) {
+        written += write(&mut tx, &holder(&line[place]), &moment, &office, origin, email, now).await?;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Writes a notice for every channel the holder gave; one already written is left as it is.
+async fn write(
+    tx: &mut Transaction<'_, Sqlite>,
+    holder: &Holder,
+    moment: &Moment,
+    office: &str,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let link = format!("{origin}/tiket/{}", holder.code);
+    let about = About { display_number: &holder.display_number, office, link: &link };
+    let mut notices = Vec::new();
+    if let Some(phone) = &holder.phone {
+        notices.push((Channel::Sms, phone.as_str(), None, notify::sms_text(moment, &about)));
+    }
+    if let (Some(address), true) = (&holder.email, email) {
+        let (subject, body) = notify::email(moment, &about);
+        notices.push((Channel::Email, address.as_str(), Some(subject), body));
+    }
+    let mut written = 0;
+    for (channel, recipient, subject, body) in notices {
+        written += sqlx::query(
+            "INSERT INTO notifications
+                (ticket_id, moment, call_number, channel, recipient, subject, body, created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             ON CONFLICT (ticket_id, moment, call_number, channel) DO NOTHING",
+        )
+        .bind(holder.id)
+        .bind(moment.kind())
+        .bind(i64::from(moment.call_number()))
+        .bind(channel.as_str())
+        .bind(recipient)
+        .bind(subject)
+        .bind(body)
+        .bind(millis(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(written)
+}
+
+/// Notices whose time to be sent has come, oldest first.
+pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Notice>> {
+    let rows = sqlx::query(
+        "SELECT id, channel, recipient, subject, body, attempts FROM notifications
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(millis(now))
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let channel: String = row.get("channel");
+            Ok(Notice {
+                id: row.get("id"),
+                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+                recipient: row.get("recipient"),
+                subject: row.get("subject"),
+                body: row.get("body"),
+                attempts: u32::try_from(row.get::<i64, _>("attempts")).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+pub async fn mark_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1")
+        .bind(id)
+        .bind(millis(now))
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Records a failed try: the notice is tried again later, or given up on.
+pub async fn mark_failed_try(db: &Db, notice: &Notice, error: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    let attempts = notice.attempts + 1;
+    let retry = notify::retry_after_seconds(attempts).map(|seconds| millis(now) + seconds * 1000);
+    sqlx::query(
+        "UPDATE notifications SET attempts = $2, last_error = $3,
+            next_attempt_at = COALESCE($4, next_attempt_at), failed_at = CASE WHEN $4 IS NULL THEN $5 END
+         WHERE id = $1",
+    )
+    .bind(notice.id)
+    .bind(i64::from(attempts))
+    .bind(error)
+    .bind(retry)
+    .bind(millis(now))
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
