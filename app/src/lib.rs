@@ -18,6 +18,8 @@ pub mod model;
 pub mod notify;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod push;
+#[cfg(feature = "ssr")]
 pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod store;

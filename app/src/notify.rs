@@ -12,9 +12,10 @@ use crate::api::server::Clock;
 use crate::domain::identity::PhoneNumber;
 use crate::domain::notify::Channel;
 use crate::mail::MailSender;
+use crate::push::{PushError, PushSender};
 use crate::sms::SmsGateway;
 use crate::store::notifications::{self, Notice};
-use crate::store::Db;
+use crate::store::{push_subscriptions, Db};
 
 /// How often the sender looks for notices due a retry when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
@@ -28,13 +29,13 @@ pub struct Notifier {
 
 impl Notifier {
     /// Starts the sender; without a mailer, no email notices are written or sent.
-    pub fn start(db: Db, clock: Clock, sms: Arc<dyn SmsGateway>, mail: Option<Arc<dyn MailSender>>) -> Arc<Self> {
-        let notifier = Arc::new(Self { wake: Notify::new(), sends_email: mail.is_some() });
+    pub fn start(db: Db, clock: Clock, channels: Channels) -> Arc<Self> {
+        let notifier = Arc::new(Self { wake: Notify::new(), sends_email: channels.mail.is_some() });
         let worker = Arc::downgrade(&notifier);
         tokio::spawn(async move {
             loop {
                 let Some(notifier) = worker.upgrade() else { return };
-                send_due(&db, clock, sms.as_ref(), mail.as_deref()).await;
+                send_due(&db, clock, &channels).await;
                 let _ = tokio::time::timeout(POLL, notifier.wake.notified()).await;
             }
         });
@@ -51,7 +52,23 @@ impl Notifier {
     }
 }
 
-async fn send_due(db: &Db, clock: Clock, sms: &dyn SmsGateway, mail: Option<&dyn MailSender>) {
+/// The ways notices leave the server.
+#[derive(Debug)]
+pub struct Channels {
+    pub sms: Arc<dyn SmsGateway>,
+    pub mail: Option<Arc<dyn MailSender>>,
+    pub push: Arc<PushSender>,
+}
+
+/// Why a notice was not sent.
+enum Failure {
+    /// Worth another try later.
+    Retry(String),
+    /// It can never be sent.
+    GiveUp(String),
+}
+
+async fn send_due(db: &Db, clock: Clock, channels: &Channels) {
     loop {
         let due = match notifications::due(db, clock.now(), BATCH).await {
             Ok(due) => due,
@@ -61,13 +78,13 @@ async fn send_due(db: &Db, clock: Clock, sms: &dyn SmsGateway, mail: Option<&dyn
             return;
         }
         for notice in &due {
-            let outcome = deliver(notice, clock, sms, mail).await;
-            let recorded = match &outcome {
+            let recorded = match deliver(db, notice, clock, channels).await {
                 Ok(()) => notifications::mark_sent(db, notice.id, clock.now()).await,
-                Err(error) => {
+                Err(Failure::Retry(error)) => {
                     tracing::warn!(id = notice.id, channel = notice.channel.as_str(), %error, "notice not sent");
-                    notifications::mark_failed_try(db, notice, error, clock.now()).await
+                    notifications::mark_failed_try(db, notice, &error, clock.now()).await
                 }
+                Err(Failure::GiveUp(error)) => notifications::give_up(db, notice.id, &error, clock.now()).await,
             };
             if let Err(error) = recorded {
                 return tracing::error!(%error, "could not record a notice's outcome");
@@ -76,21 +93,32 @@ async fn send_due(db: &Db, clock: Clock, sms: &dyn SmsGateway, mail: Option<&dyn
     }
 }
 
-async fn deliver(
-    notice: &Notice,
-    clock: Clock,
-    sms: &dyn SmsGateway,
-    mail: Option<&dyn MailSender>,
-) -> Result<(), String> {
+async fn deliver(db: &Db, notice: &Notice, clock: Clock, channels: &Channels) -> Result<(), Failure> {
     match notice.channel {
         Channel::Sms => {
-            let phone = PhoneNumber::parse(&notice.recipient).map_err(|e| format!("{e:?}"))?;
-            sms.send(&phone, &notice.body, clock.now()).await.map_err(|e| e.to_string())
+            let phone = PhoneNumber::parse(&notice.recipient).map_err(|e| Failure::GiveUp(format!("{e:?}")))?;
+            channels.sms.send(&phone, &notice.body, clock.now()).await.map_err(|e| Failure::Retry(e.to_string()))
         }
         Channel::Email => {
-            let mail = mail.ok_or("no SMTP server is configured")?;
+            let mail = channels.mail.as_deref().ok_or(Failure::GiveUp("no SMTP server is configured".into()))?;
             let subject = notice.subject.as_deref().unwrap_or("Antrean");
-            mail.send(&notice.recipient, subject, &notice.body).await.map_err(|e| e.to_string())
+            mail.send(&notice.recipient, subject, &notice.body).await.map_err(|e| Failure::Retry(e.to_string()))
+        }
+        Channel::Push => {
+            let gone = || Failure::GiveUp("the push subscription was removed".into());
+            let id: i64 = notice.recipient.parse().map_err(|_| gone())?;
+            let subscription = push_subscriptions::find(db, id).await.map_err(|e| Failure::Retry(e.to_string()))?;
+            let subscription = subscription.ok_or_else(gone)?;
+            match channels.push.send(&subscription, notice.body.as_bytes()).await {
+                Ok(()) => Ok(()),
+                Err(error @ (PushError::Gone(_) | PushError::BadSubscription(_))) => {
+                    if let Err(store) = push_subscriptions::remove_gone(db, id).await {
+                        tracing::error!(%store, "could not remove a dead push subscription");
+                    }
+                    Err(Failure::GiveUp(error.to_string()))
+                }
+                Err(error) => Err(Failure::Retry(error.to_string())),
+            }
         }
     }
 }

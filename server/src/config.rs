@@ -32,6 +32,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "SMTP relay for email notices, e.g. smtp://127.0.0.1:25 or smtps://user:pass@smtp.example.id; unset: no email",
     ),
     ("ANTREAN_MAIL_FROM", "Antrean <antrean@localhost>", "sender of email notices"),
+    (
+        "ANTREAN_PUSH_CONTACT",
+        "mailto:admin@localhost",
+        "contact push services may use about our web push messages (VAPID subject): mailto: or https: URL",
+    ),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
@@ -50,6 +55,7 @@ pub struct Config {
     pub sms: SmsSettings,
     /// Where email notices go; none are written without it.
     pub mail: Option<MailSettings>,
+    pub push_contact: String,
 }
 
 #[derive(Debug, Clone)]
@@ -132,7 +138,25 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| "Antrean <antrean@localhost>".into()),
         });
-        Ok(Self { addr, data_dir, database_url, site_root, seed_demo, fixed_now, admin_password, dev_mode, sms, mail })
+        let push_contact = get("ANTREAN_PUSH_CONTACT")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "mailto:admin@localhost".into());
+        if !(push_contact.starts_with("mailto:") || push_contact.starts_with("https:")) {
+            return Err(invalid("ANTREAN_PUSH_CONTACT", &push_contact, &"use a mailto: or https: URL"));
+        }
+        Ok(Self {
+            addr,
+            data_dir,
+            database_url,
+            site_root,
+            seed_demo,
+            fixed_now,
+            admin_password,
+            dev_mode,
+            sms,
+            mail,
+            push_contact,
+        })
     }
 }
 

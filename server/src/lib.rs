@@ -74,6 +74,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
             None
         }
     };
+    let push = Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone()).await?);
     let context = ServerContext {
         db: db.clone(),
         clock,
@@ -81,7 +82,12 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         otp_policy: OtpPolicy::default(),
         sms: sms.clone(),
         hub: app::live::Hub::start(db.clone(), clock),
-        notifier: app::notify::Notifier::start(db.clone(), clock, sms, mail),
+        notifier: app::notify::Notifier::start(
+            db.clone(),
+            clock,
+            app::notify::Channels { sms, mail, push: push.clone() },
+        ),
+        push,
     };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;

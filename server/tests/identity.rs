@@ -230,7 +230,15 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
     ];
     let name = path.trim_start_matches("/api/");
     Some(match name {
-        "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" | "accounts" => vec![],
+        "offices" | "who_am_i" | "my_tickets" | "my_calls" | "sign_out" | "staff_desk" | "accounts" | "push_key" => {
+            vec![]
+        }
+        "save_push_subscription" => vec![
+            ("endpoint", s("https://push.example.id/abc")),
+            ("p256dh", s("BLn9b-VR0ca83knDNZ32dCHGyjJp-1riX9ZTN40MqV8K_LpQmLqxC_DoHvqvFXO_nGdAB4W9dogZb_sM-uV4JbY")),
+            ("auth", s("_ordMnz7uTCmrpBTeUV4Bw")),
+        ],
+        "remove_push_subscription" => vec![("endpoint", s("https://push.example.id/abc"))],
         "create_account" => vec![
             ("username", s("kios-lobi")),
             ("full_name", s("Kios Lobi")),

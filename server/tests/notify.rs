@@ -6,9 +6,14 @@ mod common;
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
 use app::store::sessions::{self, SessionOwner};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::Utc;
 use common::{nik, spawn_app_with, TestApp};
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+use web_push_native::p256::SecretKey;
 
 async fn admin_session(app: &TestApp) -> String {
     let admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
@@ -29,8 +34,9 @@ async fn loket1(app: &TestApp) -> String {
     id.to_string()
 }
 
-/// Books `count` tickets for today at Denpasar's service A for one citizen with a phone and an email.
-async fn waiting_tickets(app: &TestApp, count: u32) {
+/// Books `count` tickets for today at Denpasar's service A for one citizen with a
+/// phone and an email; returns the citizen's session.
+async fn waiting_tickets(app: &TestApp, count: u32) -> String {
     let citizen = app.sign_in_citizen("081234567890").await;
     for serial in 1..=count {
         let form = [
@@ -43,6 +49,7 @@ async fn waiting_tickets(app: &TestApp, count: u32) {
         ];
         assert!(app.call("book", Some(&citizen), &form).await.status().is_success());
     }
+    citizen
 }
 
 /// Waits (at most 5 s) until every notice written has been sent or tried; returns (sent, tried and failed).
@@ -153,4 +160,113 @@ async fn without_a_mail_server_only_sms_notices_are_written() {
     let channels: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT channel FROM notifications").fetch_all(&app.inspect().await).await.unwrap();
     assert_eq!(channels, ["sms"]);
+}
+
+/// What a push service received: the request headers and the encrypted body.
+type Pushed = Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A push service on 127.0.0.1 that answers every message with `status`.
+async fn push_service(status: u16) -> (String, Pushed) {
+    let pushed: Pushed = Arc::default();
+    let kept = pushed.clone();
+    let service = axum::Router::new().route(
+        "/push/{browser}",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push((headers, body.to_vec()));
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    (base, pushed)
+}
+
+/// A browser's push keys, as `PushSubscription.toJSON()` gives them.
+struct Browser {
+    secret: SecretKey,
+    auth: [u8; 16],
+}
+
+impl Browser {
+    fn new() -> Self {
+        Self { secret: SecretKey::from_slice(&[7u8; 32]).unwrap(), auth: [9u8; 16] }
+    }
+
+    async fn subscribe(&self, app: &TestApp, citizen: &str, endpoint: &str) {
+        let p256dh = Base64UrlUnpadded::encode_string(self.secret.public_key().to_encoded_point(false).as_bytes());
+        let auth = Base64UrlUnpadded::encode_string(&self.auth);
+        let form = [("endpoint", endpoint), ("p256dh", p256dh.as_str()), ("auth", auth.as_str())];
+        let saved = app.call("save_push_subscription", Some(citizen), &form).await;
+        assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+    }
+
+    fn read(&self, body: &[u8]) -> serde_json::Value {
+        let auth = web_push_native::Auth::clone_from_slice(&self.auth);
+        let plain = web_push_native::decrypt(body.to_vec(), &self.secret, &auth).expect("decrypts");
+        serde_json::from_slice(&plain).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_called_citizen_gets_an_encrypted_push_signed_with_the_servers_vapid_key() {
+    let (push, pushed) = push_service(201).await;
+    let app = spawn_app_with(&[]).await;
+    let citizen = waiting_tickets(&app, 1).await;
+    let browser = Browser::new();
+    browser.subscribe(&app, &citizen, &format!("{push}/push/browser-1")).await;
+    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    for action in ["open", "call_next"] {
+        app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
+    }
+    assert_eq!(settled(&app).await, (2, 0), "an SMS and a push");
+
+    let pushed = pushed.lock().unwrap().clone();
+    assert_eq!(pushed.len(), 1);
+    let (headers, body) = &pushed[0];
+    assert_eq!(headers["content-encoding"], "aes128gcm");
+    assert_eq!(headers["ttl"], "900");
+    let key: String = app.call("push_key", None, &[]).await.json().await.unwrap();
+    let authorization = headers["authorization"].to_str().unwrap();
+    assert!(authorization.starts_with("vapid t=") && authorization.ends_with(&format!("k={key}")), "{authorization}");
+    let message = browser.read(body);
+    assert_eq!(message["body"], "Giliran Anda. Silakan menuju Loket 1.");
+    assert!(message["title"].as_str().unwrap().starts_with("Antrean A-001"));
+    assert!(message["url"].as_str().unwrap().contains("/tiket/"));
+}
+
+#[tokio::test]
+async fn a_subscription_its_push_service_calls_gone_is_removed() {
+    let (push, pushed) = push_service(410).await;
+    let app = spawn_app_with(&[]).await;
+    let citizen = waiting_tickets(&app, 1).await;
+    Browser::new().subscribe(&app, &citizen, &format!("{push}/push/browser-2")).await;
+    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    for action in ["open", "call_next"] {
+        app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
+    }
+    assert_eq!(settled(&app).await, (1, 1));
+    assert_eq!(pushed.lock().unwrap().len(), 1);
+    let db = app.inspect().await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions").fetch_one(&db).await.unwrap();
+    assert_eq!(left, 0);
+    let failed: Option<i64> =
+        sqlx::query_scalar("SELECT failed_at FROM notifications WHERE channel = 'push'").fetch_one(&db).await.unwrap();
+    assert!(failed.is_some(), "a gone subscription is not retried");
+}
+
+#[tokio::test]
+async fn only_push_services_over_https_or_on_this_machine_are_accepted() {
+    let app = spawn_app_with(&[]).await;
+    let citizen = waiting_tickets(&app, 1).await;
+    let browser = Browser::new();
+    let p256dh = Base64UrlUnpadded::encode_string(browser.secret.public_key().to_encoded_point(false).as_bytes());
+    for endpoint in ["http://10.0.0.5/push", "ftp://push.example.id/x", "bukan alamat"] {
+        let form = [("endpoint", endpoint), ("p256dh", p256dh.as_str()), ("auth", "CQkJCQkJCQkJCQkJCQkJCQ")];
+        let refused = app.call("save_push_subscription", Some(&citizen), &form).await;
+        assert!(!refused.status().is_success(), "{endpoint}");
+    }
 }

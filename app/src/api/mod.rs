@@ -7,6 +7,7 @@ mod admin;
 mod booking;
 mod console;
 mod kiosk;
+mod push;
 mod queue;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -17,6 +18,7 @@ pub use admin::*;
 pub use booking::*;
 pub use console::*;
 pub use kiosk::*;
+pub use push::*;
 pub use queue::*;
 pub use staff::*;
 
@@ -58,6 +60,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadBoard as ServerFn>::PATH, Permission::OfficeDevice),
     (<IssueWalkIn as ServerFn>::PATH, Permission::OfficeDevice),
     (<LoadReceipt as ServerFn>::PATH, Permission::Anyone),
+    (<PushKey as ServerFn>::PATH, Permission::Anyone),
+    (<SavePushSubscription as ServerFn>::PATH, Permission::Citizen),
+    (<RemovePushSubscription as ServerFn>::PATH, Permission::Citizen),
     (<LoadAccounts as ServerFn>::PATH, Permission::Admin),
     (<CreateAccount as ServerFn>::PATH, Permission::Admin),
     (<ResetAccountPassword as ServerFn>::PATH, Permission::Admin),

@@ -45,6 +45,7 @@ pub struct ServerContext {
     pub sms: Arc<dyn SmsGateway>,
     pub hub: Arc<crate::live::Hub>,
     pub notifier: Arc<crate::notify::Notifier>,
+    pub push: Arc<crate::push::PushSender>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

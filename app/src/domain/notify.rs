@@ -16,6 +16,8 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub enum Channel {
     Sms,
     Email,
+    /// Web push to a browser the holder subscribed.
+    Push,
 }
 
 impl Channel {
@@ -23,11 +25,12 @@ impl Channel {
         match self {
             Self::Sms => "sms",
             Self::Email => "email",
+            Self::Push => "push",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Sms, Self::Email].into_iter().find(|c| c.as_str() == value)
+        [Self::Sms, Self::Email, Self::Push].into_iter().find(|c| c.as_str() == value)
     }
 }
 
@@ -127,6 +130,31 @@ pub fn email(moment: &Moment, about: &About) -> (String, String) {
     (subject, body)
 }
 
+/// A web push message: the service worker shows it as a notification that opens the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushMessage {
+    pub title: String,
+    pub body: String,
+    pub url: String,
+    /// One notification per ticket on the device: a newer notice replaces the older.
+    pub tag: String,
+}
+
+pub fn push_message(moment: &Moment, about: &About) -> PushMessage {
+    let body = match moment {
+        Moment::Near { ahead: 0 } => "Anda berikutnya. Mohon bersiap.".to_string(),
+        Moment::Near { ahead } => format!("{ahead} orang lagi sebelum giliran Anda. Mohon kembali ke ruang tunggu."),
+        Moment::Called { counter, call: 1 } => format!("Giliran Anda. Silakan menuju {counter}."),
+        Moment::Called { counter, call } => format!("Panggilan ke-{call}. Silakan segera menuju {counter}."),
+    };
+    PushMessage {
+        title: format!("Antrean {} — {}", about.display_number, about.office),
+        body,
+        url: about.link.to_string(),
+        tag: format!("antrean-{}", about.display_number),
+    }
+}
+
 /// When to try again after `attempts` failed tries: none once the limit is reached.
 pub fn retry_after_seconds(attempts: u32) -> Option<i64> {
     (attempts < MAX_ATTEMPTS).then(|| 30 * (1 << attempts.min(10)))
@@ -176,6 +204,14 @@ mod tests {
         assert_eq!(subject, "Antrean A-012: giliran Anda di Loket 2");
         assert!(body.contains("Silakan menuju Loket 2") && body.contains("Please go to Loket 2"));
         assert!(body.contains(ABOUT.link));
+    }
+
+    #[test]
+    fn a_push_message_opens_the_ticket_and_replaces_the_older_one() {
+        let message = push_message(&Moment::Called { counter: "Loket 1".into(), call: 1 }, &ABOUT);
+        assert_eq!(message.body, "Giliran Anda. Silakan menuju Loket 1.");
+        assert_eq!(message.url, ABOUT.link);
+        assert_eq!(message.tag, push_message(&Moment::Near { ahead: 2 }, &ABOUT).tag);
     }
 
     #[test]

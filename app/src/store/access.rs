@@ -25,19 +25,22 @@ impl std::fmt::Debug for CodeKey {
     }
 }
 
+/// A server secret, created with `fresh` on first use. Every server instance on
+/// the same database reads the one that was stored first.
+pub async fn secret_or_create(db: &Db, name: &str, fresh: &[u8]) -> StoreResult<Vec<u8>> {
+    sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(fresh)
+        .execute(db.writer())
+        .await?;
+    Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(db.writer()).await?)
+}
+
 impl CodeKey {
     pub async fn load_or_create(db: &Db) -> StoreResult<Self> {
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);
-        sqlx::query(
-            "INSERT INTO server_secrets (name, value) VALUES ('access_code_key', $1) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(fresh.as_slice())
-        .execute(db.writer())
-        .await?;
-        let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = 'access_code_key'")
-            .fetch_one(db.writer())
-            .await?;
+        let stored = secret_or_create(db, "access_code_key", &fresh).await?;
         let key = stored.try_into().map_err(|_| StoreError::Corrupt("access_code_key length".into()))?;
         Ok(Self(key))
     }

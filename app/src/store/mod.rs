@@ -8,6 +8,7 @@ pub mod counters;
 pub mod notifications;
 pub mod offices;
 pub mod outbox;
+pub mod push_subscriptions;
 pub mod seed;
 pub mod sessions;
 pub mod staff;

@@ -92,9 +92,22 @@ async fn write(
 ) -> StoreResult<u64> {
     let link = format!("{origin}/tiket/{}", holder.code);
     let about = About { display_number: &holder.display_number, office, link: &link };
+    let push_ids: Vec<String>;
     let mut notices = Vec::new();
     if let Some(phone) = &holder.phone {
         notices.push((Channel::Sms, phone.as_str(), None, notify::sms_text(moment, &about)));
+    }
+    if let Some(phone) = &holder.phone {
+        let subscriptions: Vec<i64> = sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE phone = $1")
+            .bind(phone)
+            .fetch_all(&mut **tx)
+            .await?;
+        let message = notify::push_message(moment, &about);
+        let payload = serde_json::to_string(&message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        push_ids = subscriptions.iter().map(i64::to_string).collect();
+        for id in &push_ids {
+            notices.push((Channel::Push, id.as_str(), None, payload.clone()));
+        }
     }
     if let (Some(address), true) = (&holder.email, email) {
         let (subject, body) = notify::email(moment, &about);
@@ -106,7 +119,7 @@ async fn write(
             "INSERT INTO notifications
                 (ticket_id, moment, call_number, channel, recipient, subject, body, created_at, next_attempt_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-             ON CONFLICT (ticket_id, moment, call_number, channel) DO NOTHING",
+             ON CONFLICT (ticket_id, moment, call_number, channel, recipient) DO NOTHING",
         )
         .bind(holder.id)
         .bind(moment.kind())
@@ -151,6 +164,17 @@ pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Not
 pub async fn mark_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query("UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1")
         .bind(id)
+        .bind(millis(now))
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// A notice that can never be sent (its push subscription is gone).
+pub async fn give_up(db: &Db, id: i64, error: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE notifications SET attempts = attempts + 1, last_error = $2, failed_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(error)
         .bind(millis(now))
         .execute(db.writer())
         .await?;

@@ -1,0 +1,66 @@
+//! Browsers that asked for web push, per citizen (by their verified phone).
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{millis, Db, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// Saves a subscription; a browser that subscribes again replaces its keys and owner.
+pub async fn save(
+    db: &Db,
+    phone: &str,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO push_subscriptions (phone, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (endpoint) DO UPDATE SET phone = $1, p256dh = $3, auth = $4, created_at = $5",
+    )
+    .bind(phone)
+    .bind(endpoint)
+    .bind(p256dh)
+    .bind(auth)
+    .bind(millis(now))
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Subscription>> {
+    let row = sqlx::query("SELECT id, endpoint, p256dh, auth FROM push_subscriptions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.map(|row| Subscription {
+        id: row.get("id"),
+        endpoint: row.get("endpoint"),
+        p256dh: row.get("p256dh"),
+        auth: row.get("auth"),
+    }))
+}
+
+/// The citizen turned notifications off in this browser.
+pub async fn remove_own(db: &Db, phone: &str, endpoint: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1 AND phone = $2")
+        .bind(endpoint)
+        .bind(phone)
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The push service said the subscription is gone (the browser unsubscribed or was reset).
+pub async fn remove_gone(db: &Db, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(db.writer()).await?;
+    Ok(())
+}
