@@ -1,6 +1,7 @@
 // The installable app: a manifest with icons, and a service worker that opens
 // the public pages a citizen saw before when the connection is gone.
 import { expect, test } from '@playwright/test';
+import { signInOverHttp } from './helpers';
 
 test('the app is installable: a manifest with its icons and a service worker for the whole site', async ({ page }) => {
   await page.goto('/');
@@ -38,4 +39,49 @@ test('offline, an office page seen before still opens, and a page never seen exp
   await context.setOffline(false);
   await page.goto('/kantor/disdukcapil-bogor');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Bogor');
+});
+
+test('a signed-in citizen can turn on notifications, and a pushed notice shows as a notification', async ({
+  page,
+  context,
+  request,
+  baseURL,
+}) => {
+  const session = await signInOverHttp(request, '081288889999', '+6281288889999');
+  const [name, value] = session.split('=');
+  await context.addCookies([{ name, value, url: baseURL! }]);
+  await context.grantPermissions(['notifications']);
+  await page.goto('/tiket-saya');
+  await expect(page.locator('#push-settings')).toBeVisible();
+  await expect(page.getByTestId('push-status')).toHaveText('Notifikasi belum aktif di perangkat ini.');
+  await expect(page.getByRole('button', { name: 'Aktifkan notifikasi' })).toBeVisible();
+
+  // Headless Chromium reaches no push service, so the message is handed to the
+  // service worker through the DevTools protocol, as a push service would.
+  const cdp = await context.newCDPSession(page);
+  const registrationId = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const live = registrations.find((r) => !r.isDeleted);
+      if (live) resolve(live.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const notice = {
+    title: 'Antrean A-001 — Kantor Pertanahan Kota Denpasar',
+    body: 'Giliran Anda. Silakan menuju Loket 1.',
+    url: '/tiket-saya',
+    tag: 'antrean-A-001',
+  };
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: new URL(baseURL!).origin,
+    registrationId: await registrationId,
+    data: JSON.stringify(notice),
+  });
+  await expect
+    .poll(() =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => `${n.title} | ${n.body}`),
+      ),
+    )
+    .toContain(`${notice.title} | ${notice.body}`);
 });

@@ -1,8 +1,9 @@
 // Antrean's service worker. Public pages a citizen opened (the office list, an
 // office, a ticket) open again without a connection, with the last numbers seen;
 // the live connection brings them up to date once the network is back. Pages
-// with personal or staff data are never stored on the device.
-const CACHE = 'antrean-v1';
+// with personal or staff data are never stored on the device. Notices the
+// server pushes ("almost your turn", "called") are shown as notifications.
+const CACHE = 'antrean-v2';
 const SHELL = ['/offline.html', '/style/main.css', '/favicon.svg', '/icons/icon-192.png', '/pkg/antrean.js', '/pkg/antrean_bg.wasm'];
 const STORED_PAGES = [/^\/$/, /^\/kantor\/[^/]+$/, /^\/tiket\/[^/]+$/];
 const STATIC = /^\/(pkg|style|icons)\/|^\/(favicon\.svg|chime\.wav)$/;
@@ -46,3 +47,34 @@ async function networkFirst(request, isPage, store) {
     throw error;
   }
 }
+
+// A notice from the server (web push): shown as a notification that opens the ticket.
+self.addEventListener('push', (event) => {
+  let notice = { title: 'Antrean', body: '', url: '/tiket-saya', tag: 'antrean' };
+  try {
+    notice = { ...notice, ...event.data.json() };
+  } catch (error) {
+    // An empty or unreadable message still tells the citizen to look.
+  }
+  event.waitUntil(
+    self.registration.showNotification(notice.title, {
+      body: notice.body,
+      tag: notice.tag,
+      renotify: true,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { url: notice.url },
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url ?? '/tiket-saya', self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === url);
+      return open ? open.focus() : self.clients.openWindow(url);
+    }),
+  );
+});

@@ -63,6 +63,7 @@ pub fn MyTicketsPage() -> impl IntoView {
                             <TicketGroup title=Key::TicketsToday tickets=on_day />
                             <TicketGroup title=Key::TicketsUpcoming tickets=upcoming />
                             <TicketGroup title=Key::TicketsPast tickets=past />
+                            <PushSettings />
                         }
                             .into_any()
                     }
@@ -73,6 +74,26 @@ pub fn MyTicketsPage() -> impl IntoView {
         <ActionForm action=sign_out attr:class="sign-out">
             <button type="submit" class="button">{move || t(lang.get(), Key::SignOut)}</button>
         </ActionForm>
+    }
+}
+
+/// Web push for this browser. `/push.js` shows it where the browser can push,
+/// and turns it on and off; the texts for its states come from here, in the
+/// page's language.
+#[component]
+fn PushSettings() -> impl IntoView {
+    let lang = use_lang().get_untracked();
+    view! {
+        <section class="card push-settings" id="push-settings" hidden>
+            <h2>{t(lang, Key::NotificationsTitle)}</h2>
+            <p class="hint">{t(lang, Key::NotificationsIntro)}</p>
+            <p class="push-status" data-testid="push-status" role="status"
+                data-on=t(lang, Key::PushOn) data-off=t(lang, Key::PushOff)
+                data-blocked=t(lang, Key::PushBlocked) data-failed=t(lang, Key::PushFailed)></p>
+            <button type="button" class="button" id="push-on">{t(lang, Key::EnableNotifications)}</button>
+            <button type="button" class="button" id="push-off" hidden>{t(lang, Key::DisableNotifications)}</button>
+        </section>
+        <script type="module" src="/push.js"></script>
     }
 }
 
