@@ -97,6 +97,7 @@ export async function createKioskAccount(browser: Browser) {
   await page.getByLabel('Kantor').selectOption('kantah-denpasar');
   await page.getByRole('button', { name: 'Buat akun' }).click();
   const password = await page.getByTestId('password-value').textContent();
+  await page.getByRole('link', { name: 'Muat ulang daftar akun' }).click();
   await expect(page.locator(`tr[data-username="${username}"]`)).toContainText('Kios / papan');
   await context.close();
   return { username, password: password! };

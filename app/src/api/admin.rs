@@ -151,5 +151,7 @@ pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppErr
     if !active {
         crate::store::sessions::revoke_staff(&ctx.db, account, now).await.map_err(internal)?;
     }
+    // The accounts page posts this as a plain form and shows the list again.
+    leptos_axum::redirect("/admin/akun");
     Ok(())
 }
