@@ -2,32 +2,11 @@
 
 mod common;
 
-use app::store::sessions::{self, SessionOwner};
-use chrono::Utc;
-use common::{nik, spawn_app, TestApp};
+use common::{spawn_app, TestApp};
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn admin_session(app: &TestApp) -> String {
-    let admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
-        .fetch_one(&app.inspect().await)
-        .await
-        .unwrap();
-    sessions::create(&app.running.db, &SessionOwner::Staff { staff_id: admin }, Utc::now()).await.unwrap()
-}
-
-async fn counter_id(app: &TestApp, office: &str, name: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id WHERE o.slug = $1 AND c.name = $2",
-    )
-    .bind(office)
-    .bind(name)
-    .fetch_one(&app.inspect().await)
-    .await
-    .unwrap()
-}
 
 async fn act(app: &TestApp, session: &str, counter: i64, action: &str) -> serde_json::Value {
     let counter = counter.to_string();
@@ -36,23 +15,6 @@ async fn act(app: &TestApp, session: &str, counter: i64, action: &str) -> serde_
         .json()
         .await
         .unwrap()
-}
-
-/// Books `count` tickets for today at Denpasar's service A; returns the citizen's session.
-async fn waiting_tickets(app: &TestApp, count: u32) -> String {
-    let citizen = app.sign_in_citizen("081234567890").await;
-    for serial in 1..=count {
-        let form = [
-            ("office", "kantah-denpasar"),
-            ("service", "A"),
-            ("when", "today"),
-            ("nik", &nik(serial)),
-            ("name", "Warga Uji"),
-            ("email", "warga@contoh.id"),
-        ];
-        assert!(app.call("book", Some(&citizen), &form).await.status().is_success());
-    }
-    citizen
 }
 
 async fn connect(app: &TestApp) -> Socket {
@@ -77,8 +39,8 @@ async fn next_of(socket: &mut Socket, kind: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_call_reaches_every_subscribed_screen() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 3).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    app.waiting_tickets(3).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     let mut screens = Vec::new();
     for _ in 0..3 {
         let mut socket = connect(&app).await;
@@ -98,8 +60,8 @@ async fn a_call_reaches_every_subscribed_screen() {
 #[tokio::test]
 async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 4).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    app.waiting_tickets(4).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket1, "call_next").await;
 
@@ -136,10 +98,10 @@ async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database(
 #[tokio::test]
 async fn two_counters_calling_at_the_same_moment_never_get_the_same_ticket() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 20).await;
-    let staff = admin_session(&app).await;
+    app.waiting_tickets(20).await;
+    let staff = app.admin_session().await;
     let (loket1, loket2) =
-        (counter_id(&app, "kantah-denpasar", "Loket 1").await, counter_id(&app, "kantah-denpasar", "Loket 2").await);
+        (app.counter_id("kantah-denpasar", "Loket 1").await, app.counter_id("kantah-denpasar", "Loket 2").await);
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket2, "open").await;
     let mut seen = std::collections::HashSet::new();
@@ -159,8 +121,8 @@ async fn two_counters_calling_at_the_same_moment_never_get_the_same_ticket() {
 #[tokio::test]
 async fn a_no_show_needs_three_calls_and_can_be_put_back_behind_five_tickets() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 8).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    app.waiting_tickets(8).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket1, "call_next").await;
     let early = act(&app, &staff, loket1, "no_show").await;
@@ -184,7 +146,7 @@ async fn a_no_show_needs_three_calls_and_can_be_put_back_behind_five_tickets() {
 #[tokio::test]
 async fn a_transferred_ticket_keeps_its_place_by_issue_time() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 2).await;
+    app.waiting_tickets(2).await;
     // Someone books for service B later than both A tickets.
     let citizen = app.sign_in_citizen("081298765432").await;
     let later_b = [
@@ -196,8 +158,8 @@ async fn a_transferred_ticket_keeps_its_place_by_issue_time() {
         ("email", "b@contoh.id"),
     ];
     app.call("book", Some(&citizen), &later_b).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
-    let loket2 = counter_id(&app, "kantah-denpasar", "Loket 2").await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
+    let loket2 = app.counter_id("kantah-denpasar", "Loket 2").await;
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket1, "call_next").await;
     let counter = loket1.to_string();
@@ -217,8 +179,8 @@ async fn a_transferred_ticket_keeps_its_place_by_issue_time() {
 #[tokio::test]
 async fn a_citizen_sees_the_calls_they_received() {
     let app = spawn_app().await;
-    let citizen = waiting_tickets(&app, 1).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    let citizen = app.waiting_tickets(1).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket1, "call_next").await;
     act(&app, &staff, loket1, "recall").await;
@@ -232,10 +194,10 @@ async fn a_citizen_sees_the_calls_they_received() {
 #[tokio::test]
 async fn a_ticket_page_says_where_to_go_once_called() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 1).await;
+    app.waiting_tickets(1).await;
     let code: String =
         sqlx::query_scalar("SELECT public_code FROM tickets").fetch_one(&app.inspect().await).await.unwrap();
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     act(&app, &staff, loket1, "open").await;
     act(&app, &staff, loket1, "call_next").await;
     let page = app.client.get(format!("{}/tiket/{code}", app.base)).send().await.unwrap().text().await.unwrap();
@@ -245,8 +207,8 @@ async fn a_ticket_page_says_where_to_go_once_called() {
 #[tokio::test]
 async fn a_counter_that_is_not_open_cannot_call() {
     let app = spawn_app().await;
-    waiting_tickets(&app, 1).await;
-    let (staff, loket1) = (admin_session(&app).await, counter_id(&app, "kantah-denpasar", "Loket 1").await);
+    app.waiting_tickets(1).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
     assert_eq!(act(&app, &staff, loket1, "call_next").await, serde_json::json!({"Counter": "NotOpen"}));
     let mut socket = connect(&app).await;
     next_of(&mut socket, "Snapshot").await;

@@ -8,49 +8,10 @@ use std::time::Duration;
 
 use std::sync::{Arc, Mutex};
 
-use app::store::sessions::{self, SessionOwner};
 use base64ct::{Base64UrlUnpadded, Encoding};
-use chrono::Utc;
-use common::{nik, spawn_app_with, TestApp};
+use common::{spawn_app_with, TestApp};
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 use web_push_native::p256::SecretKey;
-
-async fn admin_session(app: &TestApp) -> String {
-    let admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
-        .fetch_one(&app.inspect().await)
-        .await
-        .unwrap();
-    sessions::create(&app.running.db, &SessionOwner::Staff { staff_id: admin }, Utc::now()).await.unwrap()
-}
-
-async fn loket1(app: &TestApp) -> String {
-    let id: i64 = sqlx::query_scalar(
-        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
-         WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
-    )
-    .fetch_one(&app.inspect().await)
-    .await
-    .unwrap();
-    id.to_string()
-}
-
-/// Books `count` tickets for today at Denpasar's service A for one citizen with a
-/// phone and an email; returns the citizen's session.
-async fn waiting_tickets(app: &TestApp, count: u32) -> String {
-    let citizen = app.sign_in_citizen("081234567890").await;
-    for serial in 1..=count {
-        let form = [
-            ("office", "kantah-denpasar"),
-            ("service", "A"),
-            ("when", "today"),
-            ("nik", &nik(serial)),
-            ("name", "Warga Uji"),
-            ("email", "warga@contoh.id"),
-        ];
-        assert!(app.call("book", Some(&citizen), &form).await.status().is_success());
-    }
-    citizen
-}
 
 /// Waits (at most 5 s) until every notice written has been sent or tried; returns (sent, tried and failed).
 async fn settled(app: &TestApp) -> (i64, i64) {
@@ -86,8 +47,8 @@ async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sm
         ("ANTREAN_MAIL_FROM", "Antrean Uji <antrean@uji.test>".into()),
     ])
     .await;
-    waiting_tickets(&app, 8).await;
-    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    app.waiting_tickets(8).await;
+    let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     let act = |action: &'static str| {
         let (staff, counter) = (staff.clone(), counter.clone());
         let app = &app;
@@ -132,8 +93,8 @@ async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sm
 async fn an_email_the_mail_server_does_not_take_waits_for_a_retry_and_the_sms_still_goes() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let app = spawn_app_with(&[("ANTREAN_SMTP_URL", format!("smtp://{closed}"))]).await;
-    waiting_tickets(&app, 1).await;
-    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    app.waiting_tickets(1).await;
+    let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
@@ -151,8 +112,8 @@ async fn an_email_the_mail_server_does_not_take_waits_for_a_retry_and_the_sms_st
 #[tokio::test]
 async fn without_a_mail_server_only_sms_notices_are_written() {
     let app = spawn_app_with(&[]).await;
-    waiting_tickets(&app, 2).await;
-    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    app.waiting_tickets(2).await;
+    let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
@@ -215,10 +176,10 @@ impl Browser {
 async fn a_called_citizen_gets_an_encrypted_push_signed_with_the_servers_vapid_key() {
     let (push, pushed) = push_service(201).await;
     let app = spawn_app_with(&[]).await;
-    let citizen = waiting_tickets(&app, 1).await;
+    let citizen = app.waiting_tickets(1).await;
     let browser = Browser::new();
     browser.subscribe(&app, &citizen, &format!("{push}/push/browser-1")).await;
-    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
@@ -242,9 +203,9 @@ async fn a_called_citizen_gets_an_encrypted_push_signed_with_the_servers_vapid_k
 async fn a_subscription_its_push_service_calls_gone_is_removed() {
     let (push, pushed) = push_service(410).await;
     let app = spawn_app_with(&[]).await;
-    let citizen = waiting_tickets(&app, 1).await;
+    let citizen = app.waiting_tickets(1).await;
     Browser::new().subscribe(&app, &citizen, &format!("{push}/push/browser-2")).await;
-    let (staff, counter) = (admin_session(&app).await, loket1(&app).await);
+    let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
@@ -261,7 +222,7 @@ async fn a_subscription_its_push_service_calls_gone_is_removed() {
 #[tokio::test]
 async fn only_push_services_over_https_or_on_this_machine_are_accepted() {
     let app = spawn_app_with(&[]).await;
-    let citizen = waiting_tickets(&app, 1).await;
+    let citizen = app.waiting_tickets(1).await;
     let browser = Browser::new();
     let p256dh = Base64UrlUnpadded::encode_string(browser.secret.public_key().to_encoded_point(false).as_bytes());
     for endpoint in ["http://10.0.0.5/push", "ftp://push.example.id/x", "bukan alamat"] {

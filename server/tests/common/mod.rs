@@ -61,6 +61,45 @@ pub struct Booked {
 }
 
 impl TestApp {
+    /// A session of the first admin, made in the database.
+    pub async fn admin_session(&self) -> String {
+        use app::store::sessions::{self, SessionOwner};
+        let admin: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
+            .fetch_one(&self.inspect().await)
+            .await
+            .unwrap();
+        sessions::create(&self.running.db, &SessionOwner::Staff { staff_id: admin }, chrono::Utc::now()).await.unwrap()
+    }
+
+    pub async fn counter_id(&self, office: &str, name: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id WHERE o.slug = $1 AND c.name = $2",
+        )
+        .bind(office)
+        .bind(name)
+        .fetch_one(&self.inspect().await)
+        .await
+        .unwrap()
+    }
+
+    /// Books `count` tickets for today at Denpasar's service A for one citizen
+    /// (phone 0812 3456 7890, an email address); returns the citizen's session.
+    pub async fn waiting_tickets(&self, count: u32) -> String {
+        let citizen = self.sign_in_citizen("081234567890").await;
+        for serial in 1..=count {
+            let form = [
+                ("office", "kantah-denpasar"),
+                ("service", "A"),
+                ("when", "today"),
+                ("nik", &nik(serial)),
+                ("name", "Warga Uji"),
+                ("email", "warga@contoh.id"),
+            ];
+            assert!(self.call("book", Some(&citizen), &form).await.status().is_success());
+        }
+        citizen
+    }
+
     /// Posts a form to a server function as the browser's JavaScript does.
     pub async fn call(&self, endpoint: &str, session: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
         let mut request =
