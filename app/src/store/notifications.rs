@@ -92,26 +92,22 @@ async fn write(
 ) -> StoreResult<u64> {
     let link = format!("{origin}/tiket/{}", holder.code);
     let about = About { display_number: &holder.display_number, office, link: &link };
-    let push_ids: Vec<String>;
-    let mut notices = Vec::new();
+    let mut notices: Vec<(Channel, String, Option<String>, String)> = Vec::new();
     if let Some(phone) = &holder.phone {
-        notices.push((Channel::Sms, phone.as_str(), None, notify::sms_text(moment, &about)));
-    }
-    if let Some(phone) = &holder.phone {
+        notices.push((Channel::Sms, phone.clone(), None, notify::sms_text(moment, &about)));
         let subscriptions: Vec<i64> = sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE phone = $1")
             .bind(phone)
             .fetch_all(&mut **tx)
             .await?;
         let message = notify::push_message(moment, &about);
         let payload = serde_json::to_string(&message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        push_ids = subscriptions.iter().map(i64::to_string).collect();
-        for id in &push_ids {
-            notices.push((Channel::Push, id.as_str(), None, payload.clone()));
+        for id in subscriptions {
+            notices.push((Channel::Push, id.to_string(), None, payload.clone()));
         }
     }
     if let (Some(address), true) = (&holder.email, email) {
         let (subject, body) = notify::email(moment, &about);
-        notices.push((Channel::Email, address.as_str(), Some(subject), body));
+        notices.push((Channel::Email, address.clone(), Some(subject), body));
     }
     let mut written = 0;
     for (channel, recipient, subject, body) in notices {
