@@ -79,7 +79,6 @@ pub enum Key {
     ClosedToday,
     QuotaToday,
     ServedAt,
-    Loading,
     BookTitle,
     BookIntro,
     FieldService,
@@ -240,7 +239,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ClosedToday => ("Tutup hari ini", "Closed today"),
         QuotaToday => ("Kuota hari ini", "Today's quota"),
         ServedAt => ("Dilayani di", "Served at"),
-        Loading => ("Memuat…", "Loading…"),
         BookTitle => ("Ambil nomor antrean", "Take a queue number"),
         BookIntro => (
             "Ambil nomor untuk hari ini, atau pilih tanggal kedatangan. Jika tanggal yang dipilih sudah penuh, nomor diberikan pada hari kerja berikutnya yang masih tersedia.",

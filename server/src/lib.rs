@@ -146,6 +146,8 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         .nest_service("/style", style)
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(same_origin_writes))
+        // A bug that panics while answering costs that request a 500, not the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(options)
 }
 

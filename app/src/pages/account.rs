@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{loading, service_name, ErrorNotice, FormAlert, TextField};
+use super::components::{service_name, ErrorNotice, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_my_calls, load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
 use crate::error::Field;
@@ -15,7 +15,7 @@ use crate::model::MyTicket;
 pub fn SignInPage() -> impl IntoView {
     let lang = use_lang();
     view! {
-        <Title text=move || t(lang.get(), Key::SignInTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::SignInTitle) />
         <h1>{move || t(lang.get(), Key::SignInTitle)}</h1>
         <p class="lead">{move || t(lang.get(), Key::SignInIntro)}</p>
         <SignInForm />
@@ -39,38 +39,36 @@ fn SignInForm() -> impl IntoView {
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
     let lang = use_lang();
-    let tickets = Resource::new(|| (), |_| load_my_tickets());
+    let tickets = load_my_tickets();
     let sign_out = ServerAction::<SignOut>::new();
     view! {
-        <Title text=move || t(lang.get(), Key::MyTickets).to_string() />
+        <Title text=t(lang.get_untracked(), Key::MyTickets) />
         <h1>{move || t(lang.get(), Key::MyTickets)}</h1>
         <AccountTabs />
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match tickets.await {
-                    Ok(mine) => {
-                        let today = mine.today;
-                        let (mut upcoming, mut on_day, mut past) = (Vec::new(), Vec::new(), Vec::new());
-                        for ticket in mine.tickets {
-                            match ticket.service_date.cmp(&today) {
-                                std::cmp::Ordering::Greater => upcoming.push(ticket),
-                                std::cmp::Ordering::Equal => on_day.push(ticket),
-                                std::cmp::Ordering::Less => past.push(ticket),
-                            }
+        {Suspend::new(async move {
+            match tickets.await {
+                Ok(mine) => {
+                    let today = mine.today;
+                    let (mut upcoming, mut on_day, mut past) = (Vec::new(), Vec::new(), Vec::new());
+                    for ticket in mine.tickets {
+                        match ticket.service_date.cmp(&today) {
+                            std::cmp::Ordering::Greater => upcoming.push(ticket),
+                            std::cmp::Ordering::Equal => on_day.push(ticket),
+                            std::cmp::Ordering::Less => past.push(ticket),
                         }
-                        upcoming.reverse();
-                        view! {
-                            <TicketGroup title=Key::TicketsToday tickets=on_day />
-                            <TicketGroup title=Key::TicketsUpcoming tickets=upcoming />
-                            <TicketGroup title=Key::TicketsPast tickets=past />
-                            <PushSettings />
-                        }
-                            .into_any()
                     }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    upcoming.reverse();
+                    view! {
+                        <TicketGroup title=Key::TicketsToday tickets=on_day />
+                        <TicketGroup title=Key::TicketsUpcoming tickets=upcoming />
+                        <TicketGroup title=Key::TicketsPast tickets=past />
+                        <PushSettings />
+                    }
+                        .into_any()
                 }
-            })}
-        </Suspense>
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
         <ActionForm action=sign_out attr:class="sign-out">
             <button type="submit" class="button">{move || t(lang.get(), Key::SignOut)}</button>
         </ActionForm>
@@ -171,36 +169,34 @@ fn AccountTabs() -> impl IntoView {
 #[component]
 pub fn CallsPage() -> impl IntoView {
     let lang = use_lang();
-    let calls = Resource::new(|| (), |_| load_my_calls());
+    let calls = load_my_calls();
     view! {
-        <Title text=move || t(lang.get(), Key::CallsTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::CallsTitle) />
         <h1>{move || t(lang.get(), Key::CallsTitle)}</h1>
         <AccountTabs />
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match calls.await {
-                    Ok(calls) if calls.is_empty() => {
-                        view! { <p class="muted">{move || t(lang.get(), Key::NoCalls)}</p> }.into_any()
-                    }
-                    Ok(calls) => view! {
-                        <ul class="calls">
-                            {calls.into_iter().map(|call| {
-                                view! {
-                                    <li class="card call" data-testid="call">
-                                        <a href=format!("/tiket/{}", call.ticket_code)><strong>{call.display_number}</strong></a>
-                                        " → " {call.counter} " · " {call.office_name}
-                                        <span class="muted">" · " {call.local_time}
-                                            {call.recall.then(|| view! { " · " {move || t(lang.get(), Key::RecallMark)} })}
-                                        </span>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+        {Suspend::new(async move {
+            match calls.await {
+                Ok(calls) if calls.is_empty() => {
+                    view! { <p class="muted">{move || t(lang.get(), Key::NoCalls)}</p> }.into_any()
                 }
-            })}
-        </Suspense>
+                Ok(calls) => view! {
+                    <ul class="calls">
+                        {calls.into_iter().map(|call| {
+                            view! {
+                                <li class="card call" data-testid="call">
+                                    <a href=format!("/tiket/{}", call.ticket_code)><strong>{call.display_number}</strong></a>
+                                    " → " {call.counter} " · " {call.office_name}
+                                    <span class="muted">" · " {call.local_time}
+                                        {call.recall.then(|| view! { " · " {move || t(lang.get(), Key::RecallMark)} })}
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }

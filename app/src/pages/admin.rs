@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{loading, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_accounts, CreateAccount, ResetAccountPassword, SetAccountActive};
 use crate::domain::access::Role;
@@ -18,45 +18,43 @@ use crate::model::{AccountRow, InitialPassword};
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let lang = use_lang();
-    let accounts = Resource::new(|| (), |_| load_accounts());
+    let accounts = load_accounts();
     view! {
-        <Title text=move || t(lang.get(), Key::AccountsTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::AccountsTitle) />
         <h1>{move || t(lang.get(), Key::AccountsTitle)}</h1>
         <p class="hint">{move || t(lang.get(), Key::AccountsIntro)}</p>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match accounts.await {
-                    Ok(accounts) => {
-                        let me = accounts.me;
-                        view! {
-                            <section class="card staff-section">
-                                <table class="accounts">
-                                    <thead>
-                                        <tr>
-                                            <th>{move || t(lang.get(), Key::FieldUsername)}</th>
-                                            <th>{move || t(lang.get(), Key::FieldStaffName)}</th>
-                                            <th>{move || t(lang.get(), Key::FieldRole)}</th>
-                                            <th>{move || t(lang.get(), Key::FieldOffice)}</th>
-                                            <th>{move || t(lang.get(), Key::ColumnStatus)}</th>
-                                            <th></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {accounts.accounts.into_iter().map(|row| view! { <AccountLine row me /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                            <section class="card staff-section">
-                                <h2>{move || t(lang.get(), Key::NewAccount)}</h2>
-                                <NewAccountForm offices=accounts.offices all_offices=accounts.all_offices />
-                            </section>
-                        }
-                        .into_any()
+        {Suspend::new(async move {
+            match accounts.await {
+                Ok(accounts) => {
+                    let me = accounts.me;
+                    view! {
+                        <section class="card staff-section">
+                            <table class="accounts">
+                                <thead>
+                                    <tr>
+                                        <th>{move || t(lang.get(), Key::FieldUsername)}</th>
+                                        <th>{move || t(lang.get(), Key::FieldStaffName)}</th>
+                                        <th>{move || t(lang.get(), Key::FieldRole)}</th>
+                                        <th>{move || t(lang.get(), Key::FieldOffice)}</th>
+                                        <th>{move || t(lang.get(), Key::ColumnStatus)}</th>
+                                        <th></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {accounts.accounts.into_iter().map(|row| view! { <AccountLine row me /> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                        <section class="card staff-section">
+                            <h2>{move || t(lang.get(), Key::NewAccount)}</h2>
+                            <NewAccountForm offices=accounts.offices all_offices=accounts.all_offices />
+                        </section>
                     }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    .into_any()
                 }
-            })}
-        </Suspense>
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 

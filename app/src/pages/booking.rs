@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::components::{loading, service_name, ErrorNotice, FieldError, FormAlert, TextField};
-use super::{use_lang, use_viewer};
-use crate::api::{load_office, BookTicket, RequestBookingCode};
+use super::components::{service_name, ErrorNotice, FieldError, FormAlert, TextField};
+use super::use_lang;
+use crate::api::{load_office, who_am_i, BookTicket, RequestBookingCode};
 use crate::error::{AppError, Field};
 use crate::i18n::{t, Key};
 use crate::model::{OfficeView, Viewer};
@@ -19,18 +19,15 @@ use crate::model::{OfficeView, Viewer};
 pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("office").unwrap_or_default();
-    let office = Resource::new(slug, load_office);
-    let viewer = use_viewer();
+    let office = load_office(slug());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                let signed_in = matches!(viewer.await, Ok(Viewer::Citizen { .. }));
-                match office.await {
-                    Ok(office) => view! { <BookingForm office signed_in /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            let signed_in = matches!(who_am_i().await, Ok(Viewer::Citizen { .. }));
+            match office.await {
+                Ok(office) => view! { <BookingForm office signed_in /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),
+            }
+        })}
     }
 }
 
@@ -40,7 +37,7 @@ fn BookingForm(office: OfficeView, signed_in: bool) -> impl IntoView {
     let chosen = use_query_map().read_untracked().get("layanan").unwrap_or_default();
     let (slug, name) = (office.slug.clone(), office.name.clone());
     view! {
-        <Title text=move || t(lang.get(), Key::BookTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::BookTitle) />
         <p class="crumbs">
             <a href=format!("/kantor/{slug}")>{move || t(lang.get(), Key::BackToOffice)}</a>
         </p>

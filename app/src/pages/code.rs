@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::booking::SubmitButton;
-use super::components::{loading, ErrorNotice, FormAlert, TextField};
+use super::components::{ErrorNotice, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_code_request, ConfirmCode, ResendCode};
 use crate::error::Field;
@@ -17,29 +17,27 @@ pub fn CodePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let request = move || params.read().get("request").unwrap_or_default();
-    let pending = Resource::new(request, load_code_request);
+    let pending = load_code_request(request());
     view! {
-        <Title text=move || t(lang.get(), Key::CodeTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::CodeTitle) />
         <h1>{move || t(lang.get(), Key::CodeTitle)}</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match pending.await {
-                    Ok(pending) => {
-                        let purpose = if pending.for_booking { Key::CodeForBooking } else { Key::CodeForSignIn };
-                        view! {
-                            <p class="lead">
-                                {move || t(lang.get(), Key::CodeSentTo)} " "
-                                <strong data-testid="masked-phone">{pending.masked_phone.clone()}</strong>". "
-                                {move || t(lang.get(), purpose)}
-                            </p>
-                            <CodeForms request=request() />
-                        }
-                            .into_any()
+        {Suspend::new(async move {
+            match pending.await {
+                Ok(pending) => {
+                    let purpose = if pending.for_booking { Key::CodeForBooking } else { Key::CodeForSignIn };
+                    view! {
+                        <p class="lead">
+                            {move || t(lang.get(), Key::CodeSentTo)} " "
+                            <strong data-testid="masked-phone">{pending.masked_phone.clone()}</strong>". "
+                            {move || t(lang.get(), purpose)}
+                        </p>
+                        <CodeForms request=request() />
                     }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        .into_any()
                 }
-            })}
-        </Suspense>
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 

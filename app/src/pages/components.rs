@@ -51,11 +51,6 @@ pub fn ErrorNotice(error: AppError, #[prop(optional)] not_found: Option<Key>) ->
     }
 }
 
-pub fn loading() -> impl IntoView {
-    let lang = use_lang();
-    view! { <p class="loading" aria-live="polite">{move || t(lang.get(), Key::Loading)}</p> }
-}
-
 /// A service's name in the user's language.
 pub fn service_name(lang: Lang, name_id: &str, name_en: &str) -> String {
     match lang {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{loading, ErrorNotice};
+use super::components::ErrorNotice;
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_console, CounterAction};
@@ -19,17 +19,15 @@ pub fn ConsolePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let counter = move || params.read().get("counter").and_then(|c| c.parse::<i64>().ok()).unwrap_or_default();
-    let console = Resource::new(counter, load_console);
+    let console = load_console(counter());
     view! {
-        <Title text=move || t(lang.get(), Key::ConsoleTitle).to_string() />
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match console.await {
-                    Ok(view) => view! { <CounterConsole view /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Title text=t(lang.get_untracked(), Key::ConsoleTitle) />
+        {Suspend::new(async move {
+            match console.await {
+                Ok(view) => view! { <CounterConsole view /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 

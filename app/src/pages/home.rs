@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::components::{loading, ErrorNotice};
+use super::components::ErrorNotice;
 use super::use_lang;
 use crate::api::list_offices;
 use crate::i18n::{t, Key};
@@ -11,14 +11,12 @@ use crate::i18n::{t, Key};
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lang = use_lang();
-    let offices = Resource::new(|| (), |_| list_offices());
     view! {
-        <Title text=move || t(lang.get(), Key::OfficesTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::OfficesTitle) />
         <h1>{move || t(lang.get(), Key::OfficesTitle)}</h1>
         <p class="lead">{move || t(lang.get(), Key::OfficesIntro)}</p>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match offices.await {
+        {Suspend::new(async move {
+                match list_offices().await {
                     Ok(offices) => {
                         view! {
                             <ul class="office-list">
@@ -42,6 +40,5 @@ pub fn HomePage() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
-        </Suspense>
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{loading, service_name, ErrorNotice};
+use super::components::{service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_board, load_office, load_receipt, IssueWalkIn};
@@ -21,16 +21,14 @@ fn office_param() -> impl Fn() -> String + Copy {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let office = office_param();
-    let board = Resource::new(office, load_board);
+    let board = load_board(office());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match board.await {
-                    Ok(board) => view! { <Title text=board.office_name.clone() /> <DisplayBoard board /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match board.await {
+                Ok(board) => view! { <Title text=board.office_name.clone() /> <DisplayBoard board /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 
@@ -152,17 +150,15 @@ fn start_clock(clock: RwSignal<String>) {
 #[component]
 pub fn KioskPage() -> impl IntoView {
     let office = office_param();
-    let checked = Resource::new(office, load_board);
-    let view_data = Resource::new(office, load_office);
+    let checked = load_board(office());
+    let view_data = load_office(office());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match (checked.await, view_data.await) {
-                    (Ok(_), Ok(office)) => view! { <Title text=office.name.clone() /> <KioskButtons office /> }.into_any(),
-                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match (checked.await, view_data.await) {
+                (Ok(_), Ok(office)) => view! { <Title text=office.name.clone() /> <KioskButtons office /> }.into_any(),
+                (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 
@@ -219,33 +215,31 @@ pub fn ReceiptPage() -> impl IntoView {
     let office = office_param();
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let receipt = Resource::new(code, load_receipt);
+    let receipt = load_receipt(code());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match receipt.await {
-                    Ok(receipt) => {
-                        let ticket = receipt.ticket;
-                        let (name_id, name_en) = (ticket.service_name_id.clone(), ticket.service_name_en.clone());
-                        view! {
-                            <article class="receipt" data-testid="receipt">
-                                <p class="receipt-office">{ticket.office_name.clone()}</p>
-                                <p class="receipt-label">{move || t(lang.get(), Key::YourTicket)}</p>
-                                <p class="receipt-number" data-testid="receipt-number">{ticket.display_number.clone()}</p>
-                                <p>{move || service_name(lang.get(), &name_id, &name_en)}</p>
-                                <p>{receipt.printed_at.clone()}</p>
-                                <p>{move || t(lang.get(), Key::PeopleAhead)} ": " <strong data-testid="receipt-ahead">{ticket.people_ahead}</strong></p>
-                                <div class="receipt-qr" data-testid="receipt-qr" inner_html=receipt.qr_svg.clone()></div>
-                                <p class="receipt-hint">{move || t(lang.get(), Key::ReceiptScan)}</p>
-                            </article>
-                            <PrintReceipt back=format!("/kiosk/{}", office()) />
-                        }
-                        .into_any()
+        {Suspend::new(async move {
+            match receipt.await {
+                Ok(receipt) => {
+                    let ticket = receipt.ticket;
+                    let (name_id, name_en) = (ticket.service_name_id.clone(), ticket.service_name_en.clone());
+                    view! {
+                        <article class="receipt" data-testid="receipt">
+                            <p class="receipt-office">{ticket.office_name.clone()}</p>
+                            <p class="receipt-label">{move || t(lang.get(), Key::YourTicket)}</p>
+                            <p class="receipt-number" data-testid="receipt-number">{ticket.display_number.clone()}</p>
+                            <p>{move || service_name(lang.get(), &name_id, &name_en)}</p>
+                            <p>{receipt.printed_at.clone()}</p>
+                            <p>{move || t(lang.get(), Key::PeopleAhead)} ": " <strong data-testid="receipt-ahead">{ticket.people_ahead}</strong></p>
+                            <div class="receipt-qr" data-testid="receipt-qr" inner_html=receipt.qr_svg.clone()></div>
+                            <p class="receipt-hint">{move || t(lang.get(), Key::ReceiptScan)}</p>
+                        </article>
+                        <PrintReceipt back=format!("/kiosk/{}", office()) />
                     }
-                    Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+                    .into_any()
                 }
-            })}
-        </Suspense>
+                Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+            }
+        })}
     }
 }
 

@@ -16,11 +16,9 @@ mod ticket;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 use crate::api::who_am_i;
-use crate::error::AppError;
 use crate::i18n::{t, Key, Lang};
 use crate::model::Viewer;
 use components::LanguageSwitch;
@@ -69,13 +67,6 @@ fn initial_lang() -> Lang {
     }
 }
 
-/// Who is looking, fetched again on every navigation so sign-in and sign-out show at once.
-pub type ViewerResource = Resource<Result<Viewer, AppError>>;
-
-pub fn use_viewer() -> ViewerResource {
-    expect_context::<ViewerResource>()
-}
-
 /// The user's language, shared by every component.
 pub fn use_lang() -> RwSignal<Lang> {
     // Islands in the browser have no server context: they read the cookie themselves.
@@ -94,7 +85,6 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| if title.is_empty() { "Antrean".to_string() } else { format!("{title} · Antrean") } />
         <Router>
             <a class="skip" href="#main">{text(Key::SkipToContent)}</a>
-            <ViewerProvider>
             <header class="topbar">
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"A"</span>
@@ -124,35 +114,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/kiosk/:office/struk/:code") view=kiosk::ReceiptPage ssr=SsrMode::Async />
                 </Routes>
             </main>
-            </ViewerProvider>
         </Router>
     }
-}
-
-/// Provides the viewer resource under the router, where the location is known.
-#[component]
-fn ViewerProvider(children: Children) -> impl IntoView {
-    let location = use_location();
-    let viewer: ViewerResource = Resource::new(move || location.pathname.get(), |_| who_am_i());
-    provide_context(viewer);
-    children()
 }
 
 /// "Masuk" for visitors, "Tiket saya" for citizens, "Petugas" for staff.
 #[component]
 fn AccountLink() -> impl IntoView {
     let lang = use_lang();
-    let viewer = use_viewer();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let (href, key) = match viewer.await {
-                    Ok(Viewer::Citizen { .. }) => ("/tiket-saya", Key::MyTickets),
-                    Ok(Viewer::Staff { .. }) => ("/petugas", Key::StaffLink),
-                    _ => ("/masuk", Key::SignIn),
-                };
-                view! { <a class="topnav-link" href=href>{move || t(lang.get(), key)}</a> }
-            })}
-        </Transition>
-    }
+    Suspend::new(async move {
+        let (href, key) = match who_am_i().await {
+            Ok(Viewer::Citizen { .. }) => ("/tiket-saya", Key::MyTickets),
+            Ok(Viewer::Staff { .. }) => ("/petugas", Key::StaffLink),
+            _ => ("/masuk", Key::SignIn),
+        };
+        view! { <a class="topnav-link" href=href>{move || t(lang.get(), key)}</a> }
+    })
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{loading, service_name, ErrorNotice};
+use super::components::{service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_office;
@@ -16,16 +16,14 @@ use crate::model::{LiveMessage, OfficeView, ServiceQueue};
 pub fn OfficePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("office").unwrap_or_default();
-    let office = Resource::new(slug, load_office);
+    let office = load_office(slug());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match office.await {
-                    Ok(office) => view! { <OfficeQueues office /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match office.await {
+                Ok(office) => view! { <OfficeQueues office /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),
+            }
+        })}
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::{BookingFields, SubmitButton};
-use super::components::{loading, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffSignIn};
 use crate::domain::access::Role;
@@ -18,7 +18,7 @@ use crate::model::OfficeView;
 pub fn StaffSignInPage() -> impl IntoView {
     let lang = use_lang();
     view! {
-        <Title text=move || t(lang.get(), Key::StaffSignInTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::StaffSignInTitle) />
         <h1>{move || t(lang.get(), Key::StaffSignInTitle)}</h1>
         <StaffSignInForm />
     }
@@ -46,60 +46,58 @@ fn StaffSignInForm() -> impl IntoView {
 #[component]
 pub fn StaffDeskPage() -> impl IntoView {
     let lang = use_lang();
-    let desk = Resource::new(|| (), |_| load_staff_desk());
+    let desk = load_staff_desk();
     view! {
-        <Title text=move || t(lang.get(), Key::StaffDeskTitle).to_string() />
+        <Title text=t(lang.get_untracked(), Key::StaffDeskTitle) />
         <h1>{move || t(lang.get(), Key::StaffDeskTitle)}</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match desk.await {
-                    Ok(desk) => {
-                        let works_counters = desk.role != Role::Kiosk;
-                        let screens = desk.counters.iter().map(|(slug, office, _)| (slug.clone(), office.clone())).collect::<Vec<_>>();
-                        view! {
-                        <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
-                        {(desk.role == Role::Admin).then(|| view! {
-                            <p><a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a></p>
-                        })}
-                        {works_counters.then(|| view! {
-                        <section class="card staff-section">
-                            <h2>{move || t(lang.get(), Key::CountersTitle)}</h2>
-                            {desk.counters.into_iter().map(|(slug, office, counters)| view! {
-                                <h3>{office}</h3>
-                                <ul class="counter-links" data-office=slug>
-                                    {counters.into_iter().map(|counter| view! {
-                                        <li>
-                                            <a class="button" href=format!("/petugas/loket/{}", counter.id)>
-                                                {counter.name} " (" {counter.services.join(", ")} ")"
-                                            </a>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }).collect_view()}
-                        </section>
-                        })}
-                        <section class="card staff-section">
-                            <h2>{move || t(lang.get(), Key::KioskScreens)}</h2>
-                            {screens.into_iter().map(|(slug, office)| view! {
-                                <h3>{office}</h3>
-                                <ul class="counter-links kiosk-links" data-office=slug.clone()>
-                                    <li><a class="button" href=format!("/papan/{slug}")>{move || t(lang.get(), Key::DisplayBoardLink)}</a></li>
-                                    <li><a class="button" href=format!("/kiosk/{slug}")>{move || t(lang.get(), Key::SelfServiceLink)}</a></li>
-                                </ul>
-                            }).collect_view()}
-                        </section>
-                        {works_counters.then(|| view! {
-                            {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
-                            <StaffCancelForm />
-                        })}
-                        <ChangePasswordForm />
-                    }
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+        {Suspend::new(async move {
+            match desk.await {
+                Ok(desk) => {
+                    let works_counters = desk.role != Role::Kiosk;
+                    let screens = desk.counters.iter().map(|(slug, office, _)| (slug.clone(), office.clone())).collect::<Vec<_>>();
+                    view! {
+                    <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
+                    {(desk.role == Role::Admin).then(|| view! {
+                        <p><a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a></p>
+                    })}
+                    {works_counters.then(|| view! {
+                    <section class="card staff-section">
+                        <h2>{move || t(lang.get(), Key::CountersTitle)}</h2>
+                        {desk.counters.into_iter().map(|(slug, office, counters)| view! {
+                            <h3>{office}</h3>
+                            <ul class="counter-links" data-office=slug>
+                                {counters.into_iter().map(|counter| view! {
+                                    <li>
+                                        <a class="button" href=format!("/petugas/loket/{}", counter.id)>
+                                            {counter.name} " (" {counter.services.join(", ")} ")"
+                                        </a>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }).collect_view()}
+                    </section>
+                    })}
+                    <section class="card staff-section">
+                        <h2>{move || t(lang.get(), Key::KioskScreens)}</h2>
+                        {screens.into_iter().map(|(slug, office)| view! {
+                            <h3>{office}</h3>
+                            <ul class="counter-links kiosk-links" data-office=slug.clone()>
+                                <li><a class="button" href=format!("/papan/{slug}")>{move || t(lang.get(), Key::DisplayBoardLink)}</a></li>
+                                <li><a class="button" href=format!("/kiosk/{slug}")>{move || t(lang.get(), Key::SelfServiceLink)}</a></li>
+                            </ul>
+                        }).collect_view()}
+                    </section>
+                    {works_counters.then(|| view! {
+                        {desk.offices.into_iter().map(|office| view! { <OfficeDesk office /> }).collect_view()}
+                        <StaffCancelForm />
+                    })}
+                    <ChangePasswordForm />
                 }
-            })}
-        </Suspense>
+                }
+                .into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
     }
 }
 

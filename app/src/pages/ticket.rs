@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{loading, service_name, ErrorNotice};
+use super::components::{service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_ticket;
@@ -17,16 +17,14 @@ use crate::model::{LiveMessage, TicketView};
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let ticket = Resource::new(code, load_ticket);
+    let ticket = load_ticket(code());
     view! {
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match ticket.await {
-                    Ok(ticket) => view! { <LiveTicket ticket /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match ticket.await {
+                Ok(ticket) => view! { <LiveTicket ticket /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+            }
+        })}
     }
 }
 

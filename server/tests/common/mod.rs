@@ -41,7 +41,9 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
     let running = start(&config).await.expect("server starts");
     TestApp {
         base: format!("http://{}", running.addr),
-        client: reqwest::Client::new(),
+        // A response that never comes fails its test with the URL instead of
+        // holding the whole run.
+        client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("HTTP client"),
         running,
         db_file: data_dir.join("antrean.db"),
         _dir: dir,
