@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::domain::access::AccountProblem;
 use crate::domain::booking::BookingRefusal;
 use crate::domain::identity::IdentityError;
+use crate::domain::settings::{SettingsField, SettingsProblem};
 
 /// A form field that can carry an inline error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,5 +125,44 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())
+    }
+}
+
+/// A refused value on a settings form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsFieldError {
+    pub field: SettingsField,
+    pub problem: SettingsProblem,
+}
+
+/// The error of the office settings functions. Their forms are plain HTML on
+/// server-rendered pages, so it travels back in the page's address, never to an
+/// island, and adds nothing to the browser bundle.
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+pub enum SettingsError {
+    #[error("invalid settings: {0:?}")]
+    Invalid(Vec<SettingsFieldError>),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl SettingsError {
+    pub fn field(field: SettingsField, problem: SettingsProblem) -> Self {
+        Self::Invalid(vec![SettingsFieldError { field, problem }])
+    }
+
+    pub fn problem_with(&self, field: SettingsField) -> Option<SettingsProblem> {
+        match self {
+            Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
+            Self::App(_) => None,
+        }
+    }
+}
+
+impl FromServerFnError for SettingsError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::App(AppError::Transport(value.to_string()))
     }
 }

@@ -504,6 +504,72 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
     }
 }
 
+/// Settings forms live on server-rendered pages, so these sentences never reach
+/// the browser bundle.
+pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
+    use crate::domain::settings::{SettingsProblem, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS};
+    let text = match problem {
+        SettingsProblem::SlugShape => pick(
+            lang,
+            "3–40 huruf kecil, angka atau tanda hubung tunggal, diawali huruf (contoh: kantah-badung).",
+            "3–40 lowercase letters, digits or single hyphens, starting with a letter (e.g. kantah-badung).",
+        ),
+        SettingsProblem::SlugTaken => {
+            pick(lang, "Alamat ini sudah dipakai kantor lain.", "Another office uses this address.")
+        }
+        SettingsProblem::TextLength { min, max } => {
+            return match lang {
+                Lang::Id => format!("Isi {min}–{max} karakter."),
+                Lang::En => format!("Use {min}–{max} characters."),
+            }
+        }
+        SettingsProblem::UnknownZone => pick(lang, "Pilih WIB, WITA atau WIT.", "Choose WIB, WITA or WIT."),
+        SettingsProblem::TimeShape => {
+            pick(lang, "Tulis jam sebagai JJ:MM, misalnya 08:00.", "Write times as HH:MM, e.g. 08:00.")
+        }
+        SettingsProblem::ClosesBeforeOpens => {
+            pick(lang, "Jam tutup harus setelah jam buka.", "The closing time must come after the opening time.")
+        }
+        SettingsProblem::PrefixShape => pick(lang, "Satu huruf A–Z.", "One letter A–Z."),
+        SettingsProblem::PrefixTaken => pick(
+            lang,
+            "Huruf ini sudah dipakai layanan lain di kantor ini.",
+            "Another service of this office uses this letter.",
+        ),
+        SettingsProblem::QuotaRange => {
+            return match lang {
+                Lang::Id => format!("Kuota berupa bilangan bulat 0–{MAX_DAILY_QUOTA}."),
+                Lang::En => format!("The quota is a whole number from 0 to {MAX_DAILY_QUOTA}."),
+            }
+        }
+        SettingsProblem::HorizonRange => {
+            return match lang {
+                Lang::Id => format!("Jangka pemesanan berupa bilangan bulat 0–{MAX_HORIZON_DAYS} hari."),
+                Lang::En => format!("The booking horizon is a whole number from 0 to {MAX_HORIZON_DAYS} days."),
+            }
+        }
+        SettingsProblem::DateShape => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date."),
+        SettingsProblem::HolidayPast => pick(lang, "Tanggal ini sudah lewat.", "This date has passed."),
+        SettingsProblem::HolidayTaken => {
+            pick(lang, "Tanggal ini sudah menjadi hari libur.", "This date is already a holiday.")
+        }
+        SettingsProblem::CounterNameTaken => pick(
+            lang,
+            "Nama loket ini sudah dipakai di kantor ini.",
+            "This office already has a counter with this name.",
+        ),
+        SettingsProblem::CounterInUse => pick(
+            lang,
+            "Loket ini sudah pernah memanggil antrean, jadi tidak dapat dihapus. Ubah namanya atau layanannya.",
+            "This counter has called tickets, so it cannot be removed. Rename it or change its services.",
+        ),
+        SettingsProblem::CounterNeedsService => {
+            pick(lang, "Pilih minimal satu layanan untuk loket ini.", "Choose at least one service for this counter.")
+        }
+    };
+    text.to_string()
+}
+
 pub fn account_problem(lang: Lang, problem: AccountProblem) -> &'static str {
     match problem {
         AccountProblem::UsernameShape => pick(
@@ -715,4 +781,116 @@ mod tests {
         assert_eq!(Lang::from_cookie_header("lang=id"), Lang::Id);
         assert_eq!(Lang::from_cookie_header("other=1"), Lang::Id);
     }
+}
+
+pub fn weekday_name(lang: Lang, weekday: usize) -> &'static str {
+    let (id, en) = DAYS[weekday % 7];
+    pick(lang, id, en)
+}
+
+/// Words of the admin pages. They are rendered on the server only, so unlike
+/// `Key` they add nothing to the browser bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminText {
+    OfficesTitle,
+    OfficesIntro,
+    SettingsLink,
+    ReportLink,
+    OfficePageLink,
+    NewOffice,
+    Slug,
+    SlugHint,
+    OfficeName,
+    Address,
+    Zone,
+    Details,
+    Hours,
+    HoursHint,
+    OpenThatDay,
+    Opens,
+    Closes,
+    Holidays,
+    HolidayDate,
+    HolidayName,
+    NoHolidays,
+    AddHoliday,
+    Remove,
+    Services,
+    ServicesHint,
+    Prefix,
+    NameId,
+    NameEn,
+    Quota,
+    Horizon,
+    Active,
+    NewService,
+    Counters,
+    CounterName,
+    CounterServices,
+    CounterInUse,
+    NewCounter,
+    Save,
+    Create,
+    Saved,
+    NotSaved,
+}
+
+pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
+    use AdminText::*;
+    let (id, en) = match text {
+        OfficesTitle => ("Pengaturan kantor", "Office settings"),
+        OfficesIntro => (
+            "Atur data kantor, jam buka, hari libur, layanan beserta kuotanya, dan loket.",
+            "Set each office's details, opening hours, holidays, services with their quotas, and counters.",
+        ),
+        SettingsLink => ("Pengaturan", "Settings"),
+        ReportLink => ("Laporan", "Report"),
+        OfficePageLink => ("Halaman kantor", "Office page"),
+        NewOffice => ("Kantor baru", "New office"),
+        Slug => ("Alamat halaman", "Page address"),
+        SlugHint => (
+            "Menjadi bagian alamat, misalnya /kantor/kantah-badung. Tidak dapat diubah.",
+            "Becomes part of the address, e.g. /kantor/kantah-badung. It cannot be changed.",
+        ),
+        OfficeName => ("Nama kantor", "Office name"),
+        Address => ("Alamat", "Address"),
+        Zone => ("Zona waktu", "Time zone"),
+        Details => ("Data kantor", "Office details"),
+        Hours => ("Jam buka", "Opening hours"),
+        HoursHint => (
+            "Nomor untuk hari ini hanya diberikan pada jam buka. Hari tanpa centang tutup.",
+            "Numbers for today are given only during opening hours. Unticked days are closed.",
+        ),
+        OpenThatDay => ("Buka", "Open"),
+        Opens => ("Buka pukul", "Opens at"),
+        Closes => ("Tutup pukul", "Closes at"),
+        Holidays => ("Hari libur", "Holidays"),
+        HolidayDate => ("Tanggal", "Date"),
+        HolidayName => ("Keterangan", "Name"),
+        NoHolidays => ("Belum ada hari libur mendatang.", "No upcoming holidays."),
+        AddHoliday => ("Tambah hari libur", "Add holiday"),
+        Remove => ("Hapus", "Remove"),
+        Services => ("Layanan", "Services"),
+        ServicesHint => (
+            "Pemesanan yang penuh berpindah ke hari kerja berikutnya yang masih ada kuota. Layanan nonaktif tidak menerima nomor baru.",
+            "Bookings for a full day move to the next working day with room. An inactive service takes no new numbers.",
+        ),
+        Prefix => ("Huruf", "Letter"),
+        NameId => ("Nama (Bahasa Indonesia)", "Name (Indonesian)"),
+        NameEn => ("Nama (Inggris)", "Name (English)"),
+        Quota => ("Kuota harian", "Daily quota"),
+        Horizon => ("Dapat dipesan hingga (hari ke depan)", "Bookable up to (days ahead)"),
+        Active => ("Aktif", "Active"),
+        NewService => ("Layanan baru", "New service"),
+        Counters => ("Loket", "Counters"),
+        CounterName => ("Nama loket", "Counter name"),
+        CounterServices => ("Layanan yang dipanggil", "Services it calls"),
+        CounterInUse => ("Sudah pernah memanggil; tidak dapat dihapus.", "Has called tickets; cannot be removed."),
+        NewCounter => ("Loket baru", "New counter"),
+        Save => ("Simpan", "Save"),
+        Create => ("Buat", "Create"),
+        Saved => ("Tersimpan.", "Saved."),
+        NotSaved => ("Belum tersimpan. Periksa isian yang ditandai.", "Not saved. Check the marked fields."),
+    };
+    pick(lang, id, en)
 }

@@ -250,3 +250,48 @@ pub struct InitialPassword {
     /// `None` when the admin chose the password themselves.
     pub password: Option<String>,
 }
+
+/// The office settings page of an admin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeSettingsView {
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+    /// IANA name: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.
+    pub zone: String,
+    /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
+    pub hours: Vec<Option<(String, String)>>,
+    pub today: NaiveDate,
+    /// Holidays from today on: (date, name).
+    pub holidays: Vec<(NaiveDate, String)>,
+    pub services: Vec<ServiceSettingsRow>,
+    pub counters: Vec<CounterSettingsRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSettingsRow {
+    pub id: i64,
+    pub prefix: String,
+    pub name_id: String,
+    pub name_en: String,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterSettingsRow {
+    pub id: i64,
+    pub name: String,
+    pub service_ids: Vec<i64>,
+    /// Calls were made from it, so it cannot be removed.
+    pub in_use: bool,
+}
+
+/// The offices an admin configures, and whether they may create new ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOfficesView {
+    /// (slug, name)
+    pub offices: Vec<(String, String)>,
+    pub may_create: bool,
+}

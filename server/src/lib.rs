@@ -21,7 +21,7 @@ use app::store::{seed, staff, Db, StoreError};
 use app::{shell, App};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions_and_ssg_and_context, LeptosRoutes};
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
@@ -121,7 +121,13 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let routes = generate_route_list(App);
+    // Listing the routes renders the shell once, as an anonymous visitor would
+    // see it, and that needs the server context like any request.
+    let routes = generate_route_list_with_exclusions_and_ssg_and_context(App, None, {
+        let context = context.clone();
+        move || provide_context(context.clone())
+    })
+    .0;
     let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
     let style = ServeDir::new(config.site_root.join("style")).precompressed_gzip();
     // Every route here has its entry in `app::api::PERMISSIONS`.

@@ -11,6 +11,7 @@ mod push;
 mod queue;
 #[cfg(feature = "ssr")]
 pub mod server;
+mod settings;
 mod staff;
 
 pub use account::*;
@@ -20,6 +21,7 @@ pub use console::*;
 pub use kiosk::*;
 pub use push::*;
 pub use queue::*;
+pub use settings::*;
 pub use staff::*;
 
 use leptos::server_fn::ServerFn;
@@ -67,6 +69,16 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<CreateAccount as ServerFn>::PATH, Permission::Admin),
     (<ResetAccountPassword as ServerFn>::PATH, Permission::Admin),
     (<SetAccountActive as ServerFn>::PATH, Permission::Admin),
+    (<LoadAdminOffices as ServerFn>::PATH, Permission::Admin),
+    (<LoadOfficeSettings as ServerFn>::PATH, Permission::Admin),
+    (<CreateOffice as ServerFn>::PATH, Permission::Admin),
+    (<SaveOfficeDetails as ServerFn>::PATH, Permission::Admin),
+    (<SaveOpeningHours as ServerFn>::PATH, Permission::Admin),
+    (<AddHoliday as ServerFn>::PATH, Permission::Admin),
+    (<RemoveHoliday as ServerFn>::PATH, Permission::Admin),
+    (<SaveService as ServerFn>::PATH, Permission::Admin),
+    (<SaveCounter as ServerFn>::PATH, Permission::Admin),
+    (<RemoveCounter as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -236,6 +236,36 @@ fn check<T>(
     parse(input).map_err(|e| errors.push(FieldError { field, problem: FieldProblem::Identity(e) })).ok()
 }
 
+/// Where a plain settings form goes once handled: back to its page with a note
+/// of what was saved or, when refused, with the refusal and everything typed, so
+/// nothing is lost. The page reads both from its address.
+pub fn return_to_form<F: ServerFn>(
+    page: &str,
+    form: &str,
+    typed: &[(&str, &str)],
+    outcome: Result<(), crate::error::SettingsError>,
+) -> Result<(), crate::error::SettingsError> {
+    use base64ct::{Base64Url, Encoding};
+
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    match &outcome {
+        Ok(()) => {
+            query.append_pair("disimpan", form);
+        }
+        Err(error) => {
+            query.append_pair("form", form);
+            for (name, value) in typed {
+                query.append_pair(name, value);
+            }
+            // The same encoding server functions use for form errors (`ServerFnUrlError`).
+            let json = serde_json::to_string(error).unwrap_or_default();
+            query.append_pair("__path", F::PATH).append_pair("__err", &Base64Url::encode_string(json.as_bytes()));
+        }
+    }
+    leptos_axum::redirect(&format!("{page}?{}#{form}", query.finish()));
+    outcome
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

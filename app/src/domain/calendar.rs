@@ -133,6 +133,10 @@ impl WorkingCalendar {
         }
     }
 
+    pub fn hours(&self) -> &WeeklyHours {
+        &self.hours
+    }
+
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         matches!(self.status(date), DayStatus::Open(_))
     }

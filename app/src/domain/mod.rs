@@ -9,4 +9,5 @@ pub mod counter;
 pub mod identity;
 pub mod notify;
 pub mod otp;
+pub mod settings;
 pub mod ticket;

@@ -10,6 +10,7 @@ mod home;
 mod kiosk;
 mod live_client;
 mod office;
+mod settings;
 mod staff;
 mod ticket;
 
@@ -108,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/akun") view=admin::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kantor") view=settings::AdminOfficesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                     <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />

@@ -11,7 +11,7 @@ use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffS
 use crate::domain::access::Role;
 use crate::domain::ticket::CancelReason;
 use crate::error::Field;
-use crate::i18n::{cancel_reason_name, t, Key};
+use crate::i18n::{admin_text, cancel_reason_name, t, AdminText, Key};
 use crate::model::OfficeView;
 
 #[component]
@@ -58,7 +58,10 @@ pub fn StaffDeskPage() -> impl IntoView {
                     view! {
                     <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
                     {(desk.role == Role::Admin).then(|| view! {
-                        <p><a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a></p>
+                        <p class="row-actions">
+                            <a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a>
+                            <a class="button" href="/admin/kantor">{admin_text(lang.get_untracked(), AdminText::OfficesTitle)}</a>
+                        </p>
                     })}
                     {works_counters.then(|| view! {
                     <section class="card staff-section">

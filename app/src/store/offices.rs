@@ -1,12 +1,13 @@
 //! Offices and what belongs to them: opening hours, holidays, services and
 //! counters, plus the office page's queue summary.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::Row;
 
 use super::{millis, parse_date, Db, StoreError, StoreResult};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
+use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
 
@@ -127,24 +128,6 @@ pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> S
     .bind(i64::from(service.horizon_days))
     .fetch_one(db.writer())
     .await?)
-}
-
-pub async fn add_counter(db: &Db, office_id: i64, name: &str, service_ids: &[i64]) -> StoreResult<i64> {
-    let mut tx = db.writer().begin().await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO counters (office_id, name) VALUES ($1, $2) RETURNING id")
-        .bind(office_id)
-        .bind(name)
-        .fetch_one(&mut *tx)
-        .await?;
-    for service_id in service_ids {
-        sqlx::query("INSERT INTO counter_services (counter_id, service_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(service_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(id)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<OfficeSummary>> {
@@ -309,4 +292,269 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
         last_bookable: BookingWindow { now: local, horizon_days: u32::try_from(horizon).unwrap_or(0) }.last_bookable(),
         services,
     })
+}
+
+// --- Settings: what an admin reads and changes of an office's configuration ---
+
+/// A service as its settings form shows it, inactive ones included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSettings {
+    pub id: i64,
+    pub prefix: ServicePrefix,
+    pub name_id: String,
+    pub name_en: String,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+    pub active: bool,
+}
+
+/// A counter as its settings form shows it; `in_use` when calls were made from
+/// it, which keeps it from being removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterSettings {
+    pub id: i64,
+    pub name: String,
+    pub service_ids: Vec<i64>,
+    pub in_use: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OfficeSettings {
+    pub office: Office,
+    /// Holidays from the given day on; past ones no longer matter.
+    pub holidays: Vec<Holiday>,
+    pub services: Vec<ServiceSettings>,
+    pub counters: Vec<CounterSettings>,
+}
+
+pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<Option<OfficeSettings>> {
+    let Some(office) = find_by_id(db, office_id).await? else {
+        return Ok(None);
+    };
+    let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1 AND date >= $2 ORDER BY date")
+        .bind(office_id)
+        .bind(today.to_string())
+        .fetch_all(db.reader())
+        .await?
+        .into_iter()
+        .map(|row| Ok(Holiday { date: parse_date(row.get("date"))?, name: row.get("name") }))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let services = sqlx::query(
+        "SELECT id, prefix, name_id, name_en, daily_quota, horizon_days, active
+         FROM services WHERE office_id = $1 ORDER BY position, prefix",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?
+    .into_iter()
+    .map(|row| {
+        let prefix: String = row.get("prefix");
+        Ok(ServiceSettings {
+            id: row.get("id"),
+            prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
+            name_id: row.get("name_id"),
+            name_en: row.get("name_en"),
+            daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
+            horizon_days: u32::try_from(row.get::<i64, _>("horizon_days")).unwrap_or(0),
+            active: row.get::<i64, _>("active") != 0,
+        })
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    let counters = sqlx::query(
+        "SELECT c.id, c.name,
+            COALESCE((SELECT group_concat(cs.service_id, '|') FROM counter_services cs WHERE cs.counter_id = c.id), '')
+              AS service_ids,
+            EXISTS (SELECT 1 FROM calls WHERE calls.counter_id = c.id)
+              OR EXISTS (SELECT 1 FROM tickets t WHERE t.counter_id = c.id) AS in_use
+         FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?
+    .into_iter()
+    .map(|row| {
+        let ids: String = row.get("service_ids");
+        let mut service_ids: Vec<i64> = ids.split('|').filter_map(|id| id.parse().ok()).collect();
+        service_ids.sort_unstable();
+        CounterSettings { id: row.get("id"), name: row.get("name"), service_ids, in_use: row.get("in_use") }
+    })
+    .collect();
+    Ok(Some(OfficeSettings { office, holidays, services, counters }))
+}
+
+/// Creates an office with its weekly hours; `Err(SlugTaken)` when another office
+/// has the address.
+pub async fn create_unique(
+    db: &Db,
+    office: &NewOffice<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<Result<i64, SettingsProblem>> {
+    match create(db, office, now).await {
+        Ok(id) => Ok(Ok(id)),
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            Ok(Err(SettingsProblem::SlugTaken))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn update_details(db: &Db, office_id: i64, name: &str, address: &str, zone: OfficeZone) -> StoreResult<()> {
+    sqlx::query("UPDATE offices SET name = $2, address = $3, time_zone = $4 WHERE id = $1")
+        .bind(office_id)
+        .bind(name)
+        .bind(address)
+        .bind(zone.iana_name())
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_hours(db: &Db, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    sqlx::query("DELETE FROM office_hours WHERE office_id = $1").bind(office_id).execute(&mut *tx).await?;
+    for (weekday, hours) in hours.0.iter().enumerate() {
+        if let Some(hours) = hours {
+            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
+                .bind(office_id)
+                .bind(weekday as i64)
+                .bind(hh_mm(hours.opens))
+                .bind(hh_mm(hours.closes))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a holiday; `Err(HolidayTaken)` when the date already is one.
+pub async fn add_holiday(db: &Db, office_id: i64, holiday: &Holiday) -> StoreResult<Result<(), SettingsProblem>> {
+    let added = sqlx::query("INSERT INTO holidays (office_id, date, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(office_id)
+        .bind(holiday.date.to_string())
+        .bind(&holiday.name)
+        .execute(db.writer())
+        .await?
+        .rows_affected();
+    Ok(if added == 1 { Ok(()) } else { Err(SettingsProblem::HolidayTaken) })
+}
+
+pub async fn remove_holiday(db: &Db, office_id: i64, date: NaiveDate) -> StoreResult<()> {
+    sqlx::query("DELETE FROM holidays WHERE office_id = $1 AND date = $2")
+        .bind(office_id)
+        .bind(date.to_string())
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// What a service's settings form changes; the letter is fixed once numbers exist.
+#[derive(Debug, Clone)]
+pub struct ServiceChange<'a> {
+    pub name_id: &'a str,
+    pub name_en: &'a str,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+    pub active: bool,
+}
+
+/// Changes a service of the office; `false` when the office has no such service.
+pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &ServiceChange<'_>) -> StoreResult<bool> {
+    let updated = sqlx::query(
+        "UPDATE services SET name_id = $3, name_en = $4, daily_quota = $5, horizon_days = $6, active = $7
+         WHERE id = $2 AND office_id = $1",
+    )
+    .bind(office_id)
+    .bind(service_id)
+    .bind(change.name_id)
+    .bind(change.name_en)
+    .bind(i64::from(change.daily_quota))
+    .bind(i64::from(change.horizon_days))
+    .bind(change.active)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Adds a service; `Err(PrefixTaken)` when the office already uses its letter.
+pub async fn add_unique_service(
+    db: &Db,
+    office_id: i64,
+    service: &NewService<'_>,
+) -> StoreResult<Result<i64, SettingsProblem>> {
+    match add_service(db, office_id, service).await {
+        Ok(id) => Ok(Ok(id)),
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            Ok(Err(SettingsProblem::PrefixTaken))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Creates (`counter_id` None) or changes a counter: its name and the services
+/// it calls, which must be the office's own. `Err(CounterNameTaken)` when
+/// another counter of the office has the name; `Ok(None)` for an unknown counter.
+pub async fn save_counter(
+    db: &Db,
+    office_id: i64,
+    counter_id: Option<i64>,
+    name: &str,
+    service_ids: &[i64],
+) -> StoreResult<Result<Option<i64>, SettingsProblem>> {
+    let mut tx = db.writer().begin().await?;
+    let saved = match counter_id {
+        None => {
+            sqlx::query_scalar("INSERT INTO counters (office_id, name) VALUES ($1, $2) RETURNING id")
+                .bind(office_id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+        }
+        Some(id) => {
+            sqlx::query_scalar("UPDATE counters SET name = $3 WHERE id = $2 AND office_id = $1 RETURNING id")
+                .bind(office_id)
+                .bind(id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+        }
+    };
+    let id: i64 = match saved {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(Ok(None)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Err(SettingsProblem::CounterNameTaken)),
+        Err(other) => return Err(other.into()),
+    };
+    sqlx::query("DELETE FROM counter_services WHERE counter_id = $1").bind(id).execute(&mut *tx).await?;
+    for service_id in service_ids {
+        // Only the office's own services: a forged id from another office is skipped.
+        sqlx::query(
+            "INSERT INTO counter_services (counter_id, service_id)
+             SELECT $1, id FROM services WHERE id = $2 AND office_id = $3",
+        )
+        .bind(id)
+        .bind(service_id)
+        .bind(office_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(Some(id)))
+}
+
+/// Removes a counter that never called anyone; `Err(CounterInUse)` otherwise, as
+/// its calls are part of the office's records.
+pub async fn remove_counter(db: &Db, office_id: i64, counter_id: i64) -> StoreResult<Result<(), SettingsProblem>> {
+    let removed = sqlx::query(
+        "DELETE FROM counters WHERE id = $2 AND office_id = $1
+           AND NOT EXISTS (SELECT 1 FROM calls WHERE counter_id = $2)
+           AND NOT EXISTS (SELECT 1 FROM tickets WHERE counter_id = $2)",
+    )
+    .bind(office_id)
+    .bind(counter_id)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    Ok(if removed == 1 { Ok(()) } else { Err(SettingsProblem::CounterInUse) })
 }

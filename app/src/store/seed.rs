@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::offices::{self, NewOffice, NewService};
-use super::{Db, StoreResult};
+use super::{Db, StoreError, StoreResult};
 use crate::domain::booking::{DEFAULT_DAILY_QUOTA, DEFAULT_HORIZON_DAYS};
 use crate::domain::calendar::{Holiday, OfficeZone, OpeningHours, WeeklyHours};
 use crate::domain::ticket::ServicePrefix;
@@ -126,7 +126,9 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
                 .filter(|(letter, _)| serves.iter().any(|s| s.starts_with(*letter)))
                 .map(|(_, id)| *id)
                 .collect();
-            offices::add_counter(db, office_id, counter, &ids).await?;
+            offices::save_counter(db, office_id, None, counter, &ids)
+                .await?
+                .map_err(|problem| StoreError::Corrupt(format!("demo counter {counter}: {problem:?}")))?;
         }
     }
     Ok(true)

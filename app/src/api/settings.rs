@@ -1,0 +1,423 @@
+//! Office settings for admins: the office's details, weekly opening hours,
+//! holidays, services (names, daily quota, booking horizon, on or off) and
+//! counters. An admin of one office configures that office; an admin without
+//! an office configures every office and creates new ones.
+//!
+//! The forms are plain HTML on server-rendered pages: each function ends by
+//! sending the browser back to the settings page (see `return_to_form`).
+
+use leptos::prelude::*;
+
+use crate::error::{AppError, SettingsError};
+use crate::model::{AdminOfficesView, OfficeSettingsView};
+
+#[cfg(feature = "ssr")]
+mod checks {
+    use crate::domain::settings::{SettingsField, SettingsProblem};
+    use crate::error::{SettingsError, SettingsFieldError};
+
+    /// Collects every refused value of a form, so all are reported at once.
+    #[derive(Default)]
+    pub struct Checks(Vec<SettingsFieldError>);
+
+    impl Checks {
+        pub fn take<T>(&mut self, field: SettingsField, checked: Result<T, SettingsProblem>) -> Option<T> {
+            checked.map_err(|problem| self.0.push(SettingsFieldError { field, problem })).ok()
+        }
+
+        pub fn finish(self) -> Result<(), SettingsError> {
+            if self.0.is_empty() {
+                Ok(())
+            } else {
+                Err(SettingsError::Invalid(self.0))
+            }
+        }
+    }
+}
+
+/// The settings page of an office, and its address for the redirects.
+#[cfg(feature = "ssr")]
+fn settings_page(slug: &str) -> String {
+    format!("/admin/kantor/{slug}")
+}
+
+/// The office `slug`, once the caller is known to administer it.
+#[cfg(feature = "ssr")]
+async fn administered_office<F: leptos::server_fn::ServerFn>(
+    ctx: &super::server::ServerContext,
+    slug: &str,
+) -> Result<crate::store::offices::Office, AppError> {
+    let office = super::server::find_office(ctx, slug).await;
+    // An unknown office is checked as a foreign one, so only admins of every
+    // office learn that it does not exist.
+    super::server::authorize::<F>(ctx, Some(office.as_ref().map_or(-1, |o| o.id))).await?;
+    office
+}
+
+#[server(prefix = "/api", endpoint = "admin_offices")]
+pub async fn load_admin_offices() -> Result<AdminOfficesView, AppError> {
+    use super::server::{authorize, caller, context, internal};
+    use crate::domain::access::Caller;
+
+    let ctx = context()?;
+    let own = match caller(&ctx).await? {
+        Caller::Staff { office_id, .. } => office_id,
+        _ => None,
+    };
+    authorize::<LoadAdminOffices>(&ctx, own).await?;
+    let offices = crate::store::offices::names(&ctx.db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|office| own.is_none_or(|own| own == office.id))
+        .map(|office| (office.slug, office.name))
+        .collect();
+    Ok(AdminOfficesView { offices, may_create: own.is_none() })
+}
+
+#[server(prefix = "/api", endpoint = "office_settings")]
+pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, AppError> {
+    use super::server::{context, internal};
+    use crate::model::{CounterSettingsRow, ServiceSettingsRow};
+
+    let ctx = context()?;
+    let found = administered_office::<LoadOfficeSettings>(&ctx, &office).await?;
+    let today = found.zone.local(ctx.clock.now()).date();
+    let settings =
+        crate::store::offices::settings(&ctx.db, found.id, today).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let time = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+    Ok(OfficeSettingsView {
+        slug: settings.office.slug.clone(),
+        name: settings.office.name.clone(),
+        address: settings.office.address.clone(),
+        zone: settings.office.zone.iana_name().to_string(),
+        hours: settings
+            .office
+            .calendar
+            .hours()
+            .0
+            .iter()
+            .map(|day| day.map(|h| (time(h.opens), time(h.closes))))
+            .collect(),
+        today,
+        holidays: settings.holidays.into_iter().map(|h| (h.date, h.name)).collect(),
+        services: settings
+            .services
+            .into_iter()
+            .map(|s| ServiceSettingsRow {
+                id: s.id,
+                prefix: s.prefix.letter().to_string(),
+                name_id: s.name_id,
+                name_en: s.name_en,
+                daily_quota: s.daily_quota,
+                horizon_days: s.horizon_days,
+                active: s.active,
+            })
+            .collect(),
+        counters: settings
+            .counters
+            .into_iter()
+            .map(|c| CounterSettingsRow { id: c.id, name: c.name, service_ids: c.service_ids, in_use: c.in_use })
+            .collect(),
+    })
+}
+
+/// Creates an office, open Monday to Friday 08:00–15:00 until its hours are set.
+#[server(prefix = "/api", endpoint = "create_office")]
+pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), SettingsError> {
+    use super::server::{authorize, context, internal, return_to_form};
+    use crate::domain::settings::{parse_slug, parse_text, parse_zone, starting_hours, SettingsField};
+
+    let ctx = context()?;
+    let outcome = async {
+        authorize::<CreateOffice>(&ctx, None).await?;
+        let mut checks = checks::Checks::default();
+        let slug = checks.take(SettingsField::Slug, parse_slug(&slug));
+        let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
+        let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
+        let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
+        checks.finish()?;
+        let (Some(slug), Some(name), Some(address), Some(zone)) = (slug, name, address, zone) else {
+            return Err(AppError::Internal.into());
+        };
+        let office = crate::store::offices::NewOffice {
+            slug: &slug,
+            name: &name,
+            address: &address,
+            zone,
+            hours: starting_hours(),
+        };
+        crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
+            .await
+            .map_err(internal)?
+            .map_err(|problem| SettingsError::field(SettingsField::Slug, problem))?;
+        Ok(slug)
+    }
+    .await;
+    match outcome {
+        // A new office opens on its own settings page.
+        Ok(slug) => return_to_form::<CreateOffice>(&settings_page(&slug), "kantor", &[], Ok(())),
+        Err(error) => return_to_form::<CreateOffice>(
+            "/admin/kantor",
+            "kantor-baru",
+            &[("slug", &slug), ("name", &name), ("address", &address), ("zone", &zone)],
+            Err(error),
+        ),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "save_office_details")]
+pub async fn save_office_details(
+    office: String,
+    name: String,
+    address: String,
+    zone: String,
+) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::settings::{parse_text, parse_zone, SettingsField};
+
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<SaveOfficeDetails>(&ctx, &office).await?;
+        let mut checks = checks::Checks::default();
+        let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
+        let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
+        let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
+        checks.finish()?;
+        let (Some(name), Some(address), Some(zone)) = (name, address, zone) else {
+            return Err(AppError::Internal.into());
+        };
+        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone).await.map_err(internal)?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    let typed = [("name", name.as_str()), ("address", &address), ("zone", &zone)];
+    return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
+}
+
+/// One weekday of the opening-hours form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DayHoursForm {
+    /// Present ("on") when the office opens that day.
+    #[serde(default)]
+    pub open: Option<String>,
+    #[serde(default)]
+    pub opens: String,
+    #[serde(default)]
+    pub closes: String,
+}
+
+/// Sets the opening hours of all seven weekdays at once, keyed by weekday
+/// (Monday = 0); a weekday the form leaves out is closed.
+#[server(prefix = "/api", endpoint = "save_opening_hours")]
+pub async fn save_opening_hours(
+    office: String,
+    #[server(default)] hours: std::collections::BTreeMap<u8, DayHoursForm>,
+) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::calendar::WeeklyHours;
+    use crate::domain::settings::{parse_day_hours, SettingsField};
+
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<SaveOpeningHours>(&ctx, &office).await?;
+        let mut checks = checks::Checks::default();
+        let mut week = WeeklyHours([None; 7]);
+        for (weekday, slot) in week.0.iter_mut().enumerate() {
+            let day = hours.get(&(weekday as u8)).cloned().unwrap_or_default();
+            let field = SettingsField::Weekday(weekday as u8);
+            *slot = checks.take(field, parse_day_hours(day.open.is_some(), &day.opens, &day.closes)).flatten();
+        }
+        checks.finish()?;
+        crate::store::offices::set_hours(&ctx.db, found.id, &week).await.map_err(internal)?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    let names: Vec<[String; 3]> =
+        hours.keys().map(|day| ["open", "opens", "closes"].map(|part| format!("hours[{day}][{part}]"))).collect();
+    let mut typed = Vec::new();
+    for (day, [open, opens, closes]) in hours.values().zip(&names) {
+        if let Some(on) = &day.open {
+            typed.push((open.as_str(), on.as_str()));
+        }
+        typed.push((opens.as_str(), day.opens.as_str()));
+        typed.push((closes.as_str(), day.closes.as_str()));
+    }
+    return_to_form::<SaveOpeningHours>(&settings_page(&office), "jam-buka", &typed, outcome)
+}
+
+#[server(prefix = "/api", endpoint = "add_holiday")]
+pub async fn add_holiday(office: String, date: String, name: String) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::calendar::Holiday;
+    use crate::domain::settings::{parse_holiday, parse_text, SettingsField};
+
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<AddHoliday>(&ctx, &office).await?;
+        let today = found.zone.local(ctx.clock.now()).date();
+        let mut checks = checks::Checks::default();
+        let day = checks.take(SettingsField::Date, parse_holiday(&date, today));
+        let label = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
+        checks.finish()?;
+        let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal.into()) };
+        crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name })
+            .await
+            .map_err(internal)?
+            .map_err(|problem| SettingsError::field(SettingsField::Date, problem))?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    return_to_form::<AddHoliday>(&settings_page(&office), "libur", &[("date", &date), ("name", &name)], outcome)
+}
+
+#[server(prefix = "/api", endpoint = "remove_holiday")]
+pub async fn remove_holiday(office: String, date: String) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<RemoveHoliday>(&ctx, &office).await?;
+        let date = date.parse().map_err(|_| AppError::NotFound)?;
+        crate::store::offices::remove_holiday(&ctx.db, found.id, date).await.map_err(internal)?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    return_to_form::<RemoveHoliday>(&settings_page(&office), "libur", &[], outcome)
+}
+
+/// Creates a service (no `service` id) or changes one. The letter is given only
+/// when creating: numbers already issued carry it.
+#[server(prefix = "/api", endpoint = "save_service")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_service(
+    office: String,
+    #[server(default)] service: String,
+    #[server(default)] prefix: String,
+    name_id: String,
+    name_en: String,
+    daily_quota: String,
+    horizon_days: String,
+    #[server(default)] active: Option<String>,
+) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, parse_text, SettingsField};
+    use crate::store::offices::{NewService, ServiceChange};
+
+    let ctx = context()?;
+    let existing = service.trim().parse::<i64>().ok();
+    let outcome = async {
+        let found = administered_office::<SaveService>(&ctx, &office).await?;
+        let mut checks = checks::Checks::default();
+        let letter = match existing {
+            Some(_) => None,
+            None => checks.take(SettingsField::Prefix, parse_prefix(&prefix)),
+        };
+        let name_id = checks.take(SettingsField::NameId, parse_text(&name_id, 3, 80));
+        let name_en = checks.take(SettingsField::NameEn, parse_text(&name_en, 3, 80));
+        let quota = checks.take(SettingsField::Quota, parse_quota(&daily_quota));
+        let horizon = checks.take(SettingsField::Horizon, parse_horizon(&horizon_days));
+        checks.finish()?;
+        let (Some(name_id), Some(name_en), Some(daily_quota), Some(horizon_days)) = (name_id, name_en, quota, horizon)
+        else {
+            return Err(AppError::Internal.into());
+        };
+        match (existing, letter) {
+            (Some(id), _) => {
+                let change = ServiceChange {
+                    name_id: &name_id,
+                    name_en: &name_en,
+                    daily_quota,
+                    horizon_days,
+                    active: active.is_some(),
+                };
+                if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await.map_err(internal)? {
+                    return Err(AppError::NotFound.into());
+                }
+            }
+            (None, Some(prefix)) => {
+                let new = NewService { prefix, name_id: &name_id, name_en: &name_en, daily_quota, horizon_days };
+                crate::store::offices::add_unique_service(&ctx.db, found.id, &new)
+                    .await
+                    .map_err(internal)?
+                    .map_err(|problem| SettingsError::field(SettingsField::Prefix, problem))?;
+            }
+            (None, None) => return Err(AppError::Internal.into()),
+        }
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    let form = existing.map_or_else(|| "layanan-baru".to_string(), |id| format!("layanan-{id}"));
+    let mut typed = vec![
+        ("prefix", prefix.as_str()),
+        ("name_id", &name_id),
+        ("name_en", &name_en),
+        ("daily_quota", &daily_quota),
+        ("horizon_days", &horizon_days),
+    ];
+    if let Some(on) = &active {
+        typed.push(("active", on));
+    }
+    return_to_form::<SaveService>(&settings_page(&office), &form, &typed, outcome)
+}
+
+/// Creates a counter (no `counter` id) or changes its name and services.
+#[server(prefix = "/api", endpoint = "save_counter")]
+pub async fn save_counter(
+    office: String,
+    #[server(default)] counter: String,
+    name: String,
+    #[server(default)] services: Vec<i64>,
+) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::settings::{check_counter_services, parse_text, SettingsField};
+
+    let ctx = context()?;
+    let existing = counter.trim().parse::<i64>().ok();
+    let outcome = async {
+        let found = administered_office::<SaveCounter>(&ctx, &office).await?;
+        let mut checks = checks::Checks::default();
+        let label = checks.take(SettingsField::Name, parse_text(&name, 2, 40));
+        checks.take(SettingsField::Services, check_counter_services(&services));
+        checks.finish()?;
+        let Some(name) = label else { return Err(AppError::Internal.into()) };
+        crate::store::offices::save_counter(&ctx.db, found.id, existing, &name, &services)
+            .await
+            .map_err(internal)?
+            .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?
+            .ok_or(AppError::NotFound)?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    let form = existing.map_or_else(|| "loket-baru".to_string(), |id| format!("loket-{id}"));
+    let chosen: Vec<(String, String)> =
+        services.iter().enumerate().map(|(i, id)| (format!("services[{i}]"), id.to_string())).collect();
+    let mut typed = vec![("name", name.as_str())];
+    typed.extend(chosen.iter().map(|(key, id)| (key.as_str(), id.as_str())));
+    return_to_form::<SaveCounter>(&settings_page(&office), &form, &typed, outcome)
+}
+
+#[server(prefix = "/api", endpoint = "remove_counter")]
+pub async fn remove_counter(office: String, counter: i64) -> Result<(), SettingsError> {
+    use super::server::{context, internal, return_to_form};
+    use crate::domain::settings::SettingsField;
+
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<RemoveCounter>(&ctx, &office).await?;
+        crate::store::offices::remove_counter(&ctx.db, found.id, counter)
+            .await
+            .map_err(internal)?
+            .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?;
+        ctx.hub.counts_changed(found.id);
+        Ok(())
+    }
+    .await;
+    return_to_form::<RemoveCounter>(&settings_page(&office), &format!("loket-{counter}"), &[], outcome)
+}

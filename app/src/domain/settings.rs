@@ -1,0 +1,201 @@
+//! What an admin sets for an office: its details, weekly opening hours,
+//! holidays, services (letter, names, daily quota, booking horizon) and counters.
+//! Every value from a settings form is checked here, so the rules hold whichever
+//! page or client sends it.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{OfficeZone, OpeningHours, WeeklyHours};
+use super::ticket::ServicePrefix;
+
+/// The value of a settings form a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SettingsField {
+    Slug,
+    Name,
+    Address,
+    Zone,
+    /// Opening hours of a weekday, Monday = 0.
+    Weekday(u8),
+    Prefix,
+    NameId,
+    NameEn,
+    Quota,
+    Horizon,
+    Date,
+    Services,
+}
+
+/// Why a settings value was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SettingsProblem {
+    /// Web addresses of offices: 3–40 lowercase letters, digits and single hyphens.
+    SlugShape,
+    SlugTaken,
+    /// A name or label outside its length limits.
+    TextLength {
+        min: u8,
+        max: u8,
+    },
+    UnknownZone,
+    TimeShape,
+    ClosesBeforeOpens,
+    PrefixShape,
+    PrefixTaken,
+    QuotaRange,
+    HorizonRange,
+    DateShape,
+    HolidayPast,
+    HolidayTaken,
+    CounterNameTaken,
+    CounterNeedsService,
+    /// Calls were made from the counter: it is part of the records and stays.
+    CounterInUse,
+}
+
+/// Display numbers grow a fourth digit past 999; past this a day would not fit
+/// in any office's opening hours anyway.
+pub const MAX_DAILY_QUOTA: u32 = 5000;
+/// How far ahead citizens may book; a year covers every planning need offices named.
+pub const MAX_HORIZON_DAYS: u32 = 365;
+
+/// The hours a new office starts with until its admin sets its own: Monday to
+/// Friday, 08:00–15:00.
+pub fn starting_hours() -> WeeklyHours {
+    let time = |hour| NaiveTime::from_hms_opt(hour, 0, 0).expect("a whole hour is a valid time");
+    WeeklyHours::weekdays(OpeningHours { opens: time(8), closes: time(15) })
+}
+
+pub fn parse_slug(raw: &str) -> Result<String, SettingsProblem> {
+    let slug = raw.trim().to_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    let shaped = (3..=40).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+        && slug.chars().all(allowed);
+    shaped.then_some(slug).ok_or(SettingsProblem::SlugShape)
+}
+
+/// A name as shown to citizens: trimmed, inner runs of spaces made one.
+pub fn parse_text(raw: &str, min: u8, max: u8) -> Result<String, SettingsProblem> {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let length = text.chars().count();
+    (usize::from(min)..=usize::from(max))
+        .contains(&length)
+        .then_some(text)
+        .ok_or(SettingsProblem::TextLength { min, max })
+}
+
+pub fn parse_zone(raw: &str) -> Result<OfficeZone, SettingsProblem> {
+    OfficeZone::from_iana_name(raw.trim()).ok_or(SettingsProblem::UnknownZone)
+}
+
+/// One weekday's hours from a form: closed, or opening before closing (HH:MM).
+pub fn parse_day_hours(open: bool, opens: &str, closes: &str) -> Result<Option<OpeningHours>, SettingsProblem> {
+    if !open {
+        return Ok(None);
+    }
+    let time = |value: &str| NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| SettingsProblem::TimeShape);
+    OpeningHours::new(time(opens)?, time(closes)?).map(Some).ok_or(SettingsProblem::ClosesBeforeOpens)
+}
+
+pub fn parse_prefix(raw: &str) -> Result<ServicePrefix, SettingsProblem> {
+    ServicePrefix::parse(&raw.trim().to_uppercase()).ok_or(SettingsProblem::PrefixShape)
+}
+
+fn parse_whole(raw: &str, max: u32, problem: SettingsProblem) -> Result<u32, SettingsProblem> {
+    raw.trim().parse::<u32>().ok().filter(|value| *value <= max).ok_or(problem)
+}
+
+/// A quota of 0 is allowed: it closes a service to new tickets without hiding it.
+pub fn parse_quota(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_DAILY_QUOTA, SettingsProblem::QuotaRange)
+}
+
+pub fn parse_horizon(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_HORIZON_DAYS, SettingsProblem::HorizonRange)
+}
+
+/// Holidays are for planning: a past date changes nothing and is refused.
+pub fn parse_holiday(raw: &str, today: NaiveDate) -> Result<NaiveDate, SettingsProblem> {
+    let date = raw.trim().parse::<NaiveDate>().map_err(|_| SettingsProblem::DateShape)?;
+    (date >= today).then_some(date).ok_or(SettingsProblem::HolidayPast)
+}
+
+/// A counter serves at least one service, or it could never call anyone.
+pub fn check_counter_services(service_ids: &[i64]) -> Result<(), SettingsProblem> {
+    (!service_ids.is_empty()).then_some(()).ok_or(SettingsProblem::CounterNeedsService)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_single_hyphens() {
+        assert_eq!(parse_slug(" Kantah-Badung "), Ok("kantah-badung".into()));
+        assert_eq!(parse_slug("dukcapil-2"), Ok("dukcapil-2".into()));
+        for bad in ["ab", "2kantor", "kantah--badung", "kantah-", "kantah badung", "kantah_badung", &"a".repeat(41)] {
+            assert_eq!(parse_slug(bad), Err(SettingsProblem::SlugShape), "{bad}");
+        }
+    }
+
+    #[test]
+    fn texts_are_trimmed_and_held_to_their_length() {
+        assert_eq!(parse_text("  Loket   Prioritas ", 2, 40), Ok("Loket Prioritas".into()));
+        assert_eq!(parse_text(" A ", 2, 40), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
+        assert_eq!(parse_text(&"x".repeat(41), 2, 40), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
+    }
+
+    #[test]
+    fn only_indonesian_zones_are_known() {
+        assert_eq!(parse_zone("Asia/Makassar"), Ok(OfficeZone::Wita));
+        assert_eq!(parse_zone("Europe/Amsterdam"), Err(SettingsProblem::UnknownZone));
+    }
+
+    #[test]
+    fn a_day_is_closed_or_opens_before_it_closes() {
+        assert_eq!(parse_day_hours(false, "", ""), Ok(None));
+        let hours = parse_day_hours(true, "08:00", "15:30").unwrap().unwrap();
+        assert_eq!((hours.opens.to_string(), hours.closes.to_string()), ("08:00:00".into(), "15:30:00".into()));
+        assert_eq!(parse_day_hours(true, "8 pagi", "15:00"), Err(SettingsProblem::TimeShape));
+        assert_eq!(parse_day_hours(true, "15:00", "08:00"), Err(SettingsProblem::ClosesBeforeOpens));
+        assert_eq!(parse_day_hours(true, "08:00", "08:00"), Err(SettingsProblem::ClosesBeforeOpens));
+    }
+
+    #[test]
+    fn a_prefix_is_one_letter_and_is_uppercased() {
+        assert_eq!(parse_prefix(" e ").map(|p| p.letter()), Ok('E'));
+        for bad in ["", "AB", "1", "É"] {
+            assert_eq!(parse_prefix(bad), Err(SettingsProblem::PrefixShape), "{bad}");
+        }
+    }
+
+    #[test]
+    fn quotas_and_horizons_are_whole_numbers_within_their_limits() {
+        assert_eq!(parse_quota("0"), Ok(0));
+        assert_eq!(parse_quota(" 200 "), Ok(200));
+        assert_eq!(parse_quota("5000"), Ok(5000));
+        for bad in ["5001", "-1", "12.5", "dua ratus", ""] {
+            assert_eq!(parse_quota(bad), Err(SettingsProblem::QuotaRange), "{bad}");
+        }
+        assert_eq!(parse_horizon("365"), Ok(365));
+        assert_eq!(parse_horizon("366"), Err(SettingsProblem::HorizonRange));
+    }
+
+    #[test]
+    fn holidays_are_dates_from_today_on() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(parse_holiday("2026-11-23", today), Ok(today));
+        assert_eq!(parse_holiday("2026-11-22", today), Err(SettingsProblem::HolidayPast));
+        assert_eq!(parse_holiday("23/11/2026", today), Err(SettingsProblem::DateShape));
+    }
+
+    #[test]
+    fn a_counter_serves_at_least_one_service() {
+        assert_eq!(check_counter_services(&[]), Err(SettingsProblem::CounterNeedsService));
+        assert_eq!(check_counter_services(&[3]), Ok(()));
+    }
+}
