@@ -137,8 +137,10 @@ pub struct SettingsFieldError {
 
 /// The error of the office settings functions. Their forms are plain HTML on
 /// server-rendered pages, so it travels back in the page's address, never to an
-/// island, and adds nothing to the browser bundle.
+/// island, and adds nothing to the browser bundle. An `AppError` inside it reads
+/// on the wire exactly as it does alone.
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum SettingsError {
     #[error("invalid settings: {0:?}")]
     Invalid(Vec<SettingsFieldError>),

@@ -264,6 +264,32 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "staff_sign_in" => vec![("username", s("tidak-ada")), ("password", s("x"))],
         "staff_book" => [booking, vec![("phone", s(""))]].concat(),
         "staff_cancel" => vec![("code", s(ticket)), ("reason", s("duplicate"))],
+        // Settings calls with refused values: authorization comes first, and an
+        // allowed caller changes nothing the other calls rely on.
+        "admin_offices" => vec![],
+        "office_settings" => vec![("office", s("kantah-denpasar"))],
+        "create_office" => vec![("slug", s("-")), ("name", s("Kantor Uji")), ("address", s("")), ("zone", s("UTC"))],
+        "save_office_details" => {
+            vec![("office", s("kantah-denpasar")), ("name", s("X")), ("address", s("")), ("zone", s("UTC"))]
+        }
+        "save_opening_hours" => vec![
+            ("office", s("kantah-denpasar")),
+            ("hours[0][open]", s("on")),
+            ("hours[0][opens]", s("15:00")),
+            ("hours[0][closes]", s("08:00")),
+        ],
+        "add_holiday" => vec![("office", s("kantah-denpasar")), ("date", s("2026-11-20")), ("name", s("Uji"))],
+        "remove_holiday" => vec![("office", s("kantah-denpasar")), ("date", s("2030-01-01"))],
+        "save_service" => vec![
+            ("office", s("kantah-denpasar")),
+            ("prefix", s("Z")),
+            ("name_id", s("Uji")),
+            ("name_en", s("Test")),
+            ("daily_quota", s("banyak")),
+            ("horizon_days", s("30")),
+        ],
+        "save_counter" => vec![("office", s("kantah-denpasar")), ("name", s("L"))],
+        "remove_counter" => vec![("office", s("kantah-denpasar")), ("counter", s("999999"))],
         _ => return None,
     })
 }

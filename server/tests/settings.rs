@@ -1,0 +1,325 @@
+//! Office settings through the same plain form posts a browser sends, against
+//! the real server: what an admin changes takes effect on bookings and pages, a
+//! refused form comes back with what was typed and why, and only an admin of
+//! the office may change it.
+
+mod common;
+
+use common::*;
+
+const DENPASAR: &str = "/admin/kantor/kantah-denpasar";
+
+/// A browser-like form post: accepts HTML, names its page, does not follow the
+/// redirect. Returns where the browser is sent next.
+async fn post_form(app: &TestApp, session: Option<&str>, endpoint: &str, form: &[(&str, &str)]) -> String {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut request = client
+        .post(format!("{}/api/{endpoint}", app.base))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}{DENPASAR}", app.base))
+        .form(form);
+    if let Some(session) = session {
+        request = request.header("Cookie", format!("antrean_session={session}"));
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 302, "{endpoint} answers with a redirect");
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, session: &str, path: &str) -> String {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header("Cookie", format!("antrean_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
+async fn service_id(app: &TestApp, office: &str, prefix: &str) -> String {
+    let id: i64 = sqlx::query_scalar(
+        "SELECT s.id FROM services s JOIN offices o ON o.id = s.office_id WHERE o.slug = $1 AND s.prefix = $2",
+    )
+    .bind(office)
+    .bind(prefix)
+    .fetch_one(&app.inspect().await)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+async fn service_date_of(app: &TestApp, response: reqwest::Response) -> String {
+    assert!(response.status().is_success(), "booking: {}", response.status());
+    let booked: Booked = response.json().await.unwrap();
+    sqlx::query_scalar("SELECT service_date FROM tickets WHERE public_code = $1")
+        .bind(&booked.code)
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap()
+}
+
+/// Signs in a new account of `role` at `office`, made by the first admin.
+async fn signed_in_account(app: &TestApp, admin: &str, username: &str, role: &str, office: &str) -> String {
+    let password = "kata-sandi-panjang";
+    let form =
+        [("username", username), ("full_name", "Akun Uji"), ("role", role), ("office", office), ("password", password)];
+    assert!(app.call("create_account", Some(admin), &form).await.status().is_success());
+    let response = app.call("staff_sign_in", None, &[("username", username), ("password", password)]).await;
+    session_from(&response).expect("signed in")
+}
+
+#[tokio::test]
+async fn a_lower_quota_sends_the_next_booking_to_the_next_working_day() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let service = service_id(&app, "kantah-denpasar", "A").await;
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", service.as_str()),
+        ("name_id", "Pendaftaran Tanah"),
+        ("name_en", "Land Registration"),
+        ("daily_quota", "2"),
+        ("horizon_days", "30"),
+        ("active", "on"),
+    ];
+    let next = post_form(&app, Some(&admin), "save_service", &form).await;
+    assert_eq!(next, format!("{DENPASAR}?disimpan=layanan-{service}#layanan-{service}"));
+
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let mut dates = Vec::new();
+    for serial in 1..=3 {
+        let booked = app.book(&citizen, "kantah-denpasar", "A", "2026-11-25", &nik(serial)).await;
+        dates.push(service_date_of(&app, booked).await);
+    }
+    assert_eq!(dates, ["2026-11-25", "2026-11-25", "2026-11-26"]);
+    assert!(page(&app, &admin, &next).await.contains("Tersimpan."));
+}
+
+#[tokio::test]
+async fn a_refused_form_comes_back_with_what_was_typed_and_why() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let service = service_id(&app, "kantah-denpasar", "A").await;
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", service.as_str()),
+        ("name_id", "P"),
+        ("name_en", "Land Registration"),
+        ("daily_quota", "banyak"),
+        ("horizon_days", "30"),
+        ("active", "on"),
+    ];
+    let next = post_form(&app, Some(&admin), "save_service", &form).await;
+    assert!(next.starts_with(&format!("{DENPASAR}?form=layanan-{service}&")), "{next}");
+    assert!(next.contains("daily_quota=banyak") && next.contains("__err="), "{next}");
+
+    let shown = page(&app, &admin, &next).await;
+    assert!(shown.contains("Belum tersimpan. Periksa isian yang ditandai."));
+    assert!(shown.contains("Kuota berupa bilangan bulat 0–5000."));
+    assert!(shown.contains("Isi 3–80 karakter."));
+    assert!(shown.contains(r#"name="daily_quota" value="banyak""#), "the typed quota is kept");
+    let quota: i64 = sqlx::query_scalar("SELECT daily_quota FROM services WHERE id = $1")
+        .bind(service.parse::<i64>().unwrap())
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(quota, 200, "nothing was changed");
+
+    let english = app
+        .client
+        .get(format!("{}{next}", app.base))
+        .header("Cookie", format!("antrean_session={admin}; lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("The quota is a whole number from 0 to 5000."));
+}
+
+#[tokio::test]
+async fn closed_weekdays_and_new_holidays_move_bookings_on() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    // Open Monday, Tuesday and Friday only.
+    let mut form: Vec<(String, String)> = vec![("office".into(), "kantah-denpasar".into())];
+    for day in 0..7 {
+        if [0, 1, 4].contains(&day) {
+            form.push((format!("hours[{day}][open]"), "on".into()));
+        }
+        form.push((format!("hours[{day}][opens]"), "08:00".into()));
+        form.push((format!("hours[{day}][closes]"), "15:00".into()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let next = post_form(&app, Some(&admin), "save_opening_hours", &form).await;
+    assert!(next.contains("disimpan=jam-buka"), "{next}");
+
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let wednesday = app.book(&citizen, "kantah-denpasar", "A", "2026-11-25", &nik(1)).await;
+    assert_eq!(service_date_of(&app, wednesday).await, "2026-11-27", "Wednesday and Thursday are closed now");
+
+    let holiday = [("office", "kantah-denpasar"), ("date", "2026-11-30"), ("name", "Rapat kerja")];
+    assert!(post_form(&app, Some(&admin), "add_holiday", &holiday).await.contains("disimpan=libur"));
+    let monday = app.book(&citizen, "kantah-denpasar", "A", "2026-11-30", &nik(2)).await;
+    assert_eq!(service_date_of(&app, monday).await, "2026-12-01", "the new holiday is skipped");
+
+    let again = post_form(&app, Some(&admin), "add_holiday", &holiday).await;
+    assert!(page(&app, &admin, &again).await.contains("Tanggal ini sudah menjadi hari libur."));
+    let past = [("office", "kantah-denpasar"), ("date", "2026-11-20"), ("name", "Kemarin")];
+    let refused = post_form(&app, Some(&admin), "add_holiday", &past).await;
+    assert!(page(&app, &admin, &refused).await.contains("Tanggal ini sudah lewat."));
+
+    let removed = [("office", "kantah-denpasar"), ("date", "2026-11-30")];
+    assert!(post_form(&app, Some(&admin), "remove_holiday", &removed).await.contains("disimpan=libur"));
+    let monday = app.book(&citizen, "kantah-denpasar", "B", "2026-11-30", &nik(3)).await;
+    assert_eq!(service_date_of(&app, monday).await, "2026-11-30");
+}
+
+#[tokio::test]
+async fn hours_that_close_before_they_open_are_refused_by_weekday() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("hours[0][open]", "on"),
+        ("hours[0][opens]", "08:00"),
+        ("hours[0][closes]", "15:00"),
+        ("hours[3][open]", "on"),
+        ("hours[3][opens]", "15:00"),
+        ("hours[3][closes]", "08:00"),
+    ];
+    let next = post_form(&app, Some(&admin), "save_opening_hours", &form).await;
+    let shown = page(&app, &admin, &next).await;
+    let thursday = shown.split(r#"data-weekday="3""#).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(thursday.contains("Jam tutup harus setelah jam buka."), "{thursday}");
+    assert!(thursday.contains(r#"value="15:00""#) && thursday.contains(r#"value="08:00""#));
+    let open_days: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM office_hours WHERE office_id = (SELECT id FROM offices WHERE slug = 'kantah-denpasar')",
+    )
+    .fetch_one(&app.inspect().await)
+    .await
+    .unwrap();
+    assert_eq!(open_days, 5, "the hours were left as they were");
+}
+
+#[tokio::test]
+async fn counters_are_made_changed_and_removed_only_while_unused() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let (a, b) = (service_id(&app, "kantah-denpasar", "A").await, service_id(&app, "kantah-denpasar", "B").await);
+    let made = [("office", "kantah-denpasar"), ("name", "Loket Prioritas"), ("services[0]", &a), ("services[1]", &b)];
+    assert!(post_form(&app, Some(&admin), "save_counter", &made).await.contains("disimpan=loket-baru"));
+    let id = app.counter_id("kantah-denpasar", "Loket Prioritas").await.to_string();
+
+    let taken = [("office", "kantah-denpasar"), ("counter", &id), ("name", "Loket 1"), ("services[0]", &a)];
+    let refused = post_form(&app, Some(&admin), "save_counter", &taken).await;
+    assert!(page(&app, &admin, &refused).await.contains("Nama loket ini sudah dipakai di kantor ini."));
+    let none = [("office", "kantah-denpasar"), ("counter", id.as_str()), ("name", "Loket Prioritas")];
+    let refused = post_form(&app, Some(&admin), "save_counter", &none).await;
+    assert!(page(&app, &admin, &refused).await.contains("Pilih minimal satu layanan untuk loket ini."));
+
+    let removed = [("office", "kantah-denpasar"), ("counter", id.as_str())];
+    assert!(post_form(&app, Some(&admin), "remove_counter", &removed).await.contains("disimpan=loket-"));
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counters WHERE name = 'Loket Prioritas'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+
+    // A counter that called a ticket is part of the records.
+    let citizen = app.waiting_tickets(1).await;
+    assert!(!citizen.is_empty());
+    let loket_1 = app.counter_id("kantah-denpasar", "Loket 1").await;
+    let open = app.call("counter_action", Some(&admin), &[("counter", &loket_1.to_string()), ("action", "open")]).await;
+    assert!(open.status().is_success(), "open: {}", open.status());
+    let call =
+        app.call("counter_action", Some(&admin), &[("counter", &loket_1.to_string()), ("action", "call_next")]).await;
+    assert!(call.status().is_success(), "call: {}", call.status());
+    let loket_1 = loket_1.to_string();
+    let used = [("office", "kantah-denpasar"), ("counter", loket_1.as_str())];
+    let refused = post_form(&app, Some(&admin), "remove_counter", &used).await;
+    assert!(page(&app, &admin, &refused).await.contains("Loket ini sudah pernah memanggil antrean"));
+}
+
+#[tokio::test]
+async fn a_new_office_is_open_to_citizens_once_it_has_a_service() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let office = [
+        ("slug", "Kantah-Badung"),
+        ("name", "Kantor Pertanahan Kabupaten Badung"),
+        ("address", "Mangupura"),
+        ("zone", "Asia/Makassar"),
+    ];
+    let next = post_form(&app, Some(&admin), "create_office", &office).await;
+    assert_eq!(next, "/admin/kantor/kantah-badung?disimpan=kantor#kantor");
+    let service = [
+        ("office", "kantah-badung"),
+        ("prefix", "a"),
+        ("name_id", "Pengecekan Sertifikat"),
+        ("name_en", "Certificate Check"),
+        ("daily_quota", "20"),
+        ("horizon_days", "14"),
+        ("active", "on"),
+    ];
+    assert!(post_form(&app, Some(&admin), "save_service", &service).await.contains("disimpan=layanan-baru"));
+    let again = post_form(&app, Some(&admin), "save_service", &service).await;
+    assert!(page(&app, &admin, &again).await.contains("Huruf ini sudah dipakai layanan lain di kantor ini."));
+    let duplicate = post_form(&app, Some(&admin), "create_office", &office).await;
+    assert!(duplicate.starts_with("/admin/kantor?form=kantor-baru&"), "{duplicate}");
+    assert!(page(&app, &admin, &duplicate).await.contains("Alamat ini sudah dipakai kantor lain."));
+
+    let home = app.client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Kantor Pertanahan Kabupaten Badung"));
+    let office_page =
+        app.client.get(format!("{}/kantor/kantah-badung", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(office_page.contains("Pengecekan Sertifikat") && office_page.contains("08:00–15:00"));
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let booked = app.book(&citizen, "kantah-badung", "A", "2026-11-24", &nik(1)).await;
+    assert_eq!(service_date_of(&app, booked).await, "2026-11-24");
+}
+
+#[tokio::test]
+async fn only_an_admin_of_the_office_changes_its_settings() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let bogor_admin = signed_in_account(&app, &admin, "admin.bogor", "admin", "disdukcapil-bogor").await;
+    let denpasar_staff = signed_in_account(&app, &admin, "petugas.dps", "staff", "kantah-denpasar").await;
+    let details = [("office", "kantah-denpasar"), ("name", "Diganti"), ("address", "x"), ("zone", "Asia/Jakarta")];
+
+    for (session, expected) in [
+        (Some(bogor_admin.as_str()), "Anda tidak berhak melakukan tindakan ini."),
+        (Some(denpasar_staff.as_str()), "Anda tidak berhak melakukan tindakan ini."),
+        (None, "Silakan masuk terlebih dahulu."),
+    ] {
+        let next = post_form(&app, session, "save_office_details", &details).await;
+        assert!(next.contains("form=kantor") && next.contains("__err="), "{next}");
+        if let Some(session) = session {
+            assert!(page(&app, session, &next).await.contains(expected));
+        }
+    }
+    let name: String = sqlx::query_scalar("SELECT name FROM offices WHERE slug = 'kantah-denpasar'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(name, "Kantor Pertanahan Kota Denpasar");
+
+    // The office admin manages their own office, and sees only it.
+    let own = [
+        ("office", "disdukcapil-bogor"),
+        ("name", "Disdukcapil Kota Bogor"),
+        ("address", "Jl. Baru 1"),
+        ("zone", "Asia/Jakarta"),
+    ];
+    assert!(post_form(&app, Some(&bogor_admin), "save_office_details", &own).await.contains("disimpan=kantor"));
+    let list = page(&app, &bogor_admin, "/admin/kantor").await;
+    assert!(list.contains("Disdukcapil Kota Bogor") && !list.contains("Kantor Pertanahan Kota Denpasar"));
+    assert!(!list.contains("kantor-baru"), "only an admin of every office creates offices");
+    let office = [("slug", "baru"), ("name", "Kantor Baru"), ("address", ""), ("zone", "Asia/Jakarta")];
+    let refused = post_form(&app, Some(&bogor_admin), "create_office", &office).await;
+    assert!(refused.contains("__err="), "{refused}");
+    assert!(page(&app, &admin, "/admin/kantor/disdukcapil-bogor").await.contains("Jl. Baru 1"));
+    assert!(page(&app, &bogor_admin, DENPASAR).await.contains("Anda tidak berhak melakukan tindakan ini."));
+}
