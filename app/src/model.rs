@@ -295,3 +295,15 @@ pub struct AdminOfficesView {
     pub offices: Vec<(String, String)>,
     pub may_create: bool,
 }
+
+/// An office's report for a period of service dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub slug: String,
+    pub office_name: String,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    /// (letter, Indonesian name, English name) of every service, inactive ones included.
+    pub service_names: Vec<(String, String, String)>,
+    pub report: crate::domain::report::Report,
+}

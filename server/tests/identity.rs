@@ -290,6 +290,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         ],
         "save_counter" => vec![("office", s("kantah-denpasar")), ("name", s("L"))],
         "remove_counter" => vec![("office", s("kantah-denpasar")), ("counter", s("999999"))],
+        "office_report" => vec![("office", s("kantah-denpasar"))],
         _ => return None,
     })
 }

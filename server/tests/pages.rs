@@ -54,11 +54,11 @@ async fn render_every_page_at_once(app: &TestApp, rounds: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_renders_to_the_end_while_many_render_at_once() {
     let app = spawn_app().await;
-    render_every_page_at_once(&app, 8).await;
+    render_every_page_at_once(&app, 3).await;
 }
 
 #[tokio::test]
 async fn every_page_renders_to_the_end_on_a_single_thread() {
     let app = spawn_app().await;
-    render_every_page_at_once(&app, 4).await;
+    render_every_page_at_once(&app, 2).await;
 }

@@ -323,3 +323,51 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
     assert!(page(&app, &admin, "/admin/kantor/disdukcapil-bogor").await.contains("Jl. Baru 1"));
     assert!(page(&app, &bogor_admin, DENPASAR).await.contains("Anda tidak berhak melakukan tindakan ini."));
 }
+
+#[tokio::test]
+async fn the_report_counts_what_happened_by_service_day_and_counter() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let citizen = app.waiting_tickets(3).await;
+    let walk_in = app.call("walk_in", Some(&admin), &[("office", "kantah-denpasar"), ("service", "A")]).await;
+    assert!(walk_in.status().is_success(), "walk-in: {}", walk_in.status());
+    let tomorrow = app.book(&citizen, "kantah-denpasar", "B", "2026-11-24", &nik(9)).await;
+    assert!(tomorrow.status().is_success());
+
+    // Loket 1 serves one ticket and marks the next a no-show after three calls.
+    let loket_1 = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    for action in ["open", "call_next", "serve", "finish", "call_next", "recall", "recall", "no_show"] {
+        let done = app.call("counter_action", Some(&admin), &[("counter", &loket_1), ("action", action)]).await;
+        assert!(done.status().is_success(), "{action}: {}", done.status());
+    }
+
+    let period = [("office", "kantah-denpasar"), ("from", "2026-11-23"), ("until", "2026-11-24")];
+    let view: serde_json::Value = app.call("office_report", Some(&admin), &period).await.json().await.unwrap();
+    let report = &view["report"];
+    let total = &report["total"];
+    assert_eq!(
+        [&total["issued"], &total["online"], &total["walk_in"], &total["served"], &total["no_show"], &total["open"]],
+        [5, 4, 1, 1, 1, 3].map(|n| serde_json::json!(n)).each_ref()
+    );
+    assert_eq!(report["services"][0][0], "A");
+    assert_eq!(report["services"][0][1]["issued"], 4);
+    assert_eq!(report["services"][1][0], "B");
+    assert_eq!(report["days"].as_array().unwrap().len(), 2);
+    assert_eq!(report["counters"][0][0], "Loket 1");
+    assert_eq!(report["counters"][0][1]["served"], 1);
+    assert_eq!(report["counters"][0][1]["no_show"], 1);
+    // The clock is pinned in tests, so the one served ticket waited and took no time.
+    assert_eq!(total["average_wait"], 0);
+    assert_eq!(total["average_service"], 0);
+
+    let shown = page(&app, &admin, "/admin/kantor/kantah-denpasar/laporan?dari=2026-11-23&sampai=2026-11-24").await;
+    let services = shown.split(r#"data-testid="report-services""#).nth(1).unwrap();
+    assert!(services.contains("A — Pendaftaran Hak dan Peralihan Hak"), "service rows are named");
+    assert!(shown.contains(r#"data-testid="report-days""#) && shown.contains(r#"data-counter="Loket 1""#));
+
+    let backwards = [("office", "kantah-denpasar"), ("from", "2026-11-24"), ("until", "2026-11-23")];
+    assert!(!app.call("office_report", Some(&admin), &backwards).await.status().is_success());
+    let staff = signed_in_account(&app, &admin, "petugas.dps", "staff", "kantah-denpasar").await;
+    let refused = app.call("office_report", Some(&staff), &period).await;
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap(), "Forbidden");
+}

@@ -79,6 +79,7 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<SaveService as ServerFn>::PATH, Permission::Admin),
     (<SaveCounter as ServerFn>::PATH, Permission::Admin),
     (<RemoveCounter as ServerFn>::PATH, Permission::Admin),
+    (<LoadReport as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -421,3 +421,41 @@ pub async fn remove_counter(office: String, counter: i64) -> Result<(), Settings
     .await;
     return_to_form::<RemoveCounter>(&settings_page(&office), &format!("loket-{counter}"), &[], outcome)
 }
+
+/// The office's report for service dates `from` to `until` (both included; an
+/// empty date means today).
+#[server(prefix = "/api", endpoint = "office_report")]
+pub async fn load_report(
+    office: String,
+    #[server(default)] from: String,
+    #[server(default)] until: String,
+) -> Result<crate::model::ReportView, AppError> {
+    use super::server::{context, internal};
+    use crate::domain::report::{check_period, summarize};
+    use crate::error::{Field, FieldProblem};
+
+    let ctx = context()?;
+    let found = administered_office::<LoadReport>(&ctx, &office).await?;
+    let today = found.zone.local(ctx.clock.now()).date();
+    let date = |value: &str| match value.trim() {
+        "" => Ok(today),
+        value => value.parse().map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate)),
+    };
+    let (from, until) =
+        check_period(date(&from)?, date(&until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
+    let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await.map_err(internal)?;
+    let settings =
+        crate::store::offices::settings(&ctx.db, found.id, today).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    Ok(crate::model::ReportView {
+        slug: found.slug.clone(),
+        office_name: found.name.clone(),
+        from,
+        until,
+        service_names: settings
+            .services
+            .into_iter()
+            .map(|s| (s.prefix.letter().to_string(), s.name_id, s.name_en))
+            .collect(),
+        report: summarize(&tickets),
+    })
+}

@@ -9,5 +9,6 @@ pub mod counter;
 pub mod identity;
 pub mod notify;
 pub mod otp;
+pub mod report;
 pub mod settings;
 pub mod ticket;

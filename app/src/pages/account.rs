@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{service_name, ErrorNotice, FormAlert, TextField};
+use super::components::{fetch, service_name, ErrorNotice, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_my_calls, load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
 use crate::error::Field;
@@ -39,7 +39,7 @@ fn SignInForm() -> impl IntoView {
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
     let lang = use_lang();
-    let tickets = load_my_tickets();
+    let tickets = fetch(load_my_tickets());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text=t(lang.get_untracked(), Key::MyTickets) />
@@ -169,7 +169,7 @@ fn AccountTabs() -> impl IntoView {
 #[component]
 pub fn CallsPage() -> impl IntoView {
     let lang = use_lang();
-    let calls = load_my_calls();
+    let calls = fetch(load_my_calls());
     view! {
         <Title text=t(lang.get_untracked(), Key::CallsTitle) />
         <h1>{move || t(lang.get(), Key::CallsTitle)}</h1>

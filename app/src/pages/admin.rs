@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_accounts, CreateAccount, ResetAccountPassword, SetAccountActive};
 use crate::domain::access::Role;
@@ -18,7 +18,7 @@ use crate::model::{AccountRow, InitialPassword};
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let lang = use_lang();
-    let accounts = load_accounts();
+    let accounts = fetch(load_accounts());
     view! {
         <Title text=t(lang.get_untracked(), Key::AccountsTitle) />
         <h1>{move || t(lang.get(), Key::AccountsTitle)}</h1>

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::components::{service_name, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, service_name, ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_office, who_am_i, BookTicket, RequestBookingCode};
 use crate::error::{AppError, Field};
@@ -19,10 +19,11 @@ use crate::model::{OfficeView, Viewer};
 pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("office").unwrap_or_default();
-    let office = load_office(slug());
+    let office = fetch(load_office(slug()));
+    let viewer = fetch(who_am_i());
     view! {
         {Suspend::new(async move {
-            let signed_in = matches!(who_am_i().await, Ok(Viewer::Citizen { .. }));
+            let signed_in = matches!(viewer.await, Ok(Viewer::Citizen { .. }));
             match office.await {
                 Ok(office) => view! { <BookingForm office signed_in /> }.into_any(),
                 Err(error) => view! { <ErrorNotice error not_found=Key::OfficeNotFound /> }.into_any(),

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::booking::SubmitButton;
-use super::components::{ErrorNotice, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_code_request, ConfirmCode, ResendCode};
 use crate::error::Field;
@@ -17,7 +17,7 @@ pub fn CodePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let request = move || params.read().get("request").unwrap_or_default();
-    let pending = load_code_request(request());
+    let pending = fetch(load_code_request(request()));
     view! {
         <Title text=t(lang.get_untracked(), Key::CodeTitle) />
         <h1>{move || t(lang.get(), Key::CodeTitle)}</h1>

@@ -106,3 +106,27 @@ pub fn FieldError(field: Field, error: Signal<Option<AppError>>) -> impl IntoVie
         </p>
     }
 }
+
+/// Starts loading a page's data at once, in a task of its own on the server.
+/// Rendering awaits page data in document order, so a load that has taken a
+/// database connection must not wait for an earlier part of the page: under
+/// load the pool's connections would all be held by loads nobody polls.
+pub fn fetch<T: Send + 'static>(
+    load: impl std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+) -> impl std::future::Future<Output = Result<T, AppError>> + Send + 'static {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::reactive::computed::ScopedFuture;
+        use leptos::reactive::owner::Sandboxed;
+        // The load reads the request's context through the current owner.
+        let task = tokio::spawn(Sandboxed::new(ScopedFuture::new(load)));
+        async move {
+            task.await.unwrap_or_else(|error| {
+                tracing::error!(%error, "loading page data failed");
+                Err(AppError::Internal)
+            })
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    load
+}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::ErrorNotice;
+use super::components::{fetch, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_console, CounterAction};
@@ -19,7 +19,7 @@ pub fn ConsolePage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let counter = move || params.read().get("counter").and_then(|c| c.parse::<i64>().ok()).unwrap_or_default();
-    let console = load_console(counter());
+    let console = fetch(load_console(counter()));
     view! {
         <Title text=t(lang.get_untracked(), Key::ConsoleTitle) />
         {Suspend::new(async move {

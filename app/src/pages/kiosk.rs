@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{service_name, ErrorNotice};
+use super::components::{fetch, service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_board, load_office, load_receipt, IssueWalkIn};
@@ -21,7 +21,7 @@ fn office_param() -> impl Fn() -> String + Copy {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let office = office_param();
-    let board = load_board(office());
+    let board = fetch(load_board(office()));
     view! {
         {Suspend::new(async move {
             match board.await {
@@ -150,8 +150,8 @@ fn start_clock(clock: RwSignal<String>) {
 #[component]
 pub fn KioskPage() -> impl IntoView {
     let office = office_param();
-    let checked = load_board(office());
-    let view_data = load_office(office());
+    let checked = fetch(load_board(office()));
+    let view_data = fetch(load_office(office()));
     view! {
         {Suspend::new(async move {
             match (checked.await, view_data.await) {
@@ -215,7 +215,7 @@ pub fn ReceiptPage() -> impl IntoView {
     let office = office_param();
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let receipt = load_receipt(code());
+    let receipt = fetch(load_receipt(code()));
     view! {
         {Suspend::new(async move {
             match receipt.await {

@@ -10,6 +10,7 @@ mod home;
 mod kiosk;
 mod live_client;
 mod office;
+mod report;
 mod settings;
 mod staff;
 mod ticket;
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/akun") view=admin::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor") view=settings::AdminOfficesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kantor/:office/laporan") view=report::ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                     <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />
@@ -125,8 +127,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn AccountLink() -> impl IntoView {
     let lang = use_lang();
+    let viewer = components::fetch(who_am_i());
     Suspend::new(async move {
-        let (href, key) = match who_am_i().await {
+        let (href, key) = match viewer.await {
             Ok(Viewer::Citizen { .. }) => ("/tiket-saya", Key::MyTickets),
             Ok(Viewer::Staff { .. }) => ("/petugas", Key::StaffLink),
             _ => ("/masuk", Key::SignIn),

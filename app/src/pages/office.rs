@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{service_name, ErrorNotice};
+use super::components::{fetch, service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_office;
@@ -16,7 +16,7 @@ use crate::model::{LiveMessage, OfficeView, ServiceQueue};
 pub fn OfficePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("office").unwrap_or_default();
-    let office = load_office(slug());
+    let office = fetch(load_office(slug()));
     view! {
         {Suspend::new(async move {
             match office.await {

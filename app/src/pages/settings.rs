@@ -12,7 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
-use super::components::ErrorNotice;
+use super::components::{fetch, ErrorNotice};
 use super::use_lang;
 use crate::api::{
     load_admin_offices, load_office_settings, AddHoliday, CreateOffice, RemoveCounter, RemoveHoliday, SaveCounter,
@@ -120,7 +120,7 @@ fn zone_select(chosen: String) -> impl IntoView {
 pub fn AdminOfficesPage() -> impl IntoView {
     let lang = use_lang().get_untracked();
     let returned = Returned::read();
-    let offices = load_admin_offices();
+    let offices = fetch(load_admin_offices());
     view! {
         <Title text=admin_text(lang, AdminText::OfficesTitle) />
         <h1>{admin_text(lang, AdminText::OfficesTitle)}</h1>
@@ -174,7 +174,7 @@ pub fn AdminOfficesPage() -> impl IntoView {
 pub fn OfficeSettingsPage() -> impl IntoView {
     let lang = use_lang().get_untracked();
     let slug = use_params_map().read_untracked().get("office").unwrap_or_default();
-    let settings = load_office_settings(slug);
+    let settings = fetch(load_office_settings(slug));
     view! {
         {Suspend::new(async move {
             match settings.await {

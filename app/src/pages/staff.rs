@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::{BookingFields, SubmitButton};
-use super::components::{ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, TextField};
 use super::use_lang;
 use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffSignIn};
 use crate::domain::access::Role;
@@ -46,7 +46,7 @@ fn StaffSignInForm() -> impl IntoView {
 #[component]
 pub fn StaffDeskPage() -> impl IntoView {
     let lang = use_lang();
-    let desk = load_staff_desk();
+    let desk = fetch(load_staff_desk());
     view! {
         <Title text=t(lang.get_untracked(), Key::StaffDeskTitle) />
         <h1>{move || t(lang.get(), Key::StaffDeskTitle)}</h1>

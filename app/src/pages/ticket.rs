@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{service_name, ErrorNotice};
+use super::components::{fetch, service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_ticket;
@@ -17,7 +17,7 @@ use crate::model::{LiveMessage, TicketView};
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
-    let ticket = load_ticket(code());
+    let ticket = fetch(load_ticket(code()));
     view! {
         {Suspend::new(async move {
             match ticket.await {

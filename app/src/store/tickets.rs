@@ -490,3 +490,47 @@ pub async fn of_phone(db: &Db, phone: &str, today: NaiveDate) -> StoreResult<Vec
         })
         .collect()
 }
+
+/// Every ticket of the office for service dates `from` to `until`, as the
+/// report reads them.
+pub async fn report_facts(
+    db: &Db,
+    office: &Office,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> StoreResult<Vec<crate::domain::report::TicketFacts>> {
+    let rows = sqlx::query(
+        "SELECT s.prefix, t.service_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at, c.name AS counter,
+            (SELECT MIN(k.called_at) FROM calls k WHERE k.ticket_id = t.id) AS first_called_at
+         FROM tickets t
+         JOIN services s ON s.id = t.service_id
+         LEFT JOIN counters c ON c.id = t.counter_id
+         WHERE s.office_id = $1 AND t.service_date BETWEEN $2 AND $3",
+    )
+    .bind(office.id)
+    .bind(from.to_string())
+    .bind(until.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    let instant =
+        |row: &SqliteRow, column: &str| row.get::<Option<i64>, _>(column).and_then(DateTime::from_timestamp_millis);
+    rows.iter()
+        .map(|row| {
+            let (channel, state): (String, String) = (row.get("channel"), row.get("state"));
+            let service_date = parse_date(row.get("service_date"))?;
+            let issued_at = instant(row, "issued_at").ok_or_else(|| StoreError::Corrupt("issued_at".into()))?;
+            Ok(crate::domain::report::TicketFacts {
+                service: row.get("prefix"),
+                service_date,
+                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+                state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
+                same_day: office.zone.local(issued_at).date() == service_date,
+                issued_at,
+                first_called_at: instant(row, "first_called_at"),
+                serving_at: instant(row, "serving_at"),
+                done_at: instant(row, "done_at"),
+                counter: row.get("counter"),
+            })
+        })
+        .collect()
+}

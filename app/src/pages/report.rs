@@ -1,0 +1,178 @@
+//! The office report for admins: tickets issued by channel, served, no-shows,
+//! cancellations and average waits, by service, day and counter, for a chosen
+//! period. Rendered on the server only; the period is a plain GET form.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::components::{fetch, ErrorNotice};
+use super::use_lang;
+use crate::api::load_report;
+use crate::domain::report::{check_period, PeriodProblem, Tally};
+use crate::i18n::{admin_text, long_date, AdminText, Lang};
+use crate::model::ReportView;
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let lang = use_lang().get_untracked();
+    let slug = use_params_map().read_untracked().get("office").unwrap_or_default();
+    let query = use_query_map().get_untracked();
+    let asked = |name| query.get(name).unwrap_or_default();
+    let (from, until) = (asked("dari"), asked("sampai"));
+    // A period that cannot be reported is said so, and today's report is shown.
+    let problem = match (from.parse::<NaiveDate>(), until.parse::<NaiveDate>()) {
+        (Ok(from), Ok(until)) => check_period(from, until).err(),
+        _ => None,
+    };
+    let report = match problem {
+        Some(_) => fetch(load_report(slug, String::new(), String::new())),
+        None => fetch(load_report(slug, from, until)),
+    };
+    let note = problem.map(|problem| match problem {
+        PeriodProblem::EndBeforeStart => AdminText::ReportPeriodBackwards,
+        PeriodProblem::TooLong => AdminText::ReportPeriodTooLong,
+    });
+    view! {
+        {note.map(|note| view! { <p class="notice notice-info" role="status">{admin_text(lang, note)}</p> })}
+        {Suspend::new(async move {
+            match report.await {
+                Ok(report) => view! { <Report lang report /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            }
+        })}
+    }
+}
+
+/// Whole minutes, or a dash when nothing was measured.
+fn minutes(lang: Lang, seconds: Option<u32>) -> String {
+    let unit = if lang == Lang::En { "min" } else { "mnt" };
+    seconds.map_or_else(|| "–".to_string(), |s| format!("{} {unit}", (s + 30) / 60))
+}
+
+fn tally_cells(lang: Lang, tally: &Tally) -> impl IntoView {
+    let counts = [
+        tally.issued,
+        tally.online,
+        tally.walk_in,
+        tally.staff_assisted,
+        tally.served,
+        tally.no_show,
+        tally.cancelled,
+        tally.open,
+    ];
+    view! {
+        {counts.into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
+        <td class="number">{minutes(lang, tally.average_wait)}</td>
+        <td class="number">{minutes(lang, tally.average_service)}</td>
+    }
+}
+
+fn tally_headings(lang: Lang, first: AdminText) -> impl IntoView {
+    use AdminText::*;
+    let columns = [
+        first,
+        ColumnIssued,
+        ColumnOnline,
+        ColumnWalkIn,
+        ColumnStaffAssisted,
+        ColumnServed,
+        ColumnNoShow,
+        ColumnCancelled,
+        ColumnOpen,
+        ColumnWait,
+        ColumnServiceTime,
+    ];
+    view! {
+        <thead><tr>{columns.into_iter().map(|c| view! { <th scope="col">{admin_text(lang, c)}</th> }).collect_view()}</tr></thead>
+    }
+}
+
+#[component]
+fn Report(lang: Lang, report: ReportView) -> impl IntoView {
+    let ReportView { slug, office_name, from, until, service_names, report } = report;
+    // Every service, those without tickets too, plus any letter only the tickets know.
+    let mut letters: Vec<String> = service_names.iter().map(|(letter, _, _)| letter.clone()).collect();
+    for (letter, _) in &report.services {
+        if !letters.contains(letter) {
+            letters.push(letter.clone());
+        }
+    }
+    let service_name = move |letter: &str| {
+        service_names
+            .iter()
+            .find(|(prefix, _, _)| prefix == letter)
+            .map(|(prefix, id, en)| format!("{prefix} — {}", if lang == Lang::En { en } else { id }))
+            .unwrap_or_else(|| letter.to_string())
+    };
+    let title = format!("{} — {office_name}", admin_text(lang, AdminText::ReportTitle));
+    let empty = report.total.issued == 0;
+    view! {
+        <Title text=title.clone() />
+        <p class="crumbs">
+            <a href="/admin/kantor">{admin_text(lang, AdminText::OfficesTitle)}</a>
+            " · "
+            <a href=format!("/admin/kantor/{slug}")>{office_name.clone()}</a>
+        </p>
+        <h1>{title}</h1>
+        <form method="get" class="settings-form settings-row report-period">
+            <label class="field">
+                <span>{admin_text(lang, AdminText::ReportFrom)}</span>
+                <input type="date" name="dari" value=from.to_string() required />
+            </label>
+            <label class="field">
+                <span>{admin_text(lang, AdminText::ReportUntil)}</span>
+                <input type="date" name="sampai" value=until.to_string() required />
+            </label>
+            <button type="submit">{admin_text(lang, AdminText::ReportShow)}</button>
+        </form>
+        <p class="lead" data-testid="report-period">{long_date(lang, from)} " – " {long_date(lang, until)}</p>
+        {empty.then(|| view! { <p class="muted">{admin_text(lang, AdminText::ReportNothing)}</p> })}
+        <section class="card staff-section">
+            <h2>{admin_text(lang, AdminText::ReportByService)}</h2>
+            <div class="table-scroll">
+                <table class="report" data-testid="report-services">
+                    {tally_headings(lang, AdminText::ColumnService)}
+                    <tbody>
+                        {letters
+                            .iter()
+                            .map(|letter| {
+                                let tally = report.services.iter().find(|(l, _)| l == letter).map(|(_, t)| t.clone()).unwrap_or_default();
+                                view! { <tr data-service=letter.clone()><th scope="row">{service_name(letter)}</th>{tally_cells(lang, &tally)}</tr> }
+                            })
+                            .collect_view()}
+                    </tbody>
+                    <tfoot><tr data-total=""><th scope="row">"Σ"</th>{tally_cells(lang, &report.total)}</tr></tfoot>
+                </table>
+            </div>
+            <p class="hint">{admin_text(lang, AdminText::ReportWaitNote)}</p>
+        </section>
+        {(report.days.len() > 1).then(|| view! {
+            <section class="card staff-section">
+                <h2>{admin_text(lang, AdminText::ReportByDay)}</h2>
+                <div class="table-scroll">
+                    <table class="report" data-testid="report-days">
+                        {tally_headings(lang, AdminText::ColumnDate)}
+                        <tbody>
+                            {report.days.iter().map(|(day, tally)| view! { <tr data-date=day.to_string()><th scope="row">{long_date(lang, *day)}</th>{tally_cells(lang, tally)}</tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+        })}
+        {(!report.counters.is_empty()).then(|| view! {
+            <section class="card staff-section">
+                <h2>{admin_text(lang, AdminText::ReportByCounter)}</h2>
+                <div class="table-scroll">
+                    <table class="report" data-testid="report-counters">
+                        {tally_headings(lang, AdminText::ColumnCounter)}
+                        <tbody>
+                            {report.counters.iter().map(|(counter, tally)| view! { <tr data-counter=counter.clone()><th scope="row">{counter.clone()}</th>{tally_cells(lang, tally)}</tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+        })}
+    }
+}
