@@ -14,11 +14,15 @@ export async function waitForHydration(page: Page) {
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
 }
 
-/** The code in the newest SMS to `e164`, read from /dev/outbox. */
+/** The code in the newest code SMS to `e164`, read from /dev/outbox. */
 export async function codeSentTo(request: APIRequestContext, e164: string): Promise<string> {
   const html = await (await request.get('/dev/outbox')).text();
-  const item = html.split('<li class="sms"').find((part) => part.includes(`data-phone="${e164}"`));
-  const code = item?.match(/#([2-9A-Z]{6})</)?.[1];
+  // The newest SMS with a code: notices to the same phone are passed over.
+  const code = html
+    .split('<li class="sms"')
+    .filter((part) => part.includes(`data-phone="${e164}"`))
+    .map((part) => part.match(/#([2-9A-Z]{6})</)?.[1])
+    .find((found) => found !== undefined);
   if (!code) throw new Error(`no SMS to ${e164} in the outbox`);
   return code;
 }

@@ -40,7 +40,7 @@ async fn sms_bodies(app: &TestApp) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sms_and_email() {
+async fn numbers_near_the_front_are_told_at_once_and_each_call_tells_the_called_and_the_next_in_line() {
     let sink = common::smtp::start().await;
     let app = spawn_app_with(&[
         ("ANTREAN_SMTP_URL", format!("smtp://{}", sink.addr)),
@@ -48,6 +48,12 @@ async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sm
     ])
     .await;
     app.waiting_tickets(8).await;
+    // Numbers taken with few people ahead are told at once: A-001 … A-006 have 0 … 5 ahead.
+    assert_eq!(settled(&app).await, (12, 0));
+    let sms = sms_bodies(&app).await;
+    assert_eq!(sms.len(), 6, "{sms:#?}");
+    assert!(sms[0].starts_with("Antrean A-001: Anda berikutnya"));
+    assert!(sms[5].starts_with("Antrean A-006: 5 orang lagi") && sms[5].contains("/tiket/"));
     let (staff, counter) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await.to_string());
     let act = |action: &'static str| {
         let (staff, counter) = (staff.clone(), counter.clone());
@@ -60,16 +66,15 @@ async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sm
     act("open").await;
     act("call_next").await;
 
-    // A-001 is called; A-002 … A-007 have 0 … 5 people ahead.
-    assert_eq!(settled(&app).await, (14, 0));
+    // A-001 is called; A-007 now has 5 people ahead; nobody is told twice.
+    assert_eq!(settled(&app).await, (16, 0));
     let sms = sms_bodies(&app).await;
-    assert_eq!(sms.len(), 7, "{sms:#?}");
-    assert!(sms.iter().any(|s| s.starts_with("Antrean A-001: giliran Anda. Silakan menuju Loket 1")));
-    assert!(sms.iter().any(|s| s.starts_with("Antrean A-002: Anda berikutnya")));
-    assert!(sms.iter().any(|s| s.starts_with("Antrean A-007: 5 orang lagi") && s.contains("/tiket/")));
+    assert_eq!(sms.len(), 8, "{sms:#?}");
+    assert!(sms[6..].iter().any(|s| s.starts_with("Antrean A-001: giliran Anda. Silakan menuju Loket 1")));
+    assert!(sms[6..].iter().any(|s| s.starts_with("Antrean A-007: 5 orang lagi")));
     assert!(!sms.iter().any(|s| s.starts_with("Antrean A-008")), "A-008 has 6 people ahead");
     let mails = sink.mails();
-    assert_eq!(mails.len(), 7);
+    assert_eq!(mails.len(), 8);
     assert!(mails.iter().all(|m| m.to == ["warga@contoh.id"] && m.from == "antrean@uji.test"));
     assert!(mails.iter().any(|m| m.data.contains("Subject: Antrean A-001: giliran Anda di Loket 1")));
 
@@ -77,15 +82,15 @@ async fn a_call_tells_the_called_holder_and_the_next_six_in_line_once_each_by_sm
     act("serve").await;
     act("finish").await;
     act("call_next").await;
-    assert_eq!(settled(&app).await, (18, 0));
+    assert_eq!(settled(&app).await, (20, 0));
     let sms = sms_bodies(&app).await;
-    assert_eq!(sms.len(), 9);
-    assert!(sms[7..].iter().any(|s| s.starts_with("Antrean A-002: giliran Anda")));
-    assert!(sms[7..].iter().any(|s| s.starts_with("Antrean A-008: 5 orang lagi")));
+    assert_eq!(sms.len(), 10);
+    assert!(sms[8..].iter().any(|s| s.starts_with("Antrean A-002: giliran Anda")));
+    assert!(sms[8..].iter().any(|s| s.starts_with("Antrean A-008: 5 orang lagi")));
 
     // Calling again is a notice of its own.
     act("recall").await;
-    assert_eq!(settled(&app).await, (20, 0));
+    assert_eq!(settled(&app).await, (22, 0));
     assert!(sms_bodies(&app).await.last().unwrap().starts_with("Antrean A-002: panggilan ke-2"));
 }
 
@@ -98,9 +103,11 @@ async fn an_email_the_mail_server_does_not_take_waits_for_a_retry_and_the_sms_st
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
-    assert_eq!(settled(&app).await, (1, 1));
+    // "Almost your turn" at booking and "called": both SMS go, both emails wait.
+    assert_eq!(settled(&app).await, (2, 2));
     let (attempts, error, retry_in): (i64, String, i64) = sqlx::query_as(
-        "SELECT attempts, last_error, next_attempt_at - created_at FROM notifications WHERE channel = 'email'",
+        "SELECT attempts, last_error, next_attempt_at - created_at FROM notifications
+         WHERE channel = 'email' AND moment = 'called'",
     )
     .fetch_one(&app.inspect().await)
     .await
@@ -117,7 +124,7 @@ async fn without_a_mail_server_only_sms_notices_are_written() {
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
-    assert_eq!(settled(&app).await, (2, 0));
+    assert_eq!(settled(&app).await, (3, 0), "two at booking, one at the call");
     let channels: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT channel FROM notifications").fetch_all(&app.inspect().await).await.unwrap();
     assert_eq!(channels, ["sms"]);
@@ -183,7 +190,7 @@ async fn a_called_citizen_gets_an_encrypted_push_signed_with_the_servers_vapid_k
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
-    assert_eq!(settled(&app).await, (2, 0), "an SMS and a push");
+    assert_eq!(settled(&app).await, (3, 0), "an SMS at booking, then an SMS and a push at the call");
 
     let pushed = pushed.lock().unwrap().clone();
     assert_eq!(pushed.len(), 1);
@@ -209,7 +216,7 @@ async fn a_subscription_its_push_service_calls_gone_is_removed() {
     for action in ["open", "call_next"] {
         app.call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
     }
-    assert_eq!(settled(&app).await, (1, 1));
+    assert_eq!(settled(&app).await, (2, 1));
     assert_eq!(pushed.lock().unwrap().len(), 1);
     let db = app.inspect().await;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions").fetch_one(&db).await.unwrap();

@@ -194,7 +194,25 @@ pub(crate) async fn issue(
             BookError::Store(e) => internal(e),
         })?;
     ctx.hub.counts_changed(office.id);
+    let today = office.zone.local(ctx.clock.now()).date();
+    if booked.service_date == today && !booked.existing {
+        notify_after_issue(ctx, &booked.code).await;
+    }
     Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
+}
+
+/// Writes "almost your turn" for a number taken today with few people ahead
+/// and wakes the sender. The ticket stands even if this fails; the next call
+/// of its line writes the notice then.
+#[cfg(feature = "ssr")]
+async fn notify_after_issue(ctx: &super::server::ServerContext, code: &str) {
+    let origin = super::server::site_origin();
+    let email = ctx.notifier.sends_email();
+    match crate::store::notifications::after_issue(&ctx.db, code, &origin, email, ctx.clock.now()).await {
+        Ok(0) => {}
+        Ok(_) => ctx.notifier.wake(),
+        Err(error) => tracing::error!(%error, code, "could not write the notices of a new ticket"),
+    }
 }
 
 #[cfg(test)]

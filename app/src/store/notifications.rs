@@ -61,22 +61,67 @@ pub async fn after_call(db: &Db, counter_id: i64, origin: &str, email: bool, now
     let moment = Moment::Called { counter: called.get("counter"), call };
     let mut written = write(&mut tx, &holder(&called), &moment, &office, origin, email, now).await?;
 
+    let (service_id, service_date) = (called.get("service_id"), called.get("service_date"));
+    written += tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// After a number is issued for today: a holder who took it with few people
+/// ahead hears "almost your turn" at once, not at the next call of the line.
+pub async fn after_issue(
+    db: &Db,
+    ticket_code: &str,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = db.writer().begin().await?;
+    let Some(ticket) = sqlx::query(
+        "SELECT t.service_id, t.service_date, o.name AS office
+         FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
+         WHERE t.public_code = $1 AND t.state = 'waiting'",
+    )
+    .bind(ticket_code)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(0);
+    };
+    let office: String = ticket.get("office");
+    let (service_id, service_date) = (ticket.get("service_id"), ticket.get("service_date"));
+    let written = tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// "Almost your turn" for the first places of a service's line on a date that
+/// were not told yet.
+async fn tell_front_of_line(
+    tx: &mut Transaction<'_, Sqlite>,
+    service_id: i64,
+    service_date: String,
+    office: &str,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let line = sqlx::query(
         "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email,
                 EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'near') AS told
          FROM tickets t WHERE t.service_id = $1 AND t.service_date = $2 AND t.state = 'waiting'
          ORDER BY t.queue_key, t.id LIMIT $3",
     )
-    .bind(called.get::<i64, _>("service_id"))
-    .bind(called.get::<String, _>("service_date"))
+    .bind(service_id)
+    .bind(service_date)
     .bind(i64::from(notify::NEAR) + 1)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let told: Vec<bool> = line.iter().map(|row| row.get("told")).collect();
+    let mut written = 0;
     for (place, moment) in notify::due_near(&told) {
-        written += write(&mut tx, &holder(&line[place]), &moment, &office, origin, email, now).await?;
+        written += write(tx, &holder(&line[place]), &moment, office, origin, email, now).await?;
     }
-    tx.commit().await?;
     Ok(written)
 }
 

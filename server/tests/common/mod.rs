@@ -112,13 +112,16 @@ impl TestApp {
         request.send().await.expect("request reaches the server")
     }
 
-    /// The code in the newest SMS to `phone` (E.164), read from the development outbox.
+    /// The code in the newest code SMS to `phone` (E.164), read from the development
+    /// outbox; notices to the same phone are passed over.
     pub async fn last_code_sent_to(&self, phone: &str) -> String {
-        let body: String = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE phone = $1 ORDER BY id DESC LIMIT 1")
-            .bind(phone)
-            .fetch_one(&self.inspect().await)
-            .await
-            .expect("an SMS was sent");
+        let body: String = sqlx::query_scalar(
+            "SELECT body FROM sms_outbox WHERE phone = $1 AND body LIKE '%@% #%' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(phone)
+        .fetch_one(&self.inspect().await)
+        .await
+        .expect("an SMS was sent");
         body.rsplit('#').next().expect("WebOTP line").trim().to_string()
     }
 
