@@ -837,6 +837,7 @@ pub enum AdminText {
     ReportFrom,
     ReportUntil,
     ReportShow,
+    ReportCsv,
     ReportPeriodBackwards,
     ReportPeriodTooLong,
     ReportNothing,
@@ -919,6 +920,7 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
         ReportFrom => ("Dari tanggal", "From"),
         ReportUntil => ("Sampai tanggal", "Until"),
         ReportShow => ("Tampilkan", "Show"),
+        ReportCsv => ("Unduh CSV", "Download CSV"),
         ReportPeriodBackwards => (
             "Tanggal akhir sebelum tanggal awal; laporan hari ini yang ditampilkan.",
             "The end date is before the start date; today's report is shown.",

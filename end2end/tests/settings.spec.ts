@@ -190,3 +190,24 @@ test.describe.serial('office settings', () => {
     await expect(existing.locator('.notice-error')).toHaveCount(0);
   });
 });
+
+test('an admin reads an office report and downloads it as CSV', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/admin/kantor');
+  await page.locator('li', { hasText: 'Kantor Pertanahan Kota Denpasar' }).getByRole('link', { name: 'Laporan' }).click();
+  await expect(page).toHaveURL(/\/admin\/kantor\/kantah-denpasar\/laporan$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Laporan layanan — Kantor Pertanahan Kota Denpasar');
+
+  await page.getByLabel('Dari tanggal').fill('2026-11-23');
+  await page.getByLabel('Sampai tanggal').fill('2026-11-30');
+  await page.getByRole('button', { name: 'Tampilkan' }).click();
+  await expect(page.getByTestId('report-period')).toHaveText('Senin, 23 November 2026 – Senin, 30 November 2026');
+  const services = page.getByTestId('report-services');
+  await expect(services.locator('tr[data-service="A"] th')).toHaveText('A — Pendaftaran Hak dan Peralihan Hak');
+  await expect(services.locator('tfoot td').first()).toHaveText(/^\d+$/);
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('report-csv').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('laporan-kantah-denpasar-2026-11-23-2026-11-30.csv');
+});

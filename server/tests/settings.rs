@@ -371,3 +371,37 @@ async fn the_report_counts_what_happened_by_service_day_and_counter() {
     let refused = app.call("office_report", Some(&staff), &period).await;
     assert_eq!(refused.json::<serde_json::Value>().await.unwrap(), "Forbidden");
 }
+
+#[tokio::test]
+async fn the_report_downloads_as_csv_for_spreadsheets() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    app.waiting_tickets(2).await;
+    let response = app
+        .client
+        .get(format!("{}/api/office_report.csv", app.base))
+        .query(&[("office", "kantah-denpasar"), ("from", "2026-11-23"), ("until", "2026-11-23")])
+        .header("Cookie", format!("antrean_session={admin}"))
+        // As a browser following the link asks.
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", format!("{}/admin/kantor/kantah-denpasar/laporan", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"laporan-kantah-denpasar-2026-11-23-2026-11-23.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("Kantor Pertanahan Kota Denpasar 2026-11-23 – 2026-11-23,,Nomor terbit,Daring"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines.contains(&"Layanan,A Pendaftaran Hak dan Peralihan Hak,2,2,0,0,0,0,0,2,,"), "{csv}");
+    assert!(lines.contains(&"Tanggal,2026-11-23,2,2,0,0,0,0,0,2,,"), "{csv}");
+    assert_eq!(lines.last(), Some(&"Total,,2,2,0,0,0,0,0,2,,"));
+}

@@ -80,6 +80,7 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<SaveCounter as ServerFn>::PATH, Permission::Admin),
     (<RemoveCounter as ServerFn>::PATH, Permission::Admin),
     (<LoadReport as ServerFn>::PATH, Permission::Admin),
+    (<ReportCsv as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -76,6 +76,13 @@ fn session_token() -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// The language the caller chose (the `lang` cookie), for answers that are not pages.
+pub fn request_lang() -> crate::i18n::Lang {
+    request_parts()
+        .and_then(|parts| parts.headers.get(COOKIE)?.to_str().ok().map(crate::i18n::Lang::from_cookie_header))
+        .unwrap_or_default()
+}
+
 /// Who is calling, from the session cookie.
 pub async fn caller(ctx: &ServerContext) -> Result<Caller, AppError> {
     let Some(token) = session_token() else { return Ok(Caller::Anonymous) };

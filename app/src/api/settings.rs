@@ -430,19 +430,30 @@ pub async fn load_report(
     #[server(default)] from: String,
     #[server(default)] until: String,
 ) -> Result<crate::model::ReportView, AppError> {
-    use super::server::{context, internal};
+    let ctx = super::server::context()?;
+    load_report_as::<LoadReport>(&ctx, &office, &from, &until).await
+}
+
+/// The report, once the caller is known to hold the permission of `F`.
+#[cfg(feature = "ssr")]
+async fn load_report_as<F: leptos::server_fn::ServerFn>(
+    ctx: &super::server::ServerContext,
+    office: &str,
+    from: &str,
+    until: &str,
+) -> Result<crate::model::ReportView, AppError> {
+    use super::server::internal;
     use crate::domain::report::{check_period, summarize};
     use crate::error::{Field, FieldProblem};
 
-    let ctx = context()?;
-    let found = administered_office::<LoadReport>(&ctx, &office).await?;
+    let found = administered_office::<F>(ctx, office).await?;
     let today = found.zone.local(ctx.clock.now()).date();
     let date = |value: &str| match value.trim() {
         "" => Ok(today),
         value => value.parse().map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate)),
     };
     let (from, until) =
-        check_period(date(&from)?, date(&until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
+        check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
     let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await.map_err(internal)?;
     let settings =
         crate::store::offices::settings(&ctx.db, found.id, today).await.map_err(internal)?.ok_or(AppError::NotFound)?;
@@ -458,4 +469,38 @@ pub async fn load_report(
             .collect(),
         report: summarize(&tickets),
     })
+}
+
+/// The same report as a CSV file for spreadsheets: one line per service, per
+/// day and per counter. A plain link downloads it.
+#[server(
+    prefix = "/api",
+    endpoint = "office_report.csv",
+    input = leptos::server_fn::codec::GetUrl,
+    output = leptos::server_fn::codec::StreamingText
+)]
+pub async fn report_csv(
+    office: String,
+    #[server(default)] from: String,
+    #[server(default)] until: String,
+) -> Result<leptos::server_fn::codec::TextStream<AppError>, AppError> {
+    use super::server::context;
+
+    let ctx = context()?;
+    let view = load_report_as::<ReportCsv>(&ctx, &office, &from, &until).await?;
+    let lang = super::server::request_lang();
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        use http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
+        // A browser following the link asks for HTML, which server functions
+        // answer by sending it back to the page it came from; a download is an
+        // answer of its own.
+        response.set_status(http::StatusCode::OK);
+        let file = format!("attachment; filename=\"laporan-{}-{}-{}.csv\"", view.slug, view.from, view.until);
+        response.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        if let Ok(file) = HeaderValue::from_str(&file) {
+            response.insert_header(CONTENT_DISPOSITION, file);
+        }
+    }
+    let csv = view.to_csv(lang);
+    Ok(leptos::server_fn::codec::TextStream::new(futures::stream::once(async move { Ok(csv) })))
 }

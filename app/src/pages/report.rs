@@ -4,12 +4,13 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::components::{fetch, ErrorNotice};
 use super::use_lang;
-use crate::api::load_report;
+use crate::api::{load_report, ReportCsv};
 use crate::domain::report::{check_period, PeriodProblem, Tally};
 use crate::i18n::{admin_text, long_date, AdminText, Lang};
 use crate::model::ReportView;
@@ -126,6 +127,9 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
                 <input type="date" name="sampai" value=until.to_string() required />
             </label>
             <button type="submit">{admin_text(lang, AdminText::ReportShow)}</button>
+            <a class="button" data-testid="report-csv" href=format!("{}?office={slug}&from={from}&until={until}", <ReportCsv as ServerFn>::PATH)>
+                {admin_text(lang, AdminText::ReportCsv)}
+            </a>
         </form>
         <p class="lead" data-testid="report-period">{long_date(lang, from)} " – " {long_date(lang, until)}</p>
         {empty.then(|| view! { <p class="muted">{admin_text(lang, AdminText::ReportNothing)}</p> })}
