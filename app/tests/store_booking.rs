@@ -1,5 +1,8 @@
-//! The booking transaction against a real SQLite file: quota, rollover,
-//! one active ticket per NIK, and a race on the last places of a date.
+//! The booking transaction against real databases: quota, rollover, one active
+//! ticket per NIK, and a race on the last places of a date. Every test runs on a
+//! fresh SQLite file (`sqlite::…`) and, when `ANTREAN_TEST_POSTGRES_URL` names a
+//! PostgreSQL server (see `scripts/test-postgres`), on a fresh database there
+//! (`postgres::…`).
 
 #![cfg(feature = "ssr")]
 
@@ -9,15 +12,99 @@ use app::domain::identity::{FullName, Nik};
 use app::domain::ticket::{ServicePrefix, TicketAction, TicketState};
 use app::store::offices::{self, NewOffice, NewService, Office, Service};
 use app::store::tickets::{self, BookError, Holder, IssuedBy};
-use app::store::Db;
+use app::store::{Db, Engine};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sqlx::Connection;
 
 struct Fixture {
     db: Db,
     office: Office,
     service: Service,
-    _dir: tempfile::TempDir,
+    place: Place,
 }
+
+/// Where a test's database lives, kept for the test's lifetime.
+enum Place {
+    Sqlite(tempfile::TempDir),
+    /// The URL of a database of its own on the test server; the server is thrown
+    /// away after the run, and the databases with it.
+    Postgres(String),
+}
+
+impl Place {
+    async fn new(engine: Engine) -> Self {
+        match engine {
+            Engine::Sqlite => Self::Sqlite(tempfile::tempdir().unwrap()),
+            Engine::Postgres => Self::Postgres(fresh_postgres_database().await),
+        }
+    }
+
+    async fn open(&self) -> Db {
+        match self {
+            Self::Sqlite(dir) => Db::open_sqlite(&dir.path().join("test.db")).await.unwrap(),
+            Self::Postgres(url) => Db::open_postgres(url).await.unwrap(),
+        }
+    }
+}
+
+fn postgres_server() -> Option<String> {
+    std::env::var("ANTREAN_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
+}
+
+async fn fresh_postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = postgres_server().expect("ANTREAN_TEST_POSTGRES_URL");
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let name =
+        format!("store_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    admin.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// Each test, once per engine: `sqlite::name` always, `postgres::name` when a
+/// PostgreSQL server is given (otherwise it says so and passes).
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(app::store::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if super::postgres_server().is_none() {
+                        eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+                        return;
+                    }
+                    super::$name(app::store::Engine::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_engines!(
+    a_full_date_rolls_past_a_holiday_to_the_next_working_day_with_room,
+    a_holiday_request_says_which_holiday,
+    today_full_is_refused_rather_than_moved,
+    when_every_day_to_the_horizon_is_full_the_booking_is_refused,
+    a_zero_quota_service_takes_no_bookings,
+    the_same_nik_gets_its_ticket_back_even_when_its_request_rolled,
+    a_cancelled_ticket_frees_the_nik_but_not_the_place,
+    racing_for_the_last_places_never_overbooks,
+    racing_from_two_server_instances_never_overbooks,
+    the_same_nik_racing_itself_gets_one_ticket,
+    a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count,
+    serving_a_waiting_ticket_without_calling_it_is_refused,
+);
 
 /// Monday 23 November 2026, 10:00 WIB.
 fn monday_morning() -> DateTime<Utc> {
@@ -28,9 +115,9 @@ fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-async fn office_with_quota(quota: u32, horizon_days: u32) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("test.db")).await.unwrap();
+async fn office_with_quota(engine: Engine, quota: u32, horizon_days: u32) -> Fixture {
+    let place = Place::new(engine).await;
+    let db = place.open().await;
     let hours =
         OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
             .unwrap();
@@ -50,7 +137,7 @@ async fn office_with_quota(quota: u32, horizon_days: u32) -> Fixture {
     offices::add_service(&db, office_id, &new_service).await.unwrap();
     let office = offices::find(&db, "uji").await.unwrap().unwrap();
     let service = offices::find_service(&db, office_id, "A").await.unwrap().unwrap();
-    Fixture { db, office, service, _dir: dir }
+    Fixture { db, office, service, place }
 }
 
 fn citizen(serial: u32) -> Holder {
@@ -63,13 +150,17 @@ fn citizen(serial: u32) -> Holder {
 
 impl Fixture {
     async fn book(&self, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
-        tickets::book(&self.db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, monday_morning()).await
+        self.book_on(&self.db, holder, request).await
+    }
+
+    /// Books through another `Db` on the same database, as a second server instance would.
+    async fn book_on(&self, db: &Db, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
+        tickets::book(db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, monday_morning()).await
     }
 }
 
-#[tokio::test]
-async fn a_full_date_rolls_past_a_holiday_to_the_next_working_day_with_room() {
-    let f = office_with_quota(2, 30).await;
+async fn a_full_date_rolls_past_a_holiday_to_the_next_working_day_with_room(engine: Engine) {
+    let f = office_with_quota(engine, 2, 30).await;
     let tuesday = BookingRequest::Date(date("2026-11-24"));
     for serial in 1..=2 {
         assert_eq!(f.book(&citizen(serial), tuesday).await.unwrap().service_date, date("2026-11-24"));
@@ -80,26 +171,23 @@ async fn a_full_date_rolls_past_a_holiday_to_the_next_working_day_with_room() {
     assert_eq!(third.rollover, Some(RolloverReason::RequestedDayFull));
 }
 
-#[tokio::test]
-async fn a_holiday_request_says_which_holiday() {
-    let f = office_with_quota(2, 30).await;
+async fn a_holiday_request_says_which_holiday(engine: Engine) {
+    let f = office_with_quota(engine, 2, 30).await;
     let booked = f.book(&citizen(1), BookingRequest::Date(date("2026-11-25"))).await.unwrap();
     assert_eq!(booked.service_date, date("2026-11-26"));
     assert_eq!(booked.rollover, Some(RolloverReason::RequestedDayClosed(ClosedReason::Holiday("Libur Uji".into()))));
 }
 
-#[tokio::test]
-async fn today_full_is_refused_rather_than_moved() {
-    let f = office_with_quota(1, 30).await;
+async fn today_full_is_refused_rather_than_moved(engine: Engine) {
+    let f = office_with_quota(engine, 1, 30).await;
     f.book(&citizen(1), BookingRequest::Today).await.unwrap();
     let refused = f.book(&citizen(2), BookingRequest::Today).await.unwrap_err();
     assert!(matches!(refused, BookError::Refused(BookingRefusal::TodayFull)));
 }
 
-#[tokio::test]
-async fn when_every_day_to_the_horizon_is_full_the_booking_is_refused() {
+async fn when_every_day_to_the_horizon_is_full_the_booking_is_refused(engine: Engine) {
     // Horizon of 2 days from Monday: Monday (today) and Tuesday; Wednesday is beyond it.
-    let f = office_with_quota(1, 2).await;
+    let f = office_with_quota(engine, 1, 2).await;
     f.book(&citizen(1), BookingRequest::Date(date("2026-11-23"))).await.unwrap();
     f.book(&citizen(2), BookingRequest::Date(date("2026-11-23"))).await.unwrap();
     let refused = f.book(&citizen(3), BookingRequest::Date(date("2026-11-23"))).await.unwrap_err();
@@ -109,16 +197,14 @@ async fn when_every_day_to_the_horizon_is_full_the_booking_is_refused() {
     ));
 }
 
-#[tokio::test]
-async fn a_zero_quota_service_takes_no_bookings() {
-    let f = office_with_quota(0, 3).await;
+async fn a_zero_quota_service_takes_no_bookings(engine: Engine) {
+    let f = office_with_quota(engine, 0, 3).await;
     let refused = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap_err();
     assert!(matches!(refused, BookError::Refused(BookingRefusal::NoRoomWithinHorizon { .. })));
 }
 
-#[tokio::test]
-async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled() {
-    let f = office_with_quota(1, 30).await;
+async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled(engine: Engine) {
+    let f = office_with_quota(engine, 1, 30).await;
     f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     let rolled = f.book(&citizen(2), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     let again = f.book(&citizen(2), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
@@ -126,9 +212,8 @@ async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled() {
     assert_eq!(again.code, rolled.code);
 }
 
-#[tokio::test]
-async fn a_cancelled_ticket_frees_the_nik_but_not_the_place() {
-    let f = office_with_quota(2, 30).await;
+async fn a_cancelled_ticket_frees_the_nik_but_not_the_place(engine: Engine) {
+    let f = office_with_quota(engine, 2, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     tickets::apply(&f.db, &first.code, TicketAction::Cancel, monday_morning()).await.unwrap();
     let second = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
@@ -136,9 +221,8 @@ async fn a_cancelled_ticket_frees_the_nik_but_not_the_place() {
     assert_eq!(second.sequence, 2, "sequence numbers are never reused");
 }
 
-#[tokio::test]
-async fn racing_for_the_last_places_never_overbooks() {
-    let f = office_with_quota(5, 30).await;
+async fn racing_for_the_last_places_never_overbooks(engine: Engine) {
+    let f = office_with_quota(engine, 5, 30).await;
     let tuesday = BookingRequest::Date(date("2026-11-24"));
     let bookings = (1..=40).map(|serial| {
         let f = &f;
@@ -150,9 +234,38 @@ async fn racing_for_the_last_places_never_overbooks() {
     assert_eq!(dates.len(), 40);
 }
 
-#[tokio::test]
-async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count() {
-    let f = office_with_quota(10, 30).await;
+async fn racing_from_two_server_instances_never_overbooks(engine: Engine) {
+    let f = office_with_quota(engine, 5, 30).await;
+    let second = f.place.open().await;
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let bookings = (1..=40).map(|serial| {
+        let (f, db) = (&f, if serial % 2 == 0 { &f.db } else { &second });
+        async move { f.book_on(db, &citizen(serial), tuesday).await.unwrap() }
+    });
+    let booked = futures::future::join_all(bookings).await;
+    let on_tuesday: Vec<u32> =
+        booked.iter().filter(|b| b.service_date == date("2026-11-24")).map(|b| b.sequence).collect();
+    let mut sequences = on_tuesday.clone();
+    sequences.sort_unstable();
+    assert_eq!(sequences, vec![1, 2, 3, 4, 5], "five places, each sequence given once");
+}
+
+async fn the_same_nik_racing_itself_gets_one_ticket(engine: Engine) {
+    let f = office_with_quota(engine, 5, 30).await;
+    let second = f.place.open().await;
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let bookings = (0..10).map(|n| {
+        let (f, db) = (&f, if n % 2 == 0 { &f.db } else { &second });
+        async move { f.book_on(db, &citizen(1), tuesday).await.unwrap() }
+    });
+    let booked = futures::future::join_all(bookings).await;
+    assert!(booked.iter().all(|b| b.code == booked[0].code), "one ticket, handed back to every request");
+    let fresh = f.book(&citizen(2), tuesday).await.unwrap();
+    assert_eq!(fresh.sequence, 2, "the places given back leave no gap in the sequence");
+}
+
+async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {
+    let f = office_with_quota(engine, 10, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
     let second = f.book(&citizen(2), BookingRequest::Today).await.unwrap();
     assert_eq!(tickets::view(&f.db, &second.code).await.unwrap().unwrap().people_ahead, 1);
@@ -167,9 +280,8 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count() {
     assert_eq!(office.services[0].now_calling.as_deref(), Some("A-001"));
 }
 
-#[tokio::test]
-async fn serving_a_waiting_ticket_without_calling_it_is_refused() {
-    let f = office_with_quota(10, 30).await;
+async fn serving_a_waiting_ticket_without_calling_it_is_refused(engine: Engine) {
+    let f = office_with_quota(engine, 10, 30).await;
     let booked = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
     let refused = tickets::apply(&f.db, &booked.code, TicketAction::StartServing, monday_morning()).await;
     assert!(matches!(refused, Err(tickets::ActionError::Transition(_))));

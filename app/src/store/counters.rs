@@ -4,8 +4,8 @@
 //! so two counters pressing "call next" at once never get the same ticket.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
 
 use super::{millis, Db, StoreError, StoreResult};
@@ -67,7 +67,7 @@ pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<CounterInfo>> 
 pub async fn list(db: &Db, office_id: i64) -> StoreResult<Vec<CounterSummary>> {
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.status,
-            COALESCE((SELECT group_concat(s.prefix, '|') FROM counter_services cs
+            COALESCE((SELECT string_agg(s.prefix, '|' ORDER BY cs.service_id) FROM counter_services cs
               JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = c.id), '') AS services
          FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
     )
@@ -104,7 +104,7 @@ pub async fn set_status(db: &Db, counter_id: i64, status: CounterStatus, staff_i
 const TICKET_COLUMNS: &str = "t.id, t.public_code, t.display_number, s.prefix, t.holder_name, t.channel, t.state,
     t.call_count, t.issued_at, t.queue_key";
 
-fn console_ticket(row: &SqliteRow) -> StoreResult<ConsoleTicket> {
+fn console_ticket(row: &AnyRow) -> StoreResult<ConsoleTicket> {
     let state: String = row.get("state");
     let channel: String = row.get("channel");
     Ok(ConsoleTicket {
@@ -120,7 +120,7 @@ fn console_ticket(row: &SqliteRow) -> StoreResult<ConsoleTicket> {
 }
 
 /// The ticket this counter has called or is serving, if any.
-async fn current_of(tx: &mut Transaction<'_, Sqlite>, counter_id: i64) -> StoreResult<Option<SqliteRow>> {
+async fn current_of(tx: &mut Transaction<'_, Any>, counter_id: i64) -> StoreResult<Option<AnyRow>> {
     Ok(sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
          WHERE t.counter_id = $1 AND t.state IN ('called', 'serving') ORDER BY t.called_at DESC LIMIT 1"
@@ -131,7 +131,7 @@ async fn current_of(tx: &mut Transaction<'_, Sqlite>, counter_id: i64) -> StoreR
 }
 
 async fn record_call(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     ticket_id: i64,
     counter: &CounterInfo,
     recall: bool,
@@ -141,13 +141,13 @@ async fn record_call(
         .bind(ticket_id)
         .bind(counter.id)
         .bind(millis(now))
-        .bind(recall)
+        .bind(i64::from(recall))
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-fn call_view(row: &SqliteRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> CallView {
+fn call_view(row: &AnyRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> CallView {
     CallView {
         display_number: row.get("display_number"),
         service_prefix: row.get("prefix"),
@@ -320,7 +320,7 @@ pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str) -> Result
 pub async fn console(db: &Db, counter: &CounterInfo, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
     let header = sqlx::query(
         "SELECT c.status, o.slug, o.name AS office_name,
-            COALESCE((SELECT group_concat(s.prefix, '|') FROM counter_services cs
+            COALESCE((SELECT string_agg(s.prefix, '|' ORDER BY cs.service_id) FROM counter_services cs
               JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = c.id), '') AS services
          FROM counters c JOIN offices o ON o.id = c.office_id WHERE c.id = $1",
     )
@@ -403,7 +403,7 @@ pub async fn recent_calls(db: &Db, office_id: i64, limit: i64) -> StoreResult<Ve
             service_prefix: row.get("prefix"),
             counter: row.get("counter"),
             at: DateTime::from_timestamp_millis(row.get("called_at")).unwrap_or_default(),
-            recall: row.get("recall"),
+            recall: row.get::<i64, _>("recall") != 0,
         })
         .collect())
 }
@@ -430,7 +430,7 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
                 office_name: row.get("office_name"),
                 counter: row.get("counter"),
                 local_time: format!("{} {}", zone.local(at).format("%d/%m %H:%M"), zone.abbreviation()),
-                recall: row.get("recall"),
+                recall: row.get::<i64, _>("recall") != 0,
                 ticket_code: row.get("public_code"),
             }
         })

@@ -1,7 +1,16 @@
 //! Storage: one module per aggregate, each holding the SQL for its tables.
-//! SQLite is the embedded engine. Writes go through a pool of one connection, so
-//! write transactions queue in the process instead of failing with SQLITE_BUSY;
-//! reads use their own pool and, thanks to WAL, never wait for a writer.
+//!
+//! Two engines run the same SQL through sqlx's `Any` driver: SQLite, the
+//! embedded default, and PostgreSQL, for several server instances sharing one
+//! database. The SQL is written to mean the same on both (no `group_concat`, no
+//! two-argument `MAX`, no boolean columns); see `POSTGRES-STATUS.md`.
+//!
+//! On SQLite, writes go through a pool of one connection, so write transactions
+//! queue in the process instead of failing with SQLITE_BUSY; reads use their own
+//! pool and, thanks to WAL, never wait for a writer. Bookings are claimed by one
+//! booking writer task (see `tickets::run_booking_writer`). On PostgreSQL both
+//! pools are the same, and every booking is its own transaction: the quota holds
+//! through the database's row locks, not through a single writer.
 
 pub mod access;
 pub mod counters;
@@ -18,7 +27,10 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool};
+use sqlx::{ConnectOptions, Executor};
 use thiserror::Error;
 use tokio::sync::mpsc;
 
@@ -39,48 +51,102 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The database engine behind a `Db`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a connection URL names: `postgres://` or `postgresql://` for
+    /// PostgreSQL, anything else (`sqlite://…`) for SQLite.
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// How many connections one server instance keeps to PostgreSQL.
+const POSTGRES_CONNECTIONS: u32 = 10;
+
 #[derive(Clone, Debug)]
 pub struct Db {
-    read: SqlitePool,
-    write: SqlitePool,
-    bookings: mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>,
+    engine: Engine,
+    read: AnyPool,
+    write: AnyPool,
+    /// The SQLite booking writer's queue; `None` on PostgreSQL.
+    bookings: Option<mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>>,
 }
 
 impl Db {
     /// Opens (creating if needed) the SQLite file and brings its schema up to date.
     pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("temp_store", "memory");
-        let write = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let file = SqliteConnectOptions::new().filename(path);
+        let write = AnyPoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
+            .after_connect(|conn, _| sqlite_pragmas(conn, true))
+            .connect(file.clone().create_if_missing(true).to_url_lossy().as_str())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
-        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let read = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _| sqlite_pragmas(conn, false))
+            .connect(file.read_only(true).to_url_lossy().as_str())
+            .await?;
         let (bookings, queue) = mpsc::channel(1024);
         tokio::spawn(tickets::run_booking_writer(write.clone(), queue));
-        Ok(Self { read, write, bookings })
+        Ok(Self { engine: Engine::Sqlite, read, write, bookings: Some(bookings) })
     }
 
-    /// Opens a database from a URL such as `sqlite://data/antrean.db`.
+    /// Connects to a PostgreSQL database (which must exist) and brings its schema
+    /// up to date. Several instances may do this at once: sqlx's migrator holds an
+    /// advisory lock while it runs.
+    pub async fn open_postgres(url: &str) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(Self { engine: Engine::Postgres, read: pool.clone(), write: pool, bookings: None })
+    }
+
+    /// Opens a database from a URL such as `sqlite://data/antrean.db` or
+    /// `postgres://antrean@localhost/antrean`.
     pub async fn open_url(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?;
-        Self::open_sqlite(options.get_filename()).await
+        match Engine::of_url(url) {
+            Engine::Postgres => Self::open_postgres(url).await,
+            Engine::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?;
+                Self::open_sqlite(options.get_filename()).await
+            }
+        }
     }
 
-    pub(crate) fn reader(&self) -> &SqlitePool {
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub(crate) fn reader(&self) -> &AnyPool {
         &self.read
     }
 
-    pub(crate) fn writer(&self) -> &SqlitePool {
+    pub(crate) fn writer(&self) -> &AnyPool {
         &self.write
     }
 
@@ -88,6 +154,21 @@ impl Db {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// What `SqliteConnectOptions` would set, for connections the `Any` driver opens
+/// from a URL (which carries only the file and its mode). WAL is a property of the
+/// file, set once by the writer.
+fn sqlite_pragmas(conn: &mut AnyConnection, writer: bool) -> futures::future::BoxFuture<'_, Result<(), sqlx::Error>> {
+    const EVERY: &str = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;
+        PRAGMA temp_store = memory;";
+    Box::pin(async move {
+        if writer {
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        conn.execute(EVERY).await?;
+        Ok(())
+    })
 }
 
 pub(crate) fn millis(instant: chrono::DateTime<chrono::Utc>) -> i64 {

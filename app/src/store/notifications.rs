@@ -3,8 +3,8 @@
 //! by `crate::notify`.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::{millis, Db, StoreError, StoreResult};
 use crate::domain::notify::{self, About, Channel, Moment};
@@ -29,7 +29,7 @@ struct Holder {
     email: Option<String>,
 }
 
-fn holder(row: &SqliteRow) -> Holder {
+fn holder(row: &AnyRow) -> Holder {
     Holder {
         id: row.get("id"),
         code: row.get("public_code"),
@@ -98,7 +98,7 @@ pub async fn after_issue(
 /// "Almost your turn" for the first places of a service's line on a date that
 /// were not told yet.
 async fn tell_front_of_line(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     service_id: i64,
     service_date: String,
     office: &str,
@@ -108,7 +108,8 @@ async fn tell_front_of_line(
 ) -> StoreResult<u64> {
     let line = sqlx::query(
         "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email,
-                EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'near') AS told
+                CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'near')
+                  THEN 1 ELSE 0 END AS told
          FROM tickets t WHERE t.service_id = $1 AND t.service_date = $2 AND t.state = 'waiting'
          ORDER BY t.queue_key, t.id LIMIT $3",
     )
@@ -117,7 +118,7 @@ async fn tell_front_of_line(
     .bind(i64::from(notify::NEAR) + 1)
     .fetch_all(&mut **tx)
     .await?;
-    let told: Vec<bool> = line.iter().map(|row| row.get("told")).collect();
+    let told: Vec<bool> = line.iter().map(|row| row.get::<i64, _>("told") != 0).collect();
     let mut written = 0;
     for (place, moment) in notify::due_near(&told) {
         written += write(tx, &holder(&line[place]), &moment, office, origin, email, now).await?;
@@ -127,7 +128,7 @@ async fn tell_front_of_line(
 
 /// Writes a notice for every channel the holder gave; one already written is left as it is.
 async fn write(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     holder: &Holder,
     moment: &Moment,
     office: &str,

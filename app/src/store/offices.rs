@@ -170,7 +170,7 @@ pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
     load(db, row).await
 }
 
-async fn load(db: &Db, row: Option<sqlx::sqlite::SqliteRow>) -> StoreResult<Option<Office>> {
+async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Office>> {
     let Some(row) = row else {
         return Ok(None);
     };
@@ -247,7 +247,7 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
               ORDER BY t.called_at DESC LIMIT 1) AS now_calling,
             COALESCE((SELECT d.issued FROM service_days d
               WHERE d.service_id = s.id AND d.service_date = $2), 0) AS issued,
-            COALESCE((SELECT group_concat(c.name, '|') FROM counter_services cs
+            COALESCE((SELECT string_agg(c.name, '|' ORDER BY c.id) FROM counter_services cs
               JOIN counters c ON c.id = cs.counter_id WHERE cs.service_id = s.id), '') AS counters
          FROM services s WHERE s.office_id = $1 AND s.active = 1 ORDER BY s.position, s.prefix",
     )
@@ -362,10 +362,11 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
     .collect::<StoreResult<Vec<_>>>()?;
     let counters = sqlx::query(
         "SELECT c.id, c.name,
-            COALESCE((SELECT group_concat(cs.service_id, '|') FROM counter_services cs WHERE cs.counter_id = c.id), '')
+            COALESCE((SELECT string_agg(CAST(cs.service_id AS TEXT), '|' ORDER BY cs.service_id)
+              FROM counter_services cs WHERE cs.counter_id = c.id), '')
               AS service_ids,
-            EXISTS (SELECT 1 FROM calls WHERE calls.counter_id = c.id)
-              OR EXISTS (SELECT 1 FROM tickets t WHERE t.counter_id = c.id) AS in_use
+            CASE WHEN EXISTS (SELECT 1 FROM calls WHERE calls.counter_id = c.id)
+              OR EXISTS (SELECT 1 FROM tickets t WHERE t.counter_id = c.id) THEN 1 ELSE 0 END AS in_use
          FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
     )
     .bind(office_id)
@@ -376,7 +377,12 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
         let ids: String = row.get("service_ids");
         let mut service_ids: Vec<i64> = ids.split('|').filter_map(|id| id.parse().ok()).collect();
         service_ids.sort_unstable();
-        CounterSettings { id: row.get("id"), name: row.get("name"), service_ids, in_use: row.get("in_use") }
+        CounterSettings {
+            id: row.get("id"),
+            name: row.get("name"),
+            service_ids,
+            in_use: row.get::<i64, _>("in_use") != 0,
+        }
     })
     .collect();
     Ok(Some(OfficeSettings { office, holidays, services, counters }))
@@ -470,7 +476,7 @@ pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &S
     .bind(change.name_en)
     .bind(i64::from(change.daily_quota))
     .bind(i64::from(change.horizon_days))
-    .bind(change.active)
+    .bind(i64::from(change.active))
     .execute(db.writer())
     .await?
     .rows_affected();

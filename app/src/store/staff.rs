@@ -139,7 +139,7 @@ pub async fn listing_of(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<Opt
     row.as_ref().map(|row| listing(row, now)).transpose()
 }
 
-fn listing(row: &sqlx::sqlite::SqliteRow, now: DateTime<Utc>) -> StoreResult<AccountListing> {
+fn listing(row: &sqlx::any::AnyRow, now: DateTime<Utc>) -> StoreResult<AccountListing> {
     Ok(AccountListing {
         account: account(row)?,
         active: row.get::<Option<i64>, _>("disabled_at").is_none(),
@@ -162,7 +162,7 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
     Ok(generated)
 }
 
-fn account(row: &sqlx::sqlite::SqliteRow) -> StoreResult<StaffAccount> {
+fn account(row: &sqlx::any::AnyRow) -> StoreResult<StaffAccount> {
     let role: String = row.get("role");
     Ok(StaffAccount {
         id: row.get("id"),

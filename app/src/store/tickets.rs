@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
+use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
@@ -112,9 +113,42 @@ pub async fn book(
         when_full: refusal_when_all_full(window, request),
         now,
     };
-    let (reply, answer) = oneshot::channel();
-    db.bookings.send((job, reply)).await.map_err(|_| StoreError::WriterGone)?;
-    answer.await.map_err(|_| StoreError::WriterGone)?
+    match &db.bookings {
+        Some(writer) => {
+            let (reply, answer) = oneshot::channel();
+            writer.send((job, reply)).await.map_err(|_| StoreError::WriterGone)?;
+            answer.await.map_err(|_| StoreError::WriterGone)?
+        }
+        None => book_alone(db.writer(), &job).await,
+    }
+}
+
+/// How often a booking is tried again after PostgreSQL broke a deadlock or a
+/// serialization conflict by failing it.
+const CONFLICT_RETRIES: usize = 5;
+
+/// A booking in a transaction of its own, for PostgreSQL, where bookings of
+/// several instances run side by side. The claim in `claim_place` is one
+/// `INSERT … ON CONFLICT DO UPDATE … WHERE issued < quota`, which locks the
+/// (service, date) row and re-reads it after a concurrent claim commits, so no
+/// date ever gets more tickets than its quota.
+async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookError> {
+    let mut tries = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let outcome = match book_one(&mut tx, job).await {
+            Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(StoreError::from),
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Err(StoreError::Database(sqlx::Error::Database(e)))
+                if tries < CONFLICT_RETRIES && matches!(e.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                tries += 1;
+            }
+            other => return other?,
+        }
+    }
 }
 
 /// A booking whose dates are decided, waiting for the writer.
@@ -140,7 +174,7 @@ const BATCH_LIMIT: usize = 128;
 /// keep up with a morning rush. Inside, bookings run one after another, and each
 /// date's counter moves only while below the quota, so no (service, date) ever
 /// gets more tickets than its quota.
-pub(crate) async fn run_booking_writer(pool: SqlitePool, mut queue: mpsc::Receiver<(BookingJob, BookingReply)>) {
+pub(crate) async fn run_booking_writer(pool: AnyPool, mut queue: mpsc::Receiver<(BookingJob, BookingReply)>) {
     let mut batch = Vec::with_capacity(BATCH_LIMIT);
     while queue.recv_many(&mut batch, BATCH_LIMIT).await > 0 {
         match book_batch(&pool, &batch).await {
@@ -160,7 +194,7 @@ pub(crate) async fn run_booking_writer(pool: SqlitePool, mut queue: mpsc::Receiv
 }
 
 async fn book_batch(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     batch: &[(BookingJob, BookingReply)],
 ) -> Result<Vec<Result<Booked, BookError>>, StoreError> {
     let mut tx = pool.begin().await?;
@@ -172,7 +206,7 @@ async fn book_batch(
     Ok(results)
 }
 
-async fn book_one(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob) -> Result<Result<Booked, BookError>, StoreError> {
+async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Result<Booked, BookError>, StoreError> {
     for (date, rollover) in &job.candidates {
         let Some(sequence) = claim_place(tx, &job.service, *date).await? else {
             continue;
@@ -186,7 +220,15 @@ async fn book_one(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob) -> Result<
             rollover: rollover.clone(),
             existing: false,
         };
-        return match insert_ticket(tx, job, &booked).await {
+        // A savepoint, because on PostgreSQL a failed statement spoils the whole
+        // transaction: the unique violation below must not.
+        let mut insert = sqlx::Connection::begin(&mut **tx).await?;
+        let inserted = insert_ticket(&mut insert, job, &booked).await;
+        match &inserted {
+            Ok(()) => insert.commit().await?,
+            Err(_) => insert.rollback().await?,
+        }
+        return match inserted {
             Ok(()) => Ok(Ok(booked)),
             // The holder already has an active ticket on this date (a concurrent
             // request, or an earlier one that rolled here): give the place back and
@@ -205,7 +247,7 @@ async fn book_one(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob) -> Result<
 
 /// Takes the next sequence number on a date if the quota allows it. The quota is
 /// read inside the statement, so a change by an admin applies at once.
-async fn claim_place(tx: &mut Transaction<'_, Sqlite>, service: &Service, date: NaiveDate) -> StoreResult<Option<u32>> {
+async fn claim_place(tx: &mut Transaction<'_, Any>, service: &Service, date: NaiveDate) -> StoreResult<Option<u32>> {
     let issued: Option<i64> = sqlx::query_scalar(
         "INSERT INTO service_days (service_id, service_date, issued)
          SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota > 0
@@ -223,7 +265,7 @@ async fn claim_place(tx: &mut Transaction<'_, Sqlite>, service: &Service, date: 
 
 /// Undoes the claim just made in this transaction, so sequences stay without gaps.
 async fn release_place(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     service: &Service,
     date: NaiveDate,
     sequence: u32,
@@ -239,7 +281,7 @@ async fn release_place(
     Ok(())
 }
 
-async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booked: &Booked) -> Result<(), sqlx::Error> {
+async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: &Booked) -> Result<(), sqlx::Error> {
     let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
     let holder = &job.holder;
     sqlx::query(
@@ -247,7 +289,8 @@ async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booke
             display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff,
             queue_key)
          VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-            MAX($13 * 1000, COALESCE((SELECT MAX(queue_key) FROM tickets WHERE service_date = $3), 0) + 1000))",
+            (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
+                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))",
     )
     .bind(&booked.code)
     .bind(job.service.id)
@@ -270,7 +313,7 @@ async fn insert_ticket(tx: &mut Transaction<'_, Sqlite>, job: &BookingJob, booke
 
 /// The holder's active ticket for this service asked for, or given on, `date`.
 async fn active_ticket_of<'e>(
-    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    executor: impl sqlx::Executor<'e, Database = Any>,
     service_id: i64,
     nik: &Nik,
     date: NaiveDate,
@@ -300,7 +343,7 @@ async fn active_ticket_of<'e>(
     .transpose()
 }
 
-fn parse_rollover(row: &SqliteRow) -> StoreResult<Option<RolloverReason>> {
+fn parse_rollover(row: &AnyRow) -> StoreResult<Option<RolloverReason>> {
     let value: Option<String> = row.get("rollover_reason");
     value
         .map(|json| serde_json::from_str(&json).map_err(|_| StoreError::Corrupt(format!("rollover {json:?}"))))
@@ -513,7 +556,7 @@ pub async fn report_facts(
     .fetch_all(db.reader())
     .await?;
     let instant =
-        |row: &SqliteRow, column: &str| row.get::<Option<i64>, _>(column).and_then(DateTime::from_timestamp_millis);
+        |row: &AnyRow, column: &str| row.get::<Option<i64>, _>(column).and_then(DateTime::from_timestamp_millis);
     rows.iter()
         .map(|row| {
             let (channel, state): (String, String) = (row.get("channel"), row.get("state"));
