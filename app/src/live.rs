@@ -3,6 +3,12 @@
 //! boards). Calls go out at once; queue counts are recomputed at most a few times
 //! a second per office and sent as one message, however many tickets changed.
 //! Each message is serialised once; subscribers share its bytes.
+//!
+//! On PostgreSQL several server instances share the database, and a screen is
+//! connected to one of them. Every instance therefore `NOTIFY`s the others of
+//! its changes (calls at once, count changes at most once a tick per office) and
+//! `LISTEN`s for theirs, feeding them to its own channels as if they were local.
+//! See `relay`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +31,8 @@ pub const COUNTS_EVERY: Duration = Duration::from_millis(150);
 struct OfficeChannel {
     sender: broadcast::Sender<Bytes>,
     counts_changed: AtomicBool,
+    /// Counts changed here, which the other instances have not been told of yet.
+    counts_to_publish: AtomicBool,
     /// The service summaries last sent, so only the ones that changed go out.
     last_sent: Mutex<Vec<ServiceQueue>>,
 }
@@ -33,6 +41,8 @@ pub struct Hub {
     db: Db,
     clock: Clock,
     offices: Mutex<HashMap<i64, Arc<OfficeChannel>>>,
+    /// Tells this instance's own notices from the others' (PostgreSQL only).
+    instance: u64,
 }
 
 impl std::fmt::Debug for Hub {
@@ -44,7 +54,10 @@ impl std::fmt::Debug for Hub {
 impl Hub {
     /// Creates the hub and its background task that sends changed counts.
     pub fn start(db: Db, clock: Clock) -> Arc<Self> {
-        let hub = Arc::new(Self { db, clock, offices: Mutex::new(HashMap::new()) });
+        let hub = Arc::new(Self { db, clock, offices: Mutex::new(HashMap::new()), instance: rand::random() });
+        if let Some(url) = hub.db.postgres_url() {
+            tokio::spawn(relay::listen(Arc::downgrade(&hub), url.to_string()));
+        }
         let worker = Arc::downgrade(&hub);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(COUNTS_EVERY);
@@ -65,6 +78,7 @@ impl Hub {
                 Arc::new(OfficeChannel {
                     sender: broadcast::channel(BACKLOG).0,
                     counts_changed: AtomicBool::new(false),
+                    counts_to_publish: AtomicBool::new(false),
                     last_sent: Mutex::new(Vec::new()),
                 })
             })
@@ -91,6 +105,13 @@ impl Hub {
     /// A number was called: every screen of the office hears it now, together
     /// with the counts it changed, in one message.
     pub async fn called(&self, office_id: i64, call: CallView) {
+        if self.db.postgres_url().is_some() {
+            relay::publish(self, office_id, Some(&call)).await;
+        }
+        self.send_call(office_id, call).await;
+    }
+
+    async fn send_call(&self, office_id: i64, call: CallView) {
         let services = match self.changed_services(office_id).await {
             Ok(services) => services,
             Err(error) => {
@@ -104,10 +125,25 @@ impl Hub {
 
     /// Tickets were issued or moved: counts go out with the next batch.
     pub fn counts_changed(&self, office_id: i64) {
-        self.channel(office_id).counts_changed.store(true, Ordering::Release);
+        let channel = self.channel(office_id);
+        channel.counts_changed.store(true, Ordering::Release);
+        channel.counts_to_publish.store(true, Ordering::Release);
     }
 
     async fn send_changed_counts(&self) {
+        if self.db.postgres_url().is_some() {
+            let to_publish: Vec<i64> = {
+                let offices = self.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                offices
+                    .iter()
+                    .filter(|(_, channel)| channel.counts_to_publish.swap(false, Ordering::AcqRel))
+                    .map(|(id, _)| *id)
+                    .collect()
+            };
+            for office_id in to_publish {
+                relay::publish(self, office_id, None).await;
+            }
+        }
         let changed: Vec<i64> = {
             let offices = self.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             offices
@@ -150,5 +186,107 @@ impl Hub {
         self.channel(office.id).counts_changed.store(true, Ordering::Release);
         let message = LiveMessage::Snapshot { services: view.services, counters, recent_calls };
         serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// Live changes between server instances through PostgreSQL's `LISTEN`/`NOTIFY`.
+/// A notice names the office and carries the call, if it is one; a count change
+/// carries nothing, as every instance reads the counts from the database itself.
+mod relay {
+    use std::sync::{Arc, Weak};
+    use std::time::Duration;
+
+    use serde::{Deserialize, Serialize};
+    use sqlx::postgres::PgListener;
+    use std::sync::atomic::Ordering;
+
+    use super::Hub;
+    use crate::model::CallView;
+
+    const CHANNEL: &str = "antrean_live";
+
+    #[derive(Serialize, Deserialize)]
+    struct Notice {
+        from: u64,
+        office: i64,
+        call: Option<CallView>,
+    }
+
+    /// Tells the other instances of a change at an office. A notice that cannot be
+    /// sent is logged: the other instances' screens catch up at their next snapshot.
+    pub(super) async fn publish(hub: &Hub, office: i64, call: Option<&CallView>) {
+        let notice = Notice { from: hub.instance, office, call: call.cloned() };
+        let Ok(payload) = serde_json::to_string(&notice) else { return };
+        // `pg_notify` returns `void`, which the `Any` driver cannot read: the
+        // outer SELECT gives it a column it can.
+        let sent = sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS notified")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(hub.db.writer())
+            .await;
+        if let Err(error) = sent {
+            tracing::error!(%error, office, "could not tell the other instances of a live change");
+        }
+    }
+
+    /// Listens for the other instances' notices for as long as the hub lives.
+    /// `PgListener` reconnects by itself; notices sent while it was away are
+    /// lost, so after a reconnection every office's counts are recomputed.
+    pub(super) async fn listen(hub: Weak<Hub>, url: String) {
+        let mut listener = loop {
+            match connect(&url).await {
+                Ok(listener) => break listener,
+                Err(error) => {
+                    tracing::error!(%error, "could not listen for live changes; trying again");
+                    if hub.strong_count() == 0 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        loop {
+            let received = listener.try_recv().await;
+            let Some(hub) = hub.upgrade() else { return };
+            match received {
+                Ok(Some(notification)) => receive(&hub, notification.payload()).await,
+                Ok(None) => {
+                    tracing::warn!("live changes: connection lost and restored; refreshing every office");
+                    everything_changed(&hub);
+                }
+                Err(error) => {
+                    tracing::error!(%error, "live changes: listening failed; trying again");
+                    drop(hub);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    }
+
+    async fn receive(hub: &Arc<Hub>, payload: &str) {
+        let notice: Notice = match serde_json::from_str(payload) {
+            Ok(notice) => notice,
+            Err(error) => return tracing::error!(%error, payload, "unreadable live change"),
+        };
+        if notice.from == hub.instance {
+            return;
+        }
+        match notice.call {
+            Some(call) => hub.send_call(notice.office, call).await,
+            None => hub.channel(notice.office).counts_changed.store(true, Ordering::Release),
+        }
+    }
+
+    fn everything_changed(hub: &Hub) {
+        let offices = hub.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for channel in offices.values() {
+            channel.counts_changed.store(true, Ordering::Release);
+        }
     }
 }

@@ -6,6 +6,8 @@
 
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday, OfficeZone, OpeningHours, WeeklyHours};
 use app::domain::identity::{FullName, Nik};
@@ -14,7 +16,6 @@ use app::store::offices::{self, NewOffice, NewService, Office, Service};
 use app::store::tickets::{self, BookError, Holder, IssuedBy};
 use app::store::{Db, Engine};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use sqlx::Connection;
 
 struct Fixture {
     db: Db,
@@ -35,7 +36,7 @@ impl Place {
     async fn new(engine: Engine) -> Self {
         match engine {
             Engine::Sqlite => Self::Sqlite(tempfile::tempdir().unwrap()),
-            Engine::Postgres => Self::Postgres(fresh_postgres_database().await),
+            Engine::Postgres => Self::Postgres(support::fresh_postgres_database().await),
         }
     }
 
@@ -45,23 +46,6 @@ impl Place {
             Self::Postgres(url) => Db::open_postgres(url).await.unwrap(),
         }
     }
-}
-
-fn postgres_server() -> Option<String> {
-    std::env::var("ANTREAN_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
-}
-
-async fn fresh_postgres_database() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let server = postgres_server().expect("ANTREAN_TEST_POSTGRES_URL");
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let name =
-        format!("store_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    admin.close().await.unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
 }
 
 /// Each test, once per engine: `sqlite::name` always, `postgres::name` when a
@@ -77,10 +61,11 @@ macro_rules! on_both_engines {
             )*
         }
         mod postgres {
+            use super::support;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if super::postgres_server().is_none() {
+                    if support::postgres_server().is_none() {
                         eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
                         return;
                     }

@@ -11,7 +11,11 @@ use thiserror::Error;
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_ADDR", "127.0.0.1:3000", "address and port to listen on"),
     ("ANTREAN_DATA_DIR", "./data", "directory for the embedded SQLite database"),
-    ("ANTREAN_DATABASE_URL", "sqlite://<data dir>/antrean.db", "database to use"),
+    (
+        "ANTREAN_DATABASE_URL",
+        "sqlite://<data dir>/antrean.db",
+        "database to use: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB",
+    ),
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
@@ -45,7 +49,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub site_root: PathBuf,
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
@@ -72,6 +76,27 @@ pub enum SmsSettings {
     Dev,
     /// Sent to a provider over HTTP.
     Http(Box<HttpGatewaySettings>),
+}
+
+/// Where the database is: `sqlite://…` or `postgres://…`. Printed without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let masked = self.0.split_once("://").and_then(|(scheme, rest)| {
+            let (user_info, host) = rest.split_once('@')?;
+            let (user, _password) = user_info.split_once(':')?;
+            Some(format!("{scheme}://{user}:{MASKED}@{host}"))
+        });
+        write!(f, "{:?}", masked.as_deref().unwrap_or(&self.0))
+    }
 }
 
 /// A value that must not reach the log.
@@ -109,8 +134,11 @@ impl Config {
         let addr_text = get("ANTREAN_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr = addr_text.parse().map_err(|e| invalid("ANTREAN_ADDR", &addr_text, &e))?;
         let data_dir = PathBuf::from(get("ANTREAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = get("ANTREAN_DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display()));
+        let database_url = DatabaseUrl(
+            get("ANTREAN_DATABASE_URL")
+                .filter(|url| !url.trim().is_empty())
+                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display())),
+        );
         let site_root = PathBuf::from(get("ANTREAN_SITE_ROOT").unwrap_or_else(|| "./target/site".into()));
         let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
             match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
@@ -228,7 +256,7 @@ mod tests {
     fn defaults_listen_locally_and_keep_data_under_data() {
         let config = Config::from_lookup(|_| None).unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.database_url, "sqlite://./data/antrean.db");
+        assert_eq!(config.database_url.as_str(), "sqlite://./data/antrean.db");
         assert!(config.seed_demo && config.fixed_now.is_none());
     }
 
@@ -357,6 +385,15 @@ mod tests {
         let mail = config.mail.as_ref().expect("email on");
         assert_eq!(mail.from, "Antrean <antrean@localhost>");
         let printed = format!("{config:?}");
+        assert!(!printed.contains("rahasia"), "{printed}");
+    }
+
+    #[test]
+    fn printing_the_config_masks_the_database_password() {
+        let config =
+            with(&[("ANTREAN_DATABASE_URL", "postgres://antrean:rahasia@db.example.id:5432/antrean")]).unwrap();
+        let printed = format!("{config:?}");
+        assert!(printed.contains("postgres://antrean:***@db.example.id:5432/antrean"), "{printed}");
         assert!(!printed.contains("rahasia"), "{printed}");
     }
 

@@ -50,11 +50,11 @@ pub struct Running {
 /// Opens the database, seeds it if asked, binds the address and starts serving
 /// in the background.
 pub async fn start(config: &Config) -> Result<Running, StartError> {
-    if config.database_url.starts_with("sqlite:") {
+    if config.database_url.as_str().starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     }
-    let db = Db::open_url(&config.database_url).await?;
+    let db = Db::open_url(config.database_url.as_str()).await?;
     let clock = Clock { fixed: config.fixed_now };
     if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
         tracing::info!("created the demo offices");

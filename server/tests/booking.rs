@@ -36,11 +36,12 @@ async fn five_hundred_concurrent_bookings_never_exceed_the_quota_and_roll_over_i
             ("2026-11-26".into(), 100, 1, 100),
         ]
     );
-    let distinct: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets)")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets) AS d",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
     assert_eq!(distinct, 500, "no sequence is handed out twice");
 }
 

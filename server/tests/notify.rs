@@ -18,8 +18,8 @@ async fn settled(app: &TestApp) -> (i64, i64) {
     let db = app.inspect().await;
     for _ in 0..100 {
         let (pending, sent, failed): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(attempts = 0), 0), COALESCE(SUM(sent_at IS NOT NULL), 0),
-                    COALESCE(SUM(sent_at IS NULL AND attempts > 0), 0) FROM notifications",
+            "SELECT COUNT(CASE WHEN attempts = 0 THEN 1 END), COUNT(sent_at),
+                    COUNT(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 END) FROM notifications",
         )
         .fetch_one(&db)
         .await

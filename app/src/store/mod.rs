@@ -87,6 +87,8 @@ pub struct Db {
     write: AnyPool,
     /// The SQLite booking writer's queue; `None` on PostgreSQL.
     bookings: Option<mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>>,
+    /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
+    postgres_url: Option<String>,
 }
 
 impl Db {
@@ -109,7 +111,7 @@ impl Db {
             .await?;
         let (bookings, queue) = mpsc::channel(1024);
         tokio::spawn(tickets::run_booking_writer(write.clone(), queue));
-        Ok(Self { engine: Engine::Sqlite, read, write, bookings: Some(bookings) })
+        Ok(Self { engine: Engine::Sqlite, read, write, bookings: Some(bookings), postgres_url: None })
     }
 
     /// Connects to a PostgreSQL database (which must exist) and brings its schema
@@ -123,7 +125,13 @@ impl Db {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(Self { engine: Engine::Postgres, read: pool.clone(), write: pool, bookings: None })
+        Ok(Self {
+            engine: Engine::Postgres,
+            read: pool.clone(),
+            write: pool,
+            bookings: None,
+            postgres_url: Some(url.to_string()),
+        })
     }
 
     /// Opens a database from a URL such as `sqlite://data/antrean.db` or
@@ -140,6 +148,10 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     pub(crate) fn reader(&self) -> &AnyPool {

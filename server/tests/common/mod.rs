@@ -1,5 +1,7 @@
-//! Starts the real server on a random port with a fresh SQLite file, as the
-//! integration tests need it. Each test binary uses a part of it.
+//! Starts the real server on a random port with a fresh database, as the
+//! integration tests need it: a SQLite file, or with `ANTREAN_TEST_ENGINE=postgres`
+//! a database of its own on the PostgreSQL server `ANTREAN_TEST_POSTGRES_URL`
+//! names (see `scripts/test-postgres`). Each test binary uses a part of it.
 
 #![allow(dead_code)]
 
@@ -8,7 +10,7 @@ pub mod smtp;
 use std::path::PathBuf;
 
 use antrean_server::{start, Config, Running};
-use sqlx::sqlite::SqlitePool;
+use sqlx::{AnyPool, Connection};
 
 /// Monday 23 November 2026, 10:00 in Denpasar (WITA): both demo offices are open.
 pub const MONDAY_MORNING: &str = "2026-11-23T10:00:00+08:00";
@@ -19,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub running: Running,
     pub db_file: PathBuf,
+    /// The database the server uses, as `inspect` opens it.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -30,8 +34,13 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_path_buf();
+    let database_url = match std::env::var("ANTREAN_TEST_ENGINE").as_deref() {
+        Ok("postgres") => fresh_postgres_database().await,
+        _ => format!("sqlite://{}", data_dir.join("antrean.db").display()),
+    };
     let config = Config::from_lookup(|name| match name {
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
+        "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
         "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
         "ANTREAN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
@@ -46,8 +55,24 @@ pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
         client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("HTTP client"),
         running,
         db_file: data_dir.join("antrean.db"),
+        database_url,
         _dir: dir,
     }
+}
+
+/// A new, empty database on the test PostgreSQL server; the server is thrown
+/// away after the run, and its databases with it.
+pub async fn fresh_postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = std::env::var("ANTREAN_TEST_POSTGRES_URL").expect("ANTREAN_TEST_POSTGRES_URL names the test server");
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("server_{}_{serial}_{nanos}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&server).await.expect("test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    admin.close().await.expect("close");
+    let (base, _) = server.rsplit_once('/').expect("URL with a database");
+    format!("{base}/{name}")
 }
 
 /// A valid NIK (Denpasar) made unique by its serial.
@@ -152,9 +177,15 @@ impl TestApp {
         self.call("book", Some(session), &form).await
     }
 
-    /// A separate read-only connection to the database file, to check what was stored.
-    pub async fn inspect(&self) -> SqlitePool {
-        SqlitePool::connect(&format!("sqlite://{}?mode=ro", self.db_file.display())).await.expect("open db")
+    /// A separate connection to the database (read-only for SQLite), to check what was stored.
+    pub async fn inspect(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = if self.database_url.starts_with("sqlite:") {
+            format!("{}?mode=ro", self.database_url)
+        } else {
+            self.database_url.clone()
+        };
+        AnyPool::connect(&url).await.expect("open db")
     }
 }
 
