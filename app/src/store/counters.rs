@@ -119,6 +119,16 @@ fn console_ticket(row: &AnyRow) -> StoreResult<ConsoleTicket> {
     })
 }
 
+/// Takes the counter's row for the rest of the transaction and returns its
+/// status: on PostgreSQL two moves of one counter (two clicks, two instances)
+/// then run one after the other, as they do on SQLite's single writer.
+async fn lock_counter(tx: &mut Transaction<'_, Any>, db: &Db, counter_id: i64) -> StoreResult<String> {
+    Ok(sqlx::query_scalar(&format!("SELECT status FROM counters WHERE id = $1{}", db.engine().lock_rows()))
+        .bind(counter_id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 /// The ticket this counter has called or is serving, if any.
 async fn current_of(tx: &mut Transaction<'_, Any>, counter_id: i64) -> StoreResult<Option<AnyRow>> {
     Ok(sqlx::query(&format!(
@@ -165,8 +175,7 @@ pub async fn call_next(
     now: DateTime<Utc>,
 ) -> Result<CallView, CounterError> {
     let mut tx = db.writer().begin().await?;
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM counters WHERE id = $1").bind(counter.id).fetch_one(&mut *tx).await?;
+    let status = lock_counter(&mut tx, db, counter.id).await?;
     if status != CounterStatus::Open.as_str() {
         return Err(CounterRefusal::NotOpen.into());
     }
@@ -177,7 +186,8 @@ pub async fn call_next(
         "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
          WHERE t.service_date = $1 AND t.state = 'waiting'
            AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2)
-         ORDER BY t.queue_key, t.id LIMIT 1"
+         ORDER BY t.queue_key, t.id LIMIT 1{skip_locked}",
+        skip_locked = db.engine().lock_rows_skipping_locked("t")
     ))
     .bind(today.to_string())
     .bind(counter.id)
@@ -205,6 +215,7 @@ pub async fn call_next(
 /// Calls the counter's current ticket again.
 pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Result<CallView, CounterError> {
     let mut tx = db.writer().begin().await?;
+    lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
     let ticket = console_ticket(&current)?;
     if ticket.state != TicketState::Called {
@@ -237,6 +248,7 @@ pub async fn move_current(
     now: DateTime<Utc>,
 ) -> Result<ConsoleTicket, CounterError> {
     let mut tx = db.writer().begin().await?;
+    lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
     let ticket = console_ticket(&current)?;
     let (from, to, stamp) = match wanted {
@@ -297,6 +309,7 @@ pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<U
 /// there with its original place (its queue key), not at the end.
 pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str) -> Result<(), CounterError> {
     let mut tx = db.writer().begin().await?;
+    lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
     let service_id: i64 = sqlx::query_scalar("SELECT id FROM services WHERE office_id = $1 AND prefix = $2")
         .bind(counter.office_id)

@@ -69,6 +69,25 @@ impl Engine {
         }
     }
 
+    /// Appended to a `SELECT` that reads a row the transaction will change, so
+    /// that concurrent transactions on PostgreSQL wait for each other. SQLite has
+    /// no row locks, and needs none: its single writer already runs them in turn.
+    pub(crate) fn lock_rows(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Like `lock_rows` for the rows of `table`, passing over rows another
+    /// transaction holds: for taking the next of a queue.
+    pub(crate) fn lock_rows_skipping_locked(self, table: &str) -> String {
+        match self {
+            Self::Sqlite => String::new(),
+            Self::Postgres => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
