@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{millis, Db, StoreError, StoreResult};
+use super::{millis, Db, Engine, StoreError, StoreResult};
 use crate::domain::notify::{self, About, Channel, Moment};
 
 /// A notice waiting to be sent.
@@ -178,16 +178,46 @@ async fn write(
     Ok(written)
 }
 
-/// Notices whose time to be sent has come, oldest first.
+/// How long a notice taken by one PostgreSQL instance stays away from the others'
+/// senders: long enough for a batch to be delivered (each try is bounded by the
+/// gateways' timeouts); if the instance dies, its notices go out after this.
+pub const CLAIM_LEASE_SECONDS: i64 = 300;
+
+/// Notices whose time to be sent has come, oldest first, for this instance's
+/// sender. On SQLite there is one instance, and this only reads. On PostgreSQL
+/// several instances send, so the notices are claimed: their next attempt moves
+/// a lease ahead (rows another sender is claiming are passed over), and the
+/// outcome the sender records (`mark_sent`, `mark_failed_try`, `give_up`)
+/// replaces it. So each notice is sent once, whichever instance sends it.
 pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Notice>> {
-    let rows = sqlx::query(
-        "SELECT id, channel, recipient, subject, body, attempts FROM notifications
-         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-    )
-    .bind(millis(now))
-    .bind(limit)
-    .fetch_all(db.reader())
-    .await?;
+    let rows = match db.engine() {
+        Engine::Sqlite => {
+            sqlx::query(
+                "SELECT id, channel, recipient, subject, body, attempts FROM notifications
+                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+            )
+            .bind(millis(now))
+            .bind(limit)
+            .fetch_all(db.reader())
+            .await?
+        }
+        Engine::Postgres => {
+            let mut rows = sqlx::query(
+                "UPDATE notifications SET next_attempt_at = $3
+                 WHERE id IN (SELECT id FROM notifications
+                              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+                              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, channel, recipient, subject, body, attempts",
+            )
+            .bind(millis(now))
+            .bind(limit)
+            .bind(millis(now) + CLAIM_LEASE_SECONDS * 1000)
+            .fetch_all(db.writer())
+            .await?;
+            rows.sort_by_key(|row| row.get::<i64, _>("id"));
+            rows
+        }
+    };
     rows.iter()
         .map(|row| {
             let channel: String = row.get("channel");

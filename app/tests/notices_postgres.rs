@@ -1,0 +1,101 @@
+//! Notices on PostgreSQL, where every server instance runs a sender: a notice one
+//! instance has taken is not taken by another, unless the first never reports
+//! back. Runs when `ANTREAN_TEST_POSTGRES_URL` is set.
+
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use app::domain::booking::BookingRequest;
+use app::domain::calendar::{OfficeZone, OpeningHours, WeeklyHours};
+use app::domain::identity::{FullName, Nik, PhoneNumber};
+use app::domain::ticket::ServicePrefix;
+use app::store::notifications::{self, CLAIM_LEASE_SECONDS};
+use app::store::offices::{self, NewOffice, NewService};
+use app::store::tickets::{self, Holder, IssuedBy};
+use app::store::Db;
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+
+fn monday_morning() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+07:00").unwrap().with_timezone(&Utc)
+}
+
+/// Two instances on a fresh database, with one "almost your turn" SMS notice
+/// due; `None` without a server.
+async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
+    support::postgres_server()?;
+    let url = support::fresh_postgres_database().await;
+    let (first, second) = (Db::open_postgres(&url).await.unwrap(), Db::open_postgres(&url).await.unwrap());
+    let hours =
+        OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
+            .unwrap();
+    let office = NewOffice {
+        slug: "uji",
+        name: "Kantor Uji",
+        address: "",
+        zone: OfficeZone::Wib,
+        hours: WeeklyHours::weekdays(hours),
+    };
+    let office_id = offices::create(&first, &office, monday_morning()).await.unwrap();
+    let service = NewService {
+        prefix: ServicePrefix::parse("A").unwrap(),
+        name_id: "Layanan",
+        name_en: "Service",
+        daily_quota: 10,
+        horizon_days: 30,
+    };
+    offices::add_service(&first, office_id, &service).await.unwrap();
+    let office = offices::find(&first, "uji").await.unwrap().unwrap();
+    let service = offices::find_service(&first, office_id, "A").await.unwrap().unwrap();
+    let holder = Holder {
+        nik: Some(Nik::parse("3171011201900001").unwrap()),
+        name: Some(FullName::parse("Warga Uji").unwrap()),
+        phone: Some(PhoneNumber::parse("081234567890").unwrap()),
+        email: None,
+    };
+    let booked =
+        tickets::book(&first, &office, &service, &holder, IssuedBy::ONLINE, BookingRequest::Today, monday_morning())
+            .await
+            .unwrap();
+    let written =
+        notifications::after_issue(&first, &booked.code, "http://uji", false, monday_morning()).await.unwrap();
+    assert_eq!(written, 1, "one SMS notice");
+    Some((first, second))
+}
+
+#[tokio::test]
+async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
+    let Some((first, second)) = two_instances_with_a_notice().await else {
+        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+    };
+    let now = monday_morning();
+    let (a, b) = tokio::join!(notifications::due(&first, now, 50), notifications::due(&second, now, 50));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 1, "taken once: {a:?} {b:?}");
+    assert!(notifications::due(&first, now + Duration::seconds(60), 50).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease() {
+    let Some((first, second)) = two_instances_with_a_notice().await else {
+        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+    };
+    let now = monday_morning();
+    let taken = notifications::due(&first, now, 50).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    let later = now + Duration::seconds(CLAIM_LEASE_SECONDS);
+    let again = notifications::due(&second, later, 50).await.unwrap();
+    assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), vec![taken[0].id]);
+}
+
+#[tokio::test]
+async fn a_sent_notice_is_not_taken_again() {
+    let Some((first, second)) = two_instances_with_a_notice().await else {
+        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+    };
+    let now = monday_morning();
+    let taken = notifications::due(&first, now, 50).await.unwrap();
+    notifications::mark_sent(&first, taken[0].id, now).await.unwrap();
+    let later = now + Duration::seconds(CLAIM_LEASE_SECONDS * 2);
+    assert!(notifications::due(&second, later, 50).await.unwrap().is_empty());
+}
