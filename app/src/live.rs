@@ -52,11 +52,21 @@ impl std::fmt::Debug for Hub {
 }
 
 impl Hub {
-    /// Creates the hub and its background task that sends changed counts.
-    pub fn start(db: Db, clock: Clock) -> Arc<Self> {
+    /// Creates the hub and its background task that sends changed counts. On
+    /// PostgreSQL it listens for the other instances' changes before it returns,
+    /// so a server that serves screens already hears them (if the first attempt
+    /// fails, it logs and keeps trying in the background).
+    pub async fn start(db: Db, clock: Clock) -> Arc<Self> {
         let hub = Arc::new(Self { db, clock, offices: Mutex::new(HashMap::new()), instance: rand::random() });
         if let Some(url) = hub.db.postgres_url() {
-            tokio::spawn(relay::listen(Arc::downgrade(&hub), url.to_string()));
+            let listener = match relay::connect(url).await {
+                Ok(listener) => Some(listener),
+                Err(error) => {
+                    tracing::error!(%error, "could not listen for live changes; trying again");
+                    None
+                }
+            };
+            tokio::spawn(relay::listen(Arc::downgrade(&hub), url.to_string(), listener));
         }
         let worker = Arc::downgrade(&hub);
         tokio::spawn(async move {
@@ -232,18 +242,13 @@ mod relay {
     /// Listens for the other instances' notices for as long as the hub lives.
     /// `PgListener` reconnects by itself; notices sent while it was away are
     /// lost, so after a reconnection every office's counts are recomputed.
-    pub(super) async fn listen(hub: Weak<Hub>, url: String) {
-        let mut listener = loop {
-            match connect(&url).await {
-                Ok(listener) => break listener,
-                Err(error) => {
-                    tracing::error!(%error, "could not listen for live changes; trying again");
-                    if hub.strong_count() == 0 {
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
+    pub(super) async fn listen(hub: Weak<Hub>, url: String, listener: Option<PgListener>) {
+        let mut listener = match listener {
+            Some(listener) => listener,
+            None => match reconnect(&hub, &url).await {
+                Some(listener) => listener,
+                None => return,
+            },
         };
         loop {
             let received = listener.try_recv().await;
@@ -263,7 +268,29 @@ mod relay {
         }
     }
 
-    async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
+    /// Connects until it works, or until the hub is gone (`None`).
+    async fn reconnect(hub: &Weak<Hub>, url: &str) -> Option<PgListener> {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            match connect(url).await {
+                Ok(listener) => {
+                    // Changes made while nobody listened are not known here.
+                    if let Some(hub) = hub.upgrade() {
+                        everything_changed(&hub);
+                    }
+                    return Some(listener);
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not listen for live changes; trying again");
+                    if hub.strong_count() == 0 {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
         let mut listener = PgListener::connect(url).await?;
         listener.listen(CHANNEL).await?;
         Ok(listener)

@@ -74,7 +74,7 @@ async fn a_call_at_one_instance_reaches_the_screens_of_another() {
     let Some((first, second, office)) = two_instances().await else {
         return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
     };
-    let (here, there) = (Hub::start(first, clock()), Hub::start(second, clock()));
+    let (here, there) = (Hub::start(first, clock()).await, Hub::start(second, clock()).await);
     let mut screen = there.subscribe(office);
     // The other instance may not be listening yet: call until it hears one.
     for _ in 0..50 {
@@ -92,7 +92,7 @@ async fn counts_changed_at_one_instance_are_sent_by_another() {
     let Some((first, second, office)) = two_instances().await else {
         return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
     };
-    let (here, there) = (Hub::start(first, clock()), Hub::start(second, clock()));
+    let (here, there) = (Hub::start(first, clock()).await, Hub::start(second, clock()).await);
     let mut screen = there.subscribe(office);
     for _ in 0..50 {
         here.counts_changed(office);
@@ -109,7 +109,7 @@ async fn an_instance_does_not_hear_its_own_call_twice() {
     let Some((first, second, office)) = two_instances().await else {
         return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
     };
-    let (here, _there) = (Hub::start(first, clock()), Hub::start(second, clock()));
+    let (here, _there) = (Hub::start(first, clock()).await, Hub::start(second, clock()).await);
     let mut screen = here.subscribe(office);
     here.called(office, call("A-001")).await;
     assert!(matches!(next_message(&mut screen, Duration::from_secs(1)).await, Some(LiveMessage::Called { .. })));

@@ -81,7 +81,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         code_key: CodeKey::load_or_create(&db).await?,
         otp_policy: OtpPolicy::default(),
         sms: sms.clone(),
-        hub: app::live::Hub::start(db.clone(), clock),
+        hub: app::live::Hub::start(db.clone(), clock).await,
         notifier: app::notify::Notifier::start(
             db.clone(),
             clock,

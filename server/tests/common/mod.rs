@@ -32,12 +32,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// The test server with more settings, given as environment variables.
 pub async fn spawn_app_with(settings: &[(&str, String)]) -> TestApp {
+    let database_url = if on_postgres() { Some(fresh_postgres_database().await) } else { None };
+    spawn_on(database_url, settings).await
+}
+
+/// True when the tests run on PostgreSQL (`ANTREAN_TEST_ENGINE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("ANTREAN_TEST_ENGINE").as_deref() == Ok("postgres")
+}
+
+/// A server on the given database, or on a fresh SQLite file in its own directory.
+async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_path_buf();
-    let database_url = match std::env::var("ANTREAN_TEST_ENGINE").as_deref() {
-        Ok("postgres") => fresh_postgres_database().await,
-        _ => format!("sqlite://{}", data_dir.join("antrean.db").display()),
-    };
+    let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display()));
     let config = Config::from_lookup(|name| match name {
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
@@ -88,6 +96,12 @@ pub struct Booked {
 }
 
 impl TestApp {
+    /// Another server instance on the same database, as several instances run
+    /// behind a load balancer on PostgreSQL.
+    pub async fn another_instance(&self) -> TestApp {
+        spawn_on(Some(self.database_url.clone()), &[]).await
+    }
+
     /// A session of the first admin, made in the database.
     pub async fn admin_session(&self) -> String {
         use app::store::sessions::{self, SessionOwner};
