@@ -11,7 +11,7 @@ ALTER TABLE counters ADD COLUMN staff_id BIGINT  REFERENCES staff_accounts (id);
 -- The place in the queue: the issue time in microseconds, kept at least 1000
 -- above the previous ticket of the day so that a requeued no-show always finds
 -- room between two tickets. Ties (none in practice) are broken by id.
-ALTER TABLE tickets ADD COLUMN queue_key BIGINT ;
+ALTER TABLE tickets ADD COLUMN queue_key BIGINT;
 UPDATE tickets SET queue_key = issued_at * 1000 + id;
 CREATE INDEX tickets_waiting_order ON tickets (service_date, state, queue_key, id);
 CREATE INDEX tickets_day_order ON tickets (service_date, queue_key);
