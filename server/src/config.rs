@@ -17,6 +17,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "database to use: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB",
     ),
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
+    ("ANTREAN_DATABASE_CONNECTIONS", "10", "connections each instance keeps to PostgreSQL (not used for SQLite)"),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
     ("ANTREAN_DEV_MODE", "false", "development pages: /dev/outbox shows the SMS kept by the dev gateway"),
@@ -50,6 +51,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: DatabaseUrl,
+    /// The PostgreSQL pool of this instance.
+    pub database_connections: u32,
     pub site_root: PathBuf,
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
@@ -148,6 +151,13 @@ impl Config {
                 Some(other) => Err(invalid(name, other, &"use true or false")),
             }
         };
+        let database_connections = match get("ANTREAN_DATABASE_CONNECTIONS").filter(|v| !v.trim().is_empty()) {
+            None => app::store::POSTGRES_CONNECTIONS,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => return Err(invalid("ANTREAN_DATABASE_CONNECTIONS", &text, &"use a whole number from 1")),
+            },
+        };
         let seed_demo = flag("ANTREAN_SEED_DEMO", true)?;
         let dev_mode = flag("ANTREAN_DEV_MODE", false)?;
         let fixed_now = get("ANTREAN_NOW")
@@ -176,6 +186,7 @@ impl Config {
             addr,
             data_dir,
             database_url,
+            database_connections,
             site_root,
             seed_demo,
             fixed_now,
@@ -386,6 +397,14 @@ mod tests {
         assert_eq!(mail.from, "Antrean <antrean@localhost>");
         let printed = format!("{config:?}");
         assert!(!printed.contains("rahasia"), "{printed}");
+    }
+
+    #[test]
+    fn the_postgres_pool_size_is_a_setting_of_at_least_one() {
+        assert_eq!(with(&[]).unwrap().database_connections, 10);
+        assert_eq!(with(&[("ANTREAN_DATABASE_CONNECTIONS", "25")]).unwrap().database_connections, 25);
+        let error = with(&[("ANTREAN_DATABASE_CONNECTIONS", "0")]).unwrap_err().to_string();
+        assert!(error.contains("ANTREAN_DATABASE_CONNECTIONS"), "{error}");
     }
 
     #[test]

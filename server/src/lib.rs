@@ -54,7 +54,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     }
-    let db = Db::open_url(config.database_url.as_str()).await?;
+    let db = Db::open_url_with(config.database_url.as_str(), config.database_connections).await?;
     let clock = Clock { fixed: config.fixed_now };
     if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
         tracing::info!("created the demo offices");

@@ -96,8 +96,8 @@ impl Engine {
     }
 }
 
-/// How many connections one server instance keeps to PostgreSQL.
-const POSTGRES_CONNECTIONS: u32 = 10;
+/// How many connections one server instance keeps to PostgreSQL, unless told.
+pub const POSTGRES_CONNECTIONS: u32 = 10;
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -137,9 +137,14 @@ impl Db {
     /// up to date. Several instances may do this at once: sqlx's migrator holds an
     /// advisory lock while it runs.
     pub async fn open_postgres(url: &str) -> StoreResult<Self> {
+        Self::open_postgres_with(url, POSTGRES_CONNECTIONS).await
+    }
+
+    /// `open_postgres` with a pool of `connections` (at least one).
+    pub async fn open_postgres_with(url: &str, connections: u32) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
-            .max_connections(POSTGRES_CONNECTIONS)
+            .max_connections(connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
@@ -156,8 +161,14 @@ impl Db {
     /// Opens a database from a URL such as `sqlite://data/antrean.db` or
     /// `postgres://antrean@localhost/antrean`.
     pub async fn open_url(url: &str) -> StoreResult<Self> {
+        Self::open_url_with(url, POSTGRES_CONNECTIONS).await
+    }
+
+    /// `open_url` with `postgres_connections` for a PostgreSQL pool (SQLite's
+    /// pools keep their fixed shape).
+    pub async fn open_url_with(url: &str, postgres_connections: u32) -> StoreResult<Self> {
         match Engine::of_url(url) {
-            Engine::Postgres => Self::open_postgres(url).await,
+            Engine::Postgres => Self::open_postgres_with(url, postgres_connections).await,
             Engine::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?;
                 Self::open_sqlite(options.get_filename()).await
