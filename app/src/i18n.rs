@@ -860,6 +860,21 @@ pub enum AdminText {
     ReportWaitNote,
 }
 
+/// The headings of a report's figures: `Tally::counts` in order, then the
+/// average wait and the average service time.
+pub const REPORT_COLUMNS: [AdminText; 10] = [
+    AdminText::ColumnIssued,
+    AdminText::ColumnOnline,
+    AdminText::ColumnWalkIn,
+    AdminText::ColumnStaffAssisted,
+    AdminText::ColumnServed,
+    AdminText::ColumnNoShow,
+    AdminText::ColumnCancelled,
+    AdminText::ColumnOpen,
+    AdminText::ColumnWait,
+    AdminText::ColumnServiceTime,
+];
+
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
     use AdminText::*;
     let (id, en) = match text {

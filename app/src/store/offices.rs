@@ -2,7 +2,7 @@
 //! counters, plus the office page's queue summary.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use sqlx::Row;
+use sqlx::{Row, Sqlite, Transaction};
 
 use super::{millis, parse_date, Db, StoreError, StoreResult};
 use crate::domain::booking::BookingWindow;
@@ -72,19 +72,26 @@ pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> Stor
     .bind(millis(now))
     .fetch_one(&mut *tx)
     .await?;
-    for (weekday, hours) in office.hours.0.iter().enumerate() {
+    write_hours(&mut tx, id, &office.hours).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replaces the office's weekly hours inside `tx`: a weekday without hours is closed.
+async fn write_hours(tx: &mut Transaction<'_, Sqlite>, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
+    sqlx::query("DELETE FROM office_hours WHERE office_id = $1").bind(office_id).execute(&mut **tx).await?;
+    for (weekday, hours) in hours.0.iter().enumerate() {
         if let Some(hours) = hours {
             sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
-                .bind(id)
+                .bind(office_id)
                 .bind(weekday as i64)
                 .bind(hh_mm(hours.opens))
                 .bind(hh_mm(hours.closes))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
     }
-    tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
@@ -411,18 +418,7 @@ pub async fn update_details(db: &Db, office_id: i64, name: &str, address: &str, 
 
 pub async fn set_hours(db: &Db, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
     let mut tx = db.writer().begin().await?;
-    sqlx::query("DELETE FROM office_hours WHERE office_id = $1").bind(office_id).execute(&mut *tx).await?;
-    for (weekday, hours) in hours.0.iter().enumerate() {
-        if let Some(hours) = hours {
-            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
-                .bind(office_id)
-                .bind(weekday as i64)
-                .bind(hh_mm(hours.opens))
-                .bind(hh_mm(hours.closes))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
+    write_hours(&mut tx, office_id, hours).await?;
     tx.commit().await?;
     Ok(())
 }
