@@ -98,7 +98,7 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
                 <span>{admin_text(lang, AdminText::ReportUntil)}</span>
                 <input type="date" name="sampai" value=until.to_string() required />
             </label>
-            <button type="submit">{admin_text(lang, AdminText::ReportShow)}</button>
+            <button type="submit" class="button button-primary">{admin_text(lang, AdminText::ReportShow)}</button>
             <a class="button" data-testid="report-csv" href=format!("{}?office={slug}&from={from}&until={until}", <ReportCsv as ServerFn>::PATH)>
                 {admin_text(lang, AdminText::ReportCsv)}
             </a>

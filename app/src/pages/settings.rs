@@ -139,7 +139,7 @@ pub fn AdminOfficesPage() -> impl IntoView {
                                         <strong>{name}</strong>
                                         <span class="row-actions">
                                             <a class="button" href=format!("/admin/kantor/{slug}")>{admin_text(lang, AdminText::SettingsLink)}</a>
-                                            <a class="button button-secondary" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
+                                            <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
                                         </span>
                                     </li>
                                 })
@@ -157,7 +157,7 @@ pub fn AdminOfficesPage() -> impl IntoView {
                                     {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
                                     {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", ""), 0, 200), returned.problem(form, SettingsField::Address))}
                                     {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", OfficeZone::Wita.iana_name())), returned.problem(form, SettingsField::Zone))}
-                                    <button type="submit">{admin_text(lang, AdminText::Create)}</button>
+                                    <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Create)}</button>
                                 </form>
                             </section>
                         })}
@@ -195,8 +195,8 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
         <p class="crumbs"><a href="/admin/kantor">{admin_text(lang, AdminText::OfficesTitle)}</a></p>
         <h1>{settings.name.clone()}</h1>
         <p class="row-actions">
-            <a class="button button-secondary" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
-            <a class="button button-secondary" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
+            <a class="button" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
+            <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
         {hours_form(lang, &returned, &settings)}
@@ -228,7 +228,7 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                 {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", &settings.name), 3, 100), returned.problem(form, SettingsField::Name))}
                 {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", &settings.address), 0, 200), returned.problem(form, SettingsField::Address))}
                 {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", &settings.zone)), returned.problem(form, SettingsField::Zone))}
-                <button type="submit">{admin_text(lang, AdminText::Save)}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
     }
@@ -261,7 +261,7 @@ fn hours_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) ->
                     <thead><tr><th></th><th></th><th>{admin_text(lang, AdminText::Opens)}</th><th>{admin_text(lang, AdminText::Closes)}</th><th></th></tr></thead>
                     <tbody>{days.collect_view()}</tbody>
                 </table>
-                <button type="submit">{admin_text(lang, AdminText::Save)}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
     }
@@ -277,7 +277,7 @@ fn holidays_section(lang: Lang, returned: &Returned, settings: &OfficeSettingsVi
                 <form method="post" action={<RemoveHoliday as ServerFn>::PATH}>
                     <input type="hidden" name="office" value=slug.clone() />
                     <input type="hidden" name="date" value=date.to_string() />
-                    <button type="submit" class="button-secondary">{admin_text(lang, AdminText::Remove)}</button>
+                    <button type="submit" class="button">{admin_text(lang, AdminText::Remove)}</button>
                 </form>
             </li>
         }
@@ -294,7 +294,7 @@ fn holidays_section(lang: Lang, returned: &Returned, settings: &OfficeSettingsVi
                     <input type="date" name="date" value=returned.value(form, "date", "") min=settings.today.to_string() required />
                 }, returned.problem(form, SettingsField::Date))}
                 {field(lang, AdminText::HolidayName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
-                <button type="submit">{admin_text(lang, AdminText::AddHoliday)}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::AddHoliday)}</button>
             </form>
         </section>
     }
@@ -329,7 +329,7 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
                 <input type="checkbox" name="active" checked=returned.ticked(&form, "active", service.is_none_or(|s| s.active)) />
                 " " {admin_text(lang, AdminText::Active)}
             </label>
-            <button type="submit">{admin_text(lang, if service.is_some() { AdminText::Save } else { AdminText::Create })}</button>
+            <button type="submit" class="button button-primary">{admin_text(lang, if service.is_some() { AdminText::Save } else { AdminText::Create })}</button>
         </form>
     }
 }
@@ -361,7 +361,7 @@ fn counter_form(
             <form method="post" action={<RemoveCounter as ServerFn>::PATH}>
                 <input type="hidden" name="office" value=slug.to_string() />
                 <input type="hidden" name="counter" value=counter.id.to_string() />
-                <button type="submit" class="button-secondary">{admin_text(lang, AdminText::Remove)}</button>
+                <button type="submit" class="button">{admin_text(lang, AdminText::Remove)}</button>
             </form>
         }
         .into_any(),
@@ -374,7 +374,7 @@ fn counter_form(
                 <input type="hidden" name="counter" value=counter.map(|c| c.id.to_string()).unwrap_or_default() />
                 {field(lang, AdminText::CounterName, text_input("name", returned.value(&form, "name", counter.map(|c| c.name.clone()).unwrap_or_default()), 2, 40), returned.problem(&form, SettingsField::Name))}
                 {field(lang, AdminText::CounterServices, view! { <span class="choices">{boxes}</span> }, returned.problem(&form, SettingsField::Services))}
-                <button type="submit">{admin_text(lang, if counter.is_some() { AdminText::Save } else { AdminText::Create })}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, if counter.is_some() { AdminText::Save } else { AdminText::Create })}</button>
             </form>
             {removal}
         </div>
