@@ -244,7 +244,7 @@ async fn counters_are_made_changed_and_removed_only_while_unused() {
 }
 
 #[tokio::test]
-async fn a_new_office_is_open_to_citizens_once_it_has_a_service() {
+async fn a_new_office_with_the_national_holidays_is_open_to_citizens_once_it_has_a_service() {
     let app = spawn_app().await;
     let admin = app.admin_session().await;
     let office = [
@@ -255,6 +255,8 @@ async fn a_new_office_is_open_to_citizens_once_it_has_a_service() {
     ];
     let next = post_form(&app, Some(&admin), "create_office", &office).await;
     assert_eq!(next, "/admin/kantor/kantah-badung?disimpan=kantor#kantor");
+    let settings = page(&app, &admin, "/admin/kantor/kantah-badung").await;
+    assert!(settings.contains("Cuti bersama Kelahiran Yesus Kristus"), "a new office has the national holidays");
     let service = [
         ("office", "kantah-badung"),
         ("prefix", "a"),

@@ -122,7 +122,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
     })
 }
 
-/// Creates an office, open Monday to Friday 08:00–15:00 until its hours are set.
+/// Creates an office, open Monday to Friday 08:00–15:00 until its hours are
+/// set, with the national holidays.
 #[server(prefix = "/api", endpoint = "create_office")]
 pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), SettingsError> {
     use super::server::{authorize, context, internal, return_to_form};
@@ -140,12 +141,14 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
         let (Some(slug), Some(name), Some(address), Some(zone)) = (slug, name, address, zone) else {
             return Err(AppError::Internal.into());
         };
+        let holidays = crate::domain::calendar::national_holidays();
         let office = crate::store::offices::NewOffice {
             slug: &slug,
             name: &name,
             address: &address,
             zone,
             hours: starting_hours(),
+            holidays: &holidays,
         };
         crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
             .await

@@ -46,6 +46,7 @@ pub struct NewOffice<'a> {
     pub address: &'a str,
     pub zone: OfficeZone,
     pub hours: WeeklyHours,
+    pub holidays: &'a [Holiday],
 }
 
 fn hh_mm(time: NaiveTime) -> String {
@@ -73,6 +74,7 @@ pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> Stor
     .fetch_one(&mut *tx)
     .await?;
     write_hours(&mut tx, id, &office.hours).await?;
+    write_holidays(&mut tx, id, office.holidays).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -96,6 +98,13 @@ async fn write_hours(tx: &mut Transaction<'_, Sqlite>, office_id: i64, hours: &W
 
 pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
     let mut tx = db.writer().begin().await?;
+    write_holidays(&mut tx, office_id, holidays).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds holidays inside `tx`; a date already a holiday takes the new name.
+async fn write_holidays(tx: &mut Transaction<'_, Sqlite>, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
     for holiday in holidays {
         sqlx::query(
             "INSERT INTO holidays (office_id, date, name) VALUES ($1, $2, $3)
@@ -104,10 +113,9 @@ pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> Stor
         .bind(office_id)
         .bind(holiday.date.to_string())
         .bind(&holiday.name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
