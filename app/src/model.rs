@@ -259,6 +259,8 @@ pub struct OfficeSettingsView {
     pub address: String,
     /// IANA name: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.
     pub zone: String,
+    pub max_calls: u32,
+    pub requeue_after: u32,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,

@@ -91,6 +91,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         name: settings.office.name.clone(),
         address: settings.office.address.clone(),
         zone: settings.office.zone.iana_name().to_string(),
+        max_calls: settings.policy.max_calls,
+        requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
             .calendar
@@ -175,9 +177,12 @@ pub async fn save_office_details(
     name: String,
     address: String,
     zone: String,
+    max_calls: String,
+    requeue_after: String,
 ) -> Result<(), SettingsError> {
     use super::server::{context, internal, return_to_form};
-    use crate::domain::settings::{parse_text, parse_zone, SettingsField};
+    use crate::domain::counter::CallPolicy;
+    use crate::domain::settings::{parse_max_calls, parse_requeue_after, parse_text, parse_zone, SettingsField};
 
     let ctx = context()?;
     let outcome = async {
@@ -186,16 +191,29 @@ pub async fn save_office_details(
         let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
         let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
         let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
+        let max_calls = checks.take(SettingsField::MaxCalls, parse_max_calls(&max_calls));
+        let requeue_after = checks.take(SettingsField::RequeueAfter, parse_requeue_after(&requeue_after));
         checks.finish()?;
-        let (Some(name), Some(address), Some(zone)) = (name, address, zone) else {
+        let (Some(name), Some(address), Some(zone), Some(max_calls), Some(requeue_after)) =
+            (name, address, zone, max_calls, requeue_after)
+        else {
             return Err(AppError::Internal.into());
         };
-        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone).await.map_err(internal)?;
+        let policy = CallPolicy { max_calls, requeue_after: requeue_after as usize };
+        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone, policy)
+            .await
+            .map_err(internal)?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
     .await;
-    let typed = [("name", name.as_str()), ("address", &address), ("zone", &zone)];
+    let typed = [
+        ("name", name.as_str()),
+        ("address", &address),
+        ("zone", &zone),
+        ("max_calls", &max_calls),
+        ("requeue_after", &requeue_after),
+    ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }
 

@@ -19,7 +19,9 @@ use crate::api::{
     SaveOfficeDetails, SaveOpeningHours, SaveService,
 };
 use crate::domain::calendar::OfficeZone;
-use crate::domain::settings::{SettingsField, SettingsProblem, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS};
+use crate::domain::settings::{
+    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_REQUEUE_AFTER,
+};
 use crate::error::SettingsError;
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
 use crate::model::{CounterSettingsRow, OfficeSettingsView, ServiceSettingsRow};
@@ -228,6 +230,14 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                 {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", &settings.name), 3, 100), returned.problem(form, SettingsField::Name))}
                 {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", &settings.address), 0, 200), returned.problem(form, SettingsField::Address))}
                 {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", &settings.zone)), returned.problem(form, SettingsField::Zone))}
+                {field(lang, AdminText::MaxCalls, view! {
+                    <input type="number" name="max_calls" value=returned.value(form, "max_calls", settings.max_calls) min="1" max=MAX_CALLS step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::MaxCallsHint)}</span>
+                }, returned.problem(form, SettingsField::MaxCalls))}
+                {field(lang, AdminText::RequeueAfter, view! {
+                    <input type="number" name="requeue_after" value=returned.value(form, "requeue_after", settings.requeue_after) min="0" max=MAX_REQUEUE_AFTER step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::RequeueAfterHint)}</span>
+                }, returned.problem(form, SettingsField::RequeueAfter))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>

@@ -7,6 +7,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::{millis, parse_date, Db, StoreError, StoreResult};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
+use crate::domain::counter::CallPolicy;
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
@@ -336,6 +337,7 @@ pub struct CounterSettings {
 #[derive(Debug, Clone)]
 pub struct OfficeSettings {
     pub office: Office,
+    pub policy: CallPolicy,
     /// Holidays from the given day on; past ones no longer matter.
     pub holidays: Vec<Holiday>,
     pub services: Vec<ServiceSettings>,
@@ -345,6 +347,15 @@ pub struct OfficeSettings {
 pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<Option<OfficeSettings>> {
     let Some(office) = find_by_id(db, office_id).await? else {
         return Ok(None);
+    };
+    let (max_calls, requeue_after): (i64, i64) =
+        sqlx::query_as("SELECT max_calls, requeue_after FROM offices WHERE id = $1")
+            .bind(office_id)
+            .fetch_one(db.reader())
+            .await?;
+    let policy = CallPolicy {
+        max_calls: u32::try_from(max_calls).unwrap_or(3),
+        requeue_after: usize::try_from(requeue_after).unwrap_or(5),
     };
     let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1 AND date >= $2 ORDER BY date")
         .bind(office_id)
@@ -394,7 +405,7 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
         CounterSettings { id: row.get("id"), name: row.get("name"), service_ids, in_use: row.get("in_use") }
     })
     .collect();
-    Ok(Some(OfficeSettings { office, holidays, services, counters }))
+    Ok(Some(OfficeSettings { office, policy, holidays, services, counters }))
 }
 
 /// Creates an office with its weekly hours; `Err(SlugTaken)` when another office
@@ -413,14 +424,25 @@ pub async fn create_unique(
     }
 }
 
-pub async fn update_details(db: &Db, office_id: i64, name: &str, address: &str, zone: OfficeZone) -> StoreResult<()> {
-    sqlx::query("UPDATE offices SET name = $2, address = $3, time_zone = $4 WHERE id = $1")
-        .bind(office_id)
-        .bind(name)
-        .bind(address)
-        .bind(zone.iana_name())
-        .execute(db.writer())
-        .await?;
+pub async fn update_details(
+    db: &Db,
+    office_id: i64,
+    name: &str,
+    address: &str,
+    zone: OfficeZone,
+    policy: CallPolicy,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6 WHERE id = $1",
+    )
+    .bind(office_id)
+    .bind(name)
+    .bind(address)
+    .bind(zone.iana_name())
+    .bind(i64::from(policy.max_calls))
+    .bind(i64::try_from(policy.requeue_after).unwrap_or(i64::MAX))
+    .execute(db.writer())
+    .await?;
     Ok(())
 }
 
