@@ -56,14 +56,10 @@ async fn administered_office<F: leptos::server_fn::ServerFn>(
 
 #[server(prefix = "/api", endpoint = "admin_offices")]
 pub async fn load_admin_offices() -> Result<AdminOfficesView, AppError> {
-    use super::server::{authorize, caller, context, internal};
-    use crate::domain::access::Caller;
+    use super::server::{authorize, context, internal};
 
     let ctx = context()?;
-    let own = match caller(&ctx).await? {
-        Caller::Staff { office_id, .. } => office_id,
-        _ => None,
-    };
+    let own = super::admin::own_office(&ctx).await?;
     authorize::<LoadAdminOffices>(&ctx, own).await?;
     let offices = crate::store::offices::names(&ctx.db)
         .await
