@@ -507,7 +507,7 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
 /// Settings forms live on server-rendered pages, so these sentences never reach
 /// the browser bundle.
 pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
-    use crate::domain::settings::{SettingsProblem, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS};
+    use crate::domain::settings::{SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_REQUEUE_AFTER};
     let text = match problem {
         SettingsProblem::SlugShape => pick(
             lang,
@@ -549,6 +549,18 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
             }
         }
         SettingsProblem::DateShape => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date."),
+        SettingsProblem::MaxCallsRange => {
+            return match lang {
+                Lang::Id => format!("Bilangan bulat 1–{MAX_CALLS}."),
+                Lang::En => format!("A whole number from 1 to {MAX_CALLS}."),
+            }
+        }
+        SettingsProblem::RequeueRange => {
+            return match lang {
+                Lang::Id => format!("Bilangan bulat 0–{MAX_REQUEUE_AFTER}."),
+                Lang::En => format!("A whole number from 0 to {MAX_REQUEUE_AFTER}."),
+            }
+        }
         SettingsProblem::HolidayPast => pick(lang, "Tanggal ini sudah lewat.", "This date has passed."),
         SettingsProblem::HolidayTaken => {
             pick(lang, "Tanggal ini sudah menjadi hari libur.", "This date is already a holiday.")
@@ -804,6 +816,10 @@ pub enum AdminText {
     Address,
     Zone,
     Details,
+    MaxCalls,
+    MaxCallsHint,
+    RequeueAfter,
+    RequeueAfterHint,
     Hours,
     HoursHint,
     OpenThatDay,
@@ -860,6 +876,21 @@ pub enum AdminText {
     ReportWaitNote,
 }
 
+/// The headings of a report's figures: `Tally::counts` in order, then the
+/// average wait and the average service time.
+pub const REPORT_COLUMNS: [AdminText; 10] = [
+    AdminText::ColumnIssued,
+    AdminText::ColumnOnline,
+    AdminText::ColumnWalkIn,
+    AdminText::ColumnStaffAssisted,
+    AdminText::ColumnServed,
+    AdminText::ColumnNoShow,
+    AdminText::ColumnCancelled,
+    AdminText::ColumnOpen,
+    AdminText::ColumnWait,
+    AdminText::ColumnServiceTime,
+];
+
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
     use AdminText::*;
     let (id, en) = match text {
@@ -881,6 +912,16 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
         Address => ("Alamat", "Address"),
         Zone => ("Zona waktu", "Time zone"),
         Details => ("Data kantor", "Office details"),
+        MaxCalls => ("Panggilan sebelum tidak hadir", "Calls before a no-show"),
+        MaxCallsHint => (
+            "Berapa kali nomor dipanggil sebelum petugas boleh menandainya tidak hadir.",
+            "How often a number is called before staff may mark it a no-show.",
+        ),
+        RequeueAfter => ("Nomor tidak hadir kembali di belakang", "A returning no-show goes behind"),
+        RequeueAfterHint => (
+            "Berapa nomor yang menunggu didahulukan saat pemegang nomor tidak hadir datang kembali.",
+            "How many waiting numbers go first when the holder of a no-show comes back.",
+        ),
         Hours => ("Jam buka", "Opening hours"),
         HoursHint => (
             "Nomor untuk hari ini hanya diberikan pada jam buka. Hari tanpa centang tutup.",

@@ -259,6 +259,8 @@ pub struct OfficeSettingsView {
     pub address: String,
     /// IANA name: Asia/Jakarta, Asia/Makassar or Asia/Jayapura.
     pub zone: String,
+    pub max_calls: u32,
+    pub requeue_after: u32,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,
@@ -309,11 +311,19 @@ pub struct ReportView {
 }
 
 impl ReportView {
+    /// "A — Pendaftaran Tanah": a service's letter and name in `lang`.
+    pub fn service_label(&self, letter: &str, lang: crate::i18n::Lang) -> String {
+        match self.service_names.iter().find(|(l, _, _)| l == letter) {
+            Some((_, id, en)) => format!("{letter} — {}", if lang == crate::i18n::Lang::En { en } else { id }),
+            None => letter.to_string(),
+        }
+    }
+
     /// The report as CSV for spreadsheets: a line per service, per day and per
     /// counter, then the total. Averages are in whole minutes, empty when none.
     pub fn to_csv(&self, lang: crate::i18n::Lang) -> String {
-        use crate::domain::report::Tally;
-        use crate::i18n::{admin_text, AdminText::*};
+        use crate::domain::report::{whole_minutes, Tally};
+        use crate::i18n::{admin_text, AdminText::*, REPORT_COLUMNS};
 
         fn field(value: &str) -> String {
             if value.contains([',', '"', '\n', '\r']) {
@@ -322,48 +332,20 @@ impl ReportView {
                 value.to_string()
             }
         }
-        let minutes = |seconds: Option<u32>| seconds.map(|s| ((s + 30) / 60).to_string()).unwrap_or_default();
+        let minutes = |seconds: Option<u32>| seconds.map(|s| whole_minutes(s).to_string()).unwrap_or_default();
         let mut lines = Vec::new();
-        let heading = [
-            ReportTitle,
-            ColumnService,
-            ColumnIssued,
-            ColumnOnline,
-            ColumnWalkIn,
-            ColumnStaffAssisted,
-            ColumnServed,
-            ColumnNoShow,
-            ColumnCancelled,
-            ColumnOpen,
-            ColumnWait,
-            ColumnServiceTime,
-        ];
-        let mut columns: Vec<String> = heading.iter().map(|text| field(admin_text(lang, *text))).collect();
-        columns[0] = field(&format!("{} {} – {}", self.office_name, self.from, self.until));
-        columns[1] = String::new();
-        lines.push(columns.join(","));
+        let mut heading = vec![field(&format!("{} {} – {}", self.office_name, self.from, self.until)), String::new()];
+        heading.extend(REPORT_COLUMNS.iter().map(|text| field(admin_text(lang, *text))));
+        lines.push(heading.join(","));
         let mut line = |part: &str, name: &str, tally: &Tally| {
-            let counts = [
-                tally.issued,
-                tally.online,
-                tally.walk_in,
-                tally.staff_assisted,
-                tally.served,
-                tally.no_show,
-                tally.cancelled,
-                tally.open,
-            ];
             let mut cells = vec![field(part), field(name)];
-            cells.extend(counts.iter().map(u32::to_string));
+            cells.extend(tally.counts().iter().map(u32::to_string));
             cells.push(minutes(tally.average_wait));
             cells.push(minutes(tally.average_service));
             lines.push(cells.join(","));
         };
         for (letter, tally) in &self.report.services {
-            let name = self.service_names.iter().find(|(l, _, _)| l == letter).map_or(letter.clone(), |(l, id, en)| {
-                format!("{l} {}", if lang == crate::i18n::Lang::En { en } else { id })
-            });
-            line(admin_text(lang, ColumnService), &name, tally);
+            line(admin_text(lang, ColumnService), &self.service_label(letter, lang), tally);
         }
         for (day, tally) in &self.report.days {
             line(admin_text(lang, ColumnDate), &day.to_string(), tally);

@@ -42,6 +42,16 @@ impl Notifier {
         notifier
     }
 
+    /// Wakes the sender when notices were written. The ticket or call they are
+    /// about stands even if writing them failed; the failure is logged.
+    pub fn after_writing(&self, written: crate::store::StoreResult<u64>, about: &str) {
+        match written {
+            Ok(0) => {}
+            Ok(_) => self.wake(),
+            Err(error) => tracing::error!(%error, about, "could not write notices"),
+        }
+    }
+
     /// New notices were written: send them now.
     pub fn wake(&self) {
         self.wake.notify_one();

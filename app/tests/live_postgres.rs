@@ -37,6 +37,7 @@ async fn two_instances() -> Option<(Db, Db, i64)> {
         address: "",
         zone: OfficeZone::Wib,
         hours: WeeklyHours::weekdays(hours),
+        holidays: &[],
     };
     let office_id = offices::create(&first, &office, monday_morning()).await.unwrap();
     let service = NewService {

@@ -35,6 +35,7 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
         address: "",
         zone: OfficeZone::Wib,
         hours: WeeklyHours::weekdays(hours),
+        holidays: &[],
     };
     let office_id = offices::create(&first, &office, monday_morning()).await.unwrap();
     let service = NewService {

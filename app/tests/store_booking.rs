@@ -112,6 +112,7 @@ async fn office_with_quota(engine: Engine, quota: u32, horizon_days: u32) -> Fix
         address: "",
         zone: OfficeZone::Wib,
         hours: WeeklyHours::weekdays(hours),
+        holidays: &[],
     };
     let office_id = offices::create(&db, &new_office, monday_morning()).await.unwrap();
     offices::add_holidays(&db, office_id, &[Holiday { date: date("2026-11-25"), name: "Libur Uji".into() }])

@@ -270,7 +270,9 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "office_settings" => vec![("office", s("kantah-denpasar"))],
         "create_office" => vec![("slug", s("-")), ("name", s("Kantor Uji")), ("address", s("")), ("zone", s("UTC"))],
         "save_office_details" => {
-            vec![("office", s("kantah-denpasar")), ("name", s("X")), ("address", s("")), ("zone", s("UTC"))]
+            let office = [("office", "kantah-denpasar"), ("name", "X"), ("address", ""), ("zone", "UTC")];
+            let policy = [("max_calls", "0"), ("requeue_after", "5")];
+            office.iter().chain(&policy).map(|(k, v)| (*k, s(v))).collect()
         }
         "save_opening_hours" => vec![
             ("office", s("kantah-denpasar")),

@@ -244,7 +244,7 @@ async fn counters_are_made_changed_and_removed_only_while_unused() {
 }
 
 #[tokio::test]
-async fn a_new_office_is_open_to_citizens_once_it_has_a_service() {
+async fn a_new_office_with_the_national_holidays_is_open_to_citizens_once_it_has_a_service() {
     let app = spawn_app().await;
     let admin = app.admin_session().await;
     let office = [
@@ -255,6 +255,8 @@ async fn a_new_office_is_open_to_citizens_once_it_has_a_service() {
     ];
     let next = post_form(&app, Some(&admin), "create_office", &office).await;
     assert_eq!(next, "/admin/kantor/kantah-badung?disimpan=kantor#kantor");
+    let settings = page(&app, &admin, "/admin/kantor/kantah-badung").await;
+    assert!(settings.contains("Cuti bersama Kelahiran Yesus Kristus"), "a new office has the national holidays");
     let service = [
         ("office", "kantah-badung"),
         ("prefix", "a"),
@@ -287,7 +289,14 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
     let admin = app.admin_session().await;
     let bogor_admin = signed_in_account(&app, &admin, "admin.bogor", "admin", "disdukcapil-bogor").await;
     let denpasar_staff = signed_in_account(&app, &admin, "petugas.dps", "staff", "kantah-denpasar").await;
-    let details = [("office", "kantah-denpasar"), ("name", "Diganti"), ("address", "x"), ("zone", "Asia/Jakarta")];
+    let details = [
+        ("office", "kantah-denpasar"),
+        ("name", "Diganti"),
+        ("address", "x"),
+        ("zone", "Asia/Jakarta"),
+        ("max_calls", "3"),
+        ("requeue_after", "5"),
+    ];
 
     for (session, expected) in [
         (Some(bogor_admin.as_str()), "Anda tidak berhak melakukan tindakan ini."),
@@ -312,6 +321,8 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("name", "Disdukcapil Kota Bogor"),
         ("address", "Jl. Baru 1"),
         ("zone", "Asia/Jakarta"),
+        ("max_calls", "3"),
+        ("requeue_after", "5"),
     ];
     assert!(post_form(&app, Some(&bogor_admin), "save_office_details", &own).await.contains("disimpan=kantor"));
     let list = page(&app, &bogor_admin, "/admin/kantor").await;
@@ -401,7 +412,40 @@ async fn the_report_downloads_as_csv_for_spreadsheets() {
         "{}",
         lines[0]
     );
-    assert!(lines.contains(&"Layanan,A Pendaftaran Hak dan Peralihan Hak,2,2,0,0,0,0,0,2,,"), "{csv}");
+    assert!(lines.contains(&"Layanan,A — Pendaftaran Hak dan Peralihan Hak,2,2,0,0,0,0,0,2,,"), "{csv}");
     assert!(lines.contains(&"Tanggal,2026-11-23,2,2,0,0,0,0,0,2,,"), "{csv}");
     assert_eq!(lines.last(), Some(&"Total,,2,2,0,0,0,0,0,2,,"));
+}
+
+#[tokio::test]
+async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    app.waiting_tickets(2).await;
+    let loket_1 = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    let act = |action: &'static str| {
+        let (app, admin, loket_1) = (&app, admin.clone(), loket_1.clone());
+        async move { app.call("counter_action", Some(&admin), &[("counter", &loket_1), ("action", action)]).await }
+    };
+    assert!(act("open").await.status().is_success());
+    assert!(act("call_next").await.status().is_success());
+    assert!(!act("no_show").await.status().is_success(), "three calls first, by default");
+
+    let details = [
+        ("office", "kantah-denpasar"),
+        ("name", "Kantor Pertanahan Kota Denpasar"),
+        ("address", "Jl. Kapten Tantular No. 1, Denpasar, Bali"),
+        ("zone", "Asia/Makassar"),
+        ("max_calls", "1"),
+        ("requeue_after", "0"),
+    ];
+    assert!(post_form(&app, Some(&admin), "save_office_details", &details).await.contains("disimpan=kantor"));
+    assert!(act("no_show").await.status().is_success(), "one call is enough now");
+
+    let refused = [("max_calls", "0"), ("requeue_after", "99")];
+    let mut form: Vec<(&str, &str)> = details[..4].to_vec();
+    form.extend(refused);
+    let next = post_form(&app, Some(&admin), "save_office_details", &form).await;
+    let shown = page(&app, &admin, &next).await;
+    assert!(shown.contains("Bilangan bulat 1–5.") && shown.contains("Bilangan bulat 0–50."));
 }

@@ -10,7 +10,7 @@ use crate::model::{AccountsView, InitialPassword};
 /// The office the caller administers (`None` for all), for authorizing calls that
 /// concern no particular office.
 #[cfg(feature = "ssr")]
-async fn own_office(ctx: &super::server::ServerContext) -> Result<Option<i64>, AppError> {
+pub(super) async fn own_office(ctx: &super::server::ServerContext) -> Result<Option<i64>, AppError> {
     use crate::domain::access::Caller;
     Ok(match super::server::caller(ctx).await? {
         Caller::Staff { office_id, .. } => office_id,

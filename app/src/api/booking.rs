@@ -202,17 +202,12 @@ pub(crate) async fn issue(
 }
 
 /// Writes "almost your turn" for a number taken today with few people ahead
-/// and wakes the sender. The ticket stands even if this fails; the next call
-/// of its line writes the notice then.
+/// and wakes the sender; if that fails, the next call of its line writes it.
 #[cfg(feature = "ssr")]
 async fn notify_after_issue(ctx: &super::server::ServerContext, code: &str) {
-    let origin = super::server::site_origin();
-    let email = ctx.notifier.sends_email();
-    match crate::store::notifications::after_issue(&ctx.db, code, &origin, email, ctx.clock.now()).await {
-        Ok(0) => {}
-        Ok(_) => ctx.notifier.wake(),
-        Err(error) => tracing::error!(%error, code, "could not write the notices of a new ticket"),
-    }
+    let (origin, email) = (super::server::site_origin(), ctx.notifier.sends_email());
+    let written = crate::store::notifications::after_issue(&ctx.db, code, &origin, email, ctx.clock.now()).await;
+    ctx.notifier.after_writing(written, "a new ticket");
 }
 
 #[cfg(test)]

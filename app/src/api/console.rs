@@ -77,17 +77,12 @@ pub async fn counter_action(
 }
 
 /// Writes the notices a call brings (to the called holder, and "almost your
-/// turn" to the front of the line) and wakes the sender. The call stands even if
-/// this fails; the failure is logged.
+/// turn" to the front of the line) and wakes the sender.
 #[cfg(feature = "ssr")]
 async fn notify_after_call(ctx: &super::server::ServerContext, counter: i64) {
-    let origin = super::server::site_origin();
-    let email = ctx.notifier.sends_email();
-    match crate::store::notifications::after_call(&ctx.db, counter, &origin, email, ctx.clock.now()).await {
-        Ok(0) => {}
-        Ok(_) => ctx.notifier.wake(),
-        Err(error) => tracing::error!(%error, counter, "could not write the notices of a call"),
-    }
+    let (origin, email) = (super::server::site_origin(), ctx.notifier.sends_email());
+    let written = crate::store::notifications::after_call(&ctx.db, counter, &origin, email, ctx.clock.now()).await;
+    ctx.notifier.after_writing(written, "a call");
 }
 
 #[cfg(feature = "ssr")]

@@ -56,14 +56,10 @@ async fn administered_office<F: leptos::server_fn::ServerFn>(
 
 #[server(prefix = "/api", endpoint = "admin_offices")]
 pub async fn load_admin_offices() -> Result<AdminOfficesView, AppError> {
-    use super::server::{authorize, caller, context, internal};
-    use crate::domain::access::Caller;
+    use super::server::{authorize, context, internal};
 
     let ctx = context()?;
-    let own = match caller(&ctx).await? {
-        Caller::Staff { office_id, .. } => office_id,
-        _ => None,
-    };
+    let own = super::admin::own_office(&ctx).await?;
     authorize::<LoadAdminOffices>(&ctx, own).await?;
     let offices = crate::store::offices::names(&ctx.db)
         .await
@@ -91,6 +87,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         name: settings.office.name.clone(),
         address: settings.office.address.clone(),
         zone: settings.office.zone.iana_name().to_string(),
+        max_calls: settings.policy.max_calls,
+        requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
             .calendar
@@ -122,7 +120,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
     })
 }
 
-/// Creates an office, open Monday to Friday 08:00–15:00 until its hours are set.
+/// Creates an office, open Monday to Friday 08:00–15:00 until its hours are
+/// set, with the national holidays.
 #[server(prefix = "/api", endpoint = "create_office")]
 pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), SettingsError> {
     use super::server::{authorize, context, internal, return_to_form};
@@ -140,12 +139,14 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
         let (Some(slug), Some(name), Some(address), Some(zone)) = (slug, name, address, zone) else {
             return Err(AppError::Internal.into());
         };
+        let holidays = crate::domain::calendar::national_holidays();
         let office = crate::store::offices::NewOffice {
             slug: &slug,
             name: &name,
             address: &address,
             zone,
             hours: starting_hours(),
+            holidays: &holidays,
         };
         crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
             .await
@@ -172,9 +173,12 @@ pub async fn save_office_details(
     name: String,
     address: String,
     zone: String,
+    max_calls: String,
+    requeue_after: String,
 ) -> Result<(), SettingsError> {
     use super::server::{context, internal, return_to_form};
-    use crate::domain::settings::{parse_text, parse_zone, SettingsField};
+    use crate::domain::counter::CallPolicy;
+    use crate::domain::settings::{parse_max_calls, parse_requeue_after, parse_text, parse_zone, SettingsField};
 
     let ctx = context()?;
     let outcome = async {
@@ -183,16 +187,29 @@ pub async fn save_office_details(
         let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
         let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
         let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
+        let max_calls = checks.take(SettingsField::MaxCalls, parse_max_calls(&max_calls));
+        let requeue_after = checks.take(SettingsField::RequeueAfter, parse_requeue_after(&requeue_after));
         checks.finish()?;
-        let (Some(name), Some(address), Some(zone)) = (name, address, zone) else {
+        let (Some(name), Some(address), Some(zone), Some(max_calls), Some(requeue_after)) =
+            (name, address, zone, max_calls, requeue_after)
+        else {
             return Err(AppError::Internal.into());
         };
-        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone).await.map_err(internal)?;
+        let policy = CallPolicy { max_calls, requeue_after: requeue_after as usize };
+        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone, policy)
+            .await
+            .map_err(internal)?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
     .await;
-    let typed = [("name", name.as_str()), ("address", &address), ("zone", &zone)];
+    let typed = [
+        ("name", name.as_str()),
+        ("address", &address),
+        ("zone", &zone),
+        ("max_calls", &max_calls),
+        ("requeue_after", &requeue_after),
+    ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }
 

@@ -147,6 +147,46 @@ impl WorkingCalendar {
     }
 }
 
+/// Libur nasional and cuti bersama 2026 (SKB 3 Menteri No. 1497/2/5 Tahun 2025),
+/// plus New Year 2027, which falls inside a December booking horizon.
+pub const NATIONAL_HOLIDAYS: &[(&str, &str)] = &[
+    ("2026-01-01", "Tahun Baru 2026 Masehi"),
+    ("2026-01-16", "Isra Mikraj Nabi Muhammad SAW"),
+    ("2026-02-16", "Cuti bersama Tahun Baru Imlek"),
+    ("2026-02-17", "Tahun Baru Imlek 2577 Kongzili"),
+    ("2026-03-18", "Cuti bersama Hari Suci Nyepi"),
+    ("2026-03-19", "Hari Suci Nyepi Tahun Baru Saka 1948"),
+    ("2026-03-20", "Cuti bersama Idul Fitri 1447 H"),
+    ("2026-03-21", "Idul Fitri 1447 H"),
+    ("2026-03-22", "Idul Fitri 1447 H"),
+    ("2026-03-23", "Cuti bersama Idul Fitri 1447 H"),
+    ("2026-03-24", "Cuti bersama Idul Fitri 1447 H"),
+    ("2026-04-03", "Wafat Yesus Kristus"),
+    ("2026-04-05", "Kebangkitan Yesus Kristus (Paskah)"),
+    ("2026-05-01", "Hari Buruh Internasional"),
+    ("2026-05-14", "Kenaikan Yesus Kristus"),
+    ("2026-05-15", "Cuti bersama Kenaikan Yesus Kristus"),
+    ("2026-05-27", "Idul Adha 1447 H"),
+    ("2026-05-28", "Cuti bersama Idul Adha 1447 H"),
+    ("2026-05-31", "Hari Raya Waisak 2570 BE"),
+    ("2026-06-01", "Hari Lahir Pancasila"),
+    ("2026-06-16", "Tahun Baru Islam 1448 H"),
+    ("2026-08-17", "Proklamasi Kemerdekaan Republik Indonesia"),
+    ("2026-08-25", "Maulid Nabi Muhammad SAW"),
+    ("2026-12-24", "Cuti bersama Kelahiran Yesus Kristus"),
+    ("2026-12-25", "Kelahiran Yesus Kristus"),
+    ("2027-01-01", "Tahun Baru 2027 Masehi"),
+];
+
+/// The national holidays every office starts with; an admin adds the office's
+/// own closures and next year's list.
+pub fn national_holidays() -> Vec<Holiday> {
+    NATIONAL_HOLIDAYS
+        .iter()
+        .filter_map(|(date, name)| Some(Holiday { date: date.parse().ok()?, name: (*name).to_string() }))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +251,11 @@ mod tests {
         assert_eq!(OfficeZone::Wib.local(instant).date(), date(2026, 11, 24));
         assert_eq!(OfficeZone::Wita.local(instant).time(), NaiveTime::from_hms_opt(1, 30, 0).unwrap());
         assert_eq!(OfficeZone::from_iana_name("Asia/Jayapura"), Some(OfficeZone::Wit));
+    }
+
+    #[test]
+    fn every_national_holiday_date_parses() {
+        assert_eq!(national_holidays().len(), NATIONAL_HOLIDAYS.len());
+        assert!(national_holidays().iter().all(|h| h.date >= NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
     }
 }

@@ -29,6 +29,11 @@ pub fn check_period(from: NaiveDate, until: NaiveDate) -> Result<(NaiveDate, Nai
     }
 }
 
+/// Seconds as whole minutes, rounded to the nearest.
+pub fn whole_minutes(seconds: u32) -> u32 {
+    (seconds + 30) / 60
+}
+
 /// What the report needs of one ticket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketFacts {
@@ -89,6 +94,21 @@ impl Sum {
 }
 
 impl Tally {
+    /// The counts in report order: issued, online, walk-in, staff-assisted,
+    /// served, no-show, cancelled, open.
+    pub fn counts(&self) -> [u32; 8] {
+        [
+            self.issued,
+            self.online,
+            self.walk_in,
+            self.staff_assisted,
+            self.served,
+            self.no_show,
+            self.cancelled,
+            self.open,
+        ]
+    }
+
     fn count(&mut self, ticket: &TicketFacts) {
         self.issued += 1;
         match ticket.channel {

@@ -25,6 +25,8 @@ pub enum SettingsField {
     Horizon,
     Date,
     Services,
+    MaxCalls,
+    RequeueAfter,
 }
 
 /// Why a settings value was refused.
@@ -45,6 +47,8 @@ pub enum SettingsProblem {
     PrefixTaken,
     QuotaRange,
     HorizonRange,
+    MaxCallsRange,
+    RequeueRange,
     DateShape,
     HolidayPast,
     HolidayTaken,
@@ -118,6 +122,22 @@ pub fn parse_horizon(raw: &str) -> Result<u32, SettingsProblem> {
     parse_whole(raw, MAX_HORIZON_DAYS, SettingsProblem::HorizonRange)
 }
 
+/// Calls before a no-show: at least one, and more than five only keeps the hall waiting.
+pub const MAX_CALLS: u32 = 5;
+/// How far back a returning no-show may be put; past this it is simply the end of the line.
+pub const MAX_REQUEUE_AFTER: u32 = 50;
+
+pub fn parse_max_calls(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_CALLS, SettingsProblem::MaxCallsRange).and_then(|calls| match calls {
+        0 => Err(SettingsProblem::MaxCallsRange),
+        calls => Ok(calls),
+    })
+}
+
+pub fn parse_requeue_after(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_REQUEUE_AFTER, SettingsProblem::RequeueRange)
+}
+
 /// Holidays are for planning: a past date changes nothing and is refused.
 pub fn parse_holiday(raw: &str, today: NaiveDate) -> Result<NaiveDate, SettingsProblem> {
     let date = raw.trim().parse::<NaiveDate>().map_err(|_| SettingsProblem::DateShape)?;
@@ -183,6 +203,16 @@ mod tests {
         }
         assert_eq!(parse_horizon("365"), Ok(365));
         assert_eq!(parse_horizon("366"), Err(SettingsProblem::HorizonRange));
+    }
+
+    #[test]
+    fn calls_before_a_no_show_are_one_to_five_and_requeues_at_most_fifty_back() {
+        assert_eq!(parse_max_calls("1"), Ok(1));
+        assert_eq!(parse_max_calls("5"), Ok(5));
+        assert_eq!(parse_max_calls("0"), Err(SettingsProblem::MaxCallsRange));
+        assert_eq!(parse_max_calls("6"), Err(SettingsProblem::MaxCallsRange));
+        assert_eq!(parse_requeue_after("0"), Ok(0));
+        assert_eq!(parse_requeue_after("51"), Err(SettingsProblem::RequeueRange));
     }
 
     #[test]

@@ -11,8 +11,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::components::{fetch, ErrorNotice};
 use super::use_lang;
 use crate::api::{load_report, ReportCsv};
-use crate::domain::report::{check_period, PeriodProblem, Tally};
-use crate::i18n::{admin_text, long_date, AdminText, Lang};
+use crate::domain::report::{check_period, whole_minutes, PeriodProblem, Tally};
+use crate::i18n::{admin_text, long_date, AdminText, Lang, REPORT_COLUMNS};
 use crate::model::ReportView;
 
 #[component]
@@ -49,64 +49,36 @@ pub fn ReportPage() -> impl IntoView {
 /// Whole minutes, or a dash when nothing was measured.
 fn minutes(lang: Lang, seconds: Option<u32>) -> String {
     let unit = if lang == Lang::En { "min" } else { "mnt" };
-    seconds.map_or_else(|| "–".to_string(), |s| format!("{} {unit}", (s + 30) / 60))
+    seconds.map_or_else(|| "–".to_string(), |s| format!("{} {unit}", whole_minutes(s)))
 }
 
 fn tally_cells(lang: Lang, tally: &Tally) -> impl IntoView {
-    let counts = [
-        tally.issued,
-        tally.online,
-        tally.walk_in,
-        tally.staff_assisted,
-        tally.served,
-        tally.no_show,
-        tally.cancelled,
-        tally.open,
-    ];
     view! {
-        {counts.into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
+        {tally.counts().into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
         <td class="number">{minutes(lang, tally.average_wait)}</td>
         <td class="number">{minutes(lang, tally.average_service)}</td>
     }
 }
 
 fn tally_headings(lang: Lang, first: AdminText) -> impl IntoView {
-    use AdminText::*;
-    let columns = [
-        first,
-        ColumnIssued,
-        ColumnOnline,
-        ColumnWalkIn,
-        ColumnStaffAssisted,
-        ColumnServed,
-        ColumnNoShow,
-        ColumnCancelled,
-        ColumnOpen,
-        ColumnWait,
-        ColumnServiceTime,
-    ];
+    let columns = std::iter::once(first).chain(REPORT_COLUMNS);
     view! {
-        <thead><tr>{columns.into_iter().map(|c| view! { <th scope="col">{admin_text(lang, c)}</th> }).collect_view()}</tr></thead>
+        <thead><tr>{columns.map(|c| view! { <th scope="col">{admin_text(lang, c)}</th> }).collect_view()}</tr></thead>
     }
 }
 
 #[component]
 fn Report(lang: Lang, report: ReportView) -> impl IntoView {
-    let ReportView { slug, office_name, from, until, service_names, report } = report;
     // Every service, those without tickets too, plus any letter only the tickets know.
-    let mut letters: Vec<String> = service_names.iter().map(|(letter, _, _)| letter.clone()).collect();
-    for (letter, _) in &report.services {
+    let mut letters: Vec<String> = report.service_names.iter().map(|(letter, _, _)| letter.clone()).collect();
+    for (letter, _) in &report.report.services {
         if !letters.contains(letter) {
             letters.push(letter.clone());
         }
     }
-    let service_name = move |letter: &str| {
-        service_names
-            .iter()
-            .find(|(prefix, _, _)| prefix == letter)
-            .map(|(prefix, id, en)| format!("{prefix} — {}", if lang == Lang::En { en } else { id }))
-            .unwrap_or_else(|| letter.to_string())
-    };
+    let labels: Vec<(String, String)> =
+        letters.into_iter().map(|letter| (report.service_label(&letter, lang), letter)).collect();
+    let ReportView { slug, office_name, from, until, report, .. } = report;
     let title = format!("{} — {office_name}", admin_text(lang, AdminText::ReportTitle));
     let empty = report.total.issued == 0;
     view! {
@@ -126,7 +98,7 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
                 <span>{admin_text(lang, AdminText::ReportUntil)}</span>
                 <input type="date" name="sampai" value=until.to_string() required />
             </label>
-            <button type="submit">{admin_text(lang, AdminText::ReportShow)}</button>
+            <button type="submit" class="button button-primary">{admin_text(lang, AdminText::ReportShow)}</button>
             <a class="button" data-testid="report-csv" href=format!("{}?office={slug}&from={from}&until={until}", <ReportCsv as ServerFn>::PATH)>
                 {admin_text(lang, AdminText::ReportCsv)}
             </a>
@@ -139,11 +111,11 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
                 <table class="report" data-testid="report-services">
                     {tally_headings(lang, AdminText::ColumnService)}
                     <tbody>
-                        {letters
-                            .iter()
-                            .map(|letter| {
-                                let tally = report.services.iter().find(|(l, _)| l == letter).map(|(_, t)| t.clone()).unwrap_or_default();
-                                view! { <tr data-service=letter.clone()><th scope="row">{service_name(letter)}</th>{tally_cells(lang, &tally)}</tr> }
+                        {labels
+                            .into_iter()
+                            .map(|(label, letter)| {
+                                let tally = report.services.iter().find(|(l, _)| *l == letter).map(|(_, t)| t.clone()).unwrap_or_default();
+                                view! { <tr data-service=letter><th scope="row">{label}</th>{tally_cells(lang, &tally)}</tr> }
                             })
                             .collect_view()}
                     </tbody>

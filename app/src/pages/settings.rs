@@ -19,7 +19,9 @@ use crate::api::{
     SaveOfficeDetails, SaveOpeningHours, SaveService,
 };
 use crate::domain::calendar::OfficeZone;
-use crate::domain::settings::{SettingsField, SettingsProblem, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS};
+use crate::domain::settings::{
+    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_REQUEUE_AFTER,
+};
 use crate::error::SettingsError;
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
 use crate::model::{CounterSettingsRow, OfficeSettingsView, ServiceSettingsRow};
@@ -139,7 +141,7 @@ pub fn AdminOfficesPage() -> impl IntoView {
                                         <strong>{name}</strong>
                                         <span class="row-actions">
                                             <a class="button" href=format!("/admin/kantor/{slug}")>{admin_text(lang, AdminText::SettingsLink)}</a>
-                                            <a class="button button-secondary" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
+                                            <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
                                         </span>
                                     </li>
                                 })
@@ -157,7 +159,7 @@ pub fn AdminOfficesPage() -> impl IntoView {
                                     {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
                                     {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", ""), 0, 200), returned.problem(form, SettingsField::Address))}
                                     {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", OfficeZone::Wita.iana_name())), returned.problem(form, SettingsField::Zone))}
-                                    <button type="submit">{admin_text(lang, AdminText::Create)}</button>
+                                    <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Create)}</button>
                                 </form>
                             </section>
                         })}
@@ -195,8 +197,8 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
         <p class="crumbs"><a href="/admin/kantor">{admin_text(lang, AdminText::OfficesTitle)}</a></p>
         <h1>{settings.name.clone()}</h1>
         <p class="row-actions">
-            <a class="button button-secondary" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
-            <a class="button button-secondary" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
+            <a class="button" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
+            <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
         {hours_form(lang, &returned, &settings)}
@@ -228,7 +230,15 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                 {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", &settings.name), 3, 100), returned.problem(form, SettingsField::Name))}
                 {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", &settings.address), 0, 200), returned.problem(form, SettingsField::Address))}
                 {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", &settings.zone)), returned.problem(form, SettingsField::Zone))}
-                <button type="submit">{admin_text(lang, AdminText::Save)}</button>
+                {field(lang, AdminText::MaxCalls, view! {
+                    <input type="number" name="max_calls" value=returned.value(form, "max_calls", settings.max_calls) min="1" max=MAX_CALLS step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::MaxCallsHint)}</span>
+                }, returned.problem(form, SettingsField::MaxCalls))}
+                {field(lang, AdminText::RequeueAfter, view! {
+                    <input type="number" name="requeue_after" value=returned.value(form, "requeue_after", settings.requeue_after) min="0" max=MAX_REQUEUE_AFTER step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::RequeueAfterHint)}</span>
+                }, returned.problem(form, SettingsField::RequeueAfter))}
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
     }
@@ -261,7 +271,7 @@ fn hours_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) ->
                     <thead><tr><th></th><th></th><th>{admin_text(lang, AdminText::Opens)}</th><th>{admin_text(lang, AdminText::Closes)}</th><th></th></tr></thead>
                     <tbody>{days.collect_view()}</tbody>
                 </table>
-                <button type="submit">{admin_text(lang, AdminText::Save)}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
     }
@@ -277,7 +287,7 @@ fn holidays_section(lang: Lang, returned: &Returned, settings: &OfficeSettingsVi
                 <form method="post" action={<RemoveHoliday as ServerFn>::PATH}>
                     <input type="hidden" name="office" value=slug.clone() />
                     <input type="hidden" name="date" value=date.to_string() />
-                    <button type="submit" class="button-secondary">{admin_text(lang, AdminText::Remove)}</button>
+                    <button type="submit" class="button">{admin_text(lang, AdminText::Remove)}</button>
                 </form>
             </li>
         }
@@ -294,7 +304,7 @@ fn holidays_section(lang: Lang, returned: &Returned, settings: &OfficeSettingsVi
                     <input type="date" name="date" value=returned.value(form, "date", "") min=settings.today.to_string() required />
                 }, returned.problem(form, SettingsField::Date))}
                 {field(lang, AdminText::HolidayName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
-                <button type="submit">{admin_text(lang, AdminText::AddHoliday)}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::AddHoliday)}</button>
             </form>
         </section>
     }
@@ -329,7 +339,7 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
                 <input type="checkbox" name="active" checked=returned.ticked(&form, "active", service.is_none_or(|s| s.active)) />
                 " " {admin_text(lang, AdminText::Active)}
             </label>
-            <button type="submit">{admin_text(lang, if service.is_some() { AdminText::Save } else { AdminText::Create })}</button>
+            <button type="submit" class="button button-primary">{admin_text(lang, if service.is_some() { AdminText::Save } else { AdminText::Create })}</button>
         </form>
     }
 }
@@ -361,7 +371,7 @@ fn counter_form(
             <form method="post" action={<RemoveCounter as ServerFn>::PATH}>
                 <input type="hidden" name="office" value=slug.to_string() />
                 <input type="hidden" name="counter" value=counter.id.to_string() />
-                <button type="submit" class="button-secondary">{admin_text(lang, AdminText::Remove)}</button>
+                <button type="submit" class="button">{admin_text(lang, AdminText::Remove)}</button>
             </form>
         }
         .into_any(),
@@ -374,7 +384,7 @@ fn counter_form(
                 <input type="hidden" name="counter" value=counter.map(|c| c.id.to_string()).unwrap_or_default() />
                 {field(lang, AdminText::CounterName, text_input("name", returned.value(&form, "name", counter.map(|c| c.name.clone()).unwrap_or_default()), 2, 40), returned.problem(&form, SettingsField::Name))}
                 {field(lang, AdminText::CounterServices, view! { <span class="choices">{boxes}</span> }, returned.problem(&form, SettingsField::Services))}
-                <button type="submit">{admin_text(lang, if counter.is_some() { AdminText::Save } else { AdminText::Create })}</button>
+                <button type="submit" class="button button-primary">{admin_text(lang, if counter.is_some() { AdminText::Save } else { AdminText::Create })}</button>
             </form>
             {removal}
         </div>

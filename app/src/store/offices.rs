@@ -2,11 +2,12 @@
 //! counters, plus the office page's queue summary.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::{millis, parse_date, Db, StoreError, StoreResult};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
+use crate::domain::counter::CallPolicy;
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
@@ -46,6 +47,7 @@ pub struct NewOffice<'a> {
     pub address: &'a str,
     pub zone: OfficeZone,
     pub hours: WeeklyHours,
+    pub holidays: &'a [Holiday],
 }
 
 fn hh_mm(time: NaiveTime) -> String {
@@ -72,23 +74,38 @@ pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> Stor
     .bind(millis(now))
     .fetch_one(&mut *tx)
     .await?;
-    for (weekday, hours) in office.hours.0.iter().enumerate() {
-        if let Some(hours) = hours {
-            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(weekday as i64)
-                .bind(hh_mm(hours.opens))
-                .bind(hh_mm(hours.closes))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
+    write_hours(&mut tx, id, &office.hours).await?;
+    write_holidays(&mut tx, id, office.holidays).await?;
     tx.commit().await?;
     Ok(id)
 }
 
+/// Replaces the office's weekly hours inside `tx`: a weekday without hours is closed.
+async fn write_hours(tx: &mut Transaction<'_, Any>, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
+    sqlx::query("DELETE FROM office_hours WHERE office_id = $1").bind(office_id).execute(&mut **tx).await?;
+    for (weekday, hours) in hours.0.iter().enumerate() {
+        if let Some(hours) = hours {
+            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
+                .bind(office_id)
+                .bind(weekday as i64)
+                .bind(hh_mm(hours.opens))
+                .bind(hh_mm(hours.closes))
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
     let mut tx = db.writer().begin().await?;
+    write_holidays(&mut tx, office_id, holidays).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds holidays inside `tx`; a date already a holiday takes the new name.
+async fn write_holidays(tx: &mut Transaction<'_, Any>, office_id: i64, holidays: &[Holiday]) -> StoreResult<()> {
     for holiday in holidays {
         sqlx::query(
             "INSERT INTO holidays (office_id, date, name) VALUES ($1, $2, $3)
@@ -97,10 +114,9 @@ pub async fn add_holidays(db: &Db, office_id: i64, holidays: &[Holiday]) -> Stor
         .bind(office_id)
         .bind(holiday.date.to_string())
         .bind(&holiday.name)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -321,6 +337,7 @@ pub struct CounterSettings {
 #[derive(Debug, Clone)]
 pub struct OfficeSettings {
     pub office: Office,
+    pub policy: CallPolicy,
     /// Holidays from the given day on; past ones no longer matter.
     pub holidays: Vec<Holiday>,
     pub services: Vec<ServiceSettings>,
@@ -330,6 +347,15 @@ pub struct OfficeSettings {
 pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<Option<OfficeSettings>> {
     let Some(office) = find_by_id(db, office_id).await? else {
         return Ok(None);
+    };
+    let (max_calls, requeue_after): (i64, i64) =
+        sqlx::query_as("SELECT max_calls, requeue_after FROM offices WHERE id = $1")
+            .bind(office_id)
+            .fetch_one(db.reader())
+            .await?;
+    let policy = CallPolicy {
+        max_calls: u32::try_from(max_calls).unwrap_or(3),
+        requeue_after: usize::try_from(requeue_after).unwrap_or(5),
     };
     let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1 AND date >= $2 ORDER BY date")
         .bind(office_id)
@@ -385,7 +411,7 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
         }
     })
     .collect();
-    Ok(Some(OfficeSettings { office, holidays, services, counters }))
+    Ok(Some(OfficeSettings { office, policy, holidays, services, counters }))
 }
 
 /// Creates an office with its weekly hours; `Err(SlugTaken)` when another office
@@ -404,31 +430,31 @@ pub async fn create_unique(
     }
 }
 
-pub async fn update_details(db: &Db, office_id: i64, name: &str, address: &str, zone: OfficeZone) -> StoreResult<()> {
-    sqlx::query("UPDATE offices SET name = $2, address = $3, time_zone = $4 WHERE id = $1")
-        .bind(office_id)
-        .bind(name)
-        .bind(address)
-        .bind(zone.iana_name())
-        .execute(db.writer())
-        .await?;
+pub async fn update_details(
+    db: &Db,
+    office_id: i64,
+    name: &str,
+    address: &str,
+    zone: OfficeZone,
+    policy: CallPolicy,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6 WHERE id = $1",
+    )
+    .bind(office_id)
+    .bind(name)
+    .bind(address)
+    .bind(zone.iana_name())
+    .bind(i64::from(policy.max_calls))
+    .bind(i64::try_from(policy.requeue_after).unwrap_or(i64::MAX))
+    .execute(db.writer())
+    .await?;
     Ok(())
 }
 
 pub async fn set_hours(db: &Db, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
     let mut tx = db.writer().begin().await?;
-    sqlx::query("DELETE FROM office_hours WHERE office_id = $1").bind(office_id).execute(&mut *tx).await?;
-    for (weekday, hours) in hours.0.iter().enumerate() {
-        if let Some(hours) = hours {
-            sqlx::query("INSERT INTO office_hours (office_id, weekday, opens, closes) VALUES ($1, $2, $3, $4)")
-                .bind(office_id)
-                .bind(weekday as i64)
-                .bind(hh_mm(hours.opens))
-                .bind(hh_mm(hours.closes))
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
+    write_hours(&mut tx, office_id, hours).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,52 +1,14 @@
 //! Demo data for a fresh database: two offices modelled on the source documents
 //! (the Denpasar land office and the Bogor civil registry office), with their
-//! services, counters and Indonesia's 2026 national holidays and joint leave days.
+//! services, counters and Indonesia's national holidays and joint leave days.
 
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::offices::{self, NewOffice, NewService};
 use super::{Db, StoreError, StoreResult};
 use crate::domain::booking::{DEFAULT_DAILY_QUOTA, DEFAULT_HORIZON_DAYS};
-use crate::domain::calendar::{Holiday, OfficeZone, OpeningHours, WeeklyHours};
+use crate::domain::calendar::{national_holidays, OfficeZone, OpeningHours, WeeklyHours};
 use crate::domain::ticket::ServicePrefix;
-
-/// Libur nasional and cuti bersama 2026 (SKB 3 Menteri No. 1497/2/5 Tahun 2025),
-/// plus New Year 2027, which falls inside a December booking horizon.
-pub const NATIONAL_HOLIDAYS: &[(&str, &str)] = &[
-    ("2026-01-01", "Tahun Baru 2026 Masehi"),
-    ("2026-01-16", "Isra Mikraj Nabi Muhammad SAW"),
-    ("2026-02-16", "Cuti bersama Tahun Baru Imlek"),
-    ("2026-02-17", "Tahun Baru Imlek 2577 Kongzili"),
-    ("2026-03-18", "Cuti bersama Hari Suci Nyepi"),
-    ("2026-03-19", "Hari Suci Nyepi Tahun Baru Saka 1948"),
-    ("2026-03-20", "Cuti bersama Idul Fitri 1447 H"),
-    ("2026-03-21", "Idul Fitri 1447 H"),
-    ("2026-03-22", "Idul Fitri 1447 H"),
-    ("2026-03-23", "Cuti bersama Idul Fitri 1447 H"),
-    ("2026-03-24", "Cuti bersama Idul Fitri 1447 H"),
-    ("2026-04-03", "Wafat Yesus Kristus"),
-    ("2026-04-05", "Kebangkitan Yesus Kristus (Paskah)"),
-    ("2026-05-01", "Hari Buruh Internasional"),
-    ("2026-05-14", "Kenaikan Yesus Kristus"),
-    ("2026-05-15", "Cuti bersama Kenaikan Yesus Kristus"),
-    ("2026-05-27", "Idul Adha 1447 H"),
-    ("2026-05-28", "Cuti bersama Idul Adha 1447 H"),
-    ("2026-05-31", "Hari Raya Waisak 2570 BE"),
-    ("2026-06-01", "Hari Lahir Pancasila"),
-    ("2026-06-16", "Tahun Baru Islam 1448 H"),
-    ("2026-08-17", "Proklamasi Kemerdekaan Republik Indonesia"),
-    ("2026-08-25", "Maulid Nabi Muhammad SAW"),
-    ("2026-12-24", "Cuti bersama Kelahiran Yesus Kristus"),
-    ("2026-12-25", "Kelahiran Yesus Kristus"),
-    ("2027-01-01", "Tahun Baru 2027 Masehi"),
-];
-
-pub fn national_holidays() -> Vec<Holiday> {
-    NATIONAL_HOLIDAYS
-        .iter()
-        .filter_map(|(date, name)| Some(Holiday { date: date.parse().ok()?, name: (*name).to_string() }))
-        .collect()
-}
 
 fn time(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
@@ -105,9 +67,9 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
             address: demo.address,
             zone: demo.zone,
             hours: WeeklyHours::weekdays(hours),
+            holidays: &holidays,
         };
         let office_id = offices::create(db, &office, now).await?;
-        offices::add_holidays(db, office_id, &holidays).await?;
         let mut service_ids = Vec::new();
         for (prefix, name_id, name_en) in demo.services {
             let Some(prefix) = ServicePrefix::parse(prefix) else { continue };
@@ -132,17 +94,4 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
         }
     }
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    use super::*;
-
-    #[test]
-    fn every_seeded_holiday_date_parses() {
-        assert_eq!(national_holidays().len(), NATIONAL_HOLIDAYS.len());
-        assert!(national_holidays().iter().all(|h| h.date >= NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
-    }
 }
