@@ -6,21 +6,15 @@
 
 mod support;
 
+use support::monday_morning;
+
 use std::time::Duration;
 
 use app::api::server::Clock;
-use app::domain::calendar::{OfficeZone, OpeningHours, WeeklyHours};
-use app::domain::ticket::ServicePrefix;
 use app::live::Hub;
 use app::model::{CallView, LiveMessage};
-use app::store::offices::{self, NewOffice, NewService};
 use app::store::Db;
-use chrono::{DateTime, NaiveTime, Utc};
 use tokio::sync::broadcast;
-
-fn monday_morning() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+07:00").unwrap().with_timezone(&Utc)
-}
 
 /// Two instances on a fresh database with one office; `None` without a server.
 async fn two_instances() -> Option<(Db, Db, i64)> {
@@ -28,26 +22,7 @@ async fn two_instances() -> Option<(Db, Db, i64)> {
     let url = support::fresh_postgres_database().await;
     let first = Db::open_postgres(&url).await.unwrap();
     let second = Db::open_postgres(&url).await.unwrap();
-    let hours =
-        OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
-            .unwrap();
-    let office = NewOffice {
-        slug: "uji",
-        name: "Kantor Uji",
-        address: "",
-        zone: OfficeZone::Wib,
-        hours: WeeklyHours::weekdays(hours),
-        holidays: &[],
-    };
-    let office_id = offices::create(&first, &office, monday_morning()).await.unwrap();
-    let service = NewService {
-        prefix: ServicePrefix::parse("A").unwrap(),
-        name_id: "Layanan",
-        name_en: "Service",
-        daily_quota: 10,
-        horizon_days: 30,
-    };
-    offices::add_service(&first, office_id, &service).await.unwrap();
+    let office_id = support::office_with_service(&first, 10, 30).await;
     Some((first, second, office_id))
 }
 

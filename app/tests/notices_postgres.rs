@@ -6,19 +6,15 @@
 
 mod support;
 
+use support::monday_morning;
+
 use app::domain::booking::BookingRequest;
-use app::domain::calendar::{OfficeZone, OpeningHours, WeeklyHours};
 use app::domain::identity::{FullName, Nik, PhoneNumber};
-use app::domain::ticket::ServicePrefix;
 use app::store::notifications::{self, CLAIM_LEASE_SECONDS};
-use app::store::offices::{self, NewOffice, NewService};
+use app::store::offices;
 use app::store::tickets::{self, Holder, IssuedBy};
 use app::store::Db;
-use chrono::{DateTime, Duration, NaiveTime, Utc};
-
-fn monday_morning() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+07:00").unwrap().with_timezone(&Utc)
-}
+use chrono::Duration;
 
 /// Two instances on a fresh database, with one "almost your turn" SMS notice
 /// due; `None` without a server.
@@ -26,26 +22,7 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
     support::postgres_server()?;
     let url = support::fresh_postgres_database().await;
     let (first, second) = (Db::open_postgres(&url).await.unwrap(), Db::open_postgres(&url).await.unwrap());
-    let hours =
-        OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
-            .unwrap();
-    let office = NewOffice {
-        slug: "uji",
-        name: "Kantor Uji",
-        address: "",
-        zone: OfficeZone::Wib,
-        hours: WeeklyHours::weekdays(hours),
-        holidays: &[],
-    };
-    let office_id = offices::create(&first, &office, monday_morning()).await.unwrap();
-    let service = NewService {
-        prefix: ServicePrefix::parse("A").unwrap(),
-        name_id: "Layanan",
-        name_en: "Service",
-        daily_quota: 10,
-        horizon_days: 30,
-    };
-    offices::add_service(&first, office_id, &service).await.unwrap();
+    let office_id = support::office_with_service(&first, 10, 30).await;
     let office = offices::find(&first, "uji").await.unwrap().unwrap();
     let service = offices::find_service(&first, office_id, "A").await.unwrap().unwrap();
     let holder = Holder {

@@ -8,14 +8,16 @@
 
 mod support;
 
+use support::monday_morning;
+
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
-use app::domain::calendar::{ClosedReason, Holiday, OfficeZone, OpeningHours, WeeklyHours};
+use app::domain::calendar::{ClosedReason, Holiday};
 use app::domain::identity::{FullName, Nik};
-use app::domain::ticket::{ServicePrefix, TicketAction, TicketState};
-use app::store::offices::{self, NewOffice, NewService, Office, Service};
+use app::domain::ticket::{TicketAction, TicketState};
+use app::store::offices::{self, Office, Service};
 use app::store::tickets::{self, BookError, Holder, IssuedBy};
 use app::store::{Db, Engine};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::NaiveDate;
 
 struct Fixture {
     db: Db,
@@ -91,11 +93,6 @@ on_both_engines!(
     serving_a_waiting_ticket_without_calling_it_is_refused,
 );
 
-/// Monday 23 November 2026, 10:00 WIB.
-fn monday_morning() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00+07:00").unwrap().with_timezone(&Utc)
-}
-
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
@@ -103,24 +100,10 @@ fn date(s: &str) -> NaiveDate {
 async fn office_with_quota(engine: Engine, quota: u32, horizon_days: u32) -> Fixture {
     let place = Place::new(engine).await;
     let db = place.open().await;
-    let hours =
-        OpeningHours::new(NaiveTime::from_hms_opt(8, 0, 0).unwrap(), NaiveTime::from_hms_opt(15, 0, 0).unwrap())
-            .unwrap();
-    let new_office = NewOffice {
-        slug: "uji",
-        name: "Kantor Uji",
-        address: "",
-        zone: OfficeZone::Wib,
-        hours: WeeklyHours::weekdays(hours),
-        holidays: &[],
-    };
-    let office_id = offices::create(&db, &new_office, monday_morning()).await.unwrap();
+    let office_id = support::office_with_service(&db, quota, horizon_days).await;
     offices::add_holidays(&db, office_id, &[Holiday { date: date("2026-11-25"), name: "Libur Uji".into() }])
         .await
         .unwrap();
-    let prefix = ServicePrefix::parse("A").unwrap();
-    let new_service = NewService { prefix, name_id: "Layanan", name_en: "Service", daily_quota: quota, horizon_days };
-    offices::add_service(&db, office_id, &new_service).await.unwrap();
     let office = offices::find(&db, "uji").await.unwrap().unwrap();
     let service = offices::find_service(&db, office_id, "A").await.unwrap().unwrap();
     Fixture { db, office, service, place }
