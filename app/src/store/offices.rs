@@ -421,11 +421,14 @@ pub async fn create_unique(
     office: &NewOffice<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<i64, SettingsProblem>> {
-    match create(db, office, now).await {
-        Ok(id) => Ok(Ok(id)),
-        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-            Ok(Err(SettingsProblem::SlugTaken))
-        }
+    unique_or(create(db, office, now).await, SettingsProblem::SlugTaken)
+}
+
+/// A write refused by a unique constraint is the settings `problem`, not a failure.
+fn unique_or<T>(written: StoreResult<T>, problem: SettingsProblem) -> StoreResult<Result<T, SettingsProblem>> {
+    match written {
+        Ok(value) => Ok(Ok(value)),
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => Ok(Err(problem)),
         Err(other) => Err(other),
     }
 }
@@ -515,13 +518,7 @@ pub async fn add_unique_service(
     office_id: i64,
     service: &NewService<'_>,
 ) -> StoreResult<Result<i64, SettingsProblem>> {
-    match add_service(db, office_id, service).await {
-        Ok(id) => Ok(Ok(id)),
-        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-            Ok(Err(SettingsProblem::PrefixTaken))
-        }
-        Err(other) => Err(other),
-    }
+    unique_or(add_service(db, office_id, service).await, SettingsProblem::PrefixTaken)
 }
 
 /// Creates (`counter_id` None) or changes a counter: its name and the services
