@@ -112,6 +112,25 @@ impl AppError {
         Self::Invalid(vec![FieldError { field, problem }])
     }
 
+    /// A short, stable name of the kind of error, for pages (`data-error`) and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::Refused(_) => "refused",
+            Self::NotFound => "not-found",
+            Self::NotSignedIn => "not-signed-in",
+            Self::Forbidden => "forbidden",
+            Self::CodeWrong { .. } | Self::CodeDead => "code",
+            Self::CodeWait(_) | Self::CodeHourlyLimit(_) => "rate-limited",
+            Self::SmsFailed => "sms-failed",
+            Self::StaffSignInWrong | Self::StaffLocked(_) => "sign-in",
+            Self::Account(_) => "account",
+            Self::Counter(_) => "counter",
+            Self::Internal => "internal",
+            Self::Transport(_) => "transport",
+        }
+    }
+
     pub fn field_problem(&self, field: Field) -> Option<FieldProblem> {
         match self {
             Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),

@@ -39,12 +39,13 @@ pub fn browser_cookie_lang() -> Lang {
 #[component]
 pub fn ErrorNotice(error: AppError, #[prop(optional)] not_found: Option<Key>) -> impl IntoView {
     let lang = use_lang();
+    let kind = error.kind();
     let message = move || match (&error, not_found) {
         (AppError::NotFound, Some(key)) => t(lang.get(), key).to_string(),
         (error, _) => app_error(lang.get(), error),
     };
     view! {
-        <div class="notice notice-error" role="alert">
+        <div class="notice notice-error" role="alert" data-error=kind>
             <p>{message}</p>
             <p><a href="/">{move || t(lang.get(), Key::BackToOffices)}</a></p>
         </div>

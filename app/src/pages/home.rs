@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::components::ErrorNotice;
+use super::components::{fetch, ErrorNotice};
 use super::use_lang;
 use crate::api::list_offices;
 use crate::i18n::{t, Key};
@@ -11,12 +11,13 @@ use crate::i18n::{t, Key};
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lang = use_lang();
+    let offices = fetch(list_offices());
     view! {
         <Title text=t(lang.get_untracked(), Key::OfficesTitle) />
         <h1>{move || t(lang.get(), Key::OfficesTitle)}</h1>
         <p class="lead">{move || t(lang.get(), Key::OfficesIntro)}</p>
         {Suspend::new(async move {
-                match list_offices().await {
+                match offices.await {
                     Ok(offices) => {
                         view! {
                             <ul class="office-list">

@@ -1,0 +1,80 @@
+// How the browser tests start the real server binary: the shared webServer of
+// playwright.config.ts, and servers of a test's own (a test that takes its server
+// down to see what a citizen sees without a connection).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+
+export const serverBinary = process.env.ANTREAN_BIN ?? join(root, 'target/debug/antrean');
+
+/** The environment of a server under test: a fresh SQLite file, the clock pinned
+ * to Monday 23 November 2026, 10:00 WITA, the development SMS outbox. */
+export function serverEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    ANTREAN_ADDR: `127.0.0.1:${port}`,
+    ANTREAN_DATA_DIR: dataDir,
+    ANTREAN_SITE_ROOT: process.env.ANTREAN_SITE_ROOT ?? join(root, 'target/site'),
+    ANTREAN_NOW: '2026-11-23T10:00:00+08:00',
+    ANTREAN_DEV_MODE: 'true',
+    ANTREAN_ADMIN_PASSWORD: 'admin-uji-e2e',
+    RUST_LOG: 'warn',
+  };
+}
+
+export function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'antrean-e2e-'));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.on('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface OwnServer {
+  baseURL: string;
+  /** Kills the server: every request to it now fails as on a lost connection. */
+  stop(): Promise<void>;
+}
+
+/** Starts a server of the test's own on a free port and waits until it answers. */
+export async function startOwnServer(): Promise<OwnServer> {
+  const port = await freePort();
+  const dataDir = freshDataDir();
+  const child: ChildProcess = spawn(serverBinary, [], {
+    env: { ...process.env, ...serverEnv(port, dataDir) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseURL = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server stopped at start (exit ${child.exitCode})`);
+    try {
+      if ((await fetch(`${baseURL}/`)).ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`the server at ${baseURL} did not answer within 60 s`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  return {
+    baseURL,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
