@@ -2,9 +2,7 @@
 // The server under test is the real binary on a fresh SQLite file, with its clock
 // pinned to Monday 23 November 2026, 10:00 WITA, so opening hours and dates are stable.
 import { defineConfig } from '@playwright/test';
-import { freshDataDir, serverBinary, serverEnv } from './server';
-
-const port = Number(process.env.ANTREAN_E2E_PORT ?? 3917);
+import { freshDataDir, serverBinary, serverEnv, sharedOrigin, sharedPort } from './server';
 
 export default defineConfig({
   testDir: './tests',
@@ -13,7 +11,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: sharedOrigin,
     browserName: 'chromium',
     launchOptions: {
       executablePath: process.env.ANTREAN_CHROMIUM ?? '/usr/bin/chromium',
@@ -30,11 +28,11 @@ export default defineConfig({
   },
   webServer: {
     command: serverBinary,
-    url: `http://127.0.0.1:${port}/`,
+    url: `${sharedOrigin}/`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: serverEnv(port, freshDataDir()),
+    env: serverEnv(sharedPort, freshDataDir()),
   },
 });

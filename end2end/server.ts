@@ -11,6 +11,10 @@ const root = resolve(__dirname, '..');
 
 export const serverBinary = process.env.ANTREAN_BIN ?? join(root, 'target/debug/antrean');
 
+/** Where the shared server of playwright.config.ts listens. */
+export const sharedPort = Number(process.env.ANTREAN_E2E_PORT ?? 3917);
+export const sharedOrigin = `http://127.0.0.1:${sharedPort}`;
+
 /** The environment of a server under test: a fresh SQLite file, the clock pinned
  * to Monday 23 November 2026, 10:00 WITA, the development SMS outbox. */
 export function serverEnv(port: number, dataDir: string): Record<string, string> {

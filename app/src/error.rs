@@ -131,6 +131,34 @@ impl AppError {
         }
     }
 
+    /// The HTTP status the error is answered with: 4xx for what the caller can
+    /// change (or wait out), 5xx only for our own faults.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) | Self::CodeWrong { .. } => 422,
+            Self::Account(AccountProblem::UsernameTaken) => 409,
+            Self::Account(AccountProblem::CurrentPasswordWrong) => 403,
+            Self::Account(_) => 422,
+            Self::Refused(_) | Self::Counter(_) | Self::CodeDead => 409,
+            Self::NotFound => 404,
+            Self::NotSignedIn | Self::StaffSignInWrong => 401,
+            Self::Forbidden => 403,
+            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) => 429,
+            Self::Transport(_) => 400,
+            Self::SmsFailed => 502,
+            Self::Internal => 500,
+        }
+    }
+
+    /// For a 429: how many seconds until trying again can succeed.
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Self::CodeWait(seconds) => Some(*seconds),
+            Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
+            _ => None,
+        }
+    }
+
     pub fn field_problem(&self, field: Field) -> Option<FieldProblem> {
         match self {
             Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
@@ -168,6 +196,20 @@ pub enum SettingsError {
 }
 
 impl SettingsError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::App(error) => error.status(),
+        }
+    }
+
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Self::Invalid(_) => None,
+            Self::App(error) => error.retry_after_seconds(),
+        }
+    }
+
     pub fn field(field: SettingsField, problem: SettingsProblem) -> Self {
         Self::Invalid(vec![SettingsFieldError { field, problem }])
     }

@@ -65,6 +65,7 @@ pub enum Key {
     OfficesTitle,
     OfficesIntro,
     OfficeNotFound,
+    CrossSiteRefused,
     TicketNotFound,
     BackToOffices,
     BackToOffice,
@@ -225,6 +226,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "Take a queue number from anywhere, without crowding at the counter.",
         ),
         OfficeNotFound => ("Kantor tidak ditemukan.", "Office not found."),
+        CrossSiteRefused => (
+            "Permintaan ditolak: kirim dari halaman situs ini. Muat ulang halaman lalu coba lagi.",
+            "Request refused: send it from this site's own pages. Reload the page and try again.",
+        ),
         TicketNotFound => ("Tiket tidak ditemukan.", "Ticket not found."),
         BackToOffices => ("Semua kantor", "All offices"),
         BackToOffice => ("Kembali ke kantor", "Back to the office"),
@@ -646,6 +651,41 @@ pub fn refusal(lang: Lang, refusal: &BookingRefusal) -> String {
             Lang::En => format!(
                 "Every working day up to {} is full. Please try again tomorrow.",
                 long_date(lang, *last_bookable)
+            ),
+        },
+        BookingRefusal::NikHeldElsewhere => pick(
+            lang,
+            "NIK ini sudah memiliki nomor untuk layanan dan hari ini. Jika bukan milik Anda, silakan datang ke kantor \
+             dengan KTP Anda.",
+            "This NIK already has a number for this service and day. If it is not yours, please ask at the office \
+             with your KTP.",
+        )
+        .to_string(),
+        BookingRefusal::PhoneHasServiceDay => pick(
+            lang,
+            "Nomor HP ini sudah memiliki nomor untuk layanan ini pada hari tersebut. Lihat atau batalkan nomor itu di \
+             \"Tiket saya\".",
+            "This phone already holds a number for this service on that day. See or cancel it under \"My tickets\".",
+        )
+        .to_string(),
+        BookingRefusal::PhoneOfficeDayFull { most } => match lang {
+            Lang::Id => format!(
+                "Satu nomor HP dapat memegang paling banyak {most} nomor di kantor ini pada hari yang sama. \
+                 Batalkan salah satu di \"Tiket saya\" atau pilih hari lain."
+            ),
+            Lang::En => format!(
+                "One phone can hold at most {most} numbers at this office on the same day. \
+                 Cancel one under \"My tickets\" or choose another day."
+            ),
+        },
+        BookingRefusal::PhoneUpcomingFull { most } => match lang {
+            Lang::Id => format!(
+                "Satu nomor HP dapat memegang paling banyak {most} nomor yang akan datang. \
+                 Batalkan yang tidak diperlukan di \"Tiket saya\", atau tunggu sampai salah satunya selesai."
+            ),
+            Lang::En => format!(
+                "One phone can hold at most {most} upcoming numbers. \
+                 Cancel one you no longer need under \"My tickets\", or wait until one is done."
             ),
         },
     }

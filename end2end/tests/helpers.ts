@@ -1,8 +1,15 @@
 // Shared helpers: valid NIKs, reading SMS codes from the development outbox,
 // and signing in and booking through the server functions over HTTP.
 import { expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { sharedOrigin } from '../server';
 
 export const ADMIN_PASSWORD = 'admin-uji-e2e';
+
+/** Headers of a write over HTTP: the server refuses writes that do not say they
+ * come from its own pages, as a browser's do. */
+export function writeHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { Accept: 'application/json', Origin: sharedOrigin, ...extra };
+}
 
 /** A valid NIK (Bali, Denpasar) whose serial makes it unique. */
 export function nik(serial: number): string {
@@ -30,14 +37,14 @@ export async function codeSentTo(request: APIRequestContext, e164: string): Prom
 /** Signs a citizen in over HTTP; returns the session cookie header value. */
 export async function signInOverHttp(request: APIRequestContext, phone: string, e164: string) {
   const asked = await request.post('/api/request_sign_in_code', {
-    headers: { Accept: 'application/json' },
+    headers: writeHeaders(),
     form: { phone },
   });
   expect(asked.ok()).toBeTruthy();
   const requestId = asked.headers()['location'].replace('/kode/', '');
   const code = await codeSentTo(request, e164);
   const confirmed = await request.post('/api/confirm_code', {
-    headers: { Accept: 'application/json' },
+    headers: writeHeaders(),
     form: { request: requestId, code },
   });
   expect(confirmed.ok()).toBeTruthy();
@@ -51,7 +58,7 @@ export async function bookOverHttp(
   fields: { office: string; service: string; date: string; serial: number },
 ) {
   const response = await request.post('/api/book', {
-    headers: { Accept: 'application/json', Cookie: session },
+    headers: writeHeaders({ Cookie: session }),
     form: {
       office: fields.office,
       service: fields.service,

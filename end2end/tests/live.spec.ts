@@ -1,13 +1,13 @@
 // The live queue across three browsers: a counter calls the next number, and
 // the citizen's ticket page and the office page follow without a reload.
 import { expect, test } from '@playwright/test';
-import { nik, signInAsAdmin, signInOverHttp, waitForHydration } from './helpers';
+import { nik, signInAsAdmin, signInOverHttp, waitForHydration, writeHeaders } from './helpers';
 
 test('a call at the counter reaches the ticket page, the office page and the display board without reloading', async ({ browser, request }) => {
   // A citizen holds a ticket for today at the Bogor office, service C.
   const session = await signInOverHttp(request, '081366667777', '+6281366667777');
   const booked = await request.post('/api/book', {
-    headers: { Accept: 'application/json', Cookie: session },
+    headers: writeHeaders({ Cookie: session }),
     form: { office: 'disdukcapil-bogor', service: 'C', when: 'today', nik: nik(9301), name: 'Dewi Lestari', email: 'dewi@contoh.id' },
   });
   const { code, display_number } = await booked.json();

@@ -10,6 +10,11 @@ use thiserror::Error;
 /// Every setting with its variable, default and meaning; `--help` prints this.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_ADDR", "127.0.0.1:3000", "address and port to listen on"),
+    (
+        "ANTREAN_PUBLIC_URL",
+        "(required; development: http://<ANTREAN_ADDR>)",
+        "the site's address as citizens reach it, e.g. https://antrean.example.id: links, SMS text, same-origin checks",
+    ),
     ("ANTREAN_DATA_DIR", "./data", "directory for the embedded SQLite database"),
     (
         "ANTREAN_DATABASE_URL",
@@ -63,6 +68,8 @@ pub struct Config {
     /// Where email notices go; none are written without it.
     pub mail: Option<MailSettings>,
     pub push_contact: String,
+    /// Unset only in development mode, where the listening address stands in.
+    pub public_url: Option<app::domain::site::PublicUrl>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +142,7 @@ impl Config {
             reason: reason.to_string(),
         };
         let addr_text = get("ANTREAN_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr_text.parse().map_err(|e| invalid("ANTREAN_ADDR", &addr_text, &e))?;
+        let addr: std::net::SocketAddr = addr_text.parse().map_err(|e| invalid("ANTREAN_ADDR", &addr_text, &e))?;
         let data_dir = PathBuf::from(get("ANTREAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = DatabaseUrl(
             get("ANTREAN_DATABASE_URL")
@@ -160,6 +167,22 @@ impl Config {
         };
         let seed_demo = flag("ANTREAN_SEED_DEMO", true)?;
         let dev_mode = flag("ANTREAN_DEV_MODE", false)?;
+        // The development pages (the SMS outbox with every code) must never face a network.
+        if dev_mode && !addr.ip().is_loopback() {
+            return Err(invalid("ANTREAN_ADDR", &addr_text, &"development mode listens on a loopback address only"));
+        }
+        let public_url = match get("ANTREAN_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
+            Some(text) => {
+                Some(app::domain::site::PublicUrl::parse(&text).map_err(|e| invalid("ANTREAN_PUBLIC_URL", &text, &e))?)
+            }
+            None if dev_mode => None,
+            None => {
+                return Err(ConfigError::Missing {
+                    name: "ANTREAN_PUBLIC_URL",
+                    reason: "outside development mode (the address citizens reach the site at)",
+                })
+            }
+        };
         let fixed_now = get("ANTREAN_NOW")
             .filter(|v| !v.is_empty())
             .map(|v| {
@@ -195,6 +218,7 @@ impl Config {
             sms,
             mail,
             push_contact,
+            public_url,
         })
     }
 }
@@ -265,7 +289,7 @@ mod tests {
 
     #[test]
     fn defaults_listen_locally_and_keep_data_under_data() {
-        let config = Config::from_lookup(|_| None).unwrap();
+        let config = with(&[]).unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.database_url.as_str(), "sqlite://./data/antrean.db");
         assert!(config.seed_demo && config.fixed_now.is_none());
@@ -273,17 +297,24 @@ mod tests {
 
     #[test]
     fn a_bad_address_is_reported_by_name() {
-        let error = Config::from_lookup(|n| (n == "ANTREAN_ADDR").then(|| "nope".into())).unwrap_err();
+        let error = with(&[("ANTREAN_ADDR", "nope")]).unwrap_err();
         assert!(error.to_string().contains("ANTREAN_ADDR"));
     }
 
     #[test]
     fn a_pinned_clock_is_read_as_rfc3339() {
-        let config = Config::from_lookup(|n| (n == "ANTREAN_NOW").then(|| "2026-11-23T10:00:00+08:00".into())).unwrap();
+        let config = with(&[("ANTREAN_NOW", "2026-11-23T10:00:00+08:00")]).unwrap();
         assert_eq!(config.fixed_now.unwrap().to_rfc3339(), "2026-11-23T02:00:00+00:00");
     }
 
+    /// The settings given, with a public address unless they name one.
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let public = ("ANTREAN_PUBLIC_URL", "https://antrean.example.id");
+        exactly(&[pairs, &[public]].concat())
+    }
+
+    /// Only the settings given (the first of a name wins).
+    fn exactly(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let pairs: Vec<(String, String)> = pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         Config::from_lookup(move |name| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
     }
@@ -297,8 +328,24 @@ mod tests {
 
     #[test]
     fn by_default_sms_are_kept_and_the_development_pages_are_off() {
-        let config = Config::from_lookup(|_| None).unwrap();
+        let config = with(&[]).unwrap();
         assert!(matches!(config.sms, SmsSettings::Dev) && !config.dev_mode);
+    }
+
+    #[test]
+    fn outside_development_mode_the_public_address_is_required_and_checked() {
+        let error = exactly(&[]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_PUBLIC_URL"), "{error}");
+        let error = with(&[("ANTREAN_PUBLIC_URL", "https://antrean.example.id/app")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_PUBLIC_URL"), "{error}");
+        assert!(exactly(&[("ANTREAN_DEV_MODE", "true")]).unwrap().public_url.is_none());
+    }
+
+    #[test]
+    fn development_mode_listens_on_a_loopback_address_only() {
+        let error = with(&[("ANTREAN_DEV_MODE", "true"), ("ANTREAN_ADDR", "0.0.0.0:3000")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_ADDR"), "{error}");
+        assert!(with(&[("ANTREAN_DEV_MODE", "true"), ("ANTREAN_ADDR", "[::1]:3000")]).is_ok());
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         }
     };
     let push = Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone()).await?);
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| app::domain::site::PublicUrl::of_listener(addr));
+    tracing::info!(public_url = %public_url.origin(), "serving");
     let context = ServerContext {
         db: db.clone(),
         clock,
@@ -88,9 +92,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
             app::notify::Channels { sms, mail, push: push.clone() },
         ),
         push,
+        public_url,
     };
-    let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
     let service = router(config, context, addr).into_make_service_with_connect_info::<SocketAddr>();
     let serve =
         tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await });
@@ -115,6 +118,7 @@ pub fn sms_gateway(config: &Config, db: &Db) -> Arc<dyn app::sms::SmsGateway> {
 }
 
 fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
+    let public_url = context.public_url.clone();
     let options = LeptosOptions::builder()
         .output_name("antrean")
         .site_root(config.site_root.display().to_string())
@@ -151,32 +155,69 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         .nest_service("/pkg", pkg)
         .nest_service("/style", style)
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn(same_origin_writes))
+        .layer(axum::middleware::from_fn(error_statuses))
+        .layer(axum::middleware::from_fn_with_state(public_url, same_origin_writes))
         // A bug that panics while answering costs that request a 500, not the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(options)
 }
 
-/// CSRF defence next to the SameSite cookie: a state-changing request that says
-/// where it comes from (browsers always do) must come from this site.
-async fn same_origin_writes(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// CSRF defence next to the SameSite cookie: a state-changing request must say
+/// where it comes from (`Origin`, or `Referer` where a browser sends no
+/// `Origin`), and that must be this site's public address. A request that says
+/// nothing is refused too: browsers always say, and scripts that don't are not
+/// our pages.
+async fn same_origin_writes(
+    axum::extract::State(public_url): axum::extract::State<app::domain::site::PublicUrl>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::http::{header, Method, StatusCode};
     use axum::response::IntoResponse;
 
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let headers = request.headers();
-    let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     if writes {
-        if let (Some(source), Some(host)) = (source, host) {
-            let source_host = source.split("://").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
-            if source_host != host {
-                tracing::warn!(source, host, "refused a cross-site write");
-                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-            }
+        let headers = request.headers();
+        let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+        if !source.is_some_and(|source| public_url.is_same_origin(source)) {
+            tracing::warn!(source, "refused a write from another site or from nowhere");
+            let lang = headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .map(app::i18n::Lang::from_cookie_header)
+                .unwrap_or_default();
+            return (StatusCode::FORBIDDEN, app::i18n::t(lang, app::i18n::Key::CrossSiteRefused)).into_response();
         }
     }
     next.run(request).await
+}
+
+/// Server functions answer every error with a 500; here, in one place, the typed
+/// error in the body gets its own status (422, 401, 403, 404, 409, 429 with
+/// `Retry-After`), so monitoring sees 5xx only for faults. The body is unchanged:
+/// pages read the same typed error as before.
+async fn error_statuses(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+
+    /// An error body is a small JSON value; anything larger is not one of ours.
+    const LARGEST_ERROR: usize = 64 * 1024;
+    let is_server_function = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_function || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, LARGEST_ERROR).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::SettingsError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(seconds) = error.retry_after_seconds() {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn shutdown_signal() {

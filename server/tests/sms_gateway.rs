@@ -149,6 +149,7 @@ async fn the_configured_auth_header_arrives_with_every_request() {
         "ANTREAN_SMS_GATEWAY" => Some("http".into()),
         "ANTREAN_SMS_URL" => Some(url.clone()),
         "ANTREAN_SMS_AUTH_HEADER" => Some("Authorization: Bearer kunci-uji-123".into()),
+        "ANTREAN_PUBLIC_URL" => Some("https://antrean.example.id".into()),
         _ => None,
     })
     .expect("config");
@@ -217,6 +218,7 @@ async fn spawn_app(dev_mode: bool) -> App {
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATA_DIR" => Some(data_dir.clone()),
         "ANTREAN_DEV_MODE" => Some(dev_mode.to_string()),
+        "ANTREAN_PUBLIC_URL" => (!dev_mode).then(|| "https://antrean.example.id".into()),
         _ => None,
     })
     .expect("test config");

@@ -15,7 +15,7 @@ pub(crate) async fn send_code(
     purpose: crate::store::access::Purpose,
     payload: Option<&str>,
 ) -> Result<String, AppError> {
-    use super::server::{client_address, internal, request_host};
+    use super::server::{client_address, internal};
     use crate::domain::otp::{sms_text, SendDecision};
 
     let client = client_address().await;
@@ -29,7 +29,7 @@ pub(crate) async fn send_code(
         Err(SendDecision::HourlyLimit { retry_in_minutes }) => return Err(AppError::CodeHourlyLimit(retry_in_minutes)),
         Err(SendDecision::Send) => return Err(AppError::Internal),
     };
-    ctx.sms.send(phone, &sms_text(&code.code, &request_host()), now).await.map_err(|error| {
+    ctx.sms.send(phone, &sms_text(&code.code, ctx.public_url.host()), now).await.map_err(|error| {
         tracing::error!(%error, "sending the access code failed");
         AppError::SmsFailed
     })?;

@@ -205,7 +205,7 @@ pub(crate) async fn issue(
 /// and wakes the sender; if that fails, the next call of its line writes it.
 #[cfg(feature = "ssr")]
 async fn notify_after_issue(ctx: &super::server::ServerContext, code: &str) {
-    let (origin, email) = (super::server::site_origin(), ctx.notifier.sends_email());
+    let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
     let written = crate::store::notifications::after_issue(&ctx.db, code, &origin, email, ctx.clock.now()).await;
     ctx.notifier.after_writing(written, "a new ticket");
 }

@@ -80,7 +80,7 @@ pub async fn counter_action(
 /// turn" to the front of the line) and wakes the sender.
 #[cfg(feature = "ssr")]
 async fn notify_after_call(ctx: &super::server::ServerContext, counter: i64) {
-    let (origin, email) = (super::server::site_origin(), ctx.notifier.sends_email());
+    let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
     let written = crate::store::notifications::after_call(&ctx.db, counter, &origin, email, ctx.clock.now()).await;
     ctx.notifier.after_writing(written, "a call");
 }

@@ -67,7 +67,7 @@ pub async fn issue_walk_in(
 /// The receipt of a ticket, with a QR code that opens its live page on a phone.
 #[server(prefix = "/api", endpoint = "receipt")]
 pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
-    use super::server::{authorize, context, internal, site_origin};
+    use super::server::{authorize, context, internal};
     use qrcode::render::svg;
     use qrcode::QrCode;
 
@@ -76,7 +76,7 @@ pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
     let ticket =
         crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?;
     let office = super::server::find_office(&ctx, &ticket.office_slug).await?;
-    let url = format!("{}/tiket/{}", site_origin(), ticket.code);
+    let url = format!("{}/tiket/{}", ctx.public_url.origin(), ticket.code);
     let qr_svg = QrCode::new(url.as_bytes())
         .map_err(internal)?
         .render::<svg::Color<'_>>()

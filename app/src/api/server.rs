@@ -46,6 +46,8 @@ pub struct ServerContext {
     pub hub: Arc<crate::live::Hub>,
     pub notifier: Arc<crate::notify::Notifier>,
     pub push: Arc<crate::push::PushSender>,
+    /// The site's own address: links, SMS text and the same-origin check.
+    pub public_url: crate::domain::site::PublicUrl,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
@@ -61,6 +63,17 @@ pub fn internal(error: impl std::fmt::Display) -> AppError {
 }
 
 pub const SESSION_COOKIE: &str = "antrean_session";
+/// Over TLS the cookie carries the `__Host-` prefix: the browser then keeps it
+/// only if it is Secure, for the whole site, and set by this host itself, so a
+/// sibling subdomain cannot plant a session.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-antrean_session";
+
+fn session_cookie_name() -> &'static str {
+    match use_context::<ServerContext>() {
+        Some(ctx) if ctx.public_url.is_https() => SECURE_SESSION_COOKIE,
+        _ => SESSION_COOKIE,
+    }
+}
 
 fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
@@ -69,10 +82,11 @@ fn request_parts() -> Option<http::request::Parts> {
 fn session_token() -> Option<String> {
     let parts = request_parts()?;
     let header = parts.headers.get(COOKIE)?.to_str().ok()?;
+    let name = session_cookie_name();
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.to_string())
 }
 
@@ -127,30 +141,6 @@ pub async fn client_address() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// The host name the site is reached at, for the WebOTP line of the SMS.
-pub fn request_host() -> String {
-    request_parts()
-        .and_then(|parts| parts.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string))
-        .map(|host| host.split(':').next().unwrap_or_default().to_string())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// The site's address as the browser reached it, e.g. `https://antrean.example.id`.
-pub fn site_origin() -> String {
-    let host = request_parts()
-        .and_then(|parts| parts.headers.get(http::header::HOST)?.to_str().ok().map(str::to_string))
-        .unwrap_or_else(|| "localhost".into());
-    let scheme = if served_over_tls() { "https" } else { "http" };
-    format!("{scheme}://{host}")
-}
-
-fn served_over_tls() -> bool {
-    request_parts().is_some_and(|parts| {
-        parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
-            || parts.uri.scheme_str() == Some("https")
-    })
-}
-
 fn set_cookie(value: String) {
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
         response.append_header(SET_COOKIE, value);
@@ -160,9 +150,8 @@ fn set_cookie(value: String) {
 /// Starts a session for `owner` and hands its cookie to the browser.
 pub async fn start_session(ctx: &ServerContext, owner: &SessionOwner) -> Result<(), AppError> {
     let token = sessions::create(&ctx.db, owner, ctx.clock.now()).await.map_err(internal)?;
-    let secure = if served_over_tls() { "; Secure" } else { "" };
     let max_age = SESSION_DAYS * 24 * 3600;
-    set_cookie(format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"));
+    set_cookie(session_cookie(ctx, &token, max_age));
     Ok(())
 }
 
@@ -171,8 +160,14 @@ pub async fn end_session(ctx: &ServerContext) -> Result<(), AppError> {
     if let Some(token) = session_token() {
         sessions::revoke(&ctx.db, &token, ctx.clock.now()).await.map_err(internal)?;
     }
-    set_cookie(format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"));
+    set_cookie(session_cookie(ctx, "", 0));
     Ok(())
+}
+
+fn session_cookie(ctx: &ServerContext, token: &str, max_age: i64) -> String {
+    let (name, secure) =
+        if ctx.public_url.is_https() { (SECURE_SESSION_COOKIE, "; Secure") } else { (SESSION_COOKIE, "") };
+    format!("{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// The raw booking form, parsed field by field so every mistake is reported at once.

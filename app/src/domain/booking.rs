@@ -14,6 +14,50 @@ pub const DEFAULT_DAILY_QUOTA: u32 = 200;
 /// How many days ahead a date may be booked unless an admin sets another number.
 pub const DEFAULT_HORIZON_DAYS: u32 = 30;
 
+/// How many numbers one verified phone may hold, so that a calo cannot take a
+/// day's quota with one phone and made-up NIKs. One per service and day is a
+/// rule; the other two are office settings. Numbers issued by staff or a kiosk
+/// are not counted: they carry the account that issued them instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneCaps {
+    /// Active numbers at one office on one day, over all its services.
+    pub per_office_day: u32,
+    /// Upcoming active numbers at every office together.
+    pub upcoming: u32,
+}
+
+impl Default for PhoneCaps {
+    fn default() -> Self {
+        Self { per_office_day: 2, upcoming: 5 }
+    }
+}
+
+/// The active numbers a phone already holds, counted for one booking.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhoneHoldings {
+    /// For the service and date being booked.
+    pub service_day: u32,
+    /// At the office on the date being booked.
+    pub office_day: u32,
+    /// From today on, at any office.
+    pub upcoming: u32,
+}
+
+impl PhoneCaps {
+    /// Whether one more number fits; the refusal names the cap that does not.
+    pub fn admit(self, held: PhoneHoldings) -> Result<(), BookingRefusal> {
+        if held.service_day >= 1 {
+            Err(BookingRefusal::PhoneHasServiceDay)
+        } else if held.office_day >= self.per_office_day {
+            Err(BookingRefusal::PhoneOfficeDayFull { most: self.per_office_day })
+        } else if held.upcoming >= self.upcoming {
+            Err(BookingRefusal::PhoneUpcomingFull { most: self.upcoming })
+        } else {
+            Ok(())
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BookingRequest {
     /// A number for today, while the office is open.
@@ -45,6 +89,20 @@ pub enum BookingRefusal {
     /// Every working day from the requested one to the horizon is full.
     NoRoomWithinHorizon {
         last_bookable: NaiveDate,
+    },
+    /// The NIK already holds an active number for this service and day under
+    /// another phone. Nothing of that ticket is told: whoever typed the NIK may
+    /// not be its owner.
+    NikHeldElsewhere,
+    /// The phone already holds a number for this service and day.
+    PhoneHasServiceDay,
+    /// The phone holds the most numbers allowed at this office on that day.
+    PhoneOfficeDayFull {
+        most: u32,
+    },
+    /// The phone holds the most upcoming numbers allowed in all.
+    PhoneUpcomingFull {
+        most: u32,
     },
 }
 
@@ -174,6 +232,27 @@ mod tests {
             ]
             .map(|(d, name)| Holiday { date: d.parse().unwrap(), name: name.into() }),
         )
+    }
+
+    #[test]
+    fn a_phone_takes_one_number_per_service_and_day_and_up_to_its_caps() {
+        let caps = PhoneCaps::default();
+        assert_eq!(caps.admit(PhoneHoldings::default()), Ok(()));
+        assert_eq!(caps.admit(PhoneHoldings { office_day: 1, upcoming: 4, ..Default::default() }), Ok(()));
+        assert_eq!(
+            caps.admit(PhoneHoldings { service_day: 1, office_day: 1, upcoming: 1 }),
+            Err(BookingRefusal::PhoneHasServiceDay)
+        );
+        assert_eq!(
+            caps.admit(PhoneHoldings { office_day: 2, upcoming: 2, ..Default::default() }),
+            Err(BookingRefusal::PhoneOfficeDayFull { most: 2 })
+        );
+        assert_eq!(
+            caps.admit(PhoneHoldings { upcoming: 5, ..Default::default() }),
+            Err(BookingRefusal::PhoneUpcomingFull { most: 5 })
+        );
+        let generous = PhoneCaps { per_office_day: 3, upcoming: 10 };
+        assert_eq!(generous.admit(PhoneHoldings { office_day: 2, upcoming: 9, ..Default::default() }), Ok(()));
     }
 
     #[test]

@@ -11,4 +11,6 @@ pub mod notify;
 pub mod otp;
 pub mod report;
 pub mod settings;
+#[cfg(feature = "ssr")]
+pub mod site;
 pub mod ticket;

@@ -128,6 +128,14 @@ fn cpu_time(pid: &str) -> Option<Duration> {
 }
 
 /// Posts a form to a server function with a session cookie.
+/// An HTTP client whose writes say they come from the server's own pages, as a
+/// browser's do (writes without it are refused).
+fn same_site_client(base: &str) -> Result<reqwest::Client, Box<dyn std::error::Error>> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse()?);
+    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+}
+
 async fn call(
     client: &reqwest::Client,
     server: &Server,
@@ -146,7 +154,7 @@ async fn call(
 }
 
 async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
-    let client = reqwest::Client::new();
+    let client = same_site_client(&server.base)?;
     // Tickets to call, and a staff session with Loket 1 of Denpasar open.
     let citizen = sign_in(server).await?;
     for n in 0..CALLS {
@@ -356,7 +364,7 @@ impl Subscriber {
 /// Signs one citizen in through the SMS code flow (the code read from the dev outbox
 /// table) and returns the `Cookie` header for their session.
 async fn sign_in(server: &Server) -> Result<String, Box<dyn std::error::Error>> {
-    let client = reqwest::Client::new();
+    let client = same_site_client(&server.base)?;
     let asked = client
         .post(format!("{}/api/request_sign_in_code", server.base))
         .header("Accept", "application/json")
@@ -388,8 +396,8 @@ async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         let (next, failures, base, session) = (next.clone(), failures.clone(), server.base.clone(), session.clone());
+        let client = same_site_client(&base)?;
         clients.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
             let mut latencies = Vec::new();
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);

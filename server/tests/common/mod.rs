@@ -18,6 +18,8 @@ pub const ADMIN_PASSWORD: &str = "rahasia-admin-uji";
 
 pub struct TestApp {
     pub base: String,
+    /// The site's public address: `base`, unless `ANTREAN_PUBLIC_URL` names another.
+    pub origin: String,
     pub client: reqwest::Client,
     pub running: Running,
     pub db_file: PathBuf,
@@ -46,21 +48,36 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
     let dir = tempfile::tempdir().expect("temp dir");
     let data_dir = dir.path().to_path_buf();
     let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display()));
+    let setting = |name: &str| settings.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone());
     let config = Config::from_lookup(|name| match name {
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
         "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
         "ANTREAN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
-        _ => settings.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone()),
+        _ => setting(name).or_else(|| {
+            // Without a configured public address (the port is not known before
+            // the server binds), development mode lets the listener stand in.
+            (name == "ANTREAN_DEV_MODE" && setting("ANTREAN_PUBLIC_URL").is_none()).then(|| "true".into())
+        }),
     })
     .expect("test config");
     let running = start(&config).await.expect("server starts");
+    let base = format!("http://{}", running.addr);
+    // Every write says it comes from the site's own pages, as a browser does.
+    let origin = setting("ANTREAN_PUBLIC_URL").unwrap_or_else(|| base.clone());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, origin.parse().expect("an origin header"));
     TestApp {
-        base: format!("http://{}", running.addr),
+        base,
+        origin,
         // A response that never comes fails its test with the URL instead of
         // holding the whole run.
-        client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("HTTP client"),
+        client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .default_headers(headers)
+            .build()
+            .expect("HTTP client"),
         running,
         db_file: data_dir.join("antrean.db"),
         database_url,
@@ -123,10 +140,13 @@ impl TestApp {
         .unwrap()
     }
 
-    /// Books `count` tickets for today at Denpasar's service A for one citizen
-    /// (phone 0812 3456 7890, an email address); returns the citizen's session.
+    /// Books `count` tickets for today at Denpasar's service A at the desk, all
+    /// for one citizen (phone 0812 3456 7890, an email address), as a family's
+    /// numbers are taken by staff (a phone alone may hold one per service and
+    /// day); returns the citizen's session.
     pub async fn waiting_tickets(&self, count: u32) -> String {
         let citizen = self.sign_in_citizen("081234567890").await;
+        let staff = self.admin_session().await;
         for serial in 1..=count {
             let form = [
                 ("office", "kantah-denpasar"),
@@ -135,8 +155,10 @@ impl TestApp {
                 ("nik", &nik(serial)),
                 ("name", "Warga Uji"),
                 ("email", "warga@contoh.id"),
+                ("phone", "081234567890"),
             ];
-            assert!(self.call("book", Some(&citizen), &form).await.status().is_success());
+            let booked = self.call("staff_book", Some(&staff), &form).await;
+            assert!(booked.status().is_success(), "{}", booked.status());
         }
         citizen
     }
@@ -146,7 +168,7 @@ impl TestApp {
         let mut request =
             self.client.post(format!("{}/api/{endpoint}", self.base)).header("Accept", "application/json").form(form);
         if let Some(session) = session {
-            request = request.header("Cookie", format!("antrean_session={session}"));
+            request = request.header("Cookie", format!("{}={session}", self.session_cookie()));
         }
         request.send().await.expect("request reaches the server")
     }
@@ -191,6 +213,15 @@ impl TestApp {
         self.call("book", Some(session), &form).await
     }
 
+    /// The session cookie's name: `__Host-` prefixed when the site is served over TLS.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.origin.starts_with("https:") {
+            "__Host-antrean_session"
+        } else {
+            "antrean_session"
+        }
+    }
+
     /// A separate connection to the database (read-only for SQLite), to check what was stored.
     pub async fn inspect(&self) -> AnyPool {
         sqlx::any::install_default_drivers();
@@ -207,6 +238,7 @@ impl TestApp {
 pub fn session_from(response: &reqwest::Response) -> Option<String> {
     response.headers().get_all("set-cookie").iter().find_map(|value| {
         let value = value.to_str().ok()?;
+        let value = value.strip_prefix("__Host-").unwrap_or(value);
         let token = value.strip_prefix("antrean_session=")?.split(';').next()?;
         (!token.is_empty()).then(|| token.to_string())
     })

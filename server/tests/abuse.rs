@@ -1,0 +1,208 @@
+//! Attacks from the open internet, each a test that fails without its defence:
+//! a forged `Host` header aimed at official SMS and notice links, writes that do
+//! not come from the site's own pages, and refusals a monitoring system would
+//! read as the server failing (a 500 for every "no").
+
+mod common;
+
+use common::{nik, spawn_app, spawn_app_with, TestApp};
+use reqwest::StatusCode;
+
+const PUBLIC_URL: &str = "https://antrean.example.id";
+
+async fn on_public_address() -> TestApp {
+    spawn_app_with(&[("ANTREAN_PUBLIC_URL", PUBLIC_URL.into())]).await
+}
+
+/// A write as an attacker sends it: the `Host` and forwarding headers name
+/// another site, while `Origin` is the real one (the same-origin check passes).
+async fn forged_host(app: &TestApp, endpoint: &str, session: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/api/{endpoint}", app.base))
+        .header("Host", "jahat.example")
+        .header("X-Forwarded-Host", "jahat.example")
+        .header("X-Forwarded-Proto", "http")
+        .header("Accept", "application/json")
+        .form(form);
+    if let Some(session) = session {
+        request = request.header("Cookie", format!("{}={session}", app.session_cookie()));
+    }
+    request.send().await.expect("request reaches the server")
+}
+
+async fn sms_bodies(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT body FROM sms_outbox ORDER BY id").fetch_all(&app.inspect().await).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_forged_host_header_reaches_neither_the_code_sms_nor_the_links_of_notices() {
+    let app = on_public_address().await;
+    let asked = forged_host(&app, "request_sign_in_code", None, &[("phone", "081299998888")]).await;
+    assert!(asked.status().is_success(), "{}", asked.status());
+    let code_sms = sms_bodies(&app).await.pop().expect("a code SMS");
+    assert!(code_sms.ends_with(&format!("@antrean.example.id #{}", app.last_code_sent_to("+6281299998888").await)));
+
+    // Numbers near the front are told at once, with a link to their ticket page
+    // (one booked by the citizen, two at the desk); a call tells the next in line.
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let staff = app.admin_session().await;
+    for serial in 1..=3 {
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", &nik(serial)),
+            ("name", "Warga Uji"),
+            ("email", "warga@contoh.id"),
+            ("phone", "081234567890"),
+        ];
+        let (endpoint, session) = if serial == 1 { ("book", &citizen) } else { ("staff_book", &staff) };
+        assert!(forged_host(&app, endpoint, Some(session), &form).await.status().is_success());
+    }
+    let counter = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    for action in ["open", "call_next"] {
+        let answer =
+            forged_host(&app, "counter_action", Some(&staff), &[("counter", &counter), ("action", action)]).await;
+        assert!(answer.status().is_success(), "{action}: {}", answer.status());
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let notices = loop {
+        let notices: Vec<String> = sms_bodies(&app).await.into_iter().filter(|b| b.contains("/tiket/")).collect();
+        if notices.len() >= 3 || tokio::time::Instant::now() > deadline {
+            break notices;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(notices.len() >= 3, "notices with links: {notices:#?}");
+    for body in sms_bodies(&app).await {
+        assert!(!body.contains("jahat"), "{body}");
+    }
+    assert!(notices.iter().all(|body| body.contains("https://antrean.example.id/tiket/")), "{notices:#?}");
+}
+
+#[tokio::test]
+async fn a_write_must_say_it_comes_from_the_sites_own_pages() {
+    let app = on_public_address().await;
+    let ask = |headers: Vec<(&'static str, String)>| {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/api/request_sign_in_code", app.base))
+            .header("Accept", "application/json")
+            .form(&[("phone", "081234567890")]);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let refused = [
+        vec![],
+        vec![("Origin", "https://jahat.example".to_string())],
+        vec![("Origin", "http://antrean.example.id".to_string())],
+        vec![("Origin", "https://antrean.example.id:8443".to_string())],
+        vec![("Origin", "https://antrean.example.id.jahat.example".to_string())],
+        vec![("Origin", "null".to_string())],
+        vec![("Referer", "https://jahat.example/https://antrean.example.id/".to_string())],
+        // The Host header matches the claimed origin, as the old check wanted.
+        vec![("Origin", "https://jahat.example".to_string()), ("Host", "jahat.example".to_string())],
+    ];
+    for headers in refused {
+        let answer = ask(headers.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(answer.text().await.unwrap().starts_with("Permintaan ditolak"), "{headers:?}");
+    }
+    let english = ask(vec![("Cookie", "lang=en".into())]).await.unwrap();
+    assert!(english.text().await.unwrap().starts_with("Request refused"));
+    assert!(sms_bodies(&app).await.is_empty(), "a refused write sends nothing");
+
+    let from_a_page = ask(vec![("Referer", format!("{PUBLIC_URL}/masuk"))]).await.unwrap();
+    assert!(from_a_page.status().is_success(), "{}", from_a_page.status());
+    let reading = reqwest::get(format!("{}/", app.base)).await.unwrap();
+    assert_eq!(reading.status(), StatusCode::OK, "reading needs no origin");
+}
+
+#[tokio::test]
+async fn over_tls_the_session_cookie_is_secure_and_host_only() {
+    let app = on_public_address().await;
+    let answer = app.call("staff_sign_in", None, &[("username", "admin"), ("password", common::ADMIN_PASSWORD)]).await;
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-antrean_session=") && cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain="), "{cookie}");
+    // The plain name is not read: a cookie planted without the prefix is no session.
+    let token = common::session_from(&answer).unwrap();
+    let planted = app
+        .client
+        .post(format!("{}/api/who_am_i", app.base))
+        .header("Accept", "application/json")
+        .header("Cookie", format!("antrean_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.json::<serde_json::Value>().await.unwrap(), serde_json::json!("Anonymous"));
+
+    let local = spawn_app().await;
+    let answer =
+        local.call("staff_sign_in", None, &[("username", "admin"), ("password", common::ADMIN_PASSWORD)]).await;
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("antrean_session=") && !cookie.contains("Secure"), "{cookie}");
+}
+
+/// Status, `Retry-After` and the typed error of an answer.
+async fn refusal(response: reqwest::Response) -> (StatusCode, Option<String>, serde_json::Value) {
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    (status, retry_after, response.json().await.expect("the typed error"))
+}
+
+#[tokio::test]
+async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
+    let app = spawn_app().await;
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let admin = app.admin_session().await;
+    let book = |nik: &'static str, date: &'static str| {
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "date"),
+            ("date", date),
+            ("nik", nik),
+            ("name", "Warga Uji"),
+            ("email", "warga@contoh.id"),
+        ];
+        let (app, citizen) = (&app, citizen.clone());
+        async move { refusal(app.call("book", Some(&citizen), &form).await).await }
+    };
+
+    let (status, _, error) = book("123", "2026-11-24").await;
+    assert_eq!((status, error["Invalid"][0]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, "Nik".into()));
+    let (status, _, error) = book("5171011201900001", "2026-11-01").await;
+    assert_eq!((status, error), (StatusCode::CONFLICT, serde_json::json!({ "Refused": "DateInPast" })));
+
+    let (status, _, error) = refusal(app.call("my_tickets", None, &[]).await).await;
+    assert_eq!((status, error), (StatusCode::UNAUTHORIZED, serde_json::json!("NotSignedIn")));
+    let (status, _, error) = refusal(app.call("accounts", Some(&citizen), &[]).await).await;
+    assert_eq!((status, error), (StatusCode::FORBIDDEN, serde_json::json!("Forbidden")));
+    let (status, _, error) = refusal(app.call("office", None, &[("slug", "tidak-ada")]).await).await;
+    assert_eq!((status, error), (StatusCode::NOT_FOUND, serde_json::json!("NotFound")));
+    let wrong = app.call("staff_sign_in", None, &[("username", "admin"), ("password", "salah-sekali")]).await;
+    let (status, _, error) = refusal(wrong).await;
+    assert_eq!((status, error), (StatusCode::UNAUTHORIZED, serde_json::json!("StaffSignInWrong")));
+
+    let counter = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    let closed = app.call("counter_action", Some(&admin), &[("counter", &counter), ("action", "call_next")]).await;
+    let (status, _, error) = refusal(closed).await;
+    assert_eq!((status, error), (StatusCode::CONFLICT, serde_json::json!({ "Counter": "NotOpen" })));
+
+    // Asking again for a code at once must wait: 429 with the seconds to wait.
+    let again = app.call("request_sign_in_code", None, &[("phone", "081234567890")]).await;
+    let (status, retry_after, error) = refusal(again).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let seconds = error["CodeWait"].as_i64().expect("CodeWait");
+    assert_eq!(retry_after, Some(seconds.max(1).to_string()));
+
+    // A settings form's own error type maps the same way.
+    let holiday =
+        app.call("add_holiday", Some(&admin), &[("office", "kantah-denpasar"), ("date", "kemarin"), ("name", "")]);
+    let (status, _, error) = refusal(holiday.await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error[0]["field"], "Date", "{error}");
+}
