@@ -512,7 +512,9 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
 /// Settings forms live on server-rendered pages, so these sentences never reach
 /// the browser bundle.
 pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
-    use crate::domain::settings::{SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_REQUEUE_AFTER};
+    use crate::domain::settings::{
+        SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_REQUEUE_AFTER,
+    };
     let text = match problem {
         SettingsProblem::SlugShape => pick(
             lang,
@@ -558,6 +560,12 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
             return match lang {
                 Lang::Id => format!("Bilangan bulat 1–{MAX_CALLS}."),
                 Lang::En => format!("A whole number from 1 to {MAX_CALLS}."),
+            }
+        }
+        SettingsProblem::PhoneCapRange => {
+            return match lang {
+                Lang::Id => format!("Bilangan bulat 1–{MAX_PHONE_CAP}."),
+                Lang::En => format!("A whole number from 1 to {MAX_PHONE_CAP}."),
             }
         }
         SettingsProblem::RequeueRange => {
@@ -821,6 +829,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_phone_cap_refusal_names_the_cap_and_what_to_do_in_both_languages() {
+        let office_day = BookingRefusal::PhoneOfficeDayFull { most: 2 };
+        assert!(refusal(Lang::Id, &office_day).contains("paling banyak 2 nomor di kantor ini"));
+        assert!(refusal(Lang::En, &office_day).contains("at most 2 numbers at this office"));
+        let upcoming = BookingRefusal::PhoneUpcomingFull { most: 5 };
+        assert!(refusal(Lang::Id, &upcoming).contains("paling banyak 5 nomor yang akan datang"));
+        assert!(refusal(Lang::En, &upcoming).contains("at most 5 upcoming numbers"));
+        for lang in [Lang::Id, Lang::En] {
+            for cap in [office_day.clone(), upcoming.clone(), BookingRefusal::PhoneHasServiceDay] {
+                assert!(refusal(lang, &cap).contains(t(lang, Key::MyTickets)), "{cap:?} says where to cancel");
+            }
+            assert!(refusal(lang, &BookingRefusal::NikHeldElsewhere).contains("KTP"));
+        }
+    }
+
+    #[test]
     fn dates_are_written_out_in_each_language() {
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(long_date(Lang::Id, date), "Senin, 23 November 2026");
@@ -860,6 +884,10 @@ pub enum AdminText {
     MaxCallsHint,
     RequeueAfter,
     RequeueAfterHint,
+    PhoneOfficeDayCap,
+    PhoneOfficeDayCapHint,
+    PhoneUpcomingCap,
+    PhoneUpcomingCapHint,
     Hours,
     HoursHint,
     OpenThatDay,
@@ -961,6 +989,20 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
         RequeueAfterHint => (
             "Berapa nomor yang menunggu didahulukan saat pemegang nomor tidak hadir datang kembali.",
             "How many waiting numbers go first when the holder of a no-show comes back.",
+        ),
+        PhoneOfficeDayCap => ("Nomor per HP per hari di kantor ini", "Numbers per phone per day at this office"),
+        PhoneOfficeDayCapHint => (
+            "Nomor aktif yang boleh dipegang satu nomor HP pada satu hari, untuk semua layanan (satu per layanan). \
+             Nomor dari petugas atau kios tidak dihitung.",
+            "Active numbers one phone may hold on one day, over all services (one per service). \
+             Numbers issued by staff or a kiosk are not counted.",
+        ),
+        PhoneUpcomingCap => ("Nomor mendatang per HP", "Upcoming numbers per phone"),
+        PhoneUpcomingCapHint => (
+            "Nomor aktif dari hari ini ke depan yang boleh dipegang satu nomor HP di semua kantor, saat memesan di \
+             kantor ini. Membatasi calo yang menimbun nomor.",
+            "Active numbers from today on that one phone may hold at every office, when booking at this office. \
+             Stops calo hoarding numbers.",
         ),
         Hours => ("Jam buka", "Opening hours"),
         HoursHint => (

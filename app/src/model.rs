@@ -261,6 +261,8 @@ pub struct OfficeSettingsView {
     pub zone: String,
     pub max_calls: u32,
     pub requeue_after: u32,
+    pub phone_office_day_cap: u32,
+    pub phone_upcoming_cap: u32,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,

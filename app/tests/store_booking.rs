@@ -12,7 +12,7 @@ use support::monday_morning;
 
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday};
-use app::domain::identity::{FullName, Nik};
+use app::domain::identity::{FullName, Nik, PhoneNumber};
 use app::domain::ticket::{TicketAction, TicketState};
 use app::store::offices::{self, Office, Service};
 use app::store::tickets::{self, BookError, Holder, IssuedBy};
@@ -113,6 +113,8 @@ fn citizen(serial: u32) -> Holder {
     Holder {
         nik: Some(Nik::parse(&format!("317101120190{serial:04}")).unwrap()),
         name: Some(FullName::parse("Warga Uji").unwrap()),
+        // Online bookings come from a verified phone: each citizen has their own.
+        phone: Some(PhoneNumber::parse(&format!("0812{serial:08}")).unwrap()),
         ..Holder::default()
     }
 }

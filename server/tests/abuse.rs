@@ -206,3 +206,128 @@ async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error[0]["field"], "Date", "{error}");
 }
+
+/// Books `service` at Denpasar on `date` for a signed-in citizen.
+async fn book(app: &TestApp, session: &str, service: &str, date: &str, serial: u32) -> reqwest::Response {
+    app.book(session, "kantah-denpasar", service, date, &nik(serial)).await
+}
+
+async fn refused_with(response: reqwest::Response) -> serde_json::Value {
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    response.json::<serde_json::Value>().await.unwrap()["Refused"].clone()
+}
+
+#[tokio::test]
+async fn one_phone_cannot_hoard_numbers_with_made_up_niks() {
+    let app = spawn_app().await;
+    let calo = app.sign_in_citizen("081234567890").await;
+    assert!(book(&app, &calo, "A", "2026-11-24", 1).await.status().is_success());
+    // One number per service and day, whatever NIK is typed.
+    assert_eq!(refused_with(book(&app, &calo, "A", "2026-11-24", 2).await).await, "PhoneHasServiceDay");
+    // Two numbers at one office on one day, over its services.
+    assert!(book(&app, &calo, "B", "2026-11-24", 3).await.status().is_success());
+    let third = refused_with(book(&app, &calo, "C", "2026-11-24", 4).await).await;
+    assert_eq!(third, serde_json::json!({ "PhoneOfficeDayFull": { "most": 2 } }));
+    // Five upcoming numbers in all.
+    for (serial, date) in [(5, "2026-11-25"), (6, "2026-11-26"), (7, "2026-11-27")] {
+        assert!(book(&app, &calo, "A", date, serial).await.status().is_success(), "{date}");
+    }
+    let sixth = refused_with(book(&app, &calo, "A", "2026-11-30", 8).await).await;
+    assert_eq!(sixth, serde_json::json!({ "PhoneUpcomingFull": { "most": 5 } }));
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE holder_phone = '+6281234567890'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(held, 5);
+
+    // Numbers taken at the desk are not the phone's to count.
+    let staff = app.admin_session().await;
+    let at_desk = [
+        ("office", "kantah-denpasar"),
+        ("service", "C"),
+        ("when", "date"),
+        ("date", "2026-11-24"),
+        ("nik", &nik(9)),
+        ("name", "Ibu Warga"),
+        ("phone", "081234567890"),
+    ];
+    assert!(app.call("staff_book", Some(&staff), &at_desk).await.status().is_success());
+    // A cancelled number frees its place under the caps.
+    let mine: serde_json::Value = app.call("my_tickets", Some(&calo), &[]).await.json().await.unwrap();
+    let code = mine["tickets"][0]["code"].as_str().unwrap().to_string();
+    assert!(app.call("cancel_my_ticket", Some(&calo), &[("code", &code)]).await.status().is_success());
+    assert!(book(&app, &calo, "D", "2026-12-01", 10).await.status().is_success());
+}
+
+#[tokio::test]
+async fn parallel_bookings_of_one_phone_never_pass_its_caps() {
+    let app = spawn_app().await;
+    let calo = app.sign_in_citizen("081234567890").await;
+    let dates = ["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"];
+    let attempts = (0..32u32).map(|n| {
+        let (app, calo) = (&app, calo.clone());
+        let (service, date) = (["A", "B", "C", "D"][n as usize % 4], dates[(n as usize / 4) % 4]);
+        async move { book(app, &calo, service, date, 100 + n).await.status() }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert!(statuses.iter().all(|s| s.is_success() || *s == StatusCode::CONFLICT), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 5, "{statuses:?}");
+    let per_day: Vec<i64> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets WHERE holder_phone = '+6281234567890' GROUP BY service_date ORDER BY 1 DESC",
+    )
+    .fetch_all(&app.inspect().await)
+    .await
+    .unwrap();
+    assert!(per_day.iter().all(|n| *n <= 2) && per_day.iter().sum::<i64>() == 5, "{per_day:?}");
+}
+
+#[tokio::test]
+async fn a_nik_held_under_another_phone_is_refused_without_a_word_of_its_ticket() {
+    let app = spawn_app().await;
+    let owner = app.sign_in_citizen("081234567890").await;
+    let booked: serde_json::Value = book(&app, &owner, "A", "2026-11-24", 1).await.json().await.unwrap();
+    let code = booked["code"].as_str().unwrap().to_string();
+    // The owner asking again gets the same ticket back.
+    let again: serde_json::Value = book(&app, &owner, "A", "2026-11-24", 1).await.json().await.unwrap();
+    assert_eq!((again["code"].as_str(), again["existing"].as_bool()), (Some(code.as_str()), Some(true)));
+
+    let calo = app.sign_in_citizen("081299998888").await;
+    let answer = book(&app, &calo, "A", "2026-11-24", 1).await;
+    assert_eq!(answer.status(), StatusCode::CONFLICT);
+    let body = answer.text().await.unwrap();
+    assert_eq!(body, r#"{"Refused":"NikHeldElsewhere"}"#);
+    assert!(!body.contains(&code));
+
+    // At the counter the KTP shows whose NIK it is: staff cancel the calo's
+    // number taken in the owner's name, and the NIK is free for its owner.
+    let taken_by_calo: serde_json::Value = book(&app, &calo, "B", "2026-11-24", 2).await.json().await.unwrap();
+    let staff = app.admin_session().await;
+    let cancel = [("code", taken_by_calo["code"].as_str().unwrap()), ("reason", "identity_mismatch")];
+    assert!(app.call("staff_cancel", Some(&staff), &cancel).await.status().is_success());
+    let rightful = app.sign_in_citizen("081277776666").await;
+    assert!(book(&app, &rightful, "B", "2026-11-24", 2).await.status().is_success());
+}
+
+#[tokio::test]
+async fn an_office_sets_its_own_caps() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let details = [
+        ("office", "kantah-denpasar"),
+        ("name", "Kantor Pertanahan Kota Denpasar"),
+        ("address", "Jl. Kapten Tantular No. 1, Denpasar, Bali"),
+        ("zone", "Asia/Makassar"),
+        ("max_calls", "3"),
+        ("requeue_after", "5"),
+        ("phone_office_day_cap", "1"),
+        ("phone_upcoming_cap", "2"),
+    ];
+    assert!(app.call("save_office_details", Some(&admin), &details).await.status().is_success());
+    let citizen = app.sign_in_citizen("081234567890").await;
+    assert!(book(&app, &citizen, "A", "2026-11-24", 1).await.status().is_success());
+    let second = refused_with(book(&app, &citizen, "B", "2026-11-24", 2).await).await;
+    assert_eq!(second, serde_json::json!({ "PhoneOfficeDayFull": { "most": 1 } }));
+    assert!(book(&app, &citizen, "B", "2026-11-25", 3).await.status().is_success());
+    let third = refused_with(book(&app, &citizen, "C", "2026-11-26", 4).await).await;
+    assert_eq!(third, serde_json::json!({ "PhoneUpcomingFull": { "most": 2 } }));
+}

@@ -8,9 +8,12 @@ use futures::future::join_all;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_concurrent_bookings_never_exceed_the_quota_and_roll_over_in_order() {
     let app = spawn_app().await;
-    let session = app.sign_in_citizen("081234567890").await;
+    let mut sessions = Vec::new();
+    for serial in 1..=500 {
+        sessions.push(app.citizen_session(serial).await);
+    }
     let requests = (1..=500).map(|serial| {
-        let (app, session) = (&app, &session);
+        let (app, session) = (&app, &sessions[serial as usize - 1]);
         async move { app.book(session, "kantah-denpasar", "A", "2026-11-24", &nik(serial)).await }
     });
     let responses = join_all(requests).await;
@@ -94,10 +97,11 @@ async fn a_date_past_the_horizon_is_refused_with_the_last_bookable_date() {
 #[tokio::test]
 async fn the_ticket_page_shows_people_ahead_and_the_rolled_date() {
     let app = spawn_app().await;
-    let s = app.sign_in_citizen("081234567890").await;
     for serial in 1..=3 {
-        app.book(&s, "disdukcapil-bogor", "C", "2026-11-28", &nik(serial)).await;
+        let ahead = app.citizen_session(serial).await;
+        assert!(app.book(&ahead, "disdukcapil-bogor", "C", "2026-11-28", &nik(serial)).await.status().is_success());
     }
+    let s = app.sign_in_citizen("081234567890").await;
     let third: Booked = app.book(&s, "disdukcapil-bogor", "C", "2026-11-28", &nik(4)).await.json().await.unwrap();
     let page = app.client.get(format!("{}/tiket/{}", app.base, third.code)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("C-004"), "{page}");

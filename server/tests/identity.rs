@@ -271,7 +271,12 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "create_office" => vec![("slug", s("-")), ("name", s("Kantor Uji")), ("address", s("")), ("zone", s("UTC"))],
         "save_office_details" => {
             let office = [("office", "kantah-denpasar"), ("name", "X"), ("address", ""), ("zone", "UTC")];
-            let policy = [("max_calls", "0"), ("requeue_after", "5")];
+            let policy = [
+                ("max_calls", "0"),
+                ("requeue_after", "5"),
+                ("phone_office_day_cap", "2"),
+                ("phone_upcoming_cap", "5"),
+            ];
             office.iter().chain(&policy).map(|(k, v)| (*k, s(v))).collect()
         }
         "save_opening_hours" => vec![
@@ -342,8 +347,9 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
     ];
     for (path, permission) in PERMISSIONS.iter().filter(|(path, _)| path.starts_with("/api/")) {
         for (label, staff_of, caller) in &callers {
-            // A fresh ticket per call, since some calls cancel it.
-            let citizen = session_for(&app, None).await;
+            // A fresh ticket per call, since some calls cancel it, each of its own
+            // citizen, since a phone holds one number per service and day.
+            let citizen = app.citizen_session(rand_suffix() as u32 + 1000).await;
             let ticket =
                 app.book(&citizen, "kantah-denpasar", "D", "2026-11-24", &nik(rand_suffix() as u32 + 100)).await;
             let ticket: serde_json::Value = ticket.json().await.unwrap();

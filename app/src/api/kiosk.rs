@@ -32,6 +32,7 @@ pub async fn issue_walk_in(
     #[server(default)] nik: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office, internal};
+    use crate::domain::access::Caller;
     use crate::domain::booking::BookingRequest;
     use crate::domain::identity::Nik;
     use crate::domain::ticket::Channel;
@@ -40,7 +41,10 @@ pub async fn issue_walk_in(
 
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;
-    authorize::<IssueWalkIn>(&ctx, Some(office.id)).await?;
+    // The ticket carries the kiosk (or staff) account that issued it.
+    let Caller::Staff { id: issuer, .. } = authorize::<IssueWalkIn>(&ctx, Some(office.id)).await? else {
+        return Err(AppError::Forbidden);
+    };
     let nik = match nik.trim() {
         "" => None,
         typed => Some(Nik::parse(typed).map_err(|e| {
@@ -52,7 +56,7 @@ pub async fn issue_walk_in(
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
     let holder = Holder { nik, ..Holder::default() };
-    let by = IssuedBy { channel: Channel::WalkIn, staff_id: None };
+    let by = IssuedBy { channel: Channel::WalkIn, staff_id: Some(issuer) };
     let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now())
         .await
         .map_err(|e| match e {

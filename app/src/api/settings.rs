@@ -88,6 +88,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         address: settings.office.address.clone(),
         zone: settings.office.zone.iana_name().to_string(),
         max_calls: settings.policy.max_calls,
+        phone_office_day_cap: settings.office.phone_caps.per_office_day,
+        phone_upcoming_cap: settings.office.phone_caps.upcoming,
         requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
@@ -167,6 +169,8 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
     }
 }
 
+/// One field per form input.
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_office_details")]
 pub async fn save_office_details(
     office: String,
@@ -175,10 +179,15 @@ pub async fn save_office_details(
     zone: String,
     max_calls: String,
     requeue_after: String,
+    phone_office_day_cap: String,
+    phone_upcoming_cap: String,
 ) -> Result<(), SettingsError> {
     use super::server::{context, internal, return_to_form};
+    use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
-    use crate::domain::settings::{parse_max_calls, parse_requeue_after, parse_text, parse_zone, SettingsField};
+    use crate::domain::settings::{
+        parse_max_calls, parse_phone_cap, parse_requeue_after, parse_text, parse_zone, SettingsField,
+    };
 
     let ctx = context()?;
     let outcome = async {
@@ -189,14 +198,24 @@ pub async fn save_office_details(
         let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
         let max_calls = checks.take(SettingsField::MaxCalls, parse_max_calls(&max_calls));
         let requeue_after = checks.take(SettingsField::RequeueAfter, parse_requeue_after(&requeue_after));
+        let per_office_day = checks.take(SettingsField::PhoneOfficeDayCap, parse_phone_cap(&phone_office_day_cap));
+        let upcoming = checks.take(SettingsField::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
         checks.finish()?;
-        let (Some(name), Some(address), Some(zone), Some(max_calls), Some(requeue_after)) =
-            (name, address, zone, max_calls, requeue_after)
+        let (
+            Some(name),
+            Some(address),
+            Some(zone),
+            Some(max_calls),
+            Some(requeue_after),
+            Some(per_office_day),
+            Some(upcoming),
+        ) = (name, address, zone, max_calls, requeue_after, per_office_day, upcoming)
         else {
             return Err(AppError::Internal.into());
         };
         let policy = CallPolicy { max_calls, requeue_after: requeue_after as usize };
-        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone, policy)
+        let caps = PhoneCaps { per_office_day, upcoming };
+        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone, policy, caps)
             .await
             .map_err(internal)?;
         ctx.hub.counts_changed(found.id);
@@ -209,6 +228,8 @@ pub async fn save_office_details(
         ("zone", &zone),
         ("max_calls", &max_calls),
         ("requeue_after", &requeue_after),
+        ("phone_office_day_cap", &phone_office_day_cap),
+        ("phone_upcoming_cap", &phone_upcoming_cap),
     ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }

@@ -27,6 +27,8 @@ pub enum SettingsField {
     Services,
     MaxCalls,
     RequeueAfter,
+    PhoneOfficeDayCap,
+    PhoneUpcomingCap,
 }
 
 /// Why a settings value was refused.
@@ -49,6 +51,7 @@ pub enum SettingsProblem {
     HorizonRange,
     MaxCallsRange,
     RequeueRange,
+    PhoneCapRange,
     DateShape,
     HolidayPast,
     HolidayTaken,
@@ -138,6 +141,18 @@ pub fn parse_requeue_after(raw: &str) -> Result<u32, SettingsProblem> {
     parse_whole(raw, MAX_REQUEUE_AFTER, SettingsProblem::RequeueRange)
 }
 
+/// The most numbers one phone may be allowed to hold under either cap: more is
+/// what a calo needs, not a family.
+pub const MAX_PHONE_CAP: u32 = 20;
+
+/// A phone cap: at least one number, at most `MAX_PHONE_CAP`.
+pub fn parse_phone_cap(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_PHONE_CAP, SettingsProblem::PhoneCapRange).and_then(|cap| match cap {
+        0 => Err(SettingsProblem::PhoneCapRange),
+        cap => Ok(cap),
+    })
+}
+
 /// Holidays are for planning: a past date changes nothing and is refused.
 pub fn parse_holiday(raw: &str, today: NaiveDate) -> Result<NaiveDate, SettingsProblem> {
     let date = raw.trim().parse::<NaiveDate>().map_err(|_| SettingsProblem::DateShape)?;
@@ -211,6 +226,11 @@ mod tests {
         assert_eq!(parse_max_calls("5"), Ok(5));
         assert_eq!(parse_max_calls("0"), Err(SettingsProblem::MaxCallsRange));
         assert_eq!(parse_max_calls("6"), Err(SettingsProblem::MaxCallsRange));
+        assert_eq!(parse_phone_cap(" 2 "), Ok(2));
+        assert_eq!(parse_phone_cap("20"), Ok(20));
+        for refused in ["0", "21", "-1", "dua", ""] {
+            assert_eq!(parse_phone_cap(refused), Err(SettingsProblem::PhoneCapRange), "{refused}");
+        }
         assert_eq!(parse_requeue_after("0"), Ok(0));
         assert_eq!(parse_requeue_after("51"), Err(SettingsProblem::RequeueRange));
     }

@@ -20,7 +20,7 @@ use crate::api::{
 };
 use crate::domain::calendar::OfficeZone;
 use crate::domain::settings::{
-    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_REQUEUE_AFTER,
+    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_REQUEUE_AFTER,
 };
 use crate::error::SettingsError;
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
@@ -238,6 +238,14 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                     <input type="number" name="requeue_after" value=returned.value(form, "requeue_after", settings.requeue_after) min="0" max=MAX_REQUEUE_AFTER step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::RequeueAfterHint)}</span>
                 }, returned.problem(form, SettingsField::RequeueAfter))}
+                {field(lang, AdminText::PhoneOfficeDayCap, view! {
+                    <input type="number" name="phone_office_day_cap" value=returned.value(form, "phone_office_day_cap", settings.phone_office_day_cap) min="1" max=MAX_PHONE_CAP step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::PhoneOfficeDayCapHint)}</span>
+                }, returned.problem(form, SettingsField::PhoneOfficeDayCap))}
+                {field(lang, AdminText::PhoneUpcomingCap, view! {
+                    <input type="number" name="phone_upcoming_cap" value=returned.value(form, "phone_upcoming_cap", settings.phone_upcoming_cap) min="1" max=MAX_PHONE_CAP step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::PhoneUpcomingCapHint)}</span>
+                }, returned.problem(form, SettingsField::PhoneUpcomingCap))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>

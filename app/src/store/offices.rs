@@ -20,6 +20,7 @@ pub struct Office {
     pub address: String,
     pub zone: OfficeZone,
     pub calendar: WorkingCalendar,
+    pub phone_caps: crate::domain::booking::PhoneCaps,
 }
 
 #[derive(Debug, Clone)]
@@ -171,7 +172,7 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 }
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let row = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE slug = $1")
+    let row = sqlx::query("SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap FROM offices WHERE slug = $1")
         .bind(slug)
         .fetch_optional(db.reader())
         .await?;
@@ -179,7 +180,7 @@ pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
-    let row = sqlx::query("SELECT id, slug, name, address, time_zone FROM offices WHERE id = $1")
+    let row = sqlx::query("SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap FROM offices WHERE id = $1")
         .bind(id)
         .fetch_optional(db.reader())
         .await?;
@@ -223,7 +224,16 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
         address: row.get("address"),
         zone,
         calendar: WorkingCalendar::new(hours, holidays),
+        phone_caps: crate::domain::booking::PhoneCaps {
+            per_office_day: count_setting(&row, "phone_office_day_cap")?,
+            upcoming: count_setting(&row, "phone_upcoming_cap")?,
+        },
     }))
+}
+
+fn count_setting(row: &sqlx::any::AnyRow, column: &str) -> StoreResult<u32> {
+    let value: i64 = row.get(column);
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value}")))
 }
 
 pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<Option<Service>> {
@@ -440,9 +450,12 @@ pub async fn update_details(
     address: &str,
     zone: OfficeZone,
     policy: CallPolicy,
+    caps: crate::domain::booking::PhoneCaps,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6 WHERE id = $1",
+        "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6,
+            phone_office_day_cap = $7, phone_upcoming_cap = $8
+         WHERE id = $1",
     )
     .bind(office_id)
     .bind(name)
@@ -450,6 +463,8 @@ pub async fn update_details(
     .bind(zone.iana_name())
     .bind(i64::from(policy.max_calls))
     .bind(i64::try_from(policy.requeue_after).unwrap_or(i64::MAX))
+    .bind(i64::from(caps.per_office_day))
+    .bind(i64::from(caps.upcoming))
     .execute(db.writer())
     .await?;
     Ok(())

@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::offices::{Office, Service};
 use super::{millis, parse_date, Db, StoreError, StoreResult};
 use crate::domain::booking::{
-    candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, RolloverReason,
+    candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
+    RolloverReason,
 };
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
 use crate::domain::ticket::{
@@ -96,15 +97,18 @@ pub async fn book(
     let window = service.booking_window(office, now);
     let candidates = candidate_dates(&office.calendar, window, request).map_err(BookError::Refused)?;
     let requested = request.requested_date(window.today());
-    if let Some(nik) = &holder.nik {
-        if let Some(existing) = active_ticket_of(db.reader(), service.id, nik, requested).await? {
-            return Ok(existing);
-        }
-    }
+    // Only a citizen's own online booking counts against the phone: staff and
+    // kiosks issue numbers under their own account.
+    let phone_caps = match (by.channel, &holder.phone) {
+        (Channel::Online, Some(_)) => Some(office.phone_caps),
+        _ => None,
+    };
     let job = BookingJob {
         service: service.clone(),
         holder: holder.clone(),
         by,
+        phone_caps,
+        today: window.today(),
         requested,
         candidates: candidates
             .into_iter()
@@ -157,6 +161,9 @@ pub(crate) struct BookingJob {
     service: Service,
     holder: Holder,
     by: IssuedBy,
+    /// Set when the booking counts against the holder's phone.
+    phone_caps: Option<PhoneCaps>,
+    today: NaiveDate,
     requested: NaiveDate,
     candidates: Vec<(NaiveDate, Option<RolloverReason>)>,
     when_full: BookingRefusal,
@@ -197,7 +204,10 @@ async fn book_batch(
     pool: &AnyPool,
     batch: &[(BookingJob, BookingReply)],
 ) -> Result<Vec<Result<Booked, BookError>>, StoreError> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE takes the write lock at once (waiting out another process's
+    // writer): a transaction that reads first and writes later would fail with
+    // "database is locked" when another writer committed in between.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for (job, _) in batch {
         results.push(book_one(&mut tx, job).await?);
@@ -207,7 +217,29 @@ async fn book_batch(
 }
 
 async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Result<Booked, BookError>, StoreError> {
+    // First the phone's lock, so that what follows sees every booking of this
+    // phone that committed while this one waited.
+    let capped = match (job.phone_caps, &job.holder.phone) {
+        (Some(caps), Some(phone)) => {
+            lock_phone(tx, phone, job.now).await?;
+            Some((caps, phone))
+        }
+        _ => None,
+    };
+    // The same NIK asking again (a retry, a second tab) is answered before any
+    // cap: its own number is not one more.
+    if let Some(nik) = &job.holder.nik {
+        if let Some(existing) = active_ticket_of(&mut **tx, job.service.id, nik, job.requested).await? {
+            return Ok(existing.answer_to(&job.holder, job.by));
+        }
+    }
     for (date, rollover) in &job.candidates {
+        if let Some((caps, phone)) = capped {
+            let held = phone_holdings(tx, phone, &job.service, *date, job.today).await?;
+            if let Err(refusal) = caps.admit(held) {
+                return Ok(Err(BookError::Refused(refusal)));
+            }
+        }
         let Some(sequence) = claim_place(tx, &job.service, *date).await? else {
             continue;
         };
@@ -237,12 +269,60 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
                 release_place(tx, &job.service, *date, sequence).await?;
                 let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt(e.to_string()))?;
                 let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
-                Ok(existing.ok_or_else(|| StoreError::Corrupt("unique violation without a ticket".into()).into()))
+                let existing =
+                    existing.ok_or_else(|| StoreError::Corrupt("unique violation without a ticket".into()))?;
+                Ok(existing.answer_to(&job.holder, job.by))
             }
             Err(e) => Err(e.into()),
         };
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
+}
+
+/// Writes the phone's row, whose lock then orders this booking after any other
+/// of the same phone still in progress (PostgreSQL; SQLite has one writer).
+async fn lock_phone(tx: &mut Transaction<'_, Any>, phone: &PhoneNumber, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO phone_bookings (phone, booked_at) VALUES ($1, $2)
+         ON CONFLICT (phone) DO UPDATE SET booked_at = excluded.booked_at",
+    )
+    .bind(phone.as_str())
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The active numbers the phone booked online, counted for a booking of
+/// `service` on `date`.
+async fn phone_holdings(
+    tx: &mut Transaction<'_, Any>,
+    phone: &PhoneNumber,
+    service: &Service,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> StoreResult<PhoneHoldings> {
+    let row = sqlx::query(&format!(
+        "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = $2 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
+                  AS service_day,
+                COALESCE(SUM(CASE WHEN s.office_id = $3 AND t.service_date = $4 THEN 1 ELSE 0 END), 0) AS office_day,
+                COUNT(*) AS upcoming
+         FROM tickets t JOIN services s ON s.id = t.issued_service_id
+         WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {ACTIVE} AND t.service_date >= $5"
+    ))
+    .bind(phone.as_str())
+    .bind(service.id)
+    .bind(service.office_id)
+    .bind(date.to_string())
+    .bind(today.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let count = |column: &str| u32::try_from(row.get::<i64, _>(column)).unwrap_or(u32::MAX);
+    Ok(PhoneHoldings {
+        service_day: count("service_day"),
+        office_day: count("office_day"),
+        upcoming: count("upcoming"),
+    })
 }
 
 /// Takes the next sequence number on a date if the quota allows it. The quota is
@@ -311,15 +391,38 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     Ok(())
 }
 
+/// A NIK's active ticket, found when the same NIK books the same service and day again.
+struct NikTicket {
+    booked: Booked,
+    phone: Option<String>,
+}
+
+impl NikTicket {
+    /// The ticket goes back only to the phone that holds it, or to staff (who
+    /// check the KTP); anyone else who types the NIK learns only that it is taken.
+    fn answer_to(self, holder: &Holder, by: IssuedBy) -> Result<Booked, BookError> {
+        let owner = match by.channel {
+            Channel::StaffAssisted => true,
+            Channel::Online => holder.phone.as_ref().is_some_and(|phone| self.phone.as_deref() == Some(phone.as_str())),
+            Channel::WalkIn => false,
+        };
+        if owner {
+            Ok(self.booked)
+        } else {
+            Err(BookError::Refused(BookingRefusal::NikHeldElsewhere))
+        }
+    }
+}
+
 /// The holder's active ticket for this service asked for, or given on, `date`.
 async fn active_ticket_of<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     service_id: i64,
     nik: &Nik,
     date: NaiveDate,
-) -> StoreResult<Option<Booked>> {
+) -> StoreResult<Option<NikTicket>> {
     let row = sqlx::query(&format!(
-        "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason
+        "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
          FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {ACTIVE}
            AND (requested_date = $3 OR service_date = $3)
          ORDER BY id LIMIT 1"
@@ -330,7 +433,7 @@ async fn active_ticket_of<'e>(
     .fetch_optional(executor)
     .await?;
     row.map(|row| {
-        Ok(Booked {
+        let booked = Booked {
             code: row.get("public_code"),
             display_number: row.get("display_number"),
             sequence: u32::try_from(row.get::<i64, _>("sequence")).unwrap_or(0),
@@ -338,7 +441,8 @@ async fn active_ticket_of<'e>(
             requested_date: parse_date(row.get("requested_date"))?,
             rollover: parse_rollover(&row)?,
             existing: true,
-        })
+        };
+        Ok(NikTicket { booked, phone: row.get("holder_phone") })
     })
     .transpose()
 }

@@ -129,6 +129,14 @@ impl TestApp {
         sessions::create(&self.running.db, &SessionOwner::Staff { staff_id: admin }, chrono::Utc::now()).await.unwrap()
     }
 
+    /// A session of citizen `serial` (phone +62 812 0000 nnnn), made in the
+    /// database: for tests that need many citizens, each under its own caps.
+    pub async fn citizen_session(&self, serial: u32) -> String {
+        use app::store::sessions::{self, SessionOwner};
+        let phone = format!("+628120000{serial:04}");
+        sessions::create(&self.running.db, &SessionOwner::Citizen { phone }, chrono::Utc::now()).await.unwrap()
+    }
+
     pub async fn counter_id(&self, office: &str, name: &str) -> i64 {
         sqlx::query_scalar(
             "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id WHERE o.slug = $1 AND c.name = $2",

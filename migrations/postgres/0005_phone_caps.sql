@@ -1,0 +1,13 @@
+-- What one verified phone may hold, so a calo cannot take a day's quota with one
+-- phone and made-up NIKs: at most this many active numbers at an office on one
+-- day, and this many upcoming numbers in all (one per service and day is a rule).
+ALTER TABLE offices ADD COLUMN phone_office_day_cap BIGINT NOT NULL DEFAULT 2 CHECK (phone_office_day_cap >= 1);
+ALTER TABLE offices ADD COLUMN phone_upcoming_cap BIGINT NOT NULL DEFAULT 5 CHECK (phone_upcoming_cap >= 1);
+
+-- One row per phone that books online. A booking writes its row first and so
+-- holds its lock: on PostgreSQL, two bookings of one phone on two instances are
+-- counted one after the other, never both against the same count.
+CREATE TABLE phone_bookings (
+    phone     TEXT    PRIMARY KEY,
+    booked_at BIGINT  NOT NULL
+);
