@@ -1,7 +1,7 @@
 // A citizen's way through the app: the office page, taking a number, a full
 // date rolling over, validation messages, and the language switch.
 import { expect, test } from '@playwright/test';
-import { bookOverHttp, codeSentTo, nik, signInOverHttp, waitForHydration } from './helpers';
+import { adminSessionOverHttp, codeSentTo, deskBookOverHttp, nik, waitForHydration } from './helpers';
 
 test('the office page lists every counter with people waiting and the number called, before any JavaScript', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -92,11 +92,11 @@ test('five wrong codes kill the code, and the right one no longer works', async 
 });
 
 test('booking a full date gives the next working day and says why', async ({ page, request }) => {
-  // Fill Friday 27 November for service B of the Bogor office (quota 200).
-  const session = await signInOverHttp(request, '081255556666', '+6281255556666');
+  // Fill Friday 27 November for service B of the Bogor office (quota 200) at the desk.
+  const staff = await adminSessionOverHttp(request);
   const bookings = [];
   for (let serial = 1; serial <= 200; serial++) {
-    bookings.push(bookOverHttp(request, session, { office: 'disdukcapil-bogor', service: 'B', date: '2026-11-27', serial }));
+    bookings.push(deskBookOverHttp(request, staff, { office: 'disdukcapil-bogor', service: 'B', date: '2026-11-27', serial }));
   }
   await Promise.all(bookings);
 

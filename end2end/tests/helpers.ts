@@ -52,13 +52,25 @@ export async function signInOverHttp(request: APIRequestContext, phone: string, 
   return cookie.split(';')[0];
 }
 
-export async function bookOverHttp(
+/** Signs the first admin in over HTTP; returns the session cookie header value. */
+export async function adminSessionOverHttp(request: APIRequestContext) {
+  const response = await request.post('/api/staff_sign_in', {
+    headers: writeHeaders(),
+    form: { username: 'admin', password: ADMIN_PASSWORD },
+  });
+  expect(response.ok()).toBeTruthy();
+  return response.headers()['set-cookie'].split(';')[0];
+}
+
+/** Books at the desk over HTTP (staff numbers are not held against a phone's
+ * caps, so one session can fill a day). */
+export async function deskBookOverHttp(
   request: APIRequestContext,
-  session: string,
+  staffSession: string,
   fields: { office: string; service: string; date: string; serial: number },
 ) {
-  const response = await request.post('/api/book', {
-    headers: writeHeaders({ Cookie: session }),
+  const response = await request.post('/api/staff_book', {
+    headers: writeHeaders({ Cookie: staffSession }),
     form: {
       office: fields.office,
       service: fields.service,
@@ -66,7 +78,8 @@ export async function bookOverHttp(
       date: fields.date,
       nik: nik(fields.serial),
       name: 'Warga Uji',
-      email: 'warga@contoh.id',
+      email: '',
+      phone: '',
     },
   });
   if (!response.ok()) throw new Error(`booking failed: ${response.status()} ${await response.text()}`);

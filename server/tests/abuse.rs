@@ -331,3 +331,138 @@ async fn an_office_sets_its_own_caps() {
     let third = refused_with(book(&app, &citizen, "C", "2026-11-26", 4).await).await;
     assert_eq!(third, serde_json::json!({ "PhoneUpcomingFull": { "most": 2 } }));
 }
+
+#[tokio::test]
+async fn a_ticket_link_in_other_hands_shows_the_holders_name_masked() {
+    let app = spawn_app().await;
+    let owner = app.sign_in_citizen("081234567890").await;
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", "A"),
+        ("when", "date"),
+        ("date", "2026-11-24"),
+        ("nik", &nik(1)),
+        ("name", "Ni Made Ayu Lestari"),
+        ("email", "ayu@contoh.id"),
+    ];
+    let booked: serde_json::Value = app.call("book", Some(&owner), &form).await.json().await.unwrap();
+    let code = booked["code"].as_str().unwrap();
+    let holder_as_seen_by = |session: Option<String>| {
+        let app = &app;
+        async move {
+            let view: serde_json::Value =
+                app.call("ticket", session.as_deref(), &[("code", code)]).await.json().await.unwrap();
+            view["holder_name"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(holder_as_seen_by(Some(owner.clone())).await, "Ni Made Ayu Lestari");
+    assert_eq!(holder_as_seen_by(Some(app.admin_session().await)).await, "Ni Made Ayu Lestari");
+    let stranger = app.citizen_session(7).await;
+    assert_eq!(holder_as_seen_by(Some(stranger)).await, "Ni M*** A*** L***");
+    assert_eq!(holder_as_seen_by(None).await, "Ni M*** A*** L***");
+    let page = reqwest::get(format!("{}/tiket/{code}", app.base)).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Made") && !page.contains("Lestari"), "{page}");
+}
+
+/// A session of a new staff account of `office`.
+async fn staff_of(app: &TestApp, office: &str) -> String {
+    use app::domain::access::Role;
+    use app::store::sessions::{self, SessionOwner};
+    let db = &app.running.db;
+    let office_id = app::store::offices::find(db, office).await.unwrap().unwrap().id;
+    let username = format!("petugas-{office}");
+    let id = app::store::staff::create(
+        db,
+        &username,
+        "Petugas",
+        "sandi-uji-panjang",
+        Role::Staff,
+        Some(office_id),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    sessions::create(db, &SessionOwner::Staff { staff_id: id }, chrono::Utc::now()).await.unwrap()
+}
+
+#[tokio::test]
+async fn staff_of_one_office_cannot_move_another_offices_ticket() {
+    let app = spawn_app().await;
+    app.waiting_tickets(1).await;
+    let admin = app.admin_session().await;
+    let denpasar = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    for action in ["open", "call_next", "recall", "recall", "no_show"] {
+        let done = app.call("counter_action", Some(&admin), &[("counter", &denpasar), ("action", action)]).await;
+        assert!(done.status().is_success(), "{action}");
+    }
+    let no_show: String = sqlx::query_scalar("SELECT public_code FROM tickets WHERE state = 'no_show'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+
+    let bogor_staff = staff_of(&app, "disdukcapil-bogor").await;
+    let bogor = app.counter_id("disdukcapil-bogor", "Loket 1").await.to_string();
+    let requeue = [("counter", bogor.as_str()), ("action", "requeue"), ("ticket", &no_show)];
+    let refused = app.call("counter_action", Some(&bogor_staff), &requeue).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let state: String = sqlx::query_scalar("SELECT state FROM tickets WHERE public_code = $1")
+        .bind(&no_show)
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(state, "no_show");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_requests_for_codes_to_one_phone_send_one_sms() {
+    let app = spawn_app().await;
+    let asks = (0..12).map(|_| app.call("request_sign_in_code", None, &[("phone", "081234567890")]));
+    let statuses: Vec<StatusCode> = futures::future::join_all(asks).await.iter().map(|r| r.status()).collect();
+    assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().filter(|s| !s.is_success()).all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(sms_bodies(&app).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_confirmed_in_parallel_signs_in_once() {
+    let app = spawn_app().await;
+    let asked = app.call("request_sign_in_code", None, &[("phone", "081234567890")]).await;
+    let request = asked.headers()["location"].to_str().unwrap().trim_start_matches("/kode/").to_string();
+    let code = app.last_code_sent_to("+6281234567890").await;
+    let form = [("request", request.as_str()), ("code", code.as_str())];
+    // From two instances at once where the engine runs several (PostgreSQL).
+    let other = if common::on_postgres() { Some(app.another_instance().await) } else { None };
+    let confirms = (0..24).map(|n| match (&other, n % 2) {
+        (Some(other), 1) => other.call("confirm_code", None, &form),
+        _ => app.call("confirm_code", None, &form),
+    });
+    let answers = futures::future::join_all(confirms).await;
+    let sessions = answers.iter().filter_map(common::session_from).count();
+    assert_eq!(sessions, 1, "one code, one session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_get_five_tries_in_all() {
+    let app = spawn_app().await;
+    let asked = app.call("request_sign_in_code", None, &[("phone", "081234567890")]).await;
+    let request = asked.headers()["location"].to_str().unwrap().trim_start_matches("/kode/").to_string();
+    let code = app.last_code_sent_to("+6281234567890").await;
+    let wrong = if code == "222222" { "333333" } else { "222222" };
+    let form = [("request", request.as_str()), ("code", wrong)];
+    let other = if common::on_postgres() { Some(app.another_instance().await) } else { None };
+    let guesses = (0..20).map(|n| match (&other, n % 2) {
+        (Some(other), 1) => other.call("confirm_code", None, &form),
+        _ => app.call("confirm_code", None, &form),
+    });
+    let answers: Vec<serde_json::Value> =
+        futures::future::join_all(futures::future::join_all(guesses).await.into_iter().map(|r| r.json()))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    let judged_wrong = answers.iter().filter(|a| a.get("CodeWrong").is_some()).count();
+    assert!(judged_wrong <= 5, "{answers:?}");
+    let late = app.call("confirm_code", None, &[("request", request.as_str()), ("code", code.as_str())]).await;
+    assert!(common::session_from(&late).is_none(), "the right code after five wrong ones is dead");
+}

@@ -26,7 +26,17 @@ pub async fn load_office(slug: String) -> Result<OfficeView, AppError> {
 #[server(prefix = "/api", endpoint = "ticket")]
 pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     use super::server::{authorize, context, internal};
+    use crate::domain::access::sees_holder;
+    use crate::domain::identity::masked_name;
+    use crate::store::tickets;
+
     let ctx = context()?;
-    authorize::<LoadTicket>(&ctx, None).await?;
-    crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)
+    let caller = authorize::<LoadTicket>(&ctx, None).await?;
+    let code = code.trim();
+    let mut view = tickets::view(&ctx.db, code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let owner = tickets::ownership(&ctx.db, code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    if !sees_holder(&caller, owner.holder_phone.as_deref(), owner.office_id) {
+        view.holder_name = view.holder_name.as_deref().map(masked_name);
+    }
+    Ok(view)
 }

@@ -74,6 +74,17 @@ impl Permission {
     }
 }
 
+/// Whether `caller` sees a ticket's holder in full (name, and the code on
+/// lists): the phone that booked it, or staff of its office. Anyone else
+/// holding the link sees the name masked.
+pub fn sees_holder(caller: &Caller, holder_phone: Option<&str>, office_id: i64) -> bool {
+    match caller {
+        Caller::Citizen { phone } => holder_phone == Some(phone.as_str()),
+        Caller::Staff { .. } => Permission::OfficeStaff.allows(caller, Some(office_id)),
+        Caller::Anonymous => false,
+    }
+}
+
 /// Staff sign-in lockout: after this many wrong passwords in a row, the account waits.
 pub const MAX_FAILED_SIGN_INS: u32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
@@ -127,6 +138,21 @@ pub fn office_for_role(role: Role, office: Option<i64>) -> Result<Option<i64>, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_holder_is_shown_to_their_phone_and_to_staff_of_the_office_only() {
+        let owner = Caller::Citizen { phone: "+6281234567890".into() };
+        let other = Caller::Citizen { phone: "+6281299998888".into() };
+        let staff = |role, office_id| Caller::Staff { id: 1, role, office_id };
+        assert!(sees_holder(&owner, Some("+6281234567890"), 1));
+        assert!(!sees_holder(&other, Some("+6281234567890"), 1));
+        assert!(!sees_holder(&other, None, 1), "a walk-in's holder is no citizen's");
+        assert!(!sees_holder(&Caller::Anonymous, Some("+6281234567890"), 1));
+        assert!(sees_holder(&staff(Role::Staff, Some(1)), None, 1));
+        assert!(sees_holder(&staff(Role::Admin, None), None, 1));
+        assert!(!sees_holder(&staff(Role::Staff, Some(2)), None, 1));
+        assert!(!sees_holder(&staff(Role::Kiosk, Some(1)), None, 1), "a kiosk screen faces the hall");
+    }
 
     #[test]
     fn usernames_are_short_lowercase_words() {

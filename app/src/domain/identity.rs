@@ -115,6 +115,20 @@ impl FullName {
     }
 }
 
+/// A holder's name as someone else holding the ticket link sees it: enough to
+/// tell one's own family's numbers apart, not enough to learn who queues.
+/// Words of up to two letters (Ni, I, Hj.) stay; longer ones keep their first
+/// letter: "Ni Made Ayu Lestari" → "Ni M*** A*** L***".
+pub fn masked_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| match word.chars().count() {
+            0..=2 => word.to_string(),
+            _ => word.chars().next().map(|first| format!("{first}***")).unwrap_or_default(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// An email address checked for shape only; delivery proves the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email(String);
@@ -183,6 +197,14 @@ impl PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_name_keeps_short_words_and_first_letters_only() {
+        assert_eq!(masked_name("Ni Made Ayu"), "Ni M*** A***");
+        assert_eq!(masked_name("I Wayan  Sudarsana"), "I W*** S***");
+        assert_eq!(masked_name("Ólafur"), "Ó***");
+        assert_eq!(masked_name(""), "");
+    }
 
     #[test]
     fn a_well_formed_nik_is_accepted() {

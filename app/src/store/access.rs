@@ -8,6 +8,7 @@ use rand::RngCore;
 use sha2::Sha256;
 use sqlx::Row;
 
+use super::locks::{self, Lock};
 use super::{millis, Db, StoreError, StoreResult};
 use crate::domain::identity::PhoneNumber;
 use crate::domain::otp::{self, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
@@ -108,6 +109,10 @@ pub async fn issue(
 ) -> StoreResult<Result<NewCode, SendDecision>> {
     let CodeRequest { phone, client, purpose, payload } = request;
     let mut tx = db.writer().begin().await?;
+    // Counted under the phone's and the client's locks: parallel requests on
+    // PostgreSQL would otherwise all see the same count and all send.
+    locks::hold(&mut tx, Lock::Phone(phone.as_str()), now).await?;
+    locks::hold(&mut tx, Lock::Client(client), now).await?;
     let since = millis(now - Duration::hours(1));
     let times = |rows: Vec<i64>| -> Vec<DateTime<Utc>> {
         rows.into_iter().filter_map(DateTime::from_timestamp_millis).collect()
@@ -186,6 +191,13 @@ pub async fn verify(
     now: DateTime<Utc>,
 ) -> StoreResult<(VerifyOutcome, Option<PendingCode>)> {
     let mut tx = db.writer().begin().await?;
+    // Lock the code's row before reading it (a write that changes nothing), so
+    // parallel guesses are judged one after another: on PostgreSQL they would
+    // otherwise all read the same tries left, and one code could confirm twice.
+    sqlx::query("UPDATE access_codes SET wrong_tries = wrong_tries WHERE public_id = $1")
+        .bind(public_id)
+        .execute(&mut *tx)
+        .await?;
     let Some(row) = sqlx::query(
         "SELECT id, phone, purpose, payload, code_hash, sent_at, wrong_tries, used_at
          FROM access_codes WHERE public_id = $1",

@@ -276,11 +276,17 @@ pub async fn move_current(
 /// Puts a no-show who turned up after all back in the queue, a few tickets on.
 pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
     let mut tx = db.writer().begin().await?;
-    let row = sqlx::query("SELECT id, service_id, service_date, state FROM tickets WHERE public_code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CounterError::NotFound)?;
+    // Only a ticket of the counter's own office: a code alone would let staff of
+    // one office move another office's ticket.
+    let row = sqlx::query(
+        "SELECT t.id, t.service_id, t.service_date, t.state FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.public_code = $1 AND s.office_id = $2",
+    )
+    .bind(code)
+    .bind(counter.office_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CounterError::NotFound)?;
     if row.get::<String, _>("state") != TicketState::NoShow.as_str() {
         return Err(CounterRefusal::WrongState.into());
     }

@@ -221,7 +221,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
     // phone that committed while this one waited.
     let capped = match (job.phone_caps, &job.holder.phone) {
         (Some(caps), Some(phone)) => {
-            lock_phone(tx, phone, job.now).await?;
+            super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
             Some((caps, phone))
         }
         _ => None,
@@ -277,20 +277,6 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
         };
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
-}
-
-/// Writes the phone's row, whose lock then orders this booking after any other
-/// of the same phone still in progress (PostgreSQL; SQLite has one writer).
-async fn lock_phone(tx: &mut Transaction<'_, Any>, phone: &PhoneNumber, now: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO phone_bookings (phone, booked_at) VALUES ($1, $2)
-         ON CONFLICT (phone) DO UPDATE SET booked_at = excluded.booked_at",
-    )
-    .bind(phone.as_str())
-    .bind(millis(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// The active numbers the phone booked online, counted for a booking of

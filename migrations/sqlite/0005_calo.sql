@@ -4,10 +4,12 @@
 ALTER TABLE offices ADD COLUMN phone_office_day_cap INTEGER NOT NULL DEFAULT 2 CHECK (phone_office_day_cap >= 1);
 ALTER TABLE offices ADD COLUMN phone_upcoming_cap INTEGER NOT NULL DEFAULT 5 CHECK (phone_upcoming_cap >= 1);
 
--- One row per phone that books online. A booking writes its row first and so
--- holds its lock: on PostgreSQL, two bookings of one phone on two instances are
--- counted one after the other, never both against the same count.
-CREATE TABLE phone_bookings (
-    phone     TEXT    PRIMARY KEY,
-    booked_at INTEGER NOT NULL
+-- Rows kept for their lock alone ("phone:+62…", "client:203.0.113.7"). A
+-- transaction that counts what a phone or client did writes its row first and
+-- so holds its lock: on PostgreSQL, two requests of one phone on two instances
+-- are counted one after the other, never both against the same count. (SQLite
+-- has one writer, which orders them anyway.)
+CREATE TABLE locks (
+    key        TEXT    PRIMARY KEY,
+    touched_at INTEGER NOT NULL
 );

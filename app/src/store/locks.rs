@@ -1,0 +1,41 @@
+//! Rows kept for their lock alone. A transaction that counts what one phone or
+//! one client did, and then acts on the count, first writes the row of that
+//! phone or client: the row lock (PostgreSQL) orders it after any other such
+//! transaction still in progress, on any instance, so counts cannot be raced.
+//! On SQLite the one writer orders them anyway, and the write costs little.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Transaction};
+
+use super::{millis, StoreResult};
+
+/// What a lock is held for; its key names it.
+pub(crate) enum Lock<'a> {
+    /// Everything counted per phone: bookings under the caps, codes sent.
+    Phone(&'a str),
+    /// Everything counted per client address.
+    Client(&'a str),
+}
+
+impl Lock<'_> {
+    fn key(&self) -> String {
+        match self {
+            Self::Phone(phone) => format!("phone:{phone}"),
+            Self::Client(client) => format!("client:{client}"),
+        }
+    }
+}
+
+/// Takes `lock` until the transaction ends. Take several in the order phone,
+/// then client, so two transactions never wait on each other in a circle.
+pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, lock: Lock<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO locks (key, touched_at) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at",
+    )
+    .bind(lock.key())
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
