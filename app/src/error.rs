@@ -95,6 +95,12 @@ pub enum AppError {
     StaffSignInWrong,
     #[error("account locked for {0} min")]
     StaffLocked(i64),
+    /// Every password check is busy (a flood of sign-ins): try again shortly.
+    #[error("sign-in busy")]
+    SignInBusy,
+    /// The account's password was made by the server and must be changed first.
+    #[error("password change needed")]
+    PasswordChangeNeeded,
     #[error("account: {0:?}")]
     Account(AccountProblem),
     #[error("counter: {0}")]
@@ -106,6 +112,9 @@ pub enum AppError {
     #[error("transport: {0}")]
     Transport(String),
 }
+
+/// How soon a sign-in refused as busy may be tried again.
+pub const SIGN_IN_BUSY_RETRY_SECONDS: i64 = 5;
 
 impl AppError {
     pub fn field(field: Field, problem: FieldProblem) -> Self {
@@ -123,7 +132,8 @@ impl AppError {
             Self::CodeWrong { .. } | Self::CodeDead => "code",
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) => "rate-limited",
             Self::SmsFailed => "sms-failed",
-            Self::StaffSignInWrong | Self::StaffLocked(_) => "sign-in",
+            Self::StaffSignInWrong | Self::StaffLocked(_) | Self::SignInBusy => "sign-in",
+            Self::PasswordChangeNeeded => "password-change",
             Self::Account(_) => "account",
             Self::Counter(_) => "counter",
             Self::Internal => "internal",
@@ -142,8 +152,8 @@ impl AppError {
             Self::Refused(_) | Self::Counter(_) | Self::CodeDead => 409,
             Self::NotFound => 404,
             Self::NotSignedIn | Self::StaffSignInWrong => 401,
-            Self::Forbidden => 403,
-            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) => 429,
+            Self::Forbidden | Self::PasswordChangeNeeded => 403,
+            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
             Self::Transport(_) => 400,
             Self::SmsFailed => 502,
             Self::Internal => 500,
@@ -155,6 +165,7 @@ impl AppError {
         match self {
             Self::CodeWait(seconds) => Some(*seconds),
             Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
+            Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
             _ => None,
         }
     }

@@ -195,6 +195,9 @@ pub enum Key {
     PushBlocked,
     PushFailed,
     ChangePasswordTitle,
+    PasswordChangeFirst,
+    FailedSignInsTitle,
+    FailedSignInsHint,
     FieldCurrentPassword,
     FieldNewPassword,
     NewPasswordHint,
@@ -358,6 +361,17 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         InitialPasswordOnce => ("Catat sekarang: kata sandi ini tidak ditampilkan lagi.", "Note it now: this password is not shown again."),
         AccountCreated => ("Akun dibuat:", "Account created:"),
         ChangePasswordTitle => ("Ganti kata sandi", "Change password"),
+        PasswordChangeFirst => (
+            "Kata sandi akun ini dibuat oleh sistem. Gantilah sekarang; fitur lain terbuka setelahnya.",
+            "This account's password was made by the system. Change it now; everything else opens after that.",
+        ),
+        FailedSignInsTitle => ("Percobaan masuk yang gagal", "Failed sign-in attempts"),
+        FailedSignInsHint => (
+            "Kata sandi salah untuk akun ini dalam 7 hari terakhir (waktu UTC, alamat jaringan). Jika bukan Anda, \
+             beri tahu admin dan ganti kata sandi.",
+            "Wrong passwords for this account in the last 7 days (UTC time, network address). If it was not you, \
+             tell an admin and change your password.",
+        ),
         FieldCurrentPassword => ("Kata sandi saat ini", "Current password"),
         FieldNewPassword => ("Kata sandi baru", "New password"),
         NewPasswordHint => ("Minimal 10 karakter; boleh berupa kalimat. Perangkat lain yang masuk dengan akun ini akan dikeluarkan.", "At least 10 characters; a phrase is fine. Other devices signed in with this account are signed out."),
@@ -738,9 +752,25 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         AppError::Counter(refusal) => counter_refusal(lang, *refusal),
         AppError::Account(problem) => account_problem(lang, *problem).to_string(),
         AppError::StaffLocked(minutes) => match lang {
-            Lang::Id => format!("Akun dikunci karena terlalu banyak percobaan. Coba lagi dalam {minutes} menit."),
-            Lang::En => format!("The account is locked after too many tries. Try again in {minutes} minutes."),
+            Lang::Id => format!(
+                "Terlalu banyak kata sandi salah dari jaringan ini; masuk dari sini dikunci. Coba lagi dalam {minutes} menit."
+            ),
+            Lang::En => format!(
+                "Too many wrong passwords from this network; signing in from here is locked. Try again in {minutes} minutes."
+            ),
         },
+        AppError::SignInBusy => pick(
+            lang,
+            "Terlalu banyak permintaan masuk saat ini. Coba lagi dalam beberapa detik.",
+            "Too many sign-ins right now. Please try again in a few seconds.",
+        )
+        .to_string(),
+        AppError::PasswordChangeNeeded => pick(
+            lang,
+            "Kata sandi akun ini dibuat oleh sistem. Gantilah dulu kata sandinya di halaman petugas.",
+            "This account's password was made by the system. Please change it first on the staff page.",
+        )
+        .to_string(),
         AppError::Internal => pick(
             lang,
             "Terjadi gangguan di server. Isian Anda tidak hilang; silakan coba lagi.",

@@ -186,6 +186,10 @@ pub struct StaffDesk {
     pub offices: Vec<OfficeView>,
     /// Per office (slug, name): its counters.
     pub counters: Vec<(String, String, Vec<CounterSummary>)>,
+    /// The password was made by the system: nothing else works until it is changed.
+    pub must_change_password: bool,
+    /// Wrong passwords typed for this account lately, newest first: when, and from where.
+    pub failed_sign_ins: Vec<(DateTime<Utc>, String)>,
 }
 
 /// A call the signed-in citizen received, for the "Panggilan" tab.
@@ -326,14 +330,8 @@ impl ReportView {
     pub fn to_csv(&self, lang: crate::i18n::Lang) -> String {
         use crate::domain::report::{whole_minutes, Tally};
         use crate::i18n::{admin_text, AdminText::*, REPORT_COLUMNS};
+        let field = csv_field;
 
-        fn field(value: &str) -> String {
-            if value.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", value.replace('"', "\"\""))
-            } else {
-                value.to_string()
-            }
-        }
         let minutes = |seconds: Option<u32>| seconds.map(|s| whole_minutes(s).to_string()).unwrap_or_default();
         let mut lines = Vec::new();
         let mut heading = vec![field(&format!("{} {} – {}", self.office_name, self.from, self.until)), String::new()];
@@ -357,5 +355,38 @@ impl ReportView {
         }
         line("Total", "", &self.report.total);
         lines.join("\r\n") + "\r\n"
+    }
+}
+
+/// A text cell of a CSV file. A cell a spreadsheet would read as a formula (it
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
+/// `'`, so a counter or office named `=HYPERLINK(…)` stays text; cells with a
+/// separator, quote or line break are quoted.
+pub fn csv_field(value: &str) -> String {
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn a_csv_cell_never_reads_as_a_formula() {
+        assert_eq!(csv_field("Loket 1"), "Loket 1");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"https://jahat.example\")"),
+            "\"'=HYPERLINK(\"\"https://jahat.example\"\")\""
+        );
+        for formula in ["+1", "-1+2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(formula).trim_start_matches('"').starts_with('\''), "{formula:?}");
+        }
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("2026-11-23"), "2026-11-23");
     }
 }

@@ -1,7 +1,7 @@
 // The installable app: a manifest with icons, and a service worker that opens
 // the public pages a citizen saw before when the connection is gone.
 import { expect, test } from '@playwright/test';
-import { signInOverHttp } from './helpers';
+import { ADMIN_PASSWORD, nik, signInOverHttp } from './helpers';
 import { startOwnServer } from '../server';
 
 test('the app is installable: a manifest with its icons and a service worker for the whole site', async ({ page }) => {
@@ -24,7 +24,7 @@ test('the app is installable: a manifest with its icons and a service worker for
 // Playwright has attached to the worker's target, and a worker started for the
 // navigation itself can fetch before that (seen with Debian's Chromium 148: the
 // never-visited page was fetched from the network "offline").
-test('offline, an office page seen before still opens, and a page never seen explains the missing connection', async ({
+test('offline, an office page seen before still opens, and a page never seen or with a name explains the missing connection', async ({
   browser,
 }) => {
   const server = await startOwnServer();
@@ -36,13 +36,30 @@ test('offline, an office page seen before still opens, and a page never seen exp
     // Now controlled by the service worker, so what it fetches is stored.
     await page.goto('/kantor/kantah-denpasar');
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Denpasar');
+    // A ticket page (it carries the holder's name) is seen online too.
+    const write = { Accept: 'application/json', Origin: server.baseURL };
+    const signedIn = await context.request.post('/api/staff_sign_in', {
+      headers: write,
+      form: { username: 'admin', password: ADMIN_PASSWORD },
+    });
+    expect(signedIn.ok()).toBeTruthy();
+    const booked = await context.request.post('/api/staff_book', {
+      headers: write,
+      form: { office: 'kantah-denpasar', service: 'A', when: 'today', nik: nik(9401), name: 'Ni Made Ayu', email: '', phone: '' },
+    });
+    expect(booked.ok()).toBeTruthy();
+    const ticket = `/tiket/${(await booked.json()).code}`;
+    await page.goto(ticket);
+    await expect(page.getByText('Ni Made Ayu')).toBeVisible();
 
     await server.stop();
     await page.goto('/kantor/kantah-denpasar');
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Denpasar');
     await page.goto('/kantor/disdukcapil-bogor');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tidak ada koneksi internet');
-    // Staff pages are never kept on the device.
+    // Ticket pages (a name) and staff pages are never kept on the device.
+    await page.goto(ticket);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tidak ada koneksi internet');
     await page.goto('/petugas/masuk');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tidak ada koneksi internet');
   } finally {

@@ -13,3 +13,22 @@ CREATE TABLE locks (
     key        TEXT    PRIMARY KEY,
     touched_at INTEGER NOT NULL
 );
+
+-- Every staff sign-in attempt, written (and counted) before the password is
+-- checked, so parallel guesses all count; it stays `succeeded = 0` unless the
+-- password was right. Wrong passwords lock a username for the address they
+-- came from only, so nobody can lock an account for its owner elsewhere.
+CREATE TABLE sign_in_attempts (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    username  TEXT    NOT NULL,
+    staff_id  INTEGER REFERENCES staff_accounts (id),
+    client    TEXT    NOT NULL,
+    at        INTEGER NOT NULL,
+    succeeded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sign_in_attempts_by_username ON sign_in_attempts (username, client, at);
+CREATE INDEX sign_in_attempts_by_client ON sign_in_attempts (client, at);
+CREATE INDEX sign_in_attempts_by_staff ON sign_in_attempts (staff_id, at);
+
+-- A password the server made (the first admin's) is changed at first sign-in.
+ALTER TABLE staff_accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;

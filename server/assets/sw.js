@@ -1,11 +1,13 @@
 // Antrean's service worker. Public pages a citizen opened (the office list, an
-// office, a ticket) open again without a connection, with the last numbers seen;
-// the live connection brings them up to date once the network is back. Pages
-// with personal or staff data are never stored on the device. Notices the
+// office) open again without a connection, with the last numbers seen; the live
+// connection brings them up to date once the network is back. Pages with
+// personal or staff data (a ticket shows its holder's name) are never stored on
+// the device, which may be shared or lost. Notices the
 // server pushes ("almost your turn", "called") are shown as notifications.
-const CACHE = 'antrean-v2';
+// A new name drops every earlier cache (v2 kept ticket pages).
+const CACHE = 'antrean-v3';
 const SHELL = ['/offline.html', '/style/main.css', '/favicon.svg', '/icons/icon-192.png', '/pkg/antrean.js', '/pkg/antrean_bg.wasm'];
-const STORED_PAGES = [/^\/$/, /^\/kantor\/[^/]+$/, /^\/tiket\/[^/]+$/];
+const STORED_PAGES = [/^\/$/, /^\/kantor\/[^/]+$/];
 const STATIC = /^\/(pkg|style|icons)\/|^\/(favicon\.svg|chime\.wav)$/;
 
 self.addEventListener('install', (event) => {

@@ -7,6 +7,9 @@ use app::sms::{AuthHeader, BodyKind, BodyTemplate, HttpGatewaySettings, PhoneFor
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+/// The shortest `ANTREAN_ADMIN_PASSWORD` accepted.
+const MIN_ADMIN_PASSWORD: usize = 12;
+
 /// Every setting with its variable, default and meaning; `--help` prints this.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ANTREAN_ADDR", "127.0.0.1:3000", "address and port to listen on"),
@@ -14,6 +17,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "ANTREAN_PUBLIC_URL",
         "(required; development: http://<ANTREAN_ADDR>)",
         "the site's address as citizens reach it, e.g. https://antrean.example.id: links, SMS text, same-origin checks",
+    ),
+    (
+        "ANTREAN_TRUSTED_PROXIES",
+        "(none)",
+        "proxies in front of the server whose X-Forwarded-For/Forwarded name the client, e.g. 10.0.0.0/8, ::1",
     ),
     ("ANTREAN_DATA_DIR", "./data", "directory for the embedded SQLite database"),
     (
@@ -47,6 +55,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "mailto:admin@localhost",
         "contact push services may use about our web push messages (VAPID subject): mailto: or https: URL",
     ),
+    (
+        "ANTREAN_PASSWORD_CHECKS",
+        "4",
+        "staff password checks (argon2, ~19 MiB each) at once; a sign-in waiting over 2 s is told to retry",
+    ),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
@@ -70,6 +83,8 @@ pub struct Config {
     pub push_contact: String,
     /// Unset only in development mode, where the listening address stands in.
     pub public_url: Option<app::domain::site::PublicUrl>,
+    pub trusted_proxies: app::domain::client::TrustedProxies,
+    pub password_checks: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +198,16 @@ impl Config {
                 })
             }
         };
+        let proxies_text = get("ANTREAN_TRUSTED_PROXIES").unwrap_or_default();
+        let trusted_proxies = app::domain::client::TrustedProxies::parse(&proxies_text)
+            .map_err(|e| invalid("ANTREAN_TRUSTED_PROXIES", &proxies_text, &e))?;
+        let checks_text = get("ANTREAN_PASSWORD_CHECKS").unwrap_or_else(|| "4".into());
+        let password_checks = checks_text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| invalid("ANTREAN_PASSWORD_CHECKS", &checks_text, &"a whole number from 1 to 64"))?;
         let fixed_now = get("ANTREAN_NOW")
             .filter(|v| !v.is_empty())
             .map(|v| {
@@ -192,6 +217,10 @@ impl Config {
             })
             .transpose()?;
         let admin_password = get("ANTREAN_ADMIN_PASSWORD").filter(|v| !v.is_empty()).map(Secret);
+        // The first admin can do everything: a short password is refused, not warned about.
+        if admin_password.as_ref().is_some_and(|password| password.0.chars().count() < MIN_ADMIN_PASSWORD) {
+            return Err(invalid("ANTREAN_ADMIN_PASSWORD", "(hidden)", &"use at least 12 characters"));
+        }
         let sms = sms_settings(&get)?;
         let mail = get("ANTREAN_SMTP_URL").filter(|v| !v.trim().is_empty()).map(|url| MailSettings {
             smtp_url: Secret(url),
@@ -219,6 +248,8 @@ impl Config {
             mail,
             push_contact,
             public_url,
+            trusted_proxies,
+            password_checks,
         })
     }
 }
@@ -339,6 +370,21 @@ mod tests {
         let error = with(&[("ANTREAN_PUBLIC_URL", "https://antrean.example.id/app")]).unwrap_err();
         assert!(error.to_string().contains("ANTREAN_PUBLIC_URL"), "{error}");
         assert!(exactly(&[("ANTREAN_DEV_MODE", "true")]).unwrap().public_url.is_none());
+    }
+
+    #[test]
+    fn a_first_admin_password_shorter_than_twelve_characters_is_refused() {
+        let error = with(&[("ANTREAN_ADMIN_PASSWORD", "rahasia1234")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_ADMIN_PASSWORD") && !error.to_string().contains("rahasia"));
+        assert!(with(&[("ANTREAN_ADMIN_PASSWORD", "rahasia-12345")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert_eq!(with(&[]).unwrap().trusted_proxies, Default::default());
+        assert!(with(&[("ANTREAN_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).is_ok());
+        let error = with(&[("ANTREAN_TRUSTED_PROXIES", "proxy.example.id")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_TRUSTED_PROXIES"), "{error}");
     }
 
     #[test]

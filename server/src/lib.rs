@@ -93,6 +93,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         ),
         push,
         public_url,
+        trusted_proxies: config.trusted_proxies.clone(),
+        password_checks: Arc::new(app::store::staff::PasswordChecks::new(config.password_checks)),
     };
     let service = router(config, context, addr).into_make_service_with_connect_info::<SocketAddr>();
     let serve =
@@ -141,7 +143,9 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
     };
     Router::new()
         .merge(dev_routes)
-        .route("/bahasa/{code}", axum::routing::get(language::switch))
+        .merge(
+            Router::new().route("/bahasa/{code}", axum::routing::get(language::switch)).with_state(public_url.clone()),
+        )
         .route("/ws/kantor/{slug}", {
             let (context, screens) = (context.clone(), Arc::new(live_socket::Screens::default()));
             axum::routing::get(move |path, request| {

@@ -466,3 +466,211 @@ async fn parallel_guesses_get_five_tries_in_all() {
     let late = app.call("confirm_code", None, &[("request", request.as_str()), ("code", code.as_str())]).await;
     assert!(common::session_from(&late).is_none(), "the right code after five wrong ones is dead");
 }
+
+#[tokio::test]
+async fn the_language_switch_never_sends_the_browser_to_another_site() {
+    let app = on_public_address().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let switch = |referer: &'static str| {
+        client.get(format!("{}/bahasa/en", app.base)).header("Referer", referer).header("Host", "jahat.example").send()
+    };
+    for (referer, back) in [
+        ("https://antrean.example.id/kantor/kantah-denpasar?x=1", "/kantor/kantah-denpasar?x=1"),
+        ("https://antrean.example.id//jahat.example/phish", "/"),
+        ("https://antrean.example.id/\\jahat.example/phish", "/"),
+        ("https://jahat.example/phish", "/"),
+        ("http://jahat.example//antrean.example.id/", "/"),
+    ] {
+        let answer = switch(referer).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(answer.headers()["location"], back, "{referer}");
+    }
+}
+
+#[tokio::test]
+async fn a_settings_form_with_a_malformed_office_is_refused_not_a_crash() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    for office in ["kantah-denpasar\u{1}\r\nSet-Cookie: x=1", "../../tiket", "kantor baru?x#y", ""] {
+        let form = [("office", office), ("date", "2026-12-24"), ("name", "Libur")];
+        let answer = app
+            .client
+            .post(format!("{}/api/add_holiday", app.base))
+            .header("Accept", "text/html")
+            .header("Cookie", format!("antrean_session={admin}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(!answer.status().is_server_error(), "{office:?}: {}", answer.status());
+        assert!(answer.headers().get("set-cookie").is_none(), "{office:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_device_session_in_use_is_renewed_and_never_runs_out() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let expiry = || async {
+        let millis: i64 =
+            sqlx::query_scalar("SELECT MIN(expires_at) FROM sessions").fetch_one(&app.inspect().await).await.unwrap();
+        chrono::DateTime::from_timestamp_millis(millis).unwrap()
+    };
+    // Weeks later, with a few days of the session left, the board asks again.
+    let now: chrono::DateTime<chrono::Utc> = common::MONDAY_MORNING.parse().unwrap();
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind((now + chrono::Duration::days(3)).timestamp_millis())
+        .execute(&sqlx::AnyPool::connect(&app.database_url).await.unwrap())
+        .await
+        .unwrap();
+    let answer = app.call("board", Some(&admin), &[("office", "kantah-denpasar")]).await;
+    assert!(answer.status().is_success());
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with(&format!("antrean_session={admin};")) && cookie.contains("Max-Age=2592000"), "{cookie}");
+    assert_eq!(expiry().await, now + chrono::Duration::days(30));
+    // A session with most of its life left is not written to on every request.
+    let again = app.call("board", Some(&admin), &[("office", "kantah-denpasar")]).await;
+    assert!(again.headers().get("set-cookie").is_none());
+}
+
+/// A server behind a proxy on 127.0.0.1 that names the client in `X-Forwarded-For`.
+async fn behind_a_proxy() -> TestApp {
+    spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into())]).await
+}
+
+/// A staff sign-in from `client` (through the trusted proxy, when there is one).
+async fn sign_in_from(app: &TestApp, client: &str, username: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{}/api/staff_sign_in", app.base))
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", client)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn attempts_checked(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts").fetch_one(&app.inspect().await).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_are_all_counted_and_the_right_one_then_waits() {
+    let app = spawn_app().await;
+    let guesses = (0..40).map(|n| {
+        let app = &app;
+        async move { sign_in_from(app, "203.0.113.66", "admin", &format!("tebakan-{n}")).await.status() }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    assert!(
+        statuses.iter().all(|s| [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(attempts_checked(&app).await, 5, "only five passwords were ever checked");
+    let right = sign_in_from(&app, "203.0.113.66", "admin", common::ADMIN_PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(right.headers().get("retry-after").is_some());
+    assert!(common::session_from(&right).is_none());
+    // Without a trusted proxy, a forged X-Forwarded-For is no way out.
+    let forged = sign_in_from(&app, "198.51.100.7", "admin", common::ADMIN_PASSWORD).await;
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_attacker_cannot_lock_the_owner_out_from_elsewhere() {
+    let app = behind_a_proxy().await;
+    for n in 0..10 {
+        sign_in_from(&app, "203.0.113.66", "admin", &format!("tebakan-{n}")).await;
+    }
+    let attacker = sign_in_from(&app, "203.0.113.66", "admin", common::ADMIN_PASSWORD).await;
+    assert_eq!(attacker.status(), StatusCode::TOO_MANY_REQUESTS);
+    let owner = sign_in_from(&app, "198.51.100.7", "admin", common::ADMIN_PASSWORD).await;
+    assert!(owner.status().is_success(), "{}", owner.status());
+    let owner = common::session_from(&owner).unwrap();
+
+    // The desk shows the owner what was tried, and from where.
+    let desk: serde_json::Value = app.call("staff_desk", Some(&owner), &[]).await.json().await.unwrap();
+    let failed = desk["failed_sign_ins"].as_array().unwrap();
+    assert_eq!(failed.len(), 5, "{desk}");
+    assert!(failed.iter().all(|attempt| attempt[1] == "203.0.113.66"), "{desk}");
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_slowed_down() {
+    let app = behind_a_proxy().await;
+    for n in 0..29 {
+        let answer = sign_in_from(&app, "2001:db8:7:7::1", &format!("petugas{n}"), "tebakan").await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{n}");
+    }
+    // The thirtieth wrong password is the one that stops this place.
+    let last = sign_in_from(&app, "2001:db8:7:7::1", "petugas29", "tebakan").await;
+    assert_eq!(last.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address of the same /64 is the same place.
+    let next = sign_in_from(&app, "2001:db8:7:7:ffff::2", "admin", common::ADMIN_PASSWORD).await;
+    assert_eq!(next.status(), StatusCode::TOO_MANY_REQUESTS);
+    let elsewhere = sign_in_from(&app, "2001:db8:7:8::1", "admin", common::ADMIN_PASSWORD).await;
+    assert!(elsewhere.status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_sign_ins_is_told_to_wait_instead_of_hashing_them_all_at_once() {
+    // One check at a time: 600 of them (tens of milliseconds each) cannot all
+    // be done within the two seconds an attempt waits.
+    let app =
+        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
+            .await;
+    let flood = (0..600).map(|n| {
+        let app = &app;
+        async move {
+            let answer = sign_in_from(app, &format!("198.51.{}.{}", n / 200, n % 200 + 1), "admin", "tebakan").await;
+            (answer.status(), answer.headers().get("retry-after").is_some())
+        }
+    });
+    let answers = futures::future::join_all(flood).await;
+    assert!(answers.iter().all(|(s, _)| [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(s)));
+    let busy: Vec<_> = answers.iter().filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS).collect();
+    assert!(!busy.is_empty() && busy.iter().all(|(_, retry)| *retry), "{answers:?}");
+}
+
+#[tokio::test]
+async fn a_generated_first_admin_password_must_be_changed_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = app::store::Db::open_sqlite(&dir.path().join("antrean.db")).await.unwrap();
+    let generated = app::store::staff::ensure_first_admin(&db, None, chrono::Utc::now()).await.unwrap();
+    assert!(generated.is_some());
+    let id: i64 = sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = 'admin'")
+        .fetch_one(
+            &sqlx::AnyPool::connect(&format!("sqlite://{}", dir.path().join("antrean.db").display())).await.unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(app::store::staff::find(&db, id).await.unwrap().unwrap().must_change_password);
+
+    // On a running server, such an account sees its desk and changes the password, nothing else.
+    let app = spawn_app().await;
+    sqlx::query("UPDATE staff_accounts SET must_change_password = 1 WHERE username = 'admin'")
+        .execute(&sqlx::AnyPool::connect(&app.database_url).await.unwrap())
+        .await
+        .unwrap();
+    let admin = app.admin_session().await;
+    let (status, _, error) = refusal(app.call("accounts", Some(&admin), &[]).await).await;
+    assert_eq!((status, error), (StatusCode::FORBIDDEN, serde_json::json!("PasswordChangeNeeded")));
+    let desk: serde_json::Value = app.call("staff_desk", Some(&admin), &[]).await.json().await.unwrap();
+    assert_eq!(desk["must_change_password"], true);
+    let page = app
+        .client
+        .get(format!("{}/petugas", app.base))
+        .header("Cookie", format!("antrean_session={admin}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"data-testid="password-change-first""#));
+    let change = [("current_password", common::ADMIN_PASSWORD), ("new_password", "kata sandi baru yang panjang")];
+    let changed = app.call("change_password", Some(&admin), &change).await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let admin = common::session_from(&changed).unwrap();
+    assert!(app.call("accounts", Some(&admin), &[]).await.status().is_success());
+}

@@ -278,3 +278,30 @@ async fn the_live_address_only_speaks_websocket_and_knows_its_offices() {
     let tokio_tungstenite::tungstenite::Error::Http(response) = refused else { panic!("HTTP refusal expected") };
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn a_citizen_cancelling_their_own_number_updates_the_screens() {
+    let app = spawn_app().await;
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", "A"),
+        ("when", "today"),
+        ("nik", "5171011201900001"),
+        ("name", "Warga Uji"),
+        ("email", "warga@contoh.id"),
+    ];
+    let booked: serde_json::Value = app.call("book", Some(&citizen), &form).await.json().await.unwrap();
+    let mut socket = connect(&app).await;
+    let waiting_a = |services: &serde_json::Value| {
+        services.as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap()["waiting"].clone()
+    };
+    assert_eq!(waiting_a(&next_of(&mut socket, "Snapshot").await["services"]), 1);
+    // Past the batch the booking itself set off: only the cancellation can move the counts now.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let code = booked["code"].as_str().unwrap();
+    assert!(app.call("cancel_my_ticket", Some(&citizen), &[("code", code)]).await.status().is_success());
+    // The counts that arrive end at none waiting (a batch still carrying the
+    // booking may come first); without the cancellation's update they never do.
+    while waiting_a(&next_counts(&mut socket).await) != 0 {}
+}

@@ -18,7 +18,7 @@ pub(crate) async fn send_code(
     use super::server::{client_address, internal};
     use crate::domain::otp::{sms_text, SendDecision};
 
-    let client = client_address().await;
+    let client = client_address(ctx).await;
     let now = ctx.clock.now();
     let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload };
     let issued =
@@ -49,7 +49,7 @@ pub async fn request_sign_in_code(phone: String) -> Result<(), AppError> {
     let phone = PhoneNumber::parse(&phone)
         .map_err(|e| AppError::Invalid(vec![FieldError { field: Field::Phone, problem: FieldProblem::Identity(e) }]))?;
     let request = send_code(&ctx, &phone, Purpose::SignIn, None).await?;
-    leptos_axum::redirect(&format!("/kode/{request}"));
+    super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }
 
@@ -102,7 +102,8 @@ pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
     crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now())
         .await
         .map_err(|_| AppError::Forbidden)?;
-    leptos_axum::redirect("/tiket-saya");
+    ctx.hub.counts_changed(ticket.office_id);
+    super::server::redirect("/tiket-saya");
     Ok(())
 }
 
@@ -113,6 +114,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     let ctx = context()?;
     authorize::<SignOut>(&ctx, None).await?;
     end_session(&ctx).await?;
-    leptos_axum::redirect("/");
+    super::server::redirect("/");
     Ok(())
 }

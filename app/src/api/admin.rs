@@ -121,8 +121,8 @@ pub async fn create_account(
     Ok(InitialPassword { username, password: (!chosen).then_some(password) })
 }
 
-/// Gives an account a new initial password (shown once), lifts its lockout and
-/// signs it out everywhere.
+/// Gives an account a new initial password (shown once) and signs it out
+/// everywhere. (A lockout holds for the address that caused it, and lifts by itself.)
 #[server(prefix = "/api", endpoint = "reset_account_password")]
 pub async fn reset_account_password(account: i64) -> Result<InitialPassword, AppError> {
     use super::server::{context, internal};
@@ -130,7 +130,7 @@ pub async fn reset_account_password(account: i64) -> Result<InitialPassword, App
     let ctx = context()?;
     let (listing, _) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
     let password = crate::store::staff::one_time_password();
-    crate::store::staff::set_password(&ctx.db, account, &password).await.map_err(internal)?;
+    crate::store::staff::set_password(&ctx.db, account, &password, false).await.map_err(internal)?;
     crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await.map_err(internal)?;
     Ok(InitialPassword { username: listing.account.username, password: Some(password) })
 }
@@ -152,6 +152,6 @@ pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppErr
         crate::store::sessions::revoke_staff(&ctx.db, account, now).await.map_err(internal)?;
     }
     // The accounts page posts this as a plain form and shows the list again.
-    leptos_axum::redirect("/admin/akun");
+    super::server::redirect("/admin/akun");
     Ok(())
 }

@@ -72,7 +72,7 @@ pub async fn request_booking_code(
     let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
     let payload = serde_json::to_string(&input).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload)).await?;
-    leptos_axum::redirect(&format!("/kode/{request}"));
+    super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }
 
@@ -119,7 +119,7 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
     };
     start_session(&ctx, &SessionOwner::Citizen { phone: pending.phone.clone() }).await?;
     if pending.purpose == Purpose::SignIn {
-        leptos_axum::redirect("/tiket-saya");
+        super::server::redirect("/tiket-saya");
         return Ok(());
     }
     let booking: BookingInput =
@@ -127,7 +127,7 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
     let office = super::server::find_office(&ctx, &booking.office).await?;
     let form = booking.form(&pending.phone, false);
     let booked = issue(&ctx, &office, &booking.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
-    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(())
 }
 
@@ -143,7 +143,7 @@ pub async fn resend_code(request: String) -> Result<(), AppError> {
         crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
     let phone = PhoneNumber::parse(&pending.phone).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref()).await?;
-    leptos_axum::redirect(&format!("/kode/{request}"));
+    super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }
 
@@ -169,7 +169,7 @@ pub async fn book_ticket(
     let office = super::server::find_office(&ctx, &input.office).await?;
     let form = input.form(&phone, false);
     let booked = issue(&ctx, &office, &input.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
-    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
 }
 

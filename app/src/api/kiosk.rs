@@ -64,7 +64,7 @@ pub async fn issue_walk_in(
         BookError::Store(e) => internal(e),
     })?;
     ctx.hub.counts_changed(office.id);
-    leptos_axum::redirect(&format!("/kiosk/{}/struk/{}", office.slug, booked.code));
+    super::server::redirect(&format!("/kiosk/{}/struk/{}", office.slug, booked.code));
     Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
 }
 

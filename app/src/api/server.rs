@@ -48,6 +48,10 @@ pub struct ServerContext {
     pub push: Arc<crate::push::PushSender>,
     /// The site's own address: links, SMS text and the same-origin check.
     pub public_url: crate::domain::site::PublicUrl,
+    /// Proxies whose forwarding headers name the client (per-address limits).
+    pub trusted_proxies: crate::domain::client::TrustedProxies,
+    /// Bounds the staff password checks running at once.
+    pub password_checks: Arc<crate::store::staff::PasswordChecks>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
@@ -99,17 +103,45 @@ pub fn request_lang() -> crate::i18n::Lang {
 
 /// Who is calling, from the session cookie.
 pub async fn caller(ctx: &ServerContext) -> Result<Caller, AppError> {
-    let Some(token) = session_token() else { return Ok(Caller::Anonymous) };
-    match sessions::find(&ctx.db, &token, ctx.clock.now()).await.map_err(internal)? {
-        None => Ok(Caller::Anonymous),
-        Some(SessionOwner::Citizen { phone }) => Ok(Caller::Citizen { phone }),
-        Some(SessionOwner::Staff { staff_id }) => {
+    Ok(identify(ctx).await?.0)
+}
+
+/// The caller, and whether it is an account that must change its password first.
+async fn identify(ctx: &ServerContext) -> Result<(Caller, bool), AppError> {
+    let Some(token) = session_token() else { return Ok((Caller::Anonymous, false)) };
+    let now = ctx.clock.now();
+    let Some(session) = sessions::find(&ctx.db, &token, now).await.map_err(internal)? else {
+        return Ok((Caller::Anonymous, false));
+    };
+    if session.due_for_renewal(now) {
+        sessions::renew(&ctx.db, &token, now).await.map_err(internal)?;
+        set_cookie(session_cookie(ctx, &token, SESSION_DAYS * 24 * 3600));
+    }
+    match session.owner {
+        SessionOwner::Citizen { phone } => Ok((Caller::Citizen { phone }, false)),
+        SessionOwner::Staff { staff_id } => {
             match crate::store::staff::find(&ctx.db, staff_id).await.map_err(internal)? {
-                Some(account) => Ok(Caller::Staff { id: account.id, role: account.role, office_id: account.office_id }),
-                None => Ok(Caller::Anonymous),
+                Some(account) => Ok((
+                    Caller::Staff { id: account.id, role: account.role, office_id: account.office_id },
+                    account.must_change_password,
+                )),
+                None => Ok((Caller::Anonymous, false)),
             }
         }
     }
+}
+
+/// What an account whose password the system made may still do: see its desk,
+/// change the password, and sign out.
+fn allowed_before_password_change(path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    [
+        <super::staff::ChangePassword as ServerFn>::PATH,
+        <super::staff::LoadStaffDesk as ServerFn>::PATH,
+        <super::account::WhoAmI as ServerFn>::PATH,
+        <super::account::SignOut as ServerFn>::PATH,
+    ]
+    .contains(&path)
 }
 
 /// Checks, before any work, that the caller holds the permission the table in
@@ -119,7 +151,10 @@ pub async fn authorize<F: ServerFn>(ctx: &ServerContext, office: Option<i64>) ->
         tracing::error!(path = F::PATH, "server function missing from the permission table");
         return Err(AppError::Forbidden);
     };
-    let caller = caller(ctx).await?;
+    let (caller, must_change_password) = identify(ctx).await?;
+    if must_change_password && !allowed_before_password_change(F::PATH) {
+        return Err(AppError::PasswordChangeNeeded);
+    }
     if permission.allows(&caller, office) {
         Ok(caller)
     } else if caller == Caller::Anonymous {
@@ -133,12 +168,16 @@ pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::store
     crate::store::offices::find(&ctx.db, slug).await.map_err(internal)?.ok_or(AppError::NotFound)
 }
 
-/// The client's address, for the per-client code limits.
-pub async fn client_address() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+/// The client's address as the per-address limits count it (see `domain::client`).
+pub async fn client_address(ctx: &ServerContext) -> String {
+    let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let header =
+        |name: &str| request_parts().and_then(|parts| Some(parts.headers.get(name)?.to_str().ok()?.to_string()));
+    let client =
+        ctx.trusted_proxies.client(peer.ip(), header("x-forwarded-for").as_deref(), header("forwarded").as_deref());
+    crate::domain::client::limit_key(client)
 }
 
 fn set_cookie(value: String) {
@@ -241,6 +280,16 @@ fn check<T>(
 /// Where a plain settings form goes once handled: back to its page with a note
 /// of what was saved or, when refused, with the refusal and everything typed, so
 /// nothing is lost. The page reads both from its address.
+/// Sends the browser to `path` (a plain form post) or tells the page to go
+/// there. A path that cannot be a header (a control character typed into a
+/// form field that ends up in it) leads home instead of failing the request.
+pub fn redirect(path: &str) {
+    match HeaderValue::from_str(path) {
+        Ok(_) => leptos_axum::redirect(path),
+        Err(_) => leptos_axum::redirect("/"),
+    }
+}
+
 pub fn return_to_form<F: ServerFn>(
     page: &str,
     form: &str,
@@ -264,7 +313,7 @@ pub fn return_to_form<F: ServerFn>(
             query.append_pair("__path", F::PATH).append_pair("__err", &Base64Url::encode_string(json.as_bytes()));
         }
     }
-    leptos_axum::redirect(&format!("{page}?{}#{form}", query.finish()));
+    redirect(&format!("{page}?{}#{form}", query.finish()));
     outcome
 }
 

@@ -37,8 +37,10 @@ mod checks {
 
 /// The settings page of an office, and its address for the redirects.
 #[cfg(feature = "ssr")]
+/// The settings page of the office `slug` as typed: encoded, since a refused
+/// form goes back to it whatever was sent.
 fn settings_page(slug: &str) -> String {
-    format!("/admin/kantor/{slug}")
+    format!("/admin/kantor/{}", form_urlencoded::byte_serialize(slug.as_bytes()).collect::<String>())
 }
 
 /// The office `slug`, once the caller is known to administer it.

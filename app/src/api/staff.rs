@@ -15,25 +15,43 @@ fn locked(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Ut
 
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal, start_session};
+    use super::server::{authorize, client_address, context, internal, start_session};
     use crate::store::sessions::SessionOwner;
-    use crate::store::staff::SignInRefusal;
 
     let ctx = context()?;
     authorize::<StaffSignIn>(&ctx, None).await?;
     let now = ctx.clock.now();
-    match crate::store::staff::sign_in(&ctx.db, &username, &password, now).await.map_err(internal)? {
+    let client = client_address(&ctx).await;
+    match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, &username, &password, &client, now)
+        .await
+        .map_err(internal)?
+    {
         Ok(account) => {
             start_session(&ctx, &SessionOwner::Staff { staff_id: account.id }).await?;
-            leptos_axum::redirect("/petugas");
+            super::server::redirect("/petugas");
             Ok(())
         }
-        Err(SignInRefusal::Wrong) => Err(AppError::StaffSignInWrong),
-        Err(SignInRefusal::Locked { until }) => Err(locked(until, now)),
+        Err(refusal) => Err(sign_in_refused(refusal, now)),
     }
 }
 
-/// The staff page's data: the offices this account works at, with their services.
+/// A refused sign-in as the caller is told it.
+#[cfg(feature = "ssr")]
+fn sign_in_refused(refusal: crate::store::staff::SignInRefusal, now: chrono::DateTime<chrono::Utc>) -> AppError {
+    use crate::store::staff::SignInRefusal;
+    match refusal {
+        SignInRefusal::Wrong => AppError::StaffSignInWrong,
+        SignInRefusal::Locked { until } => locked(until, now),
+        SignInRefusal::Busy => AppError::SignInBusy,
+    }
+}
+
+/// How far back the desk lists wrong passwords typed for the account.
+#[cfg(feature = "ssr")]
+const FAILED_SIGN_INS_SHOWN_DAYS: i64 = 7;
+
+/// The staff page's data: the offices this account works at, with their
+/// services, and the wrong passwords typed for the account lately.
 #[server(prefix = "/api", endpoint = "staff_desk")]
 pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
     use super::server::{authorize, context, internal};
@@ -56,7 +74,17 @@ pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
             counters.push((office.slug.clone(), office.name.clone(), list));
         }
     }
-    Ok(StaffDesk { name: account.full_name, role: account.role, offices, counters })
+    let since = ctx.clock.now() - chrono::Duration::days(FAILED_SIGN_INS_SHOWN_DAYS);
+    let failed_sign_ins =
+        crate::store::staff::failed_sign_ins(&ctx.db, &account.username, since).await.map_err(internal)?;
+    Ok(StaffDesk {
+        name: account.full_name,
+        role: account.role,
+        offices,
+        counters,
+        must_change_password: account.must_change_password,
+        failed_sign_ins,
+    })
 }
 
 /// Books on a citizen's behalf (with or without their phone); the ticket records
@@ -86,7 +114,7 @@ pub async fn staff_book(
     let booked =
         super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(id)).await?;
     ctx.hub.counts_changed(office.id);
-    leptos_axum::redirect(&format!("/tiket/{}", booked.code));
+    super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
 }
 
@@ -110,7 +138,7 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
         .await
         .map_err(|_| AppError::Forbidden)?;
     ctx.hub.counts_changed(ticket.office_id);
-    leptos_axum::redirect(&format!("/tiket/{code}"));
+    super::server::redirect(&format!("/tiket/{code}"));
     Ok(())
 }
 
@@ -118,7 +146,7 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
 /// session of the account ends; this one goes on.
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal, start_session};
+    use super::server::{authorize, client_address, context, internal, start_session};
     use crate::domain::access::{check_password, AccountProblem, Caller};
     use crate::error::{Field, FieldProblem};
     use crate::store::sessions::SessionOwner;
@@ -132,15 +160,19 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let account = staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
     // Checked like a sign-in, so guessing here meets the same lockout.
     let now = ctx.clock.now();
-    match staff::sign_in(&ctx.db, &account.username, &current_password, now).await.map_err(internal)? {
+    let client = client_address(&ctx).await;
+    match staff::sign_in(&ctx.db, &ctx.password_checks, &account.username, &current_password, &client, now)
+        .await
+        .map_err(internal)?
+    {
         Ok(_) => {}
         Err(SignInRefusal::Wrong) => {
             let wrong = FieldProblem::Account(AccountProblem::CurrentPasswordWrong);
             return Err(AppError::field(Field::CurrentPassword, wrong));
         }
-        Err(SignInRefusal::Locked { until }) => return Err(locked(until, now)),
+        Err(refusal) => return Err(sign_in_refused(refusal, now)),
     }
-    staff::set_password(&ctx.db, id, &new_password).await.map_err(internal)?;
+    staff::set_password(&ctx.db, id, &new_password, false).await.map_err(internal)?;
     crate::store::sessions::revoke_staff(&ctx.db, id, now).await.map_err(internal)?;
     start_session(&ctx, &SessionOwner::Staff { staff_id: id }).await
 }

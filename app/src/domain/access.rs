@@ -85,13 +85,48 @@ pub fn sees_holder(caller: &Caller, holder_phone: Option<&str>, office_id: i64) 
     }
 }
 
-/// Staff sign-in lockout: after this many wrong passwords in a row, the account waits.
-pub const MAX_FAILED_SIGN_INS: u32 = 5;
+/// Staff sign-in lockout: after this many wrong passwords for one username from
+/// one address within `LOCKOUT_MINUTES` (since its last right one), that
+/// address waits. Other addresses, the owner's among them, are not locked out:
+/// an attacker cannot keep an account shut for the people who use it.
+pub const MAX_FAILED_SIGN_INS: usize = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// Wrong passwords from one address, whatever the usernames, before it waits:
+/// slows guessing many accounts from one place.
+pub const MAX_FAILED_FROM_ADDRESS: usize = 30;
 
-/// The lock to set after one more wrong password, if any.
-pub fn lock_after_failure(failed_before: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    (failed_before + 1 >= MAX_FAILED_SIGN_INS).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
+/// Whether one more sign-in attempt may have its password checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInGate {
+    Open,
+    /// Too many wrong passwords for this username from this address.
+    Locked {
+        until: DateTime<Utc>,
+    },
+    /// Too many wrong passwords from this address in all.
+    Throttled {
+        until: DateTime<Utc>,
+    },
+}
+
+/// Judges an attempt from the wrong passwords already counted (newest first
+/// or in any order): those for this username from this address since its last
+/// success, and those from this address for any username.
+pub fn sign_in_gate(for_username: &[DateTime<Utc>], from_address: &[DateTime<Utc>], now: DateTime<Utc>) -> SignInGate {
+    let window = Duration::minutes(LOCKOUT_MINUTES);
+    // The lock lasts until the oldest failure that makes up the limit leaves the window.
+    let lifted_at = |failures: &[DateTime<Utc>], limit: usize| {
+        let mut recent: Vec<_> = failures.iter().filter(|at| now - **at < window).copied().collect();
+        recent.sort_unstable_by(|a, b| b.cmp(a));
+        recent.get(limit - 1).map(|at| *at + window)
+    };
+    if let Some(until) = lifted_at(for_username, MAX_FAILED_SIGN_INS) {
+        SignInGate::Locked { until }
+    } else if let Some(until) = lifted_at(from_address, MAX_FAILED_FROM_ADDRESS) {
+        SignInGate::Throttled { until }
+    } else {
+        SignInGate::Open
+    }
 }
 
 /// Why an account could not be created or changed as asked.
@@ -211,9 +246,25 @@ mod tests {
     }
 
     #[test]
-    fn the_fifth_wrong_password_locks_the_account_for_fifteen_minutes() {
+    fn five_wrong_passwords_from_one_address_lock_it_out_for_fifteen_minutes() {
         let now = Utc::now();
-        assert_eq!(lock_after_failure(3, now), None);
-        assert_eq!(lock_after_failure(4, now), Some(now + Duration::minutes(15)));
+        let ago = |minutes: i64| now - Duration::minutes(minutes);
+        assert_eq!(sign_in_gate(&[ago(1), ago(2), ago(3), ago(4)], &[], now), SignInGate::Open);
+        let five = [ago(1), ago(2), ago(3), ago(4), ago(5)];
+        assert_eq!(sign_in_gate(&five, &five, now), SignInGate::Locked { until: ago(5) + Duration::minutes(15) });
+        // Failures older than the window no longer count.
+        let old = [ago(1), ago(2), ago(3), ago(4), ago(16)];
+        assert_eq!(sign_in_gate(&old, &old, now), SignInGate::Open);
+    }
+
+    #[test]
+    fn many_wrong_passwords_from_one_address_slow_it_down_whatever_the_usernames() {
+        let now = Utc::now();
+        let failures: Vec<_> = (0..30).map(|n| now - Duration::seconds(n)).collect();
+        assert_eq!(sign_in_gate(&[], &failures[..29], now), SignInGate::Open);
+        assert_eq!(
+            sign_in_gate(&[], &failures, now),
+            SignInGate::Throttled { until: failures[29] + Duration::minutes(15) }
+        );
     }
 }

@@ -5,6 +5,8 @@
 pub mod access;
 pub mod booking;
 pub mod calendar;
+#[cfg(feature = "ssr")]
+pub mod client;
 pub mod counter;
 pub mod identity;
 pub mod notify;

@@ -59,6 +59,21 @@ impl PublicUrl {
         self.url.scheme() == "https"
     }
 
+    /// The path (and query) of `referer` when it is a page of this site, to send
+    /// the browser back to; never anything a browser would read as another site
+    /// (`//host/…` or `/\\host/…`).
+    pub fn path_back_to(&self, referer: &str) -> Option<String> {
+        let url = Url::parse(referer.trim()).ok().filter(|url| url.origin() == self.url.origin())?;
+        let path = url.path();
+        if !path.starts_with('/') || path.starts_with("//") || path.starts_with("/\\") {
+            return None;
+        }
+        Some(match url.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_string(),
+        })
+    }
+
     /// Whether an `Origin` (or a whole `Referer` URL) names this site: same
     /// scheme, host and port.
     pub fn is_same_origin(&self, source: &str) -> bool {
@@ -86,6 +101,26 @@ mod tests {
             assert_eq!(PublicUrl::parse(text), Err(PublicUrlError::NotAnOrigin), "{text}");
         }
         assert!(matches!(PublicUrl::parse("antrean.example.id"), Err(PublicUrlError::NotAUrl(_))));
+    }
+
+    #[test]
+    fn the_way_back_is_a_page_of_this_site_only() {
+        let site = PublicUrl::parse("https://antrean.example.id").unwrap();
+        assert_eq!(
+            site.path_back_to("https://antrean.example.id/kantor/x?layanan=A"),
+            Some("/kantor/x?layanan=A".into())
+        );
+        assert_eq!(site.path_back_to("https://antrean.example.id"), Some("/".into()));
+        for away in [
+            "https://jahat.example/phish",
+            "https://antrean.example.id//jahat.example/phish",
+            "https://antrean.example.id/\\jahat.example/phish",
+            "http://antrean.example.id/kantor/x",
+            "/kantor/x",
+            "",
+        ] {
+            assert_eq!(site.path_back_to(away), None, "{away}");
+        }
     }
 
     #[test]

@@ -48,6 +48,7 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
         LiveMessage::Called { call, .. } => announce(call, counters, calls, flash),
     });
     start_clock(clock);
+    keep_session_alive(board.office_slug.clone());
     view! {
         <div class="board" data-live=move || if connected.get() { "online" } else { "offline" }>
             <header class="board-head">
@@ -132,6 +133,25 @@ mod sound {
     }
 }
 
+/// A board or kiosk screen runs for weeks without a reload. Asking the server
+/// now and then keeps its device session in use, and sessions in use are
+/// renewed, so the screen never finds itself signed out one morning.
+fn keep_session_alive(office: String) {
+    #[cfg(feature = "hydrate")]
+    {
+        const EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+        let ask = move || {
+            let office = office.clone();
+            leptos::task::spawn_local(async move {
+                let _ = load_board(office).await;
+            });
+        };
+        let _ = set_interval_with_handle(ask, EVERY);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = office;
+}
+
 /// The board's clock, ticking in the browser only (the server renders it empty).
 fn start_clock(clock: RwSignal<String>) {
     #[cfg(feature = "hydrate")]
@@ -168,6 +188,7 @@ fn KioskButtons(office: OfficeView) -> impl IntoView {
     let nik = RwSignal::new(String::new());
     let action = ServerAction::<IssueWalkIn>::new();
     let slug = office.slug.clone();
+    keep_session_alive(office.slug.clone());
     Effect::new(move |_| {
         if let Some(Ok(booked)) = action.value().get() {
             let _ = window().location().set_href(&format!("/kiosk/{slug}/struk/{}", booked.code));

@@ -55,8 +55,29 @@ pub fn StaffDeskPage() -> impl IntoView {
                 Ok(desk) => {
                     let works_counters = desk.role != Role::Kiosk;
                     let screens = desk.counters.iter().map(|(slug, office, _)| (slug.clone(), office.clone())).collect::<Vec<_>>();
+                    if desk.must_change_password {
+                        return view! {
+                            <p class="notice notice-error" role="alert" data-testid="password-change-first">
+                                {move || t(lang.get(), Key::PasswordChangeFirst)}
+                            </p>
+                            <ChangePasswordForm />
+                        }
+                        .into_any();
+                    }
+                    let failed_sign_ins = desk.failed_sign_ins.clone();
                     view! {
                     <p class="muted">{move || t(lang.get(), Key::SignedInAs)} " " {desk.name.clone()}</p>
+                    {(!failed_sign_ins.is_empty()).then(|| view! {
+                        <section class="card staff-section" data-testid="failed-sign-ins">
+                            <h2>{move || t(lang.get(), Key::FailedSignInsTitle)}</h2>
+                            <p class="hint">{move || t(lang.get(), Key::FailedSignInsHint)}</p>
+                            <ul>
+                                {failed_sign_ins.into_iter().map(|(at, client)| view! {
+                                    <li><time datetime=at.to_rfc3339()>{at.format("%Y-%m-%d %H:%M").to_string()}</time> " — " {client}</li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
                     {(desk.role == Role::Admin).then(|| view! {
                         <p class="row-actions">
                             <a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a>

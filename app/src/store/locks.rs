@@ -13,6 +13,8 @@ use super::{millis, StoreResult};
 pub(crate) enum Lock<'a> {
     /// Everything counted per phone: bookings under the caps, codes sent.
     Phone(&'a str),
+    /// Staff sign-in attempts for one username.
+    SignIn(&'a str),
     /// Everything counted per client address.
     Client(&'a str),
 }
@@ -21,13 +23,15 @@ impl Lock<'_> {
     fn key(&self) -> String {
         match self {
             Self::Phone(phone) => format!("phone:{phone}"),
+            Self::SignIn(username) => format!("sign-in:{username}"),
             Self::Client(client) => format!("client:{client}"),
         }
     }
 }
 
-/// Takes `lock` until the transaction ends. Take several in the order phone,
-/// then client, so two transactions never wait on each other in a circle.
+/// Takes `lock` until the transaction ends. Take several in the order phone or
+/// username, then client, so two transactions never wait on each other in a
+/// circle.
 pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, lock: Lock<'_>, now: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO locks (key, touched_at) VALUES ($1, $2)

@@ -45,9 +45,26 @@ pub async fn create(db: &Db, owner: &SessionOwner, now: DateTime<Utc>) -> StoreR
     Ok(token)
 }
 
-pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionOwner>> {
+/// A live session: whose it is, and until when it lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub owner: SessionOwner,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// Sessions in use slide: once less than half their life is left, they are
+    /// renewed for another `SESSION_DAYS`, so a kiosk or display board that runs
+    /// for months never finds itself signed out. Renewing at half-life keeps
+    /// it to one write per session every few weeks.
+    pub fn due_for_renewal(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at - now < Duration::days(SESSION_DAYS) / 2
+    }
+}
+
+pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
     let row = sqlx::query(
-        "SELECT citizen_phone, staff_id FROM sessions
+        "SELECT citizen_phone, staff_id, expires_at FROM sessions
          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash(token))
@@ -55,12 +72,24 @@ pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Optio
     .fetch_optional(db.reader())
     .await?;
     Ok(row.and_then(|row| {
-        match (row.get::<Option<String>, _>("citizen_phone"), row.get::<Option<i64>, _>("staff_id")) {
-            (Some(phone), _) => Some(SessionOwner::Citizen { phone }),
-            (None, Some(staff_id)) => Some(SessionOwner::Staff { staff_id }),
-            (None, None) => None,
-        }
+        let owner = match (row.get::<Option<String>, _>("citizen_phone"), row.get::<Option<i64>, _>("staff_id")) {
+            (Some(phone), _) => SessionOwner::Citizen { phone },
+            (None, Some(staff_id)) => SessionOwner::Staff { staff_id },
+            (None, None) => return None,
+        };
+        let expires_at = DateTime::from_timestamp_millis(row.get("expires_at"))?;
+        Some(Session { owner, expires_at })
     }))
+}
+
+/// Gives a live session another `SESSION_DAYS` from `now`.
+pub async fn renew(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash(token))
+        .bind(millis(now + Duration::days(SESSION_DAYS)))
+        .execute(db.writer())
+        .await?;
+    Ok(())
 }
 
 pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
@@ -80,4 +109,22 @@ pub async fn revoke_staff(db: &Db, staff_id: i64, now: DateTime<Utc>) -> StoreRe
         .execute(db.writer())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_renewed_once_half_its_life_is_gone() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let session = |days_left: i64| Session {
+            owner: SessionOwner::Staff { staff_id: 1 },
+            expires_at: now + Duration::days(days_left),
+        };
+        assert!(!session(SESSION_DAYS).due_for_renewal(now));
+        assert!(!session(SESSION_DAYS / 2 + 1).due_for_renewal(now));
+        assert!(session(SESSION_DAYS / 2 - 1).due_for_renewal(now));
+        assert!(session(0).due_for_renewal(now));
+    }
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sqlx::Row;
 
+use super::locks::{self, Lock};
 use super::{millis, Db, StoreError, StoreResult};
-use crate::domain::access::{lock_after_failure, AccountProblem, Role};
+use crate::domain::access::{sign_in_gate, AccountProblem, Role, SignInGate, LOCKOUT_MINUTES};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -17,15 +18,19 @@ pub struct StaffAccount {
     pub full_name: String,
     pub role: Role,
     pub office_id: Option<i64>,
+    /// The password was made by the server: it is changed before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInRefusal {
     /// Unknown user or wrong password: the two are never told apart.
     Wrong,
-    Locked {
-        until: DateTime<Utc>,
-    },
+    /// Too many wrong passwords for this username from this address, or from
+    /// this address in all.
+    Locked { until: DateTime<Utc> },
+    /// Every password check is busy: a flood waits its turn no longer than this.
+    Busy,
 }
 
 fn hash_password(password: &str) -> StoreResult<String> {
@@ -87,12 +92,14 @@ async fn hash_off_thread(password: &str) -> StoreResult<String> {
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
 }
 
-/// Sets a new password and lifts any lockout.
-pub async fn set_password(db: &Db, id: i64, password: &str) -> StoreResult<()> {
+/// Sets a new password; `must_change` when someone other than the account's
+/// owner chose it.
+pub async fn set_password(db: &Db, id: i64, password: &str, must_change: bool) -> StoreResult<()> {
     let hash = hash_off_thread(password).await?;
-    sqlx::query("UPDATE staff_accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+    sqlx::query("UPDATE staff_accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)
+        .bind(i64::from(must_change))
         .execute(db.writer())
         .await?;
     Ok(())
@@ -118,32 +125,46 @@ pub struct AccountListing {
 
 /// The accounts of one office, or of every office (and the admins of all) for `None`.
 pub async fn list(db: &Db, office_id: Option<i64>, now: DateTime<Utc>) -> StoreResult<Vec<AccountListing>> {
-    let rows = sqlx::query(
-        "SELECT id, username, full_name, role, office_id, disabled_at, locked_until FROM staff_accounts
-         WHERE $1 IS NULL OR office_id = $1 ORDER BY office_id IS NOT NULL, office_id, role, username",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT id, username, full_name, role, office_id, must_change_password, disabled_at, {FAILED_RECENTLY}
+             FROM staff_accounts
+             WHERE $1 IS NULL OR office_id = $1 ORDER BY office_id IS NOT NULL, office_id, role, username"
+    ))
     .bind(office_id)
+    .bind(millis(lockout_window_start(now)))
     .fetch_all(db.reader())
     .await?;
-    rows.iter().map(|row| listing(row, now)).collect()
+    rows.iter().map(listing).collect()
 }
 
 /// Any account by id, disabled or not.
 pub async fn listing_of(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<Option<AccountListing>> {
-    let row = sqlx::query(
-        "SELECT id, username, full_name, role, office_id, disabled_at, locked_until FROM staff_accounts WHERE id = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT id, username, full_name, role, office_id, must_change_password, disabled_at, {FAILED_RECENTLY}
+             FROM staff_accounts WHERE id = $1"
+    ))
     .bind(id)
+    .bind(millis(lockout_window_start(now)))
     .fetch_optional(db.reader())
     .await?;
-    row.as_ref().map(|row| listing(row, now)).transpose()
+    row.as_ref().map(listing).transpose()
 }
 
-fn listing(row: &sqlx::any::AnyRow, now: DateTime<Utc>) -> StoreResult<AccountListing> {
+/// Wrong passwords for the account's username within the lockout window
+/// (whose start is bound as `$2`), from any address.
+const FAILED_RECENTLY: &str = "(SELECT COUNT(*) FROM sign_in_attempts a
+      WHERE a.username = staff_accounts.username AND a.succeeded = 0 AND a.at > $2) AS failed_recently";
+
+fn lockout_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::minutes(LOCKOUT_MINUTES)
+}
+
+fn listing(row: &sqlx::any::AnyRow) -> StoreResult<AccountListing> {
     Ok(AccountListing {
         account: account(row)?,
         active: row.get::<Option<i64>, _>("disabled_at").is_none(),
-        locked: row.get::<Option<i64>, _>("locked_until").is_some_and(|until| until > millis(now)),
+        locked: usize::try_from(row.get::<i64, _>("failed_recently"))
+            .is_ok_and(|failed| failed >= crate::domain::access::MAX_FAILED_SIGN_INS),
     })
 }
 
@@ -156,9 +177,16 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
     }
     let generated = password.is_none().then(one_time_password);
     let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
-    create(db, "admin", "Administrator", &password, Role::Admin, None, now)
+    let id = create(db, "admin", "Administrator", &password, Role::Admin, None, now)
         .await?
         .map_err(|problem| StoreError::Corrupt(format!("first admin: {problem:?}")))?;
+    if generated.is_some() {
+        // A password printed in a log is known to whoever reads the log.
+        sqlx::query("UPDATE staff_accounts SET must_change_password = 1 WHERE id = $1")
+            .bind(id)
+            .execute(db.writer())
+            .await?;
+    }
     Ok(generated)
 }
 
@@ -170,12 +198,14 @@ fn account(row: &sqlx::any::AnyRow) -> StoreResult<StaffAccount> {
         full_name: row.get("full_name"),
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
         office_id: row.get("office_id"),
+        must_change_password: row.get::<i64, _>("must_change_password") != 0,
     })
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<StaffAccount>> {
     let row = sqlx::query(
-        "SELECT id, username, full_name, role, office_id FROM staff_accounts WHERE id = $1 AND disabled_at IS NULL",
+        "SELECT id, username, full_name, role, office_id, must_change_password FROM staff_accounts
+         WHERE id = $1 AND disabled_at IS NULL",
     )
     .bind(id)
     .fetch_optional(db.reader())
@@ -183,21 +213,42 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<StaffAccount>> {
     row.as_ref().map(account).transpose()
 }
 
-/// Checks a username and password. The password is checked even for an unknown
-/// user, so the answer takes as long either way.
+/// Password checks running at once. Each holds ~19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins must queue, not multiply them; an
+/// attempt that waits longer than `CHECK_WAIT` is told to try again.
+#[derive(Debug)]
+pub struct PasswordChecks(tokio::sync::Semaphore);
+
+/// How long an attempt waits for a password check before it is told to try again.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl PasswordChecks {
+    pub fn new(at_once: usize) -> Self {
+        Self(tokio::sync::Semaphore::new(at_once.max(1)))
+    }
+}
+
+/// Checks a username and password from `client`. The attempt is written down,
+/// as a wrong one, before the password is checked, under the username's lock:
+/// parallel guesses are all counted, and past the limit none is checked at
+/// all. The password is checked even for an unknown user, so the answer takes
+/// as long either way.
 pub async fn sign_in(
     db: &Db,
+    checks: &PasswordChecks,
     username: &str,
     password: &str,
+    client: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<StaffAccount, SignInRefusal>> {
-    let row = sqlx::query(
-        "SELECT id, username, full_name, role, office_id, password_hash, failed_logins, locked_until
-         FROM staff_accounts WHERE username = $1 AND disabled_at IS NULL",
-    )
-    .bind(username.trim().to_lowercase())
-    .fetch_optional(db.reader())
-    .await?;
+    let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, checks.0.acquire()).await else {
+        return Ok(Err(SignInRefusal::Busy));
+    };
+    let username = username.trim().to_lowercase();
+    let (row, attempt) = match record_attempt(db, &username, client, now).await? {
+        Ok(recorded) => recorded,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     // A real argon2id hash of a random password, checked when the user is unknown.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0NOgGzsmAJ4vo0Fqp4O2Ux3nXgbk7HdQbK5oV3Q9b3I";
     let stored = row.as_ref().map(|r| r.get::<String, _>("password_hash")).unwrap_or_else(|| DECOY.to_string());
@@ -205,33 +256,107 @@ pub async fn sign_in(
     let matches = tokio::task::spawn_blocking(move || password_matches(&typed, &stored))
         .await
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let Some(row) = row else { return Ok(Err(SignInRefusal::Wrong)) };
+    match row {
+        Some(row) if matches => {
+            sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1")
+                .bind(attempt)
+                .execute(db.writer())
+                .await?;
+            account(&row).map(Ok)
+        }
+        // The attempt just counted may be the one that locks this address out.
+        _ => Ok(Err(match gate(&mut *db.reader().acquire().await?, &username, client, now).await? {
+            SignInGate::Open => SignInRefusal::Wrong,
+            SignInGate::Locked { until } | SignInGate::Throttled { until } => SignInRefusal::Locked { until },
+        })),
+    }
+}
 
-    let id: i64 = row.get("id");
-    if let Some(until) = row.get::<Option<i64>, _>("locked_until").and_then(DateTime::from_timestamp_millis) {
-        if until > now {
+/// Counts the wrong passwords so far and, if another attempt may be checked,
+/// writes it down as wrong: the account's row (if any) and the attempt's id.
+async fn record_attempt(
+    db: &Db,
+    username: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Result<(Option<sqlx::any::AnyRow>, i64), SignInRefusal>> {
+    let mut tx = db.writer().begin().await?;
+    locks::hold(&mut tx, Lock::SignIn(username), now).await?;
+    locks::hold(&mut tx, Lock::Client(client), now).await?;
+    match gate(&mut tx, username, client, now).await? {
+        SignInGate::Open => {}
+        SignInGate::Locked { until } | SignInGate::Throttled { until } => {
             return Ok(Err(SignInRefusal::Locked { until }));
         }
     }
-    if matches {
-        sqlx::query("UPDATE staff_accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(db.writer())
-            .await?;
-        return account(&row).map(Ok);
-    }
-    let failed = u32::try_from(row.get::<i64, _>("failed_logins")).unwrap_or(0);
-    let lock = lock_after_failure(failed, now);
-    sqlx::query(
-        "UPDATE staff_accounts SET failed_logins = CASE WHEN $2 IS NULL THEN failed_logins + 1 ELSE 0 END,
-            locked_until = $2 WHERE id = $1",
+    let row = sqlx::query(
+        "SELECT id, username, full_name, role, office_id, must_change_password, password_hash
+         FROM staff_accounts WHERE username = $1 AND disabled_at IS NULL",
     )
-    .bind(id)
-    .bind(lock.map(millis))
-    .execute(db.writer())
+    .bind(username)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(Err(match lock {
-        Some(until) => SignInRefusal::Locked { until },
-        None => SignInRefusal::Wrong,
-    }))
+    let attempt: i64 = sqlx::query_scalar(
+        "INSERT INTO sign_in_attempts (username, staff_id, client, at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(username)
+    .bind(row.as_ref().map(|row| row.get::<i64, _>("id")))
+    .bind(client)
+    .bind(millis(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok((row, attempt)))
+}
+
+/// The lockout rule of `domain::access` over the attempts written so far.
+async fn gate(
+    connection: &mut sqlx::AnyConnection,
+    username: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<SignInGate> {
+    let since = millis(lockout_window_start(now));
+    let for_username: Vec<i64> = sqlx::query_scalar(
+        "SELECT at FROM sign_in_attempts
+         WHERE username = $1 AND client = $2 AND succeeded = 0 AND at > $3
+           AND id > COALESCE((SELECT MAX(id) FROM sign_in_attempts
+                              WHERE username = $1 AND client = $2 AND succeeded = 1), 0)
+         ORDER BY at DESC LIMIT 100",
+    )
+    .bind(username)
+    .bind(client)
+    .bind(since)
+    .fetch_all(&mut *connection)
+    .await?;
+    let from_address: Vec<i64> = sqlx::query_scalar(
+        "SELECT at FROM sign_in_attempts WHERE client = $1 AND succeeded = 0 AND at > $2 ORDER BY at DESC LIMIT 100",
+    )
+    .bind(client)
+    .bind(since)
+    .fetch_all(&mut *connection)
+    .await?;
+    let times = |rows: Vec<i64>| rows.into_iter().filter_map(DateTime::from_timestamp_millis).collect::<Vec<_>>();
+    Ok(sign_in_gate(&times(for_username), &times(from_address), now))
+}
+
+/// The account's wrong passwords of the last `days`, newest first: when, and
+/// from which address, for the account's own desk.
+pub async fn failed_sign_ins(
+    db: &Db,
+    username: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<(DateTime<Utc>, String)>> {
+    let rows = sqlx::query(
+        "SELECT at, client FROM sign_in_attempts WHERE username = $1 AND succeeded = 0 AND at > $2
+         ORDER BY at DESC LIMIT 10",
+    )
+    .bind(username)
+    .bind(millis(since))
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| Some((DateTime::from_timestamp_millis(row.get("at"))?, row.get("client"))))
+        .collect())
 }

@@ -54,7 +54,7 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
         "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
         "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
-        "ANTREAN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
+        "ANTREAN_ADMIN_PASSWORD" => setting(name).or_else(|| Some(ADMIN_PASSWORD.into())),
         _ => setting(name).or_else(|| {
             // Without a configured public address (the port is not known before
             // the server binds), development mode lets the listener stand in.
