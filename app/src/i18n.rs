@@ -527,7 +527,8 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
 /// the browser bundle.
 pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
     use crate::domain::settings::{
-        SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_REQUEUE_AFTER,
+        SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES,
+        MAX_REQUEUE_AFTER,
     };
     let text = match problem {
         SettingsProblem::SlugShape => pick(
@@ -574,6 +575,12 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
             return match lang {
                 Lang::Id => format!("Bilangan bulat 1–{MAX_CALLS}."),
                 Lang::En => format!("A whole number from 1 to {MAX_CALLS}."),
+            }
+        }
+        SettingsProblem::ReleaseDelayRange => {
+            return match lang {
+                Lang::Id => format!("Bilangan bulat 0–{MAX_RELEASE_DELAY_MINUTES} (menit)."),
+                Lang::En => format!("A whole number of minutes from 0 to {MAX_RELEASE_DELAY_MINUTES}."),
             }
         }
         SettingsProblem::PhoneCapRange => {
@@ -918,6 +925,8 @@ pub enum AdminText {
     PhoneOfficeDayCapHint,
     PhoneUpcomingCap,
     PhoneUpcomingCapHint,
+    ReleaseDelay,
+    ReleaseDelayHint,
     Hours,
     HoursHint,
     OpenThatDay,
@@ -1033,6 +1042,13 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
              kantor ini. Membatasi calo yang menimbun nomor.",
             "Active numbers from today on that one phone may hold at every office, when booking at this office. \
              Stops calo hoarding numbers.",
+        ),
+        ReleaseDelay => ("Tempat nomor batal kembali ke kuota setelah (menit)", "A cancelled number's place returns to the quota after (minutes)"),
+        ReleaseDelayHint => (
+            "Tempat dari nomor yang dibatalkan dapat dipesan lagi setelah jeda ini, agar tidak langsung diambil \
+             oleh bot calo yang memantau halaman. Nomor antrean tidak pernah dipakai ulang.",
+            "The place of a cancelled number can be booked again after this delay, so a scalper's bot watching the \
+             page does not take it at once. Queue numbers are never reused.",
         ),
         Hours => ("Jam buka", "Opening hours"),
         HoursHint => (

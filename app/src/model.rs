@@ -267,6 +267,8 @@ pub struct OfficeSettingsView {
     pub requeue_after: u32,
     pub phone_office_day_cap: u32,
     pub phone_upcoming_cap: u32,
+    /// Minutes before a cancelled number's place is bookable again.
+    pub release_delay: u32,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,

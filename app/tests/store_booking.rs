@@ -85,12 +85,14 @@ on_both_engines!(
     when_every_day_to_the_horizon_is_full_the_booking_is_refused,
     a_zero_quota_service_takes_no_bookings,
     the_same_nik_gets_its_ticket_back_even_when_its_request_rolled,
-    a_cancelled_ticket_frees_the_nik_but_not_the_place,
+    a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place,
     racing_for_the_last_places_never_overbooks,
     racing_from_two_server_instances_never_overbooks,
     the_same_nik_racing_itself_gets_one_ticket,
     a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count,
     serving_a_waiting_ticket_without_calling_it_is_refused,
+    a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_is_never_reused,
+    released_places_are_given_once_at_any_concurrency,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -126,8 +128,59 @@ impl Fixture {
 
     /// Books through another `Db` on the same database, as a second server instance would.
     async fn book_on(&self, db: &Db, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
-        tickets::book(db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, monday_morning()).await
+        self.book_on_at(db, holder, request, monday_morning()).await
     }
+
+    async fn book_on_at(
+        &self,
+        db: &Db,
+        holder: &Holder,
+        request: BookingRequest,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<tickets::Booked, BookError> {
+        tickets::book(db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, now).await
+    }
+}
+
+async fn a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_is_never_reused(engine: Engine) {
+    let f = office_with_quota(engine, 2, 30).await;
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let first = f.book(&citizen(1), tuesday).await.unwrap();
+    f.book(&citizen(2), tuesday).await.unwrap();
+    tickets::apply(&f.db, &first.code, TicketAction::Cancel, monday_morning()).await.unwrap();
+    let minutes = |m| monday_morning() + chrono::Duration::minutes(m);
+
+    // Within the office's delay (10 minutes by default) the place is not free yet.
+    let early = f.book_on_at(&f.db, &citizen(3), tuesday, minutes(5)).await.unwrap();
+    assert_eq!(early.service_date, date("2026-11-26"), "Tuesday is still full; the 25th is a holiday");
+    let later = f.book_on_at(&f.db, &citizen(4), tuesday, minutes(10)).await.unwrap();
+    assert_eq!(later.service_date, date("2026-11-24"));
+    assert_eq!(later.display_number, "A-003", "A-001 is never given again");
+    let full = f.book_on_at(&f.db, &citizen(5), tuesday, minutes(20)).await.unwrap();
+    assert_eq!(full.service_date, date("2026-11-26"), "one cancellation frees one place");
+}
+
+async fn released_places_are_given_once_at_any_concurrency(engine: Engine) {
+    let f = office_with_quota(engine, 5, 30).await;
+    let second = f.place.open().await;
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let mut first_five = Vec::new();
+    for serial in 1..=5 {
+        first_five.push(f.book(&citizen(serial), tuesday).await.unwrap());
+    }
+    for booked in &first_five[..3] {
+        tickets::apply(&f.db, &booked.code, TicketAction::Cancel, monday_morning()).await.unwrap();
+    }
+    let later = monday_morning() + chrono::Duration::minutes(15);
+    let bookings = (100..140).map(|serial| {
+        let (f, db) = (&f, if serial % 2 == 0 { &f.db } else { &second });
+        async move { f.book_on_at(db, &citizen(serial), tuesday, later).await.unwrap() }
+    });
+    let booked = futures::future::join_all(bookings).await;
+    let mut on_tuesday: Vec<u32> =
+        booked.iter().filter(|b| b.service_date == date("2026-11-24")).map(|b| b.sequence).collect();
+    on_tuesday.sort_unstable();
+    assert_eq!(on_tuesday, vec![6, 7, 8], "three places came back, each given once, under new numbers");
 }
 
 async fn a_full_date_rolls_past_a_holiday_to_the_next_working_day_with_room(engine: Engine) {
@@ -183,7 +236,7 @@ async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled(engine: 
     assert_eq!(again.code, rolled.code);
 }
 
-async fn a_cancelled_ticket_frees_the_nik_but_not_the_place(engine: Engine) {
+async fn a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place(engine: Engine) {
     let f = office_with_quota(engine, 2, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     tickets::apply(&f.db, &first.code, TicketAction::Cancel, monday_morning()).await.unwrap();

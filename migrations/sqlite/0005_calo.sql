@@ -32,3 +32,10 @@ CREATE INDEX sign_in_attempts_by_staff ON sign_in_attempts (staff_id, at);
 
 -- A password the server made (the first admin's) is changed at first sign-in.
 ALTER TABLE staff_accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+
+-- A cancelled number's place goes back to its day's quota this many minutes
+-- after the cancellation, not at once: a bot watching for free places cannot
+-- take it the moment it appears. Display numbers are never reused: the
+-- sequence still counts every number issued.
+ALTER TABLE offices ADD COLUMN release_delay_minutes INTEGER NOT NULL DEFAULT 10 CHECK (release_delay_minutes >= 0);
+CREATE INDEX tickets_released ON tickets (issued_service_id, service_date, state, cancelled_at);

@@ -321,8 +321,13 @@ async fn an_office_sets_its_own_caps() {
         ("requeue_after", "5"),
         ("phone_office_day_cap", "1"),
         ("phone_upcoming_cap", "2"),
+        ("release_delay", "30"),
     ];
     assert!(app.call("save_office_details", Some(&admin), &details).await.status().is_success());
+    let settings: serde_json::Value =
+        app.call("office_settings", Some(&admin), &[("office", "kantah-denpasar")]).await.json().await.unwrap();
+    let saved = [&settings["phone_office_day_cap"], &settings["phone_upcoming_cap"], &settings["release_delay"]];
+    assert_eq!(saved, [1, 2, 30].map(|n| serde_json::json!(n)).each_ref(), "{settings}");
     let citizen = app.sign_in_citizen("081234567890").await;
     assert!(book(&app, &citizen, "A", "2026-11-24", 1).await.status().is_success());
     let second = refused_with(book(&app, &citizen, "B", "2026-11-24", 2).await).await;

@@ -276,6 +276,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
                 ("requeue_after", "5"),
                 ("phone_office_day_cap", "2"),
                 ("phone_upcoming_cap", "5"),
+                ("release_delay", "10"),
             ];
             office.iter().chain(&policy).map(|(k, v)| (*k, s(v))).collect()
         }

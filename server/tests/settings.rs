@@ -298,6 +298,7 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("requeue_after", "5"),
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
+        ("release_delay", "10"),
     ];
 
     for (session, expected) in [
@@ -327,6 +328,7 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("requeue_after", "5"),
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
+        ("release_delay", "10"),
     ];
     assert!(post_form(&app, Some(&bogor_admin), "save_office_details", &own).await.contains("disimpan=kantor"));
     let list = page(&app, &bogor_admin, "/admin/kantor").await;
@@ -445,12 +447,18 @@ async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call(
         ("requeue_after", "0"),
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
+        ("release_delay", "10"),
     ];
     assert!(post_form(&app, Some(&admin), "save_office_details", &details).await.contains("disimpan=kantor"));
     assert!(act("no_show").await.status().is_success(), "one call is enough now");
 
-    let refused =
-        [("max_calls", "0"), ("requeue_after", "99"), ("phone_office_day_cap", "2"), ("phone_upcoming_cap", "0")];
+    let refused = [
+        ("max_calls", "0"),
+        ("requeue_after", "99"),
+        ("phone_office_day_cap", "2"),
+        ("phone_upcoming_cap", "0"),
+        ("release_delay", "10"),
+    ];
     let mut form: Vec<(&str, &str)> = details[..4].to_vec();
     form.extend(refused);
     let next = post_form(&app, Some(&admin), "save_office_details", &form).await;

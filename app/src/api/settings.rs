@@ -92,6 +92,7 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         max_calls: settings.policy.max_calls,
         phone_office_day_cap: settings.office.phone_caps.per_office_day,
         phone_upcoming_cap: settings.office.phone_caps.upcoming,
+        release_delay: settings.office.release_delay_minutes,
         requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
@@ -183,12 +184,14 @@ pub async fn save_office_details(
     requeue_after: String,
     phone_office_day_cap: String,
     phone_upcoming_cap: String,
+    release_delay: String,
 ) -> Result<(), SettingsError> {
     use super::server::{context, internal, return_to_form};
     use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
     use crate::domain::settings::{
-        parse_max_calls, parse_phone_cap, parse_requeue_after, parse_text, parse_zone, SettingsField,
+        parse_max_calls, parse_phone_cap, parse_release_delay, parse_requeue_after, parse_text, parse_zone,
+        SettingsField,
     };
 
     let ctx = context()?;
@@ -202,6 +205,7 @@ pub async fn save_office_details(
         let requeue_after = checks.take(SettingsField::RequeueAfter, parse_requeue_after(&requeue_after));
         let per_office_day = checks.take(SettingsField::PhoneOfficeDayCap, parse_phone_cap(&phone_office_day_cap));
         let upcoming = checks.take(SettingsField::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
+        let release_delay_minutes = checks.take(SettingsField::ReleaseDelay, parse_release_delay(&release_delay));
         checks.finish()?;
         let (
             Some(name),
@@ -211,15 +215,20 @@ pub async fn save_office_details(
             Some(requeue_after),
             Some(per_office_day),
             Some(upcoming),
-        ) = (name, address, zone, max_calls, requeue_after, per_office_day, upcoming)
+            Some(release_delay_minutes),
+        ) = (name, address, zone, max_calls, requeue_after, per_office_day, upcoming, release_delay_minutes)
         else {
             return Err(AppError::Internal.into());
         };
-        let policy = CallPolicy { max_calls, requeue_after: requeue_after as usize };
-        let caps = PhoneCaps { per_office_day, upcoming };
-        crate::store::offices::update_details(&ctx.db, found.id, &name, &address, zone, policy, caps)
-            .await
-            .map_err(internal)?;
+        let details = crate::store::offices::OfficeDetails {
+            name: &name,
+            address: &address,
+            zone,
+            policy: CallPolicy { max_calls, requeue_after: requeue_after as usize },
+            phone_caps: PhoneCaps { per_office_day, upcoming },
+            release_delay_minutes,
+        };
+        crate::store::offices::update_details(&ctx.db, found.id, &details).await.map_err(internal)?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -232,6 +241,7 @@ pub async fn save_office_details(
         ("requeue_after", &requeue_after),
         ("phone_office_day_cap", &phone_office_day_cap),
         ("phone_upcoming_cap", &phone_upcoming_cap),
+        ("release_delay", &release_delay),
     ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }

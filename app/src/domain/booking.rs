@@ -14,6 +14,12 @@ pub const DEFAULT_DAILY_QUOTA: u32 = 200;
 /// How many days ahead a date may be booked unless an admin sets another number.
 pub const DEFAULT_HORIZON_DAYS: u32 = 30;
 
+/// Minutes after a cancellation before its place goes back to the day's quota,
+/// unless an admin sets another number: long enough that a bot watching for
+/// free places does not get it first, short enough that the office's
+/// citizens do.
+pub const DEFAULT_RELEASE_DELAY_MINUTES: u32 = 10;
+
 /// How many numbers one verified phone may hold, so that a calo cannot take a
 /// day's quota with one phone and made-up NIKs. One per service and day is a
 /// rule; the other two are office settings. Numbers issued by staff or a kiosk

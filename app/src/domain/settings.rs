@@ -29,6 +29,7 @@ pub enum SettingsField {
     RequeueAfter,
     PhoneOfficeDayCap,
     PhoneUpcomingCap,
+    ReleaseDelay,
 }
 
 /// Why a settings value was refused.
@@ -52,6 +53,7 @@ pub enum SettingsProblem {
     MaxCallsRange,
     RequeueRange,
     PhoneCapRange,
+    ReleaseDelayRange,
     DateShape,
     HolidayPast,
     HolidayTaken,
@@ -153,6 +155,14 @@ pub fn parse_phone_cap(raw: &str) -> Result<u32, SettingsProblem> {
     })
 }
 
+/// The longest a cancelled place may wait before it goes back to the quota: a day.
+pub const MAX_RELEASE_DELAY_MINUTES: u32 = 1440;
+
+/// Minutes before a cancelled place goes back to the quota (0: at once).
+pub fn parse_release_delay(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_RELEASE_DELAY_MINUTES, SettingsProblem::ReleaseDelayRange)
+}
+
 /// Holidays are for planning: a past date changes nothing and is refused.
 pub fn parse_holiday(raw: &str, today: NaiveDate) -> Result<NaiveDate, SettingsProblem> {
     let date = raw.trim().parse::<NaiveDate>().map_err(|_| SettingsProblem::DateShape)?;
@@ -226,6 +236,9 @@ mod tests {
         assert_eq!(parse_max_calls("5"), Ok(5));
         assert_eq!(parse_max_calls("0"), Err(SettingsProblem::MaxCallsRange));
         assert_eq!(parse_max_calls("6"), Err(SettingsProblem::MaxCallsRange));
+        assert_eq!(parse_release_delay("0"), Ok(0));
+        assert_eq!(parse_release_delay("1440"), Ok(1440));
+        assert_eq!(parse_release_delay("1441"), Err(SettingsProblem::ReleaseDelayRange));
         assert_eq!(parse_phone_cap(" 2 "), Ok(2));
         assert_eq!(parse_phone_cap("20"), Ok(20));
         for refused in ["0", "21", "-1", "dua", ""] {

@@ -20,7 +20,8 @@ use crate::api::{
 };
 use crate::domain::calendar::OfficeZone;
 use crate::domain::settings::{
-    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_REQUEUE_AFTER,
+    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP,
+    MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
 };
 use crate::error::SettingsError;
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
@@ -246,6 +247,10 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                     <input type="number" name="phone_upcoming_cap" value=returned.value(form, "phone_upcoming_cap", settings.phone_upcoming_cap) min="1" max=MAX_PHONE_CAP step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::PhoneUpcomingCapHint)}</span>
                 }, returned.problem(form, SettingsField::PhoneUpcomingCap))}
+                {field(lang, AdminText::ReleaseDelay, view! {
+                    <input type="number" name="release_delay" value=returned.value(form, "release_delay", settings.release_delay) min="0" max=MAX_RELEASE_DELAY_MINUTES step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::ReleaseDelayHint)}</span>
+                }, returned.problem(form, SettingsField::ReleaseDelay))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>

@@ -21,6 +21,19 @@ pub struct Office {
     pub zone: OfficeZone,
     pub calendar: WorkingCalendar,
     pub phone_caps: crate::domain::booking::PhoneCaps,
+    /// Minutes after a cancellation before its place is bookable again.
+    pub release_delay_minutes: u32,
+}
+
+/// What the office details form sets.
+#[derive(Debug, Clone)]
+pub struct OfficeDetails<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub zone: OfficeZone,
+    pub policy: CallPolicy,
+    pub phone_caps: crate::domain::booking::PhoneCaps,
+    pub release_delay_minutes: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -172,18 +185,24 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 }
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let row = sqlx::query("SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap FROM offices WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(db.reader())
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes
+         FROM offices WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db.reader())
+    .await?;
     load(db, row).await
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
-    let row = sqlx::query("SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap FROM offices WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.reader())
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes
+         FROM offices WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.reader())
+    .await?;
     load(db, row).await
 }
 
@@ -228,6 +247,7 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
             per_office_day: count_setting(&row, "phone_office_day_cap")?,
             upcoming: count_setting(&row, "phone_upcoming_cap")?,
         },
+        release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
     }))
 }
 
@@ -272,13 +292,17 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
               WHERE t.service_id = s.id AND t.service_date = $2 AND t.state IN ('called', 'serving')
               ORDER BY t.called_at DESC LIMIT 1) AS now_calling,
             COALESCE((SELECT d.issued FROM service_days d
-              WHERE d.service_id = s.id AND d.service_date = $2), 0) AS issued,
+              WHERE d.service_id = s.id AND d.service_date = $2), 0)
+              - (SELECT COUNT(*) FROM tickets t
+                  WHERE t.issued_service_id = s.id AND t.service_date = $2 AND t.state = 'cancelled'
+                    AND t.cancelled_at <= $3) AS issued,
             COALESCE((SELECT string_agg(c.name, '|' ORDER BY c.id) FROM counter_services cs
               JOIN counters c ON c.id = cs.counter_id WHERE cs.service_id = s.id), '') AS counters
          FROM services s WHERE s.office_id = $1 AND s.active = 1 ORDER BY s.position, s.prefix",
     )
     .bind(office.id)
     .bind(today.to_string())
+    .bind(millis(now - chrono::Duration::minutes(office.release_delay_minutes.into())))
     .fetch_all(db.reader())
     .await?;
 
@@ -443,28 +467,21 @@ fn unique_or<T>(written: StoreResult<T>, problem: SettingsProblem) -> StoreResul
     }
 }
 
-pub async fn update_details(
-    db: &Db,
-    office_id: i64,
-    name: &str,
-    address: &str,
-    zone: OfficeZone,
-    policy: CallPolicy,
-    caps: crate::domain::booking::PhoneCaps,
-) -> StoreResult<()> {
+pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>) -> StoreResult<()> {
     sqlx::query(
         "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6,
-            phone_office_day_cap = $7, phone_upcoming_cap = $8
+            phone_office_day_cap = $7, phone_upcoming_cap = $8, release_delay_minutes = $9
          WHERE id = $1",
     )
     .bind(office_id)
-    .bind(name)
-    .bind(address)
-    .bind(zone.iana_name())
-    .bind(i64::from(policy.max_calls))
-    .bind(i64::try_from(policy.requeue_after).unwrap_or(i64::MAX))
-    .bind(i64::from(caps.per_office_day))
-    .bind(i64::from(caps.upcoming))
+    .bind(details.name)
+    .bind(details.address)
+    .bind(details.zone.iana_name())
+    .bind(i64::from(details.policy.max_calls))
+    .bind(i64::try_from(details.policy.requeue_after).unwrap_or(i64::MAX))
+    .bind(i64::from(details.phone_caps.per_office_day))
+    .bind(i64::from(details.phone_caps.upcoming))
+    .bind(i64::from(details.release_delay_minutes))
     .execute(db.writer())
     .await?;
     Ok(())

@@ -108,6 +108,7 @@ pub async fn book(
         holder: holder.clone(),
         by,
         phone_caps,
+        released_until: now - chrono::Duration::minutes(office.release_delay_minutes.into()),
         today: window.today(),
         requested,
         candidates: candidates
@@ -163,6 +164,8 @@ pub(crate) struct BookingJob {
     by: IssuedBy,
     /// Set when the booking counts against the holder's phone.
     phone_caps: Option<PhoneCaps>,
+    /// Places of numbers cancelled up to this instant are free again.
+    released_until: DateTime<Utc>,
     today: NaiveDate,
     requested: NaiveDate,
     candidates: Vec<(NaiveDate, Option<RolloverReason>)>,
@@ -240,7 +243,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let Some(sequence) = claim_place(tx, &job.service, *date).await? else {
+        let Some(sequence) = claim_place(tx, &job.service, *date, job.released_until).await? else {
             continue;
         };
         let booked = Booked {
@@ -311,19 +314,33 @@ async fn phone_holdings(
     })
 }
 
-/// Takes the next sequence number on a date if the quota allows it. The quota is
-/// read inside the statement, so a change by an admin applies at once.
-async fn claim_place(tx: &mut Transaction<'_, Any>, service: &Service, date: NaiveDate) -> StoreResult<Option<u32>> {
+/// Takes the next sequence number on a date if the quota allows it: the numbers
+/// issued, less those cancelled long enough ago (`released_until`) that their
+/// places are free again, stay below the quota. Sequence numbers only grow, so a
+/// display number is never given twice in a day. The quota is read inside the
+/// statement, so a change by an admin applies at once; the row's lock orders
+/// concurrent claims on PostgreSQL.
+async fn claim_place(
+    tx: &mut Transaction<'_, Any>,
+    service: &Service,
+    date: NaiveDate,
+    released_until: DateTime<Utc>,
+) -> StoreResult<Option<u32>> {
     let issued: Option<i64> = sqlx::query_scalar(
         "INSERT INTO service_days (service_id, service_date, issued)
          SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota > 0
          ON CONFLICT (service_id, service_date)
          DO UPDATE SET issued = service_days.issued + 1
-         WHERE service_days.issued < (SELECT daily_quota FROM services WHERE id = $1)
+         WHERE service_days.issued
+               - (SELECT COUNT(*) FROM tickets t
+                   WHERE t.issued_service_id = $1 AND t.service_date = $2 AND t.state = 'cancelled'
+                     AND t.cancelled_at <= $3)
+             < (SELECT daily_quota FROM services WHERE id = $1)
          RETURNING issued",
     )
     .bind(service.id)
     .bind(date.to_string())
+    .bind(millis(released_until))
     .fetch_optional(&mut **tx)
     .await?;
     issued.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("issued {n}")))).transpose()
