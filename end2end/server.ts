@@ -50,12 +50,13 @@ export interface OwnServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server of the test's own on a free port and waits until it answers. */
-export async function startOwnServer(): Promise<OwnServer> {
+/** Starts a server of the test's own on a free port, with `settings` over the
+ * usual environment, and waits until it answers. */
+export async function startOwnServer(settings: Record<string, string> = {}): Promise<OwnServer> {
   const port = await freePort();
   const dataDir = freshDataDir();
   const child: ChildProcess = spawn(serverBinary, [], {
-    env: { ...process.env, ...serverEnv(port, dataDir) },
+    env: { ...process.env, ...serverEnv(port, dataDir), ...settings },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseURL = `http://127.0.0.1:${port}`;

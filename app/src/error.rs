@@ -98,6 +98,10 @@ pub enum AppError {
     /// Every password check is busy (a flood of sign-ins): try again shortly.
     #[error("sign-in busy")]
     SignInBusy,
+    /// The site sent more codes than its budget this hour: the request must
+    /// carry the answer to this puzzle (the browser solves it by itself).
+    #[error("proof of work needed")]
+    ProofOfWorkNeeded(crate::domain::proof_of_work::Challenge),
     /// The account's password was made by the server and must be changed first.
     #[error("password change needed")]
     PasswordChangeNeeded,
@@ -130,7 +134,7 @@ impl AppError {
             Self::NotSignedIn => "not-signed-in",
             Self::Forbidden => "forbidden",
             Self::CodeWrong { .. } | Self::CodeDead => "code",
-            Self::CodeWait(_) | Self::CodeHourlyLimit(_) => "rate-limited",
+            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::ProofOfWorkNeeded(_) => "rate-limited",
             Self::SmsFailed => "sms-failed",
             Self::StaffSignInWrong | Self::StaffLocked(_) | Self::SignInBusy => "sign-in",
             Self::PasswordChangeNeeded => "password-change",
@@ -154,6 +158,7 @@ impl AppError {
             Self::NotSignedIn | Self::StaffSignInWrong => 401,
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
+            Self::ProofOfWorkNeeded(_) => 429,
             Self::Transport(_) => 400,
             Self::SmsFailed => 502,
             Self::Internal => 500,

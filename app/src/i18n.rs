@@ -766,6 +766,14 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
                 "Too many wrong passwords from this network; signing in from here is locked. Try again in {minutes} minutes."
             ),
         },
+        AppError::ProofOfWorkNeeded(_) => pick(
+            lang,
+            "Banyak permintaan kode saat ini. Perangkat Anda sedang memeriksa bahwa ini bukan robot; kode dikirim \
+             dalam beberapa detik. Tanpa JavaScript, silakan coba lagi nanti.",
+            "Many code requests right now. Your device is proving it is not a robot; the code is sent in a few \
+             seconds. Without JavaScript, please try again later.",
+        )
+        .to_string(),
         AppError::SignInBusy => pick(
             lang,
             "Terlalu banyak permintaan masuk saat ini. Coba lagi dalam beberapa detik.",

@@ -39,3 +39,11 @@ ALTER TABLE staff_accounts ADD COLUMN must_change_password BIGINT NOT NULL DEFAU
 -- sequence still counts every number issued.
 ALTER TABLE offices ADD COLUMN release_delay_minutes BIGINT NOT NULL DEFAULT 10 CHECK (release_delay_minutes >= 0);
 CREATE INDEX tickets_released ON tickets (issued_service_id, service_date, state, cancelled_at);
+
+-- Puzzles (proof of work) already answered, kept until they expire so that one
+-- answer buys one code request. Codes are counted by time for the SMS budget.
+CREATE TABLE proofs_used (
+    challenge  TEXT    PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX access_codes_by_time ON access_codes (sent_at);

@@ -56,6 +56,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "contact push services may use about our web push messages (VAPID subject): mailto: or https: URL",
     ),
     (
+        "ANTREAN_SMS_BUDGET_PER_HOUR",
+        "1000",
+        "access-code SMS per hour before requests must carry a proof of work solved in the browser",
+    ),
+    (
+        "ANTREAN_SMS_BUDGET_PER_RANGE",
+        "100",
+        "the same, to one range of numbers (+62 and the first five digits): SMS pumping targets one range",
+    ),
+    (
         "ANTREAN_PASSWORD_CHECKS",
         "4",
         "staff password checks (argon2, ~19 MiB each) at once; a sign-in waiting over 2 s is told to retry",
@@ -85,6 +95,7 @@ pub struct Config {
     pub public_url: Option<app::domain::site::PublicUrl>,
     pub trusted_proxies: app::domain::client::TrustedProxies,
     pub password_checks: usize,
+    pub sms_budget: app::domain::otp::SmsBudget,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +219,22 @@ impl Config {
             .ok()
             .filter(|n| (1..=64).contains(n))
             .ok_or_else(|| invalid("ANTREAN_PASSWORD_CHECKS", &checks_text, &"a whole number from 1 to 64"))?;
+        let count = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| invalid(name, &text, &"a whole number of at least 1")),
+            }
+        };
+        let default_budget = app::domain::otp::SmsBudget::default();
+        let sms_budget = app::domain::otp::SmsBudget {
+            per_hour: count("ANTREAN_SMS_BUDGET_PER_HOUR", default_budget.per_hour)?,
+            per_prefix_per_hour: count("ANTREAN_SMS_BUDGET_PER_RANGE", default_budget.per_prefix_per_hour)?,
+        };
         let fixed_now = get("ANTREAN_NOW")
             .filter(|v| !v.is_empty())
             .map(|v| {
@@ -250,6 +277,7 @@ impl Config {
             public_url,
             trusted_proxies,
             password_checks,
+            sms_budget,
         })
     }
 }
@@ -377,6 +405,14 @@ mod tests {
         let error = with(&[("ANTREAN_ADMIN_PASSWORD", "rahasia1234")]).unwrap_err();
         assert!(error.to_string().contains("ANTREAN_ADMIN_PASSWORD") && !error.to_string().contains("rahasia"));
         assert!(with(&[("ANTREAN_ADMIN_PASSWORD", "rahasia-12345")]).is_ok());
+    }
+
+    #[test]
+    fn the_sms_budget_is_read_as_whole_numbers() {
+        let config = with(&[("ANTREAN_SMS_BUDGET_PER_HOUR", "50"), ("ANTREAN_SMS_BUDGET_PER_RANGE", "5")]).unwrap();
+        assert_eq!((config.sms_budget.per_hour, config.sms_budget.per_prefix_per_hour), (50, 5));
+        let error = with(&[("ANTREAN_SMS_BUDGET_PER_HOUR", "0")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_SMS_BUDGET_PER_HOUR"), "{error}");
     }
 
     #[test]

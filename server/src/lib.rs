@@ -83,7 +83,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         db: db.clone(),
         clock,
         code_key: CodeKey::load_or_create(&db).await?,
-        otp_policy: OtpPolicy::default(),
+        otp_policy: OtpPolicy { budget: config.sms_budget, ..OtpPolicy::default() },
         sms: sms.clone(),
         hub: app::live::Hub::start(db.clone(), clock).await,
         notifier: app::notify::Notifier::start(

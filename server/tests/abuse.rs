@@ -679,3 +679,49 @@ async fn a_generated_first_admin_password_must_be_changed_before_anything_else()
     let admin = common::session_from(&changed).unwrap();
     assert!(app.call("accounts", Some(&admin), &[]).await.status().is_success());
 }
+
+/// Asks for a sign-in code for `phone`, with a solved puzzle if given.
+async fn ask_code(app: &TestApp, phone: &str, pow: &str) -> reqwest::Response {
+    app.call("request_sign_in_code", None, &[("phone", phone), ("pow", pow)]).await
+}
+
+fn solve(puzzle: &serde_json::Value) -> String {
+    use app::domain::proof_of_work::{solve_within, Challenge, Solution};
+    let challenge: Challenge = serde_json::from_value(puzzle.clone()).unwrap();
+    let number = solve_within(&challenge, 0..challenge.max_number + 1).expect("the puzzle has an answer");
+    Solution::of(&challenge, number).encode()
+}
+
+#[tokio::test]
+async fn past_the_sms_budget_a_code_costs_a_solved_puzzle_and_each_answer_buys_one() {
+    let app = spawn_app_with(&[("ANTREAN_SMS_BUDGET_PER_HOUR", "2".into())]).await;
+    assert!(ask_code(&app, "081211110001", "").await.status().is_success());
+    assert!(ask_code(&app, "085711110002", "").await.status().is_success());
+
+    let (status, _, error) = refusal(ask_code(&app, "087811110003", "").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let puzzle = &error["ProofOfWorkNeeded"];
+    assert_eq!(puzzle["max_number"], app::domain::proof_of_work::NORMAL_MAX_NUMBER);
+    assert_eq!(sms_bodies(&app).await.len(), 2, "no SMS without the answer");
+
+    let answer = solve(puzzle);
+    assert!(ask_code(&app, "087811110003", &answer).await.status().is_success());
+    // The same answer again, a made-up one, or a puzzle edited to be easier: a new puzzle.
+    for pow in [answer.clone(), "abc?expires=99999999999&max=1|1|00|00".to_string(), "rubbish".into()] {
+        let (status, _, error) = refusal(ask_code(&app, "081311110004", &pow).await).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{pow}");
+        assert!(error.get("ProofOfWorkNeeded").is_some(), "{error}");
+    }
+    assert_eq!(sms_bodies(&app).await.len(), 3);
+}
+
+#[tokio::test]
+async fn one_range_of_numbers_has_a_budget_of_its_own() {
+    let app = spawn_app_with(&[("ANTREAN_SMS_BUDGET_PER_RANGE", "2".into())]).await;
+    for phone in ["081234560001", "081234560002"] {
+        assert!(ask_code(&app, phone, "").await.status().is_success());
+    }
+    let pumped = ask_code(&app, "081234560003", "").await;
+    assert_eq!(pumped.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(ask_code(&app, "085799990001", "").await.status().is_success(), "another range is not held back");
+}

@@ -14,12 +14,14 @@ pub(crate) async fn send_code(
     phone: &crate::domain::identity::PhoneNumber,
     purpose: crate::store::access::Purpose,
     payload: Option<&str>,
+    proof: &str,
 ) -> Result<String, AppError> {
     use super::server::{client_address, internal};
     use crate::domain::otp::{sms_text, SendDecision};
 
     let client = client_address(ctx).await;
     let now = ctx.clock.now();
+    require_proof_past_the_budget(ctx, phone, proof, now).await?;
     let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload };
     let issued =
         crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await.map_err(internal)?;
@@ -36,9 +38,45 @@ pub(crate) async fn send_code(
     Ok(code.public_id)
 }
 
+/// Past the site's SMS budget for the hour (in all, or to the number's range),
+/// a code request must carry a solved puzzle of the difficulty the load asks
+/// for; without one (or with a used, stale or wrong one) the answer is a new
+/// puzzle. The codes are counted before the answer is checked.
+#[cfg(feature = "ssr")]
+async fn require_proof_past_the_budget(
+    ctx: &super::server::ServerContext,
+    phone: &crate::domain::identity::PhoneNumber,
+    proof: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    use super::server::internal;
+    use crate::domain::otp::number_range;
+    use crate::domain::proof_of_work::{self, Solution};
+
+    let since = now - chrono::Duration::hours(1);
+    let (sent, to_range) =
+        crate::store::access::codes_sent(&ctx.db, number_range(phone), since).await.map_err(internal)?;
+    let Some(required) = ctx.otp_policy.budget.proof_needed(sent, to_range) else {
+        return Ok(());
+    };
+    let key = ctx.code_key.proof_key();
+    let puzzle = || AppError::ProofOfWorkNeeded(proof_of_work::set(key, required, now));
+    let Some(solution) = Solution::decode(proof) else {
+        return Err(puzzle());
+    };
+    let Ok(expires) = proof_of_work::check(key, &solution, required, now) else {
+        return Err(puzzle());
+    };
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0).unwrap_or(now);
+    if !crate::store::access::use_proof(&ctx.db, &solution.challenge, expires_at, now).await.map_err(internal)? {
+        return Err(puzzle());
+    }
+    Ok(())
+}
+
 /// A returning citizen signs in with the phone number only.
 #[server(prefix = "/api", endpoint = "request_sign_in_code")]
-pub async fn request_sign_in_code(phone: String) -> Result<(), AppError> {
+pub async fn request_sign_in_code(phone: String, #[server(default)] pow: String) -> Result<(), AppError> {
     use super::server::{authorize, context};
     use crate::domain::identity::PhoneNumber;
     use crate::error::{Field, FieldError, FieldProblem};
@@ -48,7 +86,7 @@ pub async fn request_sign_in_code(phone: String) -> Result<(), AppError> {
     authorize::<RequestSignInCode>(&ctx, None).await?;
     let phone = PhoneNumber::parse(&phone)
         .map_err(|e| AppError::Invalid(vec![FieldError { field: Field::Phone, problem: FieldProblem::Identity(e) }]))?;
-    let request = send_code(&ctx, &phone, Purpose::SignIn, None).await?;
+    let request = send_code(&ctx, &phone, Purpose::SignIn, None, &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }

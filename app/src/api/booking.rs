@@ -58,6 +58,7 @@ pub async fn request_booking_code(
     name: String,
     email: String,
     phone: String,
+    #[server(default)] pow: String,
 ) -> Result<(), AppError> {
     use super::server::{authorize, context, internal};
     use crate::domain::identity::PhoneNumber;
@@ -71,7 +72,7 @@ pub async fn request_booking_code(
     input.form(&phone, false).parse(known.is_some())?;
     let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
     let payload = serde_json::to_string(&input).map_err(internal)?;
-    let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload)).await?;
+    let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload), &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }
@@ -133,7 +134,7 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
 
 /// A new code for the same request, when the first did not arrive or died.
 #[server(prefix = "/api", endpoint = "resend_code")]
-pub async fn resend_code(request: String) -> Result<(), AppError> {
+pub async fn resend_code(request: String, #[server(default)] pow: String) -> Result<(), AppError> {
     use super::server::{authorize, context, internal};
     use crate::domain::identity::PhoneNumber;
 
@@ -142,7 +143,7 @@ pub async fn resend_code(request: String) -> Result<(), AppError> {
     let pending =
         crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
     let phone = PhoneNumber::parse(&pending.phone).map_err(internal)?;
-    let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref()).await?;
+    let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref(), &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }

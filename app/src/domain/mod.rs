@@ -11,6 +11,7 @@ pub mod counter;
 pub mod identity;
 pub mod notify;
 pub mod otp;
+pub mod proof_of_work;
 pub mod report;
 pub mod settings;
 #[cfg(feature = "ssr")]

@@ -17,6 +17,40 @@ pub struct OtpPolicy {
     pub resend_after: Duration,
     pub per_phone_per_hour: usize,
     pub per_client_per_hour: usize,
+    /// Past this, code requests must carry a proof of work.
+    pub budget: SmsBudget,
+}
+
+/// Access-code SMS the site sends in an hour before requests must carry a
+/// proof of work: in all, and to one range of numbers (SMS pumping sends to
+/// numbers of one range, whose operator pays the fraudster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmsBudget {
+    pub per_hour: u32,
+    pub per_prefix_per_hour: u32,
+}
+
+impl Default for SmsBudget {
+    fn default() -> Self {
+        Self { per_hour: 1000, per_prefix_per_hour: 100 }
+    }
+}
+
+impl SmsBudget {
+    /// The difficulty a code request must prove, given the codes of the last
+    /// hour (in all, and to the number's range); none while under the budget.
+    pub fn proof_needed(&self, sent: u64, sent_to_prefix: u64) -> Option<u64> {
+        let ratio = |sent: u64, budget: u32| sent as f64 / f64::from(budget.max(1));
+        let load = ratio(sent, self.per_hour).max(ratio(sent_to_prefix, self.per_prefix_per_hour));
+        (load >= 1.0).then(|| super::proof_of_work::difficulty(load))
+    }
+}
+
+/// The range of numbers a phone number belongs to for the budget: the country
+/// code and the first five national digits (+62 812 34…).
+pub fn number_range(phone: &super::identity::PhoneNumber) -> &str {
+    let e164 = phone.as_str();
+    e164.get(..8).unwrap_or(e164)
 }
 
 impl Default for OtpPolicy {
@@ -27,6 +61,7 @@ impl Default for OtpPolicy {
             resend_after: Duration::seconds(60),
             per_phone_per_hour: 5,
             per_client_per_hour: 20,
+            budget: SmsBudget::default(),
         }
     }
 }
@@ -136,6 +171,18 @@ pub fn sms_text(code: &str, host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_budget_in_all_or_to_one_range_a_proof_is_needed() {
+        use crate::domain::proof_of_work::NORMAL_MAX_NUMBER;
+        let budget = SmsBudget { per_hour: 100, per_prefix_per_hour: 10 };
+        assert_eq!(budget.proof_needed(99, 9), None);
+        assert_eq!(budget.proof_needed(100, 0), Some(NORMAL_MAX_NUMBER));
+        assert_eq!(budget.proof_needed(5, 10), Some(NORMAL_MAX_NUMBER));
+        assert_eq!(budget.proof_needed(5, 40), Some(4 * NORMAL_MAX_NUMBER), "harder as the rate rises");
+        let phone = crate::domain::identity::PhoneNumber::parse("0812 3456 7890").unwrap();
+        assert_eq!(number_range(&phone), "+6281234");
+    }
 
     fn t0() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().with_timezone(&Utc)

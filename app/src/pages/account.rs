@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{fetch, service_name, ErrorNotice, FormAlert, TextField};
+use super::components::{fetch, service_name, ErrorNotice, FormAlert, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_my_calls, load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
 use crate::error::Field;
@@ -31,6 +31,7 @@ fn SignInForm() -> impl IntoView {
             <FormAlert error />
             <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
                 input_type="tel" autocomplete="tel" inputmode="tel" />
+            <ProofOfWork error />
             <SubmitButton pending=action.pending() label=Key::SendCode />
         </ActionForm>
     }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::components::{fetch, service_name, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, service_name, ErrorNotice, FieldError, FormAlert, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_office, who_am_i, BookTicket, RequestBookingCode};
 use crate::error::{AppError, Field};
@@ -75,6 +75,7 @@ fn BookingFormIsland(office: OfficeView, chosen: String, signed_in: bool) -> imp
                 {fields(error)}
                 <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
                     input_type="tel" autocomplete="tel" inputmode="tel" />
+                <ProofOfWork error />
                 <SubmitButton pending=action.pending() label=Key::SendCode />
             </ActionForm>
         }

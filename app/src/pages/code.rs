@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::booking::SubmitButton;
-use super::components::{fetch, ErrorNotice, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FormAlert, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_code_request, ConfirmCode, ResendCode};
 use crate::error::Field;
@@ -49,6 +49,7 @@ fn CodeForms(request: String) -> impl IntoView {
     let error = Signal::derive(move || {
         confirm.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
     });
+    let resend_error = Signal::derive(move || resend.value().get().and_then(Result::err));
     let lang = use_lang();
     let again = request.clone();
     view! {
@@ -61,6 +62,7 @@ fn CodeForms(request: String) -> impl IntoView {
         </ActionForm>
         <ActionForm action=resend attr:class="resend-form">
             <input type="hidden" name="request" value=again />
+            <ProofOfWork error=resend_error />
             <button type="submit" class="button">{move || t(lang.get(), Key::ResendCode)}</button>
         </ActionForm>
     }

@@ -131,3 +131,46 @@ pub fn fetch<T: Send + 'static>(
     #[cfg(not(feature = "ssr"))]
     load
 }
+
+/// The `pow` field of a form that asks for an access code. When the server
+/// answers with a puzzle (the site is past its SMS budget), the browser solves
+/// it in small slices, so the page stays responsive, puts the answer here and
+/// sends the form again by itself. Without JavaScript the field stays empty.
+#[component]
+pub fn ProofOfWork(error: Signal<Option<AppError>>) -> impl IntoView {
+    let field = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(AppError::ProofOfWorkNeeded(challenge)) = error.get() {
+            solve_in_slices(std::rc::Rc::new(challenge), 0, field);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = error;
+    view! { <input type="hidden" name="pow" value="" node_ref=field /> }
+}
+
+/// Tries one slice of the puzzle's numbers, then gives the browser back its
+/// thread until the next slice.
+#[cfg(feature = "hydrate")]
+fn solve_in_slices(
+    challenge: std::rc::Rc<crate::domain::proof_of_work::Challenge>,
+    from: u64,
+    field: NodeRef<leptos::html::Input>,
+) {
+    use crate::domain::proof_of_work::{solve_within, Solution};
+    const SLICE: u64 = 5_000;
+    let to = (from + SLICE).min(challenge.max_number + 1);
+    match solve_within(&challenge, from..to) {
+        Some(number) => {
+            if let Some(input) = field.get_untracked() {
+                input.set_value(&Solution::of(&challenge, number).encode());
+                if let Some(form) = input.form() {
+                    let _ = form.request_submit();
+                }
+            }
+        }
+        None if to > challenge.max_number => {}
+        None => set_timeout(move || solve_in_slices(challenge, to, field), std::time::Duration::ZERO),
+    }
+}

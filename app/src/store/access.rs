@@ -46,6 +46,12 @@ impl CodeKey {
         Ok(Self(key))
     }
 
+    /// The key proof-of-work puzzles are signed with (the same secret; the
+    /// puzzle's MAC is domain-separated, see `domain::proof_of_work`).
+    pub fn proof_key(&self) -> &[u8] {
+        &self.0
+    }
+
     fn mac(&self, code: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(code.as_bytes());
@@ -152,6 +158,40 @@ pub async fn issue(
     .await?;
     tx.commit().await?;
     Ok(Ok(NewCode { public_id, code }))
+}
+
+/// Access codes sent since `since`: in all, and to numbers of `range`
+/// (numbers starting with it), for the SMS budget.
+pub async fn codes_sent(db: &Db, range: &str, since: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+    // The range's numbers sort between the prefix and the prefix followed by a
+    // character after every digit, which an index on `phone` can find.
+    let (sent, to_range): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*),
+                COALESCE(SUM(CASE WHEN phone >= $2 AND phone < $3 THEN 1 ELSE 0 END), 0)
+         FROM access_codes WHERE sent_at > $1",
+    )
+    .bind(millis(since))
+    .bind(range)
+    .bind(format!("{range}~"))
+    .fetch_one(db.reader())
+    .await?;
+    Ok((u64::try_from(sent).unwrap_or(0), u64::try_from(to_range).unwrap_or(0)))
+}
+
+/// Remembers an answered puzzle until it expires; false when it was answered
+/// before (one answer buys one code request).
+pub async fn use_proof(db: &Db, challenge: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool> {
+    let mut tx = db.writer().begin().await?;
+    sqlx::query("DELETE FROM proofs_used WHERE expires_at < $1").bind(millis(now)).execute(&mut *tx).await?;
+    let inserted =
+        sqlx::query("INSERT INTO proofs_used (challenge, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(challenge)
+            .bind(millis(expires_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    tx.commit().await?;
+    Ok(inserted == 1)
 }
 
 /// A pending request as the code page shows it.
