@@ -5,7 +5,9 @@
 //! checks that no (service, date) got more tickets than its quota, (2) SSR latency
 //! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
 //! "call next" to receipt at every one, and the server's memory per idle
-//! connection, and (4) the size of the WASM bundle, raw and gzipped.
+//! connection, (4) the size of the WASM bundle, raw and gzipped, and (5) with
+//! `antrean-bench abuse`, what each attack of the open internet gets, and how
+//! long a legitimate booking and sign-in take meanwhile (see `abuse.rs`).
 //! Every loop is bounded; the server only listens on 127.0.0.1.
 
 use std::net::TcpListener;
@@ -16,6 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::SqlitePool;
+
+mod abuse;
 
 const CLIENTS: usize = 64;
 const SUBSCRIBERS: usize = 10_000;
@@ -70,10 +74,16 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 async fn start_server(site_root: &Path) -> Result<Server, Box<dyn std::error::Error>> {
+    start_server_with(site_root, &[]).await
+}
+
+/// The server with more settings, given as environment variables.
+async fn start_server_with(site_root: &Path, settings: &[(&str, &str)]) -> Result<Server, Box<dyn std::error::Error>> {
     let binary = std::env::current_exe()?.with_file_name("antrean");
     let dir = tempfile::tempdir()?;
     let port = free_port()?;
     let child = Command::new(&binary)
+        .envs(settings.iter().copied())
         .env("ANTREAN_ADDR", format!("127.0.0.1:{port}"))
         .env("ANTREAN_DATA_DIR", dir.path())
         .env("ANTREAN_SITE_ROOT", site_root)
@@ -364,13 +374,17 @@ impl Subscriber {
 /// services each, one date), inside the caps on what one phone may hold.
 const BOOKINGS_PER_PHONE: usize = 4;
 
-/// Sessions of `count` citizens, made in the server's database (the SMS code
-/// flow would meet the per-address limits long before): `Cookie` header values.
-async fn citizen_sessions(server: &Server, count: usize) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+/// Sessions of the citizens numbered `serials`, made in the server's database
+/// (the SMS code flow would meet the per-address limits long before): `Cookie`
+/// header values.
+async fn citizen_sessions(
+    server: &Server,
+    serials: std::ops::Range<usize>,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     use app::store::sessions::{self, SessionOwner};
     let db = app::store::Db::open_sqlite(&server.db_file).await?;
-    let mut cookies = Vec::with_capacity(count);
-    for n in 0..count {
+    let mut cookies = Vec::with_capacity(serials.len());
+    for n in serials {
         let owner = SessionOwner::Citizen { phone: format!("+62812{n:08}") };
         let token = sessions::create(&db, &owner, chrono::Utc::now()).await?;
         cookies.push(format!("antrean_session={token}"));
@@ -379,7 +393,7 @@ async fn citizen_sessions(server: &Server, count: usize) -> Result<Vec<String>, 
 }
 
 async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
-    let sessions = Arc::new(citizen_sessions(server, BOOKINGS.div_ceil(BOOKINGS_PER_PHONE)).await?);
+    let sessions = Arc::new(citizen_sessions(server, 0..BOOKINGS.div_ceil(BOOKINGS_PER_PHONE)).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -511,6 +525,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if runs("wasm") {
         wasm_size(&site_root)?;
+    }
+    // Not part of the default run: it is about refusals, not speed.
+    if only.as_deref() == Some("abuse") {
+        abuse::run(&site_root).await?;
     }
     Ok(())
 }
