@@ -44,7 +44,7 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
 #[tokio::test]
 async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
-        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+        panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
     let (a, b) = tokio::join!(notifications::due(&first, now, 50), notifications::due(&second, now, 50));
@@ -56,7 +56,7 @@ async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
 #[tokio::test]
 async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
-        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+        panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
     let taken = notifications::due(&first, now, 50).await.unwrap();
@@ -69,7 +69,7 @@ async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease
 #[tokio::test]
 async fn a_sent_notice_is_not_taken_again() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
-        return eprintln!("skipped: ANTREAN_TEST_POSTGRES_URL is not set");
+        panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
     let taken = notifications::due(&first, now, 50).await.unwrap();

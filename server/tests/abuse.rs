@@ -662,17 +662,7 @@ async fn a_generated_first_admin_password_must_be_changed_before_anything_else()
     assert_eq!((status, error), (StatusCode::FORBIDDEN, serde_json::json!("PasswordChangeNeeded")));
     let desk: serde_json::Value = app.call("staff_desk", Some(&admin), &[]).await.json().await.unwrap();
     assert_eq!(desk["must_change_password"], true);
-    let page = app
-        .client
-        .get(format!("{}/petugas", app.base))
-        .header("Cookie", format!("antrean_session={admin}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(r#"data-testid="password-change-first""#));
+    assert!(app.page(&admin, "/petugas").await.contains(r#"data-testid="password-change-first""#));
     let change = [("current_password", common::ADMIN_PASSWORD), ("new_password", "kata sandi baru yang panjang")];
     let changed = app.call("change_password", Some(&admin), &change).await;
     assert!(changed.status().is_success(), "{}", changed.status());

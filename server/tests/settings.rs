@@ -26,17 +26,6 @@ async fn post_form(app: &TestApp, session: Option<&str>, endpoint: &str, form: &
     response.headers()["location"].to_str().unwrap().to_string()
 }
 
-async fn page(app: &TestApp, session: &str, path: &str) -> String {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .header("Cookie", format!("antrean_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    response.text().await.unwrap()
-}
-
 async fn service_id(app: &TestApp, office: &str, prefix: &str) -> String {
     let id: i64 = sqlx::query_scalar(
         "SELECT s.id FROM services s JOIN offices o ON o.id = s.office_id WHERE o.slug = $1 AND s.prefix = $2",
@@ -93,7 +82,7 @@ async fn a_lower_quota_sends_the_next_booking_to_the_next_working_day() {
         dates.push(service_date_of(&app, booked).await);
     }
     assert_eq!(dates, ["2026-11-25", "2026-11-25", "2026-11-26"]);
-    assert!(page(&app, &admin, &next).await.contains("Tersimpan."));
+    assert!(app.page(&admin, &next).await.contains("Tersimpan."));
 }
 
 #[tokio::test]
@@ -114,7 +103,7 @@ async fn a_refused_form_comes_back_with_what_was_typed_and_why() {
     assert!(next.starts_with(&format!("{DENPASAR}?form=layanan-{service}&")), "{next}");
     assert!(next.contains("daily_quota=banyak") && next.contains("__err="), "{next}");
 
-    let shown = page(&app, &admin, &next).await;
+    let shown = app.page(&admin, &next).await;
     assert!(shown.contains("Belum tersimpan. Periksa isian yang ditandai."));
     assert!(shown.contains("Kuota berupa bilangan bulat 0–5000."));
     assert!(shown.contains("Isi 3–80 karakter."));
@@ -166,10 +155,10 @@ async fn closed_weekdays_and_new_holidays_move_bookings_on() {
     assert_eq!(service_date_of(&app, monday).await, "2026-12-01", "the new holiday is skipped");
 
     let again = post_form(&app, Some(&admin), "add_holiday", &holiday).await;
-    assert!(page(&app, &admin, &again).await.contains("Tanggal ini sudah menjadi hari libur."));
+    assert!(app.page(&admin, &again).await.contains("Tanggal ini sudah menjadi hari libur."));
     let past = [("office", "kantah-denpasar"), ("date", "2026-11-20"), ("name", "Kemarin")];
     let refused = post_form(&app, Some(&admin), "add_holiday", &past).await;
-    assert!(page(&app, &admin, &refused).await.contains("Tanggal ini sudah lewat."));
+    assert!(app.page(&admin, &refused).await.contains("Tanggal ini sudah lewat."));
 
     let removed = [("office", "kantah-denpasar"), ("date", "2026-11-30")];
     assert!(post_form(&app, Some(&admin), "remove_holiday", &removed).await.contains("disimpan=libur"));
@@ -191,7 +180,7 @@ async fn hours_that_close_before_they_open_are_refused_by_weekday() {
         ("hours[3][closes]", "08:00"),
     ];
     let next = post_form(&app, Some(&admin), "save_opening_hours", &form).await;
-    let shown = page(&app, &admin, &next).await;
+    let shown = app.page(&admin, &next).await;
     let thursday = shown.split(r#"data-weekday="3""#).nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(thursday.contains("Jam tutup harus setelah jam buka."), "{thursday}");
     assert!(thursday.contains(r#"value="15:00""#) && thursday.contains(r#"value="08:00""#));
@@ -215,10 +204,10 @@ async fn counters_are_made_changed_and_removed_only_while_unused() {
 
     let taken = [("office", "kantah-denpasar"), ("counter", &id), ("name", "Loket 1"), ("services[0]", &a)];
     let refused = post_form(&app, Some(&admin), "save_counter", &taken).await;
-    assert!(page(&app, &admin, &refused).await.contains("Nama loket ini sudah dipakai di kantor ini."));
+    assert!(app.page(&admin, &refused).await.contains("Nama loket ini sudah dipakai di kantor ini."));
     let none = [("office", "kantah-denpasar"), ("counter", id.as_str()), ("name", "Loket Prioritas")];
     let refused = post_form(&app, Some(&admin), "save_counter", &none).await;
-    assert!(page(&app, &admin, &refused).await.contains("Pilih minimal satu layanan untuk loket ini."));
+    assert!(app.page(&admin, &refused).await.contains("Pilih minimal satu layanan untuk loket ini."));
 
     let removed = [("office", "kantah-denpasar"), ("counter", id.as_str())];
     assert!(post_form(&app, Some(&admin), "remove_counter", &removed).await.contains("disimpan=loket-"));
@@ -240,7 +229,7 @@ async fn counters_are_made_changed_and_removed_only_while_unused() {
     let loket_1 = loket_1.to_string();
     let used = [("office", "kantah-denpasar"), ("counter", loket_1.as_str())];
     let refused = post_form(&app, Some(&admin), "remove_counter", &used).await;
-    assert!(page(&app, &admin, &refused).await.contains("Loket ini sudah pernah memanggil antrean"));
+    assert!(app.page(&admin, &refused).await.contains("Loket ini sudah pernah memanggil antrean"));
 }
 
 #[tokio::test]
@@ -255,7 +244,7 @@ async fn a_new_office_with_the_national_holidays_is_open_to_citizens_once_it_has
     ];
     let next = post_form(&app, Some(&admin), "create_office", &office).await;
     assert_eq!(next, "/admin/kantor/kantah-badung?disimpan=kantor#kantor");
-    let settings = page(&app, &admin, "/admin/kantor/kantah-badung").await;
+    let settings = app.page(&admin, "/admin/kantor/kantah-badung").await;
     assert!(settings.contains("Cuti bersama Kelahiran Yesus Kristus"), "a new office has the national holidays");
     let service = [
         ("office", "kantah-badung"),
@@ -268,10 +257,10 @@ async fn a_new_office_with_the_national_holidays_is_open_to_citizens_once_it_has
     ];
     assert!(post_form(&app, Some(&admin), "save_service", &service).await.contains("disimpan=layanan-baru"));
     let again = post_form(&app, Some(&admin), "save_service", &service).await;
-    assert!(page(&app, &admin, &again).await.contains("Huruf ini sudah dipakai layanan lain di kantor ini."));
+    assert!(app.page(&admin, &again).await.contains("Huruf ini sudah dipakai layanan lain di kantor ini."));
     let duplicate = post_form(&app, Some(&admin), "create_office", &office).await;
     assert!(duplicate.starts_with("/admin/kantor?form=kantor-baru&"), "{duplicate}");
-    assert!(page(&app, &admin, &duplicate).await.contains("Alamat ini sudah dipakai kantor lain."));
+    assert!(app.page(&admin, &duplicate).await.contains("Alamat ini sudah dipakai kantor lain."));
 
     let home = app.client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("Kantor Pertanahan Kabupaten Badung"));
@@ -309,7 +298,7 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         let next = post_form(&app, session, "save_office_details", &details).await;
         assert!(next.contains("form=kantor") && next.contains("__err="), "{next}");
         if let Some(session) = session {
-            assert!(page(&app, session, &next).await.contains(expected));
+            assert!(app.page(session, &next).await.contains(expected));
         }
     }
     let name: String = sqlx::query_scalar("SELECT name FROM offices WHERE slug = 'kantah-denpasar'")
@@ -331,14 +320,14 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("release_delay", "10"),
     ];
     assert!(post_form(&app, Some(&bogor_admin), "save_office_details", &own).await.contains("disimpan=kantor"));
-    let list = page(&app, &bogor_admin, "/admin/kantor").await;
+    let list = app.page(&bogor_admin, "/admin/kantor").await;
     assert!(list.contains("Disdukcapil Kota Bogor") && !list.contains("Kantor Pertanahan Kota Denpasar"));
     assert!(!list.contains("kantor-baru"), "only an admin of every office creates offices");
     let office = [("slug", "baru"), ("name", "Kantor Baru"), ("address", ""), ("zone", "Asia/Jakarta")];
     let refused = post_form(&app, Some(&bogor_admin), "create_office", &office).await;
     assert!(refused.contains("__err="), "{refused}");
-    assert!(page(&app, &admin, "/admin/kantor/disdukcapil-bogor").await.contains("Jl. Baru 1"));
-    assert!(page(&app, &bogor_admin, DENPASAR).await.contains("Anda tidak berhak melakukan tindakan ini."));
+    assert!(app.page(&admin, "/admin/kantor/disdukcapil-bogor").await.contains("Jl. Baru 1"));
+    assert!(app.page(&bogor_admin, DENPASAR).await.contains("Anda tidak berhak melakukan tindakan ini."));
 }
 
 #[tokio::test]
@@ -378,7 +367,7 @@ async fn the_report_counts_what_happened_by_service_day_and_counter() {
     assert_eq!(total["average_wait"], 0);
     assert_eq!(total["average_service"], 0);
 
-    let shown = page(&app, &admin, "/admin/kantor/kantah-denpasar/laporan?dari=2026-11-23&sampai=2026-11-24").await;
+    let shown = app.page(&admin, "/admin/kantor/kantah-denpasar/laporan?dari=2026-11-23&sampai=2026-11-24").await;
     let services = shown.split(r#"data-testid="report-services""#).nth(1).unwrap();
     assert!(services.contains("A — Pendaftaran Hak dan Peralihan Hak"), "service rows are named");
     assert!(shown.contains(r#"data-testid="report-days""#) && shown.contains(r#"data-counter="Loket 1""#));
@@ -462,7 +451,7 @@ async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call(
     let mut form: Vec<(&str, &str)> = details[..4].to_vec();
     form.extend(refused);
     let next = post_form(&app, Some(&admin), "save_office_details", &form).await;
-    let shown = page(&app, &admin, &next).await;
+    let shown = app.page(&admin, &next).await;
     assert!(shown.contains("Bilangan bulat 1–5.") && shown.contains("Bilangan bulat 0–50."));
     assert!(shown.contains("Bilangan bulat 1–20."), "a phone cap of 0 is refused");
 }

@@ -184,25 +184,23 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
         .collect())
 }
 
+/// The columns `load` reads.
+const OFFICE_COLUMNS: &str =
+    "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes";
+
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let row = sqlx::query(
-        "SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes
-         FROM offices WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(db.reader())
-    .await?;
+    let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(db.reader())
+        .await?;
     load(db, row).await
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
-    let row = sqlx::query(
-        "SELECT id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes
-         FROM offices WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db.reader())
-    .await?;
+    let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?;
     load(db, row).await
 }
 

@@ -221,6 +221,13 @@ impl TestApp {
         self.call("book", Some(session), &form).await
     }
 
+    /// A page as a browser gets it, signed in with `session`; its HTML.
+    pub async fn page(&self, session: &str, path: &str) -> String {
+        let request = self.client.get(format!("{}{path}", self.base));
+        let request = request.header("Cookie", format!("{}={session}", self.session_cookie()));
+        request.send().await.expect("the page answers").text().await.expect("an HTML page")
+    }
+
     /// The session cookie's name: `__Host-` prefixed when the site is served over TLS.
     pub fn session_cookie(&self) -> &'static str {
         if self.origin.starts_with("https:") {
