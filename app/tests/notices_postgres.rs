@@ -42,6 +42,7 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (ANTREAN_TEST_POSTGRES_URL); ./antrean test runs it on a throwaway server"]
 async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
@@ -54,6 +55,7 @@ async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (ANTREAN_TEST_POSTGRES_URL); ./antrean test runs it on a throwaway server"]
 async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
@@ -67,6 +69,7 @@ async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (ANTREAN_TEST_POSTGRES_URL); ./antrean test runs it on a throwaway server"]
 async fn a_sent_notice_is_not_taken_again() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
