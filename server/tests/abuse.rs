@@ -705,6 +705,32 @@ async fn past_the_sms_budget_a_code_costs_a_solved_puzzle_and_each_answer_buys_o
     assert_eq!(sms_bodies(&app).await.len(), 3);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_code_requests_never_slip_past_the_budget() {
+    // Each request from an address of its own, so only the budget holds them back.
+    let settings = [("ANTREAN_SMS_BUDGET_PER_HOUR", "5".into()), ("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into())];
+    let app = spawn_app_with(&settings).await;
+    // From two instances at once where the engine runs several (PostgreSQL).
+    let other = if common::on_postgres() { Some(app.another_instance().await) } else { None };
+    let asks = (0..30).map(|n| {
+        let phone = format!("0857{:08}", 30_000_000 + n);
+        let (app, other) = (&app, &other);
+        async move {
+            let instance = match (other, n % 2) {
+                (Some(other), 1) => other,
+                _ => app,
+            };
+            let request = instance.client.post(format!("{}/api/request_sign_in_code", instance.base));
+            let request =
+                request.header("Accept", "application/json").header("X-Forwarded-For", format!("198.51.100.{n}"));
+            request.form(&[("phone", phone)]).send().await.unwrap().status()
+        }
+    });
+    let statuses = futures::future::join_all(asks).await;
+    assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 5, "{statuses:?}");
+    assert_eq!(sms_bodies(&app).await.len(), 5);
+}
+
 #[tokio::test]
 async fn one_range_of_numbers_has_a_budget_of_its_own() {
     let app = spawn_app_with(&[("ANTREAN_SMS_BUDGET_PER_RANGE", "2".into())]).await;

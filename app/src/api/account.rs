@@ -19,16 +19,23 @@ pub(crate) async fn send_code(
     use super::server::{client_address, internal};
     use crate::domain::otp::{sms_text, SendDecision};
 
+    use crate::domain::proof_of_work::{self, Solution};
+
     let client = client_address(ctx).await;
     let now = ctx.clock.now();
-    require_proof_past_the_budget(ctx, phone, proof, now).await?;
-    let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload };
+    let key = ctx.code_key.proof_key();
+    // Any puzzle this server set, answered in time; the store weighs it against the budget.
+    let proof = Solution::decode(proof).and_then(|solution| proof_of_work::check(key, &solution, now).ok());
+    let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload, proof: proof.as_ref() };
     let issued =
         crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await.map_err(internal)?;
     let code = match issued {
         Ok(code) => code,
         Err(SendDecision::WaitSeconds(seconds)) => return Err(AppError::CodeWait(seconds)),
         Err(SendDecision::HourlyLimit { retry_in_minutes }) => return Err(AppError::CodeHourlyLimit(retry_in_minutes)),
+        Err(SendDecision::ProofNeeded { max_number }) => {
+            return Err(AppError::ProofOfWorkNeeded(proof_of_work::set(key, max_number, now)))
+        }
         Err(SendDecision::Send) => return Err(AppError::Internal),
     };
     ctx.sms.send(phone, &sms_text(&code.code, ctx.public_url.host()), now).await.map_err(|error| {
@@ -36,42 +43,6 @@ pub(crate) async fn send_code(
         AppError::SmsFailed
     })?;
     Ok(code.public_id)
-}
-
-/// Past the site's SMS budget for the hour (in all, or to the number's range),
-/// a code request must carry a solved puzzle of the difficulty the load asks
-/// for; without one (or with a used, stale or wrong one) the answer is a new
-/// puzzle. The codes are counted before the answer is checked.
-#[cfg(feature = "ssr")]
-async fn require_proof_past_the_budget(
-    ctx: &super::server::ServerContext,
-    phone: &crate::domain::identity::PhoneNumber,
-    proof: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), AppError> {
-    use super::server::internal;
-    use crate::domain::otp::number_range;
-    use crate::domain::proof_of_work::{self, Solution};
-
-    let since = now - chrono::Duration::hours(1);
-    let (sent, to_range) =
-        crate::store::access::codes_sent(&ctx.db, number_range(phone), since).await.map_err(internal)?;
-    let Some(required) = ctx.otp_policy.budget.proof_needed(sent, to_range) else {
-        return Ok(());
-    };
-    let key = ctx.code_key.proof_key();
-    let puzzle = || AppError::ProofOfWorkNeeded(proof_of_work::set(key, required, now));
-    let Some(solution) = Solution::decode(proof) else {
-        return Err(puzzle());
-    };
-    let Ok(expires) = proof_of_work::check(key, &solution, required, now) else {
-        return Err(puzzle());
-    };
-    let expires_at = chrono::DateTime::from_timestamp(expires, 0).unwrap_or(now);
-    if !crate::store::access::use_proof(&ctx.db, &solution.challenge, expires_at, now).await.map_err(internal)? {
-        return Err(puzzle());
-    }
-    Ok(())
 }
 
 /// A returning citizen signs in with the phone number only.

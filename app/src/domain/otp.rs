@@ -76,6 +76,10 @@ pub enum SendDecision {
     HourlyLimit {
         retry_in_minutes: i64,
     },
+    /// The site is past its SMS budget: the request must prove this much work.
+    ProofNeeded {
+        max_number: u64,
+    },
 }
 
 /// Decides from the send times of the past hour (any order) for the phone and the client.

@@ -91,7 +91,7 @@ pub fn difficulty(load: f64) -> u64 {
 }
 
 #[cfg(feature = "ssr")]
-pub use setting::{check, set, ProofProblem};
+pub use setting::{check, set, ProofProblem, Proven};
 
 #[cfg(feature = "ssr")]
 mod setting {
@@ -109,8 +109,17 @@ mod setting {
     pub enum ProofProblem {
         Forged,
         Expired,
-        TooEasy,
         Wrong,
+    }
+
+    /// A puzzle this server set, answered in time.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Proven {
+        /// Remembered as used until the puzzle expires: one answer, one request.
+        pub challenge: String,
+        pub expires_at: DateTime<Utc>,
+        /// How hard the puzzle was.
+        pub max_number: u64,
     }
 
     fn sign(key: &[u8], challenge: &str) -> String {
@@ -130,10 +139,9 @@ mod setting {
         Challenge { signature: sign(key, &challenge), salt, challenge, max_number }
     }
 
-    /// Whether `solution` answers a puzzle this server set, still valid and at
-    /// least `required` hard. Returns the puzzle's expiry, until which its
-    /// challenge must be remembered as used.
-    pub fn check(key: &[u8], solution: &Solution, required: u64, now: DateTime<Utc>) -> Result<i64, ProofProblem> {
+    /// Whether `solution` answers a puzzle this server set, still valid; how
+    /// hard it was is for the caller to weigh.
+    pub fn check(key: &[u8], solution: &Solution, now: DateTime<Utc>) -> Result<Proven, ProofProblem> {
         let expected = sign(key, &solution.challenge);
         let signed = expected.len() == solution.signature.len()
             && expected.bytes().zip(solution.signature.bytes()).fold(0, |diff, (a, b)| diff | (a ^ b)) == 0;
@@ -149,16 +157,17 @@ mod setting {
         let (Some(expires), Some(max_number)) = (field("expires"), field("max")) else {
             return Err(ProofProblem::Forged);
         };
-        if expires < now.timestamp() {
+        let (Some(expires_at), Ok(max_number)) = (DateTime::from_timestamp(expires, 0), u64::try_from(max_number))
+        else {
+            return Err(ProofProblem::Forged);
+        };
+        if expires_at < now {
             return Err(ProofProblem::Expired);
-        }
-        if u64::try_from(max_number).map_or(true, |max| max < required) {
-            return Err(ProofProblem::TooEasy);
         }
         if digest(&solution.salt, solution.number) != solution.challenge {
             return Err(ProofProblem::Wrong);
         }
-        Ok(expires)
+        Ok(Proven { challenge: solution.challenge.clone(), expires_at, max_number })
     }
 }
 
@@ -193,14 +202,13 @@ mod tests {
         let puzzle = set(key, 1_000, now);
         let number = solve_within(&puzzle, 0..puzzle.max_number + 1).expect("a number in range solves it");
         let solution = Solution::of(&puzzle, number);
-        assert!(check(key, &solution, 1_000, now).is_ok());
-        assert_eq!(check(key, &solution, 2_000, now), Err(ProofProblem::TooEasy));
-        assert_eq!(check(key, &solution, 1_000, now + chrono::Duration::minutes(6)), Err(ProofProblem::Expired));
-        assert_eq!(check(b"another key", &solution, 1_000, now), Err(ProofProblem::Forged));
+        assert_eq!(check(key, &solution, now).map(|proven| proven.max_number), Ok(1_000));
+        assert_eq!(check(key, &solution, now + chrono::Duration::minutes(6)), Err(ProofProblem::Expired));
+        assert_eq!(check(b"another key", &solution, now), Err(ProofProblem::Forged));
         let wrong = Solution { number: number + 1, ..solution.clone() };
-        assert_eq!(check(key, &wrong, 1_000, now), Err(ProofProblem::Wrong));
-        // An easier puzzle of one's own making is not signed.
+        assert_eq!(check(key, &wrong, now), Err(ProofProblem::Wrong));
+        // A harder-looking puzzle of one's own making is not signed.
         let own = Solution { salt: "x?expires=99999999999&max=1000000".into(), ..solution };
-        assert_eq!(check(key, &own, 1_000, now), Err(ProofProblem::Wrong));
+        assert_eq!(check(key, &own, now), Err(ProofProblem::Wrong));
     }
 }

@@ -102,10 +102,14 @@ pub struct CodeRequest<'a> {
     pub client: &'a str,
     pub purpose: Purpose,
     pub payload: Option<&'a str>,
+    /// A solved proof-of-work puzzle, if the request carried one.
+    pub proof: Option<&'a crate::domain::proof_of_work::Proven>,
 }
 
-/// Creates a code if the sending limits allow it. The check and the insert
-/// share the writer's transaction, so two quick requests cannot both pass.
+/// Creates a code if the sending limits allow it: the phone's and the client's,
+/// then the site's SMS budget (past it, the request's proof of work must be
+/// hard enough and not used before). The counts and the insert share the
+/// writer's transaction, under locks, so parallel requests cannot all pass.
 pub async fn issue(
     db: &Db,
     key: &CodeKey,
@@ -113,7 +117,7 @@ pub async fn issue(
     request: CodeRequest<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<NewCode, SendDecision>> {
-    let CodeRequest { phone, client, purpose, payload } = request;
+    let CodeRequest { phone, client, purpose, payload, proof } = request;
     let mut tx = db.writer().begin().await?;
     // Counted under the phone's and the client's locks: parallel requests on
     // PostgreSQL would otherwise all see the same count and all send.
@@ -138,6 +142,9 @@ pub async fn issue(
         SendDecision::Send => {}
         refusal => return Ok(Err(refusal)),
     }
+    if let Some(max_number) = budget_exceeded(&mut tx, policy, phone, proof, now).await? {
+        return Ok(Err(SendDecision::ProofNeeded { max_number }));
+    }
     let code = {
         let mut rng = rand::thread_rng();
         otp::code_from_random(|| (rng.next_u32() & 0xff) as u8)
@@ -160,38 +167,47 @@ pub async fn issue(
     Ok(Ok(NewCode { public_id, code }))
 }
 
-/// Access codes sent since `since`: in all, and to numbers of `range`
-/// (numbers starting with it), for the SMS budget.
-pub async fn codes_sent(db: &Db, range: &str, since: DateTime<Utc>) -> StoreResult<(u64, u64)> {
-    // The range's numbers sort between the prefix and the prefix followed by a
-    // character after every digit, which an index on `phone` can find.
+/// Past the site's SMS budget for the hour (in all, or to the phone's range
+/// of numbers), the difficulty the request fell short of: it carried no proof,
+/// one too easy, or one used before. Counted under the budget's lock, so
+/// parallel requests on several instances cannot all slip under it.
+async fn budget_exceeded(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    policy: &OtpPolicy,
+    phone: &PhoneNumber,
+    proof: Option<&crate::domain::proof_of_work::Proven>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<u64>> {
+    locks::hold(tx, Lock::SmsBudget, now).await?;
+    let range = otp::number_range(phone);
+    // A range's numbers sort between the prefix and the prefix followed by a
+    // character after every digit.
     let (sent, to_range): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*),
-                COALESCE(SUM(CASE WHEN phone >= $2 AND phone < $3 THEN 1 ELSE 0 END), 0)
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN phone >= $2 AND phone < $3 THEN 1 ELSE 0 END), 0)
          FROM access_codes WHERE sent_at > $1",
     )
-    .bind(millis(since))
+    .bind(millis(now - Duration::hours(1)))
     .bind(range)
     .bind(format!("{range}~"))
-    .fetch_one(db.reader())
+    .fetch_one(&mut **tx)
     .await?;
-    Ok((u64::try_from(sent).unwrap_or(0), u64::try_from(to_range).unwrap_or(0)))
-}
-
-/// Remembers an answered puzzle until it expires; false when it was answered
-/// before (one answer buys one code request).
-pub async fn use_proof(db: &Db, challenge: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool> {
-    let mut tx = db.writer().begin().await?;
-    sqlx::query("DELETE FROM proofs_used WHERE expires_at < $1").bind(millis(now)).execute(&mut *tx).await?;
-    let inserted =
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let Some(required) = policy.budget.proof_needed(count(sent), count(to_range)) else {
+        return Ok(None);
+    };
+    let Some(proof) = proof.filter(|proof| proof.max_number >= required) else {
+        return Ok(Some(required));
+    };
+    sqlx::query("DELETE FROM proofs_used WHERE expires_at < $1").bind(millis(now)).execute(&mut **tx).await?;
+    let first_use =
         sqlx::query("INSERT INTO proofs_used (challenge, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(challenge)
-            .bind(millis(expires_at))
-            .execute(&mut *tx)
+            .bind(&proof.challenge)
+            .bind(millis(proof.expires_at))
+            .execute(&mut **tx)
             .await?
-            .rows_affected();
-    tx.commit().await?;
-    Ok(inserted == 1)
+            .rows_affected()
+            == 1;
+    Ok((!first_use).then_some(required))
 }
 
 /// A pending request as the code page shows it.

@@ -17,6 +17,8 @@ pub(crate) enum Lock<'a> {
     SignIn(&'a str),
     /// Everything counted per client address.
     Client(&'a str),
+    /// The site's hourly SMS budget (one lock for all).
+    SmsBudget,
 }
 
 impl Lock<'_> {
@@ -25,13 +27,14 @@ impl Lock<'_> {
             Self::Phone(phone) => format!("phone:{phone}"),
             Self::SignIn(username) => format!("sign-in:{username}"),
             Self::Client(client) => format!("client:{client}"),
+            Self::SmsBudget => "sms-budget".into(),
         }
     }
 }
 
 /// Takes `lock` until the transaction ends. Take several in the order phone or
-/// username, then client, so two transactions never wait on each other in a
-/// circle.
+/// username, then client, then the SMS budget, so two transactions never wait
+/// on each other in a circle.
 pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, lock: Lock<'_>, now: DateTime<Utc>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO locks (key, touched_at) VALUES ($1, $2)

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub db_file: PathBuf,
     /// The database the server uses, as `inspect` opens it.
     pub database_url: String,
+    /// The settings it was started with, for another instance of the same kind.
+    settings: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -81,6 +83,7 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
         running,
         db_file: data_dir.join("antrean.db"),
         database_url,
+        settings: settings.iter().map(|(name, value)| (name.to_string(), value.clone())).collect(),
         _dir: dir,
     }
 }
@@ -116,7 +119,9 @@ impl TestApp {
     /// Another server instance on the same database, as several instances run
     /// behind a load balancer on PostgreSQL.
     pub async fn another_instance(&self) -> TestApp {
-        spawn_on(Some(self.database_url.clone()), &[]).await
+        let settings: Vec<(&str, String)> =
+            self.settings.iter().map(|(name, value)| (name.as_str(), value.clone())).collect();
+        spawn_on(Some(self.database_url.clone()), &settings).await
     }
 
     /// A session of the first admin, made in the database.
