@@ -120,13 +120,21 @@ async fn a_write_must_say_it_comes_from_the_sites_own_pages() {
     assert_eq!(reading.status(), StatusCode::OK, "reading needs no origin");
 }
 
+/// The `Set-Cookie` line of a response for the cookie `name`.
+fn set_cookie_named(response: &reqwest::Response, name: &str) -> String {
+    let lines = response.headers().get_all("set-cookie");
+    let line = lines.iter().filter_map(|v| v.to_str().ok()).find(|line| line.starts_with(&format!("{name}=")));
+    line.unwrap_or_else(|| panic!("no {name} cookie")).to_string()
+}
+
 #[tokio::test]
-async fn over_tls_the_session_cookie_is_secure_and_host_only() {
+async fn over_tls_the_session_and_device_cookies_are_secure_and_host_only() {
     let app = on_public_address().await;
     let answer = app.call("staff_sign_in", None, &[("username", "admin"), ("password", common::ADMIN_PASSWORD)]).await;
-    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.starts_with("__Host-antrean_session=") && cookie.contains("; Secure"), "{cookie}");
-    assert!(cookie.contains("Path=/") && !cookie.contains("Domain="), "{cookie}");
+    for name in ["__Host-antrean_session", "__Host-antrean_device"] {
+        let cookie = set_cookie_named(&answer, name);
+        assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain="), "{cookie}");
+    }
     // The plain name is not read: a cookie planted without the prefix is no session.
     let token = common::session_from(&answer).unwrap();
     let planted = app
@@ -142,8 +150,8 @@ async fn over_tls_the_session_cookie_is_secure_and_host_only() {
     let local = spawn_app().await;
     let answer =
         local.call("staff_sign_in", None, &[("username", "admin"), ("password", common::ADMIN_PASSWORD)]).await;
-    let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.starts_with("antrean_session=") && !cookie.contains("Secure"), "{cookie}");
+    let cookie = set_cookie_named(&answer, "antrean_session");
+    assert!(!cookie.contains("Secure"), "{cookie}");
 }
 
 /// Status, `Retry-After` and the typed error of an answer.
@@ -740,4 +748,80 @@ async fn one_range_of_numbers_has_a_budget_of_its_own() {
     let pumped = ask_code(&app, "081234560003", "").await;
     assert_eq!(pumped.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(ask_code(&app, "085799990001", "").await.status().is_success(), "another range is not held back");
+}
+
+/// The known-device cookie a response sets, as a `Cookie` header value.
+fn device_cookie(response: &reqwest::Response) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().find_map(|value| {
+        let pair = value.to_str().ok()?.split(';').next()?.to_string();
+        pair.starts_with("antrean_device=").then_some(pair)
+    })
+}
+
+/// A staff sign-in from `client` carrying `cookie`.
+async fn sign_in_with(app: &TestApp, client: &str, cookie: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{}/api/staff_sign_in", app.base))
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", client)
+        .header("Cookie", cookie)
+        .form(&[("username", "admin"), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_known_device_signs_in_where_its_network_is_locked_out() {
+    let app = behind_a_proxy().await;
+    let first = sign_in_from(&app, "203.0.113.66", "admin", common::ADMIN_PASSWORD).await;
+    let device = device_cookie(&first).expect("a successful sign-in makes the browser a known device");
+    // Someone on the same network (an office NAT) guesses until the address is locked out.
+    for n in 0..10 {
+        sign_in_from(&app, "203.0.113.66", "admin", &format!("tebakan-{n}")).await;
+    }
+    let stranger = sign_in_from(&app, "203.0.113.66", "admin", common::ADMIN_PASSWORD).await;
+    assert_eq!(stranger.status(), StatusCode::TOO_MANY_REQUESTS);
+    let owner = sign_in_with(&app, "203.0.113.66", &device, common::ADMIN_PASSWORD).await;
+    assert!(owner.status().is_success(), "{}", owner.status());
+    // The cookie names one username: it opens nothing for another.
+    let other = app
+        .client
+        .post(format!("{}/api/staff_sign_in", app.base))
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", "203.0.113.66")
+        .header("Cookie", &device)
+        .form(&[("username", "petugas"), ("password", "tebakan")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+    let counted_as: String = sqlx::query_scalar("SELECT client FROM sign_in_attempts WHERE username = 'petugas'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(counted_as, "203.0.113.66", "counted against the address, not the device");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_guesses_does_not_queue_a_known_device() {
+    let app =
+        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
+            .await;
+    let first = sign_in_from(&app, "198.18.0.1", "admin", common::ADMIN_PASSWORD).await;
+    let device = device_cookie(&first).unwrap();
+    let flood =
+        (0..600).map(|n| {
+            let app = &app;
+            async move {
+                sign_in_from(app, &format!("100.64.{}.{}", n / 200, n % 200 + 1), "admin", "tebakan").await.status()
+            }
+        });
+    let owner = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sign_in_with(&app, "198.18.0.1", &device, common::ADMIN_PASSWORD).await.status()
+    };
+    let (flooded, owner) = futures::join!(futures::future::join_all(flood), owner);
+    assert!(flooded.contains(&StatusCode::TOO_MANY_REQUESTS), "the flood itself waits");
+    assert!(owner.is_success(), "the owner was not queued behind the flood: {owner}");
 }

@@ -84,9 +84,13 @@ fn request_parts() -> Option<http::request::Parts> {
 }
 
 fn session_token() -> Option<String> {
+    cookie(session_cookie_name())
+}
+
+/// The value of the request's cookie `name`.
+fn cookie(name: &str) -> Option<String> {
     let parts = request_parts()?;
     let header = parts.headers.get(COOKIE)?.to_str().ok()?;
-    let name = session_cookie_name();
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
@@ -201,6 +205,31 @@ pub async fn end_session(ctx: &ServerContext) -> Result<(), AppError> {
     }
     set_cookie(session_cookie(ctx, "", 0));
     Ok(())
+}
+
+/// The browser's known-device cookie: `__Host-` prefixed over TLS, like the session's.
+fn device_cookie_name(ctx: &ServerContext) -> &'static str {
+    if ctx.public_url.is_https() {
+        "__Host-antrean_device"
+    } else {
+        "antrean_device"
+    }
+}
+
+/// The name of this browser as a known device of `username`, if it is one
+/// (see `domain::device`).
+pub fn known_device(ctx: &ServerContext, username: &str) -> Option<String> {
+    let name = device_cookie_name(ctx);
+    let token = cookie(name)?;
+    crate::domain::device::verify(ctx.code_key.proof_key(), &username.trim().to_lowercase(), &token)
+}
+
+/// Makes this browser a known device of `username` for a year.
+pub fn remember_device(ctx: &ServerContext, username: &str) {
+    let token = crate::domain::device::token(ctx.code_key.proof_key(), username);
+    let secure = if ctx.public_url.is_https() { "; Secure" } else { "" };
+    let name = device_cookie_name(ctx);
+    set_cookie(format!("{name}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"));
 }
 
 fn session_cookie(ctx: &ServerContext, token: &str, max_age: i64) -> String {

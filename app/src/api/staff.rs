@@ -17,16 +17,27 @@ fn locked(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Ut
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
     use super::server::{authorize, client_address, context, internal, start_session};
     use crate::store::sessions::SessionOwner;
+    use crate::store::staff::SignInAttempt;
 
     let ctx = context()?;
     authorize::<StaffSignIn>(&ctx, None).await?;
     let now = ctx.clock.now();
-    let client = client_address(&ctx).await;
-    match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, &username, &password, &client, now)
-        .await
-        .map_err(internal)?
-    {
+    let device = super::server::known_device(&ctx, &username);
+    let counted_as = match &device {
+        Some(name) => format!("device:{name}"),
+        None => client_address(&ctx).await,
+    };
+    let attempt = SignInAttempt {
+        username: &username,
+        password: &password,
+        counted_as: &counted_as,
+        known_device: device.is_some(),
+    };
+    match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
         Ok(account) => {
+            if device.is_none() {
+                super::server::remember_device(&ctx, &account.username);
+            }
             start_session(&ctx, &SessionOwner::Staff { staff_id: account.id }).await?;
             super::server::redirect("/petugas");
             Ok(())
@@ -161,10 +172,13 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     // Checked like a sign-in, so guessing here meets the same lockout.
     let now = ctx.clock.now();
     let client = client_address(&ctx).await;
-    match staff::sign_in(&ctx.db, &ctx.password_checks, &account.username, &current_password, &client, now)
-        .await
-        .map_err(internal)?
-    {
+    let attempt = staff::SignInAttempt {
+        username: &account.username,
+        password: &current_password,
+        counted_as: &client,
+        known_device: false,
+    };
+    match staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
         Ok(_) => {}
         Err(SignInRefusal::Wrong) => {
             let wrong = FieldProblem::Account(AccountProblem::CurrentPasswordWrong);

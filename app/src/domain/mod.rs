@@ -8,6 +8,8 @@ pub mod calendar;
 #[cfg(feature = "ssr")]
 pub mod client;
 pub mod counter;
+#[cfg(feature = "ssr")]
+pub mod device;
 pub mod identity;
 pub mod notify;
 pub mod otp;

@@ -217,31 +217,49 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<StaffAccount>> {
 /// milliseconds, so a flood of sign-ins must queue, not multiply them; an
 /// attempt that waits longer than `CHECK_WAIT` is told to try again.
 #[derive(Debug)]
-pub struct PasswordChecks(tokio::sync::Semaphore);
+pub struct PasswordChecks {
+    anyone: tokio::sync::Semaphore,
+    /// Kept for known devices (see `domain::device`), so a flood from
+    /// elsewhere never queues an account's owner behind it.
+    known_devices: tokio::sync::Semaphore,
+}
 
 /// How long an attempt waits for a password check before it is told to try again.
 const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl PasswordChecks {
     pub fn new(at_once: usize) -> Self {
-        Self(tokio::sync::Semaphore::new(at_once.max(1)))
+        Self {
+            anyone: tokio::sync::Semaphore::new(at_once.max(1)),
+            known_devices: tokio::sync::Semaphore::new(at_once.div_ceil(2).max(1)),
+        }
     }
 }
 
-/// Checks a username and password from `client`. The attempt is written down,
-/// as a wrong one, before the password is checked, under the username's lock:
+/// One sign-in attempt as the store weighs it.
+pub struct SignInAttempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// Whom the attempt is counted against: the client's network address, or
+    /// `device:<name>` for a known device.
+    pub counted_as: &'a str,
+    pub known_device: bool,
+}
+
+/// Checks a username and password. The attempt is written down, as a wrong
+/// one, before the password is checked, under the username's lock:
 /// parallel guesses are all counted, and past the limit none is checked at
 /// all. The password is checked even for an unknown user, so the answer takes
 /// as long either way.
 pub async fn sign_in(
     db: &Db,
     checks: &PasswordChecks,
-    username: &str,
-    password: &str,
-    client: &str,
+    attempt: SignInAttempt<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<StaffAccount, SignInRefusal>> {
-    let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, checks.0.acquire()).await else {
+    let SignInAttempt { username, password, counted_as: client, known_device } = attempt;
+    let queue = if known_device { &checks.known_devices } else { &checks.anyone };
+    let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, queue.acquire()).await else {
         return Ok(Err(SignInRefusal::Busy));
     };
     let username = username.trim().to_lowercase();

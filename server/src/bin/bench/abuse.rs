@@ -74,6 +74,8 @@ struct Legitimate {
     base: String,
     sessions: Vec<String>,
     used: AtomicUsize,
+    /// The admin's browser, a known device (as the owner's is in real life).
+    device: String,
 }
 
 impl Legitimate {
@@ -101,6 +103,7 @@ impl Legitimate {
             .post(format!("{}/api/staff_sign_in", self.base))
             .header("Accept", "application/json")
             .header("X-Forwarded-For", format!("198.18.0.{}", n % 250 + 1))
+            .header("Cookie", &self.device)
             .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)]);
         let sign_in = (send(signed_in).await == Some(200)).then(|| started.elapsed());
         (booking, sign_in)
@@ -123,6 +126,20 @@ fn verdict(during: Option<Duration>, quiet: Option<Duration>) -> &'static str {
     }
 }
 
+/// The admin signs in once; the browser is then a known device.
+async fn known_device(client: &reqwest::Client, base: &str) -> BenchResult<String> {
+    let signed_in = client
+        .post(format!("{base}/api/staff_sign_in"))
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", "198.18.0.1")
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await?;
+    let cookies = signed_in.headers().get_all("set-cookie");
+    let device = cookies.iter().filter_map(|v| v.to_str().ok()).find(|line| line.starts_with("antrean_device="));
+    Ok(device.and_then(|line| line.split(';').next()).ok_or("no known-device cookie")?.to_string())
+}
+
 /// A client that sends no `Origin` (the attacker's script) and does not follow redirects.
 fn bare_client() -> BenchResult<reqwest::Client> {
     Ok(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?)
@@ -132,8 +149,10 @@ pub async fn run(site_root: &Path) -> BenchResult<()> {
     let server = start_server_with(site_root, &[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1")]).await?;
     let sessions = citizen_sessions(&server, 0..64).await?;
     let calo = citizen_sessions(&server, 1_000..1_001).await?.remove(0);
+    let client = same_site_client(&server.base)?;
     let legit = Arc::new(Legitimate {
-        client: same_site_client(&server.base)?,
+        device: known_device(&client, &server.base).await?,
+        client: client.clone(),
         base: server.base.clone(),
         sessions,
         used: AtomicUsize::new(0),
@@ -146,7 +165,6 @@ pub async fn run(site_root: &Path) -> BenchResult<()> {
         "attack", "attempts", "refused", "status codes", "legit booking (≤2×)", "legit sign-in (≤2×)"
     );
     let base = server.base.clone();
-    let client = same_site_client(&base)?;
     let bare = bare_client()?;
 
     type Attack = (&'static str, Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Outcome> + Send>>>);
