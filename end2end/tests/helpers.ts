@@ -59,7 +59,9 @@ export async function adminSessionOverHttp(request: APIRequestContext) {
     form: { username: 'admin', password: ADMIN_PASSWORD },
   });
   expect(response.ok()).toBeTruthy();
-  return response.headers()['set-cookie'].split(';')[0];
+  // The session cookie among those set (a known-device cookie comes with it).
+  const session = response.headersArray().find((h) => h.name.toLowerCase() === 'set-cookie' && h.value.startsWith('antrean_session='));
+  return session!.value.split(';')[0];
 }
 
 /** Books at the desk over HTTP (staff numbers are not held against a phone's
