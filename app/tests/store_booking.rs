@@ -288,11 +288,11 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engin
     let f = office_with_quota(engine, 10, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
     let second = f.book(&citizen(2), BookingRequest::Today).await.unwrap();
-    assert_eq!(tickets::view(&f.db, &second.code).await.unwrap().unwrap().people_ahead, 1);
+    assert_eq!(tickets::view(&f.db, &second.code).await.unwrap().unwrap().view.people_ahead, 1);
 
     let state = tickets::apply(&f.db, &first.code, TicketAction::Call, monday_morning()).await.unwrap();
     assert_eq!(state, TicketState::Called);
-    let view = tickets::view(&f.db, &second.code).await.unwrap().unwrap();
+    let view = tickets::view(&f.db, &second.code).await.unwrap().unwrap().view;
     assert_eq!(view.people_ahead, 0);
     assert_eq!(view.now_calling.as_deref(), Some("A-001"));
     let office = offices::queue_view(&f.db, &f.office, monday_morning()).await.unwrap();

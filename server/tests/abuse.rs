@@ -17,18 +17,8 @@ async fn on_public_address() -> TestApp {
 /// A write as an attacker sends it: the `Host` and forwarding headers name
 /// another site, while `Origin` is the real one (the same-origin check passes).
 async fn forged_host(app: &TestApp, endpoint: &str, session: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(format!("{}/api/{endpoint}", app.base))
-        .header("Host", "jahat.example")
-        .header("X-Forwarded-Host", "jahat.example")
-        .header("X-Forwarded-Proto", "http")
-        .header("Accept", "application/json")
-        .form(form);
-    if let Some(session) = session {
-        request = request.header("Cookie", format!("{}={session}", app.session_cookie()));
-    }
-    request.send().await.expect("request reaches the server")
+    let forged = [("Host", "jahat.example"), ("X-Forwarded-Host", "jahat.example"), ("X-Forwarded-Proto", "http")];
+    app.call_with_headers(endpoint, session, form, &forged).await
 }
 
 async fn sms_bodies(app: &TestApp) -> Vec<String> {

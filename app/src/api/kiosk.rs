@@ -78,7 +78,7 @@ pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
     let ctx = context()?;
     authorize::<LoadReceipt>(&ctx, None).await?;
     let ticket =
-        crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+        crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?.view;
     let office = super::server::find_office(&ctx, &ticket.office_slug).await?;
     let url = format!("{}/tiket/{}", ctx.public_url.origin(), ticket.code);
     let qr_svg = QrCode::new(url.as_bytes())

@@ -32,10 +32,9 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
 
     let ctx = context()?;
     let caller = authorize::<LoadTicket>(&ctx, None).await?;
-    let code = code.trim();
-    let mut view = tickets::view(&ctx.db, code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    let owner = tickets::ownership(&ctx.db, code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    if !sees_holder(&caller, owner.holder_phone.as_deref(), owner.office_id) {
+    let ticket = tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let mut view = ticket.view;
+    if !sees_holder(&caller, ticket.holder_phone.as_deref(), ticket.office_id) {
         view.holder_name = view.holder_name.as_deref().map(masked_name);
     }
     Ok(view)

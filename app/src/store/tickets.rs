@@ -458,11 +458,18 @@ fn parse_rollover(row: &AnyRow) -> StoreResult<Option<RolloverReason>> {
 }
 
 /// The ticket page: the ticket with its place in the queue.
-pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
+/// A ticket page's facts, and whose the ticket is (which the page never shows).
+pub struct ViewedTicket {
+    pub view: TicketView,
+    pub holder_phone: Option<String>,
+    pub office_id: i64,
+}
+
+pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
     let row = sqlx::query(
         "SELECT t.public_code, t.display_number, t.service_date, t.requested_date, t.rollover_reason,
-            t.state, t.channel, t.holder_name, t.cancel_reason,
-            s.prefix, s.name_id, s.name_en, o.slug, o.name AS office_name,
+            t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason,
+            s.prefix, s.name_id, s.name_en, o.id AS office_id, o.slug, o.name AS office_name,
             (SELECT c.name FROM counters c WHERE c.id = t.counter_id) AS counter,
             (SELECT COUNT(*) FROM tickets w WHERE w.service_id = t.service_id
                AND w.service_date = t.service_date AND w.state = 'waiting'
@@ -486,7 +493,7 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
     let channel =
         Channel::parse(&channel_name).ok_or_else(|| StoreError::Corrupt(format!("channel {channel_name:?}")))?;
     let ahead = u32::try_from(row.get::<i64, _>("ahead")).unwrap_or(0);
-    Ok(Some(TicketView {
+    let view = TicketView {
         code: row.get("public_code"),
         display_number: row.get("display_number"),
         office_slug: row.get("slug"),
@@ -504,7 +511,8 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<TicketView>> {
         now_calling: row.get("now_calling"),
         cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
         counter: row.get("counter"),
-    }))
+    };
+    Ok(Some(ViewedTicket { view, holder_phone: row.get("holder_phone"), office_id: row.get("office_id") }))
 }
 
 #[derive(Debug, Error)]

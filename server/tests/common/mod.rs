@@ -178,8 +178,22 @@ impl TestApp {
 
     /// Posts a form to a server function as the browser's JavaScript does.
     pub async fn call(&self, endpoint: &str, session: Option<&str>, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with_headers(endpoint, session, form, &[]).await
+    }
+
+    /// `call` with more request headers (forged ones, in the attack tests).
+    pub async fn call_with_headers(
+        &self,
+        endpoint: &str,
+        session: Option<&str>,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut request =
             self.client.post(format!("{}/api/{endpoint}", self.base)).header("Accept", "application/json").form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(session) = session {
             request = request.header("Cookie", format!("{}={session}", self.session_cookie()));
         }

@@ -36,6 +36,37 @@ impl Outcome {
     }
 }
 
+type Form = Vec<(&'static str, String)>;
+
+/// The `n`th address of a /16.
+fn address(network: &str, n: usize) -> String {
+    format!("{network}.{}.{}", n / 250, n % 250 + 1)
+}
+
+/// The `n`th wrong password for the admin.
+fn guess(n: usize) -> Form {
+    vec![("username", "admin".into()), ("password", format!("tebakan-{n}"))]
+}
+
+/// An attack of `attempts` posts of `form(n)` to a server function, each from
+/// the address `from(n)` through the trusted proxy.
+fn forwarded(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &'static str,
+    attempts: usize,
+    from: fn(usize) -> String,
+    form: fn(usize) -> Form,
+) -> Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Outcome> + Send>>> {
+    let (client, url) = (client.clone(), format!("{base}/api/{endpoint}"));
+    Box::new(move || {
+        Box::pin(attack(attempts, move |n| {
+            let request = client.post(&url).header("Accept", "application/json").header("X-Forwarded-For", from(n));
+            send(request.form(&form(n)))
+        }))
+    })
+}
+
 /// Sends `attempts` requests made by `request(n)`, `IN_FLIGHT` at a time.
 async fn attack<F, Fut>(attempts: usize, request: F) -> Outcome
 where
@@ -197,43 +228,14 @@ pub async fn run(site_root: &Path) -> BenchResult<()> {
             })
         }),
         ("password guessing: 2,000 for admin from one address", {
-            let (client, base) = (client.clone(), base.clone());
-            Box::new(move || {
-                Box::pin(attack(2_000, move |n| {
-                    let request = client
-                        .post(format!("{base}/api/staff_sign_in"))
-                        .header("Accept", "application/json")
-                        .header("X-Forwarded-For", "203.0.113.66")
-                        .form(&[("username", "admin".to_string()), ("password", format!("tebakan-{n}"))]);
-                    send(request)
-                }))
-            })
+            forwarded(&client, &base, "staff_sign_in", 2_000, |_| "203.0.113.66".into(), guess)
         }),
         ("password guessing: 2,000 for admin from 2,000 addresses", {
-            let (client, base) = (client.clone(), base.clone());
-            Box::new(move || {
-                Box::pin(attack(2_000, move |n| {
-                    let request = client
-                        .post(format!("{base}/api/staff_sign_in"))
-                        .header("Accept", "application/json")
-                        .header("X-Forwarded-For", format!("100.64.{}.{}", n / 250, n % 250 + 1))
-                        .form(&[("username", "admin".to_string()), ("password", format!("tebakan-{n}"))]);
-                    send(request)
-                }))
-            })
+            forwarded(&client, &base, "staff_sign_in", 2_000, |n| address("100.64", n), guess)
         }),
         ("SMS pumping: 1,000 codes to one range from 1,000 addresses", {
-            let (client, base) = (client.clone(), base.clone());
-            Box::new(move || {
-                Box::pin(attack(1_000, move |n| {
-                    let request = client
-                        .post(format!("{base}/api/request_sign_in_code"))
-                        .header("Accept", "application/json")
-                        .header("X-Forwarded-For", format!("100.65.{}.{}", n / 250, n % 250 + 1))
-                        .form(&[("phone", format!("08123456{:04}", n))]);
-                    send(request)
-                }))
-            })
+            let phone = |n: usize| vec![("phone", format!("08123456{n:04}"))];
+            forwarded(&client, &base, "request_sign_in_code", 1_000, |n| address("100.65", n), phone)
         }),
     ];
     for (name, run_attack) in attacks {
