@@ -46,15 +46,20 @@ async function freePort(): Promise<number> {
 
 export interface OwnServer {
   baseURL: string;
-  /** Kills the server: every request to it now fails as on a lost connection. */
-  stop(): Promise<void>;
+  dataDir: string;
+  /** Kills the server (SIGKILL, as a crash): every request to it now fails as
+   * on a lost connection. Its data is removed unless `keepData`. */
+  stop(keepData?: boolean): Promise<void>;
 }
 
 /** Starts a server of the test's own on a free port, with `settings` over the
- * usual environment, and waits until it answers. */
-export async function startOwnServer(settings: Record<string, string> = {}): Promise<OwnServer> {
+ * usual environment, and waits until it answers; on `dataDir` if given (a
+ * restart), else on a fresh one. */
+export async function startOwnServer(
+  settings: Record<string, string> = {},
+  dataDir: string = freshDataDir(),
+): Promise<OwnServer> {
   const port = await freePort();
-  const dataDir = freshDataDir();
   const child: ChildProcess = spawn(serverBinary, [], {
     env: { ...process.env, ...serverEnv(port, dataDir), ...settings },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -73,13 +78,14 @@ export async function startOwnServer(settings: Record<string, string> = {}): Pro
   }
   return {
     baseURL,
-    stop: async () => {
+    dataDir,
+    stop: async (keepData = false) => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGKILL');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

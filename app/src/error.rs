@@ -109,6 +109,16 @@ pub enum AppError {
     Account(AccountProblem),
     #[error("counter: {0}")]
     Counter(crate::domain::counter::CounterRefusal),
+    /// The browser's push service is not one the server may post to
+    /// (see `domain::outbound`).
+    #[error("push service not accepted")]
+    PushServiceRefused,
+    /// The ticket has moved on (called, served, cancelled): it cannot be cancelled.
+    #[error("ticket cannot be cancelled")]
+    NotCancellable,
+    /// A reminder's cancel link whose ticket date is over.
+    #[error("cancel link expired")]
+    CancelLinkExpired,
     /// Something broke on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,
@@ -140,6 +150,9 @@ impl AppError {
             Self::PasswordChangeNeeded => "password-change",
             Self::Account(_) => "account",
             Self::Counter(_) => "counter",
+            Self::PushServiceRefused => "push",
+            Self::CancelLinkExpired => "link-expired",
+            Self::NotCancellable => "refused",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
         }
@@ -149,12 +162,13 @@ impl AppError {
     /// change (or wait out), 5xx only for our own faults.
     pub fn status(&self) -> u16 {
         match self {
-            Self::Invalid(_) | Self::CodeWrong { .. } => 422,
+            Self::Invalid(_) | Self::CodeWrong { .. } | Self::PushServiceRefused => 422,
             Self::Account(AccountProblem::UsernameTaken) => 409,
             Self::Account(AccountProblem::CurrentPasswordWrong) => 403,
             Self::Account(_) => 422,
-            Self::Refused(_) | Self::Counter(_) | Self::CodeDead => 409,
+            Self::Refused(_) | Self::Counter(_) | Self::CodeDead | Self::NotCancellable => 409,
             Self::NotFound => 404,
+            Self::CancelLinkExpired => 410,
             Self::NotSignedIn | Self::StaffSignInWrong => 401,
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
@@ -171,6 +185,8 @@ impl AppError {
             Self::CodeWait(seconds) => Some(*seconds),
             Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
             Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
+            // As soon as the puzzle is solved, which takes a browser about a second.
+            Self::ProofOfWorkNeeded(_) => Some(1),
             _ => None,
         }
     }

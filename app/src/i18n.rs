@@ -128,6 +128,10 @@ pub enum Key {
     TicketsPast,
     NoTickets,
     CancelTicket,
+    CancelLinkTitle,
+    CancelLinkAsk,
+    CancelLinkConfirm,
+    CancelLinkTooLate,
     SignedInAs,
     StaffSignInTitle,
     FieldUsername,
@@ -304,6 +308,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         TicketsPast => ("Riwayat", "Past"),
         NoTickets => ("Belum ada tiket.", "No tickets yet."),
         CancelTicket => ("Batalkan", "Cancel"),
+        CancelLinkTitle => ("Batalkan nomor antrean", "Cancel a queue number"),
+        CancelLinkAsk => (
+            "Tidak jadi datang? Nomor di bawah ini akan dibatalkan dan tempatnya kembali untuk warga lain. Ini tidak dapat diurungkan.",
+            "Not coming? The number below will be cancelled and its place goes back to other citizens. This cannot be undone.",
+        ),
+        CancelLinkConfirm => ("Ya, batalkan nomor ini", "Yes, cancel this number"),
+        CancelLinkTooLate => ("Nomor ini tidak dapat dibatalkan lagi.", "This number can no longer be cancelled."),
         SignedInAs => ("Masuk sebagai", "Signed in as"),
         StaffSignInTitle => ("Masuk petugas", "Staff sign-in"),
         FieldUsername => ("Nama pengguna", "Username"),
@@ -577,6 +588,9 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
                 Lang::En => format!("A whole number from 1 to {MAX_CALLS}."),
             }
         }
+        SettingsProblem::ReminderHourRange => {
+            return pick(lang, "Jam 0–23, waktu kantor.", "An hour from 0 to 23, office time.").to_string()
+        }
         SettingsProblem::ReleaseDelayRange => {
             return match lang {
                 Lang::Id => format!("Bilangan bulat 0–{MAX_RELEASE_DELAY_MINUTES} (menit)."),
@@ -768,10 +782,23 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         },
         AppError::ProofOfWorkNeeded(_) => pick(
             lang,
-            "Banyak permintaan kode saat ini. Perangkat Anda sedang memeriksa bahwa ini bukan robot; kode dikirim \
-             dalam beberapa detik. Tanpa JavaScript, silakan coba lagi nanti.",
-            "Many code requests right now. Your device is proving it is not a robot; the code is sent in a few \
-             seconds. Without JavaScript, please try again later.",
+            "Banyak permintaan saat ini. Perangkat Anda sedang memeriksa bahwa ini bukan robot; permintaan Anda \
+             dikirim ulang dalam beberapa detik. Tanpa JavaScript, silakan coba lagi nanti.",
+            "Many requests right now. Your device is proving it is not a robot; your request is sent again in a \
+             few seconds. Without JavaScript, please try again later.",
+        )
+        .to_string(),
+        AppError::NotCancellable => t(lang, Key::CancelLinkTooLate).to_string(),
+        AppError::CancelLinkExpired => pick(
+            lang,
+            "Tautan pembatalan ini sudah tidak berlaku: hari antreannya sudah lewat.",
+            "This cancel link no longer works: the day of the number has passed.",
+        )
+        .to_string(),
+        AppError::PushServiceRefused => pick(
+            lang,
+            "Layanan notifikasi peramban ini tidak dapat dipakai. Anda tetap menerima SMS.",
+            "This browser's notification service cannot be used. You still get SMS.",
         )
         .to_string(),
         AppError::SignInBusy => pick(
@@ -935,6 +962,8 @@ pub enum AdminText {
     PhoneUpcomingCapHint,
     ReleaseDelay,
     ReleaseDelayHint,
+    ReminderHour,
+    ReminderHourHint,
     Hours,
     HoursHint,
     OpenThatDay,
@@ -1050,6 +1079,11 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
              kantor ini. Membatasi calo yang menimbun nomor.",
             "Active numbers from today on that one phone may hold at every office, when booking at this office. \
              Stops calo hoarding numbers.",
+        ),
+        ReminderHour => ("Jam pengingat malam sebelumnya", "Hour of the reminder the evening before"),
+        ReminderHourHint => (
+            "Pemegang nomor untuk esok hari diingatkan pada jam ini (waktu kantor), dengan tautan untuk membatalkan.",
+            "Holders of numbers for the next day are reminded at this hour (office time), with a link to cancel.",
         ),
         ReleaseDelay => ("Tempat nomor batal kembali ke kuota setelah (menit)", "A cancelled number's place returns to the quota after (minutes)"),
         ReleaseDelayHint => (

@@ -23,7 +23,8 @@ pub enum MailError {
 pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), MailError>> + Send + 'a>>;
 
 pub trait MailSender: Send + Sync + std::fmt::Debug {
-    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> MailFuture<'a>;
+    /// `message_id` (`<…@…>`) names the message, so a repeat is recognisable.
+    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str, message_id: &'a str) -> MailFuture<'a>;
 }
 
 #[derive(Debug)]
@@ -43,13 +44,14 @@ impl SmtpMailer {
 }
 
 impl MailSender for SmtpMailer {
-    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> MailFuture<'a> {
+    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str, message_id: &'a str) -> MailFuture<'a> {
         Box::pin(async move {
             let to: Mailbox = to.parse().map_err(|e| MailError::Recipient(format!("{to}: {e}")))?;
             let message = Message::builder()
                 .from(self.from.clone())
                 .to(to)
                 .subject(subject)
+                .message_id(Some(message_id.to_string()))
                 .header(ContentType::TEXT_PLAIN)
                 .body(body.to_string())
                 .map_err(|e| MailError::Recipient(e.to_string()))?;

@@ -269,6 +269,8 @@ pub struct OfficeSettingsView {
     pub phone_upcoming_cap: u32,
     /// Minutes before a cancelled number's place is bookable again.
     pub release_delay: u32,
+    /// The hour (office time) of the evening reminders.
+    pub reminder_hour: u32,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,

@@ -3,40 +3,77 @@
 //! delivers them by SMS and email, retries with back-off when a gateway fails,
 //! and carries on after a restart with whatever was not sent yet.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
+
+mod breaker;
 
 use crate::api::server::Clock;
 use crate::domain::identity::PhoneNumber;
 use crate::domain::notify::Channel;
 use crate::mail::MailSender;
-use crate::push::{PushError, PushSender};
+use crate::push::{PushError, PushSender, Urgency};
 use crate::sms::SmsGateway;
 use crate::store::notifications::{self, Notice};
 use crate::store::{push_subscriptions, Db};
 
 /// How often the sender looks for notices due a retry when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
-const BATCH: i64 = 50;
+/// The longest one delivery may take, however a gateway behaves; a claim
+/// outlives it (`notifications::CLAIM_LEASE_SECONDS`).
+pub const SEND_LIMIT: Duration = Duration::from_secs(50);
+
+/// Notices sent at once per channel. A slow or silent destination holds only
+/// the slots of its own notices; every other notice goes out meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    pub sms: usize,
+    pub email: usize,
+    pub push: usize,
+}
+
+impl Default for InFlight {
+    fn default() -> Self {
+        Self { sms: 32, email: 16, push: 64 }
+    }
+}
 
 #[derive(Debug)]
 pub struct Notifier {
-    wake: Notify,
+    wake: Arc<Notify>,
     sends_email: bool,
 }
 
 impl Notifier {
     /// Starts the sender; without a mailer, no email notices are written or sent.
-    pub fn start(db: Db, clock: Clock, channels: Channels) -> Arc<Self> {
-        let notifier = Arc::new(Self { wake: Notify::new(), sends_email: channels.mail.is_some() });
-        let worker = Arc::downgrade(&notifier);
+    pub fn start(db: Db, clock: Clock, channels: Channels, in_flight: InFlight, reminders: Reminders) -> Arc<Self> {
+        let wake = Arc::new(Notify::new());
+        let notifier = Arc::new(Self { wake: wake.clone(), sends_email: channels.mail.is_some() });
+        let sender = Arc::new(Sender { db, clock, channels, breakers: Mutex::default(), wake });
+        let mut last_reminder_round: Option<Instant> = None;
+        let slots = [
+            (Channel::Sms, Arc::new(Semaphore::new(in_flight.sms.max(1)))),
+            (Channel::Email, Arc::new(Semaphore::new(in_flight.email.max(1)))),
+            (Channel::Push, Arc::new(Semaphore::new(in_flight.push.max(1)))),
+        ];
+        let alive = Arc::downgrade(&notifier);
         tokio::spawn(async move {
-            loop {
-                let Some(notifier) = worker.upgrade() else { return };
-                send_due(&db, clock, &channels).await;
-                let _ = tokio::time::timeout(POLL, notifier.wake.notified()).await;
+            match notifications::release_claims_of_a_dead_sender(&sender.db, sender.clock.now()).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "notices claimed before a restart are due again"),
+                Err(error) => tracing::error!(%error, "could not release the notices of a dead sender"),
+            }
+            while alive.strong_count() > 0 {
+                if last_reminder_round.is_none_or(|at| at.elapsed() >= REMINDER_ROUNDS) {
+                    last_reminder_round = Some(Instant::now());
+                    sender.write_reminders(&reminders).await;
+                }
+                for (channel, slots) in &slots {
+                    sender.dispatch(*channel, slots).await;
+                }
+                let _ = tokio::time::timeout(POLL, sender.wake.notified()).await;
             }
         });
         notifier
@@ -62,12 +99,25 @@ impl Notifier {
     }
 }
 
+/// How often the sender looks for evening reminders that are due.
+const REMINDER_ROUNDS: Duration = POLL;
+
+/// What the evening reminders need: the site's address for their links, and
+/// the key their cancel links are signed with.
+#[derive(Debug, Clone)]
+pub struct Reminders {
+    pub origin: String,
+    pub link_key: Vec<u8>,
+}
+
 /// The ways notices leave the server.
 #[derive(Debug)]
 pub struct Channels {
     pub sms: Arc<dyn SmsGateway>,
     pub mail: Option<Arc<dyn MailSender>>,
     pub push: Arc<PushSender>,
+    /// The site's host, the right-hand side of each email's `Message-ID`.
+    pub message_domain: String,
 }
 
 /// Why a notice was not sent.
@@ -78,56 +128,186 @@ enum Failure {
     GiveUp(String),
 }
 
-async fn send_due(db: &Db, clock: Clock, channels: &Channels) {
-    loop {
-        let due = match notifications::due(db, clock.now(), BATCH).await {
-            Ok(due) => due,
-            Err(error) => return tracing::error!(%error, "could not read the notices to send"),
-        };
-        if due.is_empty() {
-            return;
+struct Sender {
+    db: Db,
+    clock: Clock,
+    channels: Channels,
+    breakers: Mutex<breaker::Breakers>,
+    wake: Arc<Notify>,
+}
+
+impl Sender {
+    async fn write_reminders(&self, reminders: &Reminders) {
+        let email = self.channels.mail.is_some();
+        let now = self.clock.now();
+        match notifications::write_reminders(&self.db, &reminders.link_key, &reminders.origin, email, now).await {
+            Ok(0) => {}
+            Ok(written) => tracing::info!(written, "evening reminders written"),
+            Err(error) => tracing::error!(%error, "could not write the evening reminders"),
         }
-        for notice in &due {
-            let recorded = match deliver(db, notice, clock, channels).await {
-                Ok(()) => notifications::mark_sent(db, notice.id, clock.now()).await,
-                Err(Failure::Retry(error)) => {
-                    tracing::warn!(id = notice.id, channel = notice.channel.as_str(), %error, "notice not sent");
-                    notifications::mark_failed_try(db, notice, &error, clock.now()).await
-                }
-                Err(Failure::GiveUp(error)) => notifications::give_up(db, notice.id, &error, clock.now()).await,
+    }
+
+    /// Claims as many due notices of `channel` as it has free slots, and sends
+    /// each in a task of its own that frees its slot when done.
+    async fn dispatch(self: &Arc<Self>, channel: Channel, slots: &Arc<Semaphore>) {
+        loop {
+            let free = slots.available_permits();
+            if free == 0 {
+                return;
+            }
+            let limit = i64::try_from(free).unwrap_or(i64::MAX);
+            let claimed = match notifications::claim(&self.db, channel, self.clock.now(), limit).await {
+                Ok(claimed) => claimed,
+                Err(error) => return tracing::error!(%error, "could not claim the notices to send"),
             };
-            if let Err(error) = recorded {
-                return tracing::error!(%error, "could not record a notice's outcome");
+            let all_due_taken = claimed.len() < free;
+            for notice in claimed {
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    // Only this loop takes slots, and it counted them: unreachable,
+                    // but the claim then simply runs out and the notice goes later.
+                    return;
+                };
+                let sender = self.clone();
+                tokio::spawn(async move {
+                    sender.send_one(&notice).await;
+                    drop(slot);
+                    sender.wake.notify_one();
+                });
+            }
+            if all_due_taken {
+                return;
+            }
+        }
+    }
+
+    async fn send_one(&self, notice: &Notice) {
+        let (db, now) = (&self.db, self.clock.now());
+        let recorded = match self.attempt(notice).await {
+            Attempt::Sent => notifications::mark_sent(db, notice.id, now).await,
+            Attempt::Failed(Failure::Retry(error)) => {
+                tracing::warn!(id = notice.id, channel = notice.channel.as_str(), %error, "notice not sent");
+                notifications::mark_failed_try(db, notice, &error, now).await
+            }
+            Attempt::Failed(Failure::GiveUp(error)) => notifications::give_up(db, notice.id, &error, now).await,
+            Attempt::Paused(wait) => {
+                let until = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                notifications::postpone(db, notice.id, until).await
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::error!(%error, id = notice.id, "could not record a notice's outcome");
+        }
+    }
+
+    async fn attempt(&self, notice: &Notice) -> Attempt {
+        match notifications::still_current(&self.db, notice).await {
+            Ok(true) => {}
+            Ok(false) => return Attempt::Failed(Failure::GiveUp("no longer current: not sent late".into())),
+            Err(error) => return Attempt::Failed(Failure::Retry(error.to_string())),
+        }
+        let destination = match self.destination(notice).await {
+            Ok(destination) => destination,
+            Err(failure) => return Attempt::Failed(failure),
+        };
+        let host = destination.host();
+        let started = Instant::now();
+        if let Some(until) = self.breakers().paused_until(&host, started) {
+            return Attempt::Paused(until - started);
+        }
+        let sent = tokio::time::timeout(SEND_LIMIT, self.deliver(notice, &destination)).await;
+        let outcome = sent.unwrap_or_else(|_| Err(Failure::Retry(format!("no answer within {SEND_LIMIT:?}"))));
+        match outcome {
+            Ok(()) => {
+                self.breakers().succeeded(&host);
+                Attempt::Sent
+            }
+            Err(Failure::Retry(error)) => {
+                self.breakers().failed(&host, Instant::now(), rand::random());
+                Attempt::Failed(Failure::Retry(error))
+            }
+            Err(give_up) => Attempt::Failed(give_up),
+        }
+    }
+
+    fn breakers(&self) -> std::sync::MutexGuard<'_, breaker::Breakers> {
+        self.breakers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Where the notice goes: for push, the subscription it names.
+    async fn destination(&self, notice: &Notice) -> Result<Destination, Failure> {
+        match notice.channel {
+            Channel::Sms => {
+                let phone = PhoneNumber::parse(&notice.recipient).map_err(|e| Failure::GiveUp(format!("{e:?}")))?;
+                Ok(Destination::Sms(phone))
+            }
+            Channel::Email => Ok(Destination::Email),
+            Channel::Push => {
+                let gone = || Failure::GiveUp("the push subscription was removed".into());
+                let id: i64 = notice.recipient.parse().map_err(|_| gone())?;
+                let subscription =
+                    push_subscriptions::find(&self.db, id).await.map_err(|e| Failure::Retry(e.to_string()))?;
+                Ok(Destination::Push(subscription.ok_or_else(gone)?))
+            }
+        }
+    }
+
+    async fn deliver(&self, notice: &Notice, destination: &Destination) -> Result<(), Failure> {
+        let channels = &self.channels;
+        match destination {
+            Destination::Sms(phone) => {
+                let reference = format!("antrean-{}", notice.id);
+                let sent = channels.sms.send(phone, &notice.body, &reference, self.clock.now()).await;
+                sent.map_err(|e| Failure::Retry(e.to_string()))
+            }
+            Destination::Email => {
+                let mail = channels.mail.as_deref().ok_or(Failure::GiveUp("no SMTP server is configured".into()))?;
+                let subject = notice.subject.as_deref().unwrap_or("Antrean");
+                let message_id = format!("<notice-{}@{}>", notice.id, channels.message_domain);
+                mail.send(&notice.recipient, subject, &notice.body, &message_id)
+                    .await
+                    .map_err(|e| Failure::Retry(e.to_string()))
+            }
+            Destination::Push(subscription) => {
+                let urgency = if notice.moment == "called" { Urgency::High } else { Urgency::Normal };
+                let topic = format!("antrean-{}", notice.id);
+                match channels.push.send(subscription, notice.body.as_bytes(), urgency, &topic).await {
+                    Ok(()) => Ok(()),
+                    Err(error @ (PushError::Gone(_) | PushError::BadSubscription(_) | PushError::NotAllowed(_))) => {
+                        if let Err(store) = push_subscriptions::remove_gone(&self.db, subscription.id).await {
+                            tracing::error!(%store, "could not remove a dead push subscription");
+                        }
+                        Err(Failure::GiveUp(error.to_string()))
+                    }
+                    Err(error) => Err(Failure::Retry(error.to_string())),
+                }
             }
         }
     }
 }
 
-async fn deliver(db: &Db, notice: &Notice, clock: Clock, channels: &Channels) -> Result<(), Failure> {
-    match notice.channel {
-        Channel::Sms => {
-            let phone = PhoneNumber::parse(&notice.recipient).map_err(|e| Failure::GiveUp(format!("{e:?}")))?;
-            channels.sms.send(&phone, &notice.body, clock.now()).await.map_err(|e| Failure::Retry(e.to_string()))
-        }
-        Channel::Email => {
-            let mail = channels.mail.as_deref().ok_or(Failure::GiveUp("no SMTP server is configured".into()))?;
-            let subject = notice.subject.as_deref().unwrap_or("Antrean");
-            mail.send(&notice.recipient, subject, &notice.body).await.map_err(|e| Failure::Retry(e.to_string()))
-        }
-        Channel::Push => {
-            let gone = || Failure::GiveUp("the push subscription was removed".into());
-            let id: i64 = notice.recipient.parse().map_err(|_| gone())?;
-            let subscription = push_subscriptions::find(db, id).await.map_err(|e| Failure::Retry(e.to_string()))?;
-            let subscription = subscription.ok_or_else(gone)?;
-            match channels.push.send(&subscription, notice.body.as_bytes()).await {
-                Ok(()) => Ok(()),
-                Err(error @ (PushError::Gone(_) | PushError::BadSubscription(_))) => {
-                    if let Err(store) = push_subscriptions::remove_gone(db, id).await {
-                        tracing::error!(%store, "could not remove a dead push subscription");
-                    }
-                    Err(Failure::GiveUp(error.to_string()))
-                }
-                Err(error) => Err(Failure::Retry(error.to_string())),
+enum Attempt {
+    Sent,
+    Failed(Failure),
+    /// Its destination is paused for this long.
+    Paused(Duration),
+}
+
+enum Destination {
+    Sms(PhoneNumber),
+    Email,
+    Push(push_subscriptions::Subscription),
+}
+
+impl Destination {
+    /// The host a circuit breaker watches: the one gateway or relay of a
+    /// channel, or the push service of a subscription.
+    fn host(&self) -> String {
+        match self {
+            Self::Sms(_) => "sms".into(),
+            Self::Email => "email".into(),
+            Self::Push(subscription) => {
+                let host = url::Url::parse(&subscription.endpoint).ok().and_then(|u| u.host_str().map(str::to_string));
+                format!("push:{}", host.unwrap_or_default())
             }
         }
     }

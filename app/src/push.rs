@@ -4,6 +4,8 @@
 //! first start and kept in the database, so subscriptions survive restarts and
 //! every server instance signs alike.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -11,12 +13,16 @@ use thiserror::Error;
 use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair};
 use web_push_native::{p256, Auth, WebPushBuilder};
 
+use crate::domain::outbound::{EndpointProblem, OutboundRules};
 use crate::store::push_subscriptions::Subscription;
 use crate::store::{access, Db, StoreError, StoreResult};
 
 /// How long a push service keeps a message for a browser that is offline: a
 /// call is stale after that.
 const TIME_TO_LIVE: Duration = Duration::from_secs(15 * 60);
+/// The longest one message may take, connection included; the notice sender
+/// counts on it (see `crate::notify`).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Error)]
 pub enum PushError {
@@ -29,6 +35,25 @@ pub enum PushError {
     Unreachable(String),
     #[error("the subscription's keys are not usable: {0}")]
     BadSubscription(String),
+    /// The endpoint breaks the outbound rules: never posted to.
+    #[error("the endpoint is not allowed: {0}")]
+    NotAllowed(EndpointProblem),
+}
+
+/// How soon the browser should be woken for a message (RFC 8030 §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Normal,
+    High,
+}
+
+impl Urgency {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::High => "high",
+        }
+    }
 }
 
 pub struct PushSender {
@@ -36,6 +61,7 @@ pub struct PushSender {
     public_key: String,
     /// Who the push service may contact about our messages (RFC 8292 `sub`).
     contact: String,
+    rules: OutboundRules,
     client: reqwest::Client,
 }
 
@@ -45,16 +71,48 @@ impl std::fmt::Debug for PushSender {
     }
 }
 
+/// Resolves names for the push client and refuses any that reaches a
+/// non-public address, so a name that passed at subscription and was pointed
+/// inside since is caught at the connection itself.
+struct PublicOnly(OutboundRules);
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let rules = self.0;
+        Box::pin(async move {
+            let addresses = resolve_checked(rules, name.as_str()).await?;
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+type ResolveError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every address `host` resolves to, if each of them may be connected to.
+pub async fn resolve_checked(rules: OutboundRules, host: &str) -> Result<Vec<SocketAddr>, ResolveError> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+    if addresses.is_empty() {
+        return Err(format!("{host} has no address").into());
+    }
+    for address in &addresses {
+        rules.check_address(address.ip())?;
+    }
+    Ok(addresses)
+}
+
 impl PushSender {
-    pub async fn load_or_create(db: &Db, contact: String) -> StoreResult<Self> {
+    pub async fn load_or_create(db: &Db, contact: String, rules: OutboundRules) -> StoreResult<Self> {
         let stored = access::secret_or_create(db, "vapid_private_key", &ES256KeyPair::generate().to_bytes()).await?;
         let key = ES256KeyPair::from_bytes(&stored).map_err(|e| StoreError::Corrupt(format!("VAPID key: {e}")))?;
         let public_key = Base64UrlUnpadded::encode_string(&key.public_key().public_key().to_bytes_uncompressed());
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(SEND_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PublicOnly(rules)))
             .build()
             .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?;
-        Ok(Self { key, public_key, contact, client })
+        Ok(Self { key, public_key, contact, rules, client })
     }
 
     /// The key browsers subscribe with (`applicationServerKey`), base64url.
@@ -62,9 +120,23 @@ impl PushSender {
         &self.public_key
     }
 
-    pub async fn send(&self, subscription: &Subscription, payload: &[u8]) -> Result<(), PushError> {
+    pub fn rules(&self) -> OutboundRules {
+        self.rules
+    }
+
+    /// Sends one message. `topic` names it (RFC 8030 §5.4): a push service
+    /// that still holds an undelivered message of the same topic replaces it,
+    /// so a repeat after a crash reaches the browser once.
+    pub async fn send(
+        &self,
+        subscription: &Subscription,
+        payload: &[u8],
+        urgency: Urgency,
+        topic: &str,
+    ) -> Result<(), PushError> {
+        let url = self.rules.check_endpoint(&subscription.endpoint).map_err(PushError::NotAllowed)?;
         let keys = SubscriptionKeys::decode(&subscription.p256dh, &subscription.auth)?;
-        let endpoint = subscription.endpoint.parse().map_err(|e| PushError::BadSubscription(format!("{e}")))?;
+        let endpoint = url.as_str().parse().map_err(|e| PushError::BadSubscription(format!("{e}")))?;
         let request = WebPushBuilder::new(endpoint, keys.public, keys.auth)
             .with_valid_duration(TIME_TO_LIVE)
             .with_vapid(&self.key, &self.contact)
@@ -73,18 +145,36 @@ impl PushSender {
         let (parts, body) = request.into_parts();
         let response = self
             .client
-            .post(parts.uri.to_string())
+            .post(url)
             .headers(parts.headers)
+            .header("Urgency", urgency.as_str())
+            .header("Topic", topic)
             .body(body)
             .send()
             .await
-            .map_err(|e| PushError::Unreachable(e.to_string()))?;
+            .map_err(|error| match not_allowed(&error) {
+                Some(problem) => PushError::NotAllowed(problem),
+                None => PushError::Unreachable(error.to_string()),
+            })?;
+        // The body is never read: a push service says all in its status.
         match response.status().as_u16() {
             200..=299 => Ok(()),
             status @ (404 | 410) => Err(PushError::Gone(status)),
             status => Err(PushError::Refused(format!("HTTP {status}"))),
         }
     }
+}
+
+/// The outbound rule a connection failed on, if that is why it failed.
+fn not_allowed(error: &reqwest::Error) -> Option<EndpointProblem> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(problem) = cause.downcast_ref::<EndpointProblem>() {
+            return Some(problem.clone());
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// A browser's keys, checked: a P-256 point and a 16-byte auth secret.

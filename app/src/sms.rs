@@ -28,7 +28,10 @@ pub enum SmsError {
 pub type SmsFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
 
 pub trait SmsGateway: Send + Sync + std::fmt::Debug {
-    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, now: DateTime<Utc>) -> SmsFuture<'a>;
+    /// `reference` names the message (a notice's or an access code's id), for
+    /// a provider that takes one (`{reference}` in the body template): a
+    /// repeat after a crash then carries the same reference.
+    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, reference: &'a str, now: DateTime<Utc>) -> SmsFuture<'a>;
 }
 
 /// Keeps every message in the `sms_outbox` table instead of sending it.
@@ -44,7 +47,7 @@ impl DevGateway {
 }
 
 impl SmsGateway for DevGateway {
-    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, now: DateTime<Utc>) -> SmsFuture<'a> {
+    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, _: &'a str, now: DateTime<Utc>) -> SmsFuture<'a> {
         Box::pin(async move {
             crate::store::outbox::record(&self.db, to, text, now).await?;
             Ok(())
@@ -121,8 +124,11 @@ pub enum SettingsError {
 
 const PHONE: &str = "{phone}";
 const MESSAGE: &str = "{message}";
+/// Optional: the message's own id, for providers that take a client reference.
+const REFERENCE: &str = "{reference}";
 
-/// A request body with `{phone}` and `{message}` placeholders, checked against its kind.
+/// A request body with `{phone}` and `{message}` placeholders (and, if the
+/// provider takes one, `{reference}`), checked against its kind.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BodyTemplate {
     kind: BodyKind,
@@ -140,7 +146,7 @@ impl BodyTemplate {
         // A placeholder outside a JSON string would make every real message an
         // invalid body, so try one with the characters that need escaping now.
         if kind == BodyKind::Json {
-            let sample = template.render("+6281234567890", "a \"quoted\" \\ line\nnext {phone}");
+            let sample = template.render("+6281234567890", "a \"quoted\" \\ line\nnext {phone}", "antrean-1");
             if serde_json::from_str::<serde_json::Value>(&sample).is_err() {
                 return Err(SettingsError::NotJson { example: BodyKind::Json.default_template() });
             }
@@ -154,11 +160,11 @@ impl BodyTemplate {
 
     /// Fills the placeholders in one pass, so a message that itself contains
     /// `{phone}` is sent as written.
-    pub fn render(&self, phone: &str, message: &str) -> String {
+    pub fn render(&self, phone: &str, message: &str, reference: &str) -> String {
         let mut body = String::with_capacity(self.text.len() + phone.len() + message.len() * 2);
         let mut rest = self.text.as_str();
         loop {
-            let next = [(PHONE, phone), (MESSAGE, message)]
+            let next = [(PHONE, phone), (MESSAGE, message), (REFERENCE, reference)]
                 .into_iter()
                 .filter_map(|(placeholder, value)| rest.find(placeholder).map(|at| (at, placeholder, value)))
                 .min_by_key(|(at, ..)| *at);
@@ -329,10 +335,10 @@ enum Attempt {
 }
 
 impl SmsGateway for HttpGateway {
-    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, _now: DateTime<Utc>) -> SmsFuture<'a> {
+    fn send<'a>(&'a self, to: &'a PhoneNumber, text: &'a str, reference: &'a str, _: DateTime<Utc>) -> SmsFuture<'a> {
         Box::pin(async move {
             let client = self.client.as_ref().map_err(|reason| SmsError::Unreachable(reason.clone()))?;
-            let body = self.settings.body.render(self.settings.phone_format.write(to), text);
+            let body = self.settings.body.render(self.settings.phone_format.write(to), text, reference);
             let mut retry = 0;
             loop {
                 // A timed-out attempt may still have been delivered, so a retry can
@@ -420,7 +426,7 @@ mod tests {
     #[test]
     fn a_json_template_escapes_quotes_backslashes_and_newlines() {
         let template = BodyTemplate::parse(BodyKind::Json, BodyKind::Json.default_template()).unwrap();
-        let body = template.render("+6281234567890", "Kode \"123\"\\\n@antrean.id #123");
+        let body = template.render("+6281234567890", "Kode \"123\"\\\n@antrean.id #123", "r");
         let value: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(value["text"], "Kode \"123\"\\\n@antrean.id #123");
     }
@@ -428,13 +434,22 @@ mod tests {
     #[test]
     fn a_form_template_encodes_plus_space_and_ampersand() {
         let template = BodyTemplate::parse(BodyKind::Form, "to={phone}&msg={message}").unwrap();
-        assert_eq!(template.render("+6281234567890", "a b&c=d\n"), "to=%2B6281234567890&msg=a+b%26c%3Dd%0A");
+        assert_eq!(template.render("+6281234567890", "a b&c=d\n", "r"), "to=%2B6281234567890&msg=a+b%26c%3Dd%0A");
     }
 
     #[test]
     fn a_placeholder_inside_the_message_is_not_filled_again() {
         let template = BodyTemplate::parse(BodyKind::Form, "msg={message}&to={phone}").unwrap();
-        assert_eq!(template.render("628", "{phone}"), "msg=%7Bphone%7D&to=628");
+        assert_eq!(template.render("628", "{phone}", "r"), "msg=%7Bphone%7D&to=628");
+    }
+
+    #[test]
+    fn a_provider_that_takes_a_reference_gets_the_messages_own_id() {
+        let template =
+            BodyTemplate::parse(BodyKind::Json, r#"{"to":"{phone}","text":"{message}","ref":"{reference}"}"#);
+        let body = template.unwrap().render("+6281234567890", "Halo", "antrean-42");
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["ref"], "antrean-42");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use support::monday_morning;
 
 use app::domain::booking::BookingRequest;
 use app::domain::identity::{FullName, Nik, PhoneNumber};
+use app::domain::notify::Channel;
 use app::store::notifications::{self, CLAIM_LEASE_SECONDS};
 use app::store::offices;
 use app::store::tickets::{self, Holder, IssuedBy};
@@ -48,10 +49,13 @@ async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
-    let (a, b) = tokio::join!(notifications::due(&first, now, 50), notifications::due(&second, now, 50));
+    let (a, b) = tokio::join!(
+        notifications::claim(&first, Channel::Sms, now, 50),
+        notifications::claim(&second, Channel::Sms, now, 50)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.len() + b.len(), 1, "taken once: {a:?} {b:?}");
-    assert!(notifications::due(&first, now + Duration::seconds(60), 50).await.unwrap().is_empty());
+    assert!(notifications::claim(&first, Channel::Sms, now + Duration::seconds(60), 50).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -61,10 +65,10 @@ async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
-    let taken = notifications::due(&first, now, 50).await.unwrap();
+    let taken = notifications::claim(&first, Channel::Sms, now, 50).await.unwrap();
     assert_eq!(taken.len(), 1);
     let later = now + Duration::seconds(CLAIM_LEASE_SECONDS);
-    let again = notifications::due(&second, later, 50).await.unwrap();
+    let again = notifications::claim(&second, Channel::Sms, later, 50).await.unwrap();
     assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), vec![taken[0].id]);
 }
 
@@ -75,8 +79,8 @@ async fn a_sent_notice_is_not_taken_again() {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
     let now = monday_morning();
-    let taken = notifications::due(&first, now, 50).await.unwrap();
+    let taken = notifications::claim(&first, Channel::Sms, now, 50).await.unwrap();
     notifications::mark_sent(&first, taken[0].id, now).await.unwrap();
     let later = now + Duration::seconds(CLAIM_LEASE_SECONDS * 2);
-    assert!(notifications::due(&second, later, 50).await.unwrap().is_empty());
+    assert!(notifications::claim(&second, Channel::Sms, later, 50).await.unwrap().is_empty());
 }

@@ -40,7 +40,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "ANTREAN_SMS_BODY",
         r#"{"to":"{phone}","text":"{message}"} (form: to={phone}&text={message})"#,
-        "request body; {phone} and {message} are filled in, escaped for the body kind",
+        "request body; {phone} and {message} (and {reference}, the message's own id, if the provider takes one) are filled in, escaped for the body kind",
     ),
     ("ANTREAN_SMS_BODY_KIND", "json", "json (values escaped inside JSON strings) or form (values URL-encoded)"),
     ("ANTREAN_SMS_PHONE_FORMAT", "e164", "how the provider wants numbers: e164 (+62812…) or digits (62812…)"),
@@ -54,6 +54,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "ANTREAN_PUSH_CONTACT",
         "mailto:admin@localhost",
         "contact push services may use about our web push messages (VAPID subject): mailto: or https: URL",
+    ),
+    (
+        "ANTREAN_PUSH_ALLOW_LOOPBACK",
+        "false",
+        "tests only: accept push services on this machine over http (otherwise https, port 443, public addresses)",
+    ),
+    (
+        "ANTREAN_NOTICES_IN_FLIGHT",
+        "32,16,64",
+        "notices sent at once per channel: SMS, email, push; a slow destination holds only its own slot",
     ),
     (
         "ANTREAN_SMS_BUDGET_PER_HOUR",
@@ -91,6 +101,8 @@ pub struct Config {
     /// Where email notices go; none are written without it.
     pub mail: Option<MailSettings>,
     pub push_contact: String,
+    pub push_rules: app::domain::outbound::OutboundRules,
+    pub notices_in_flight: app::notify::InFlight,
     /// Unset only in development mode, where the listening address stands in.
     pub public_url: Option<app::domain::site::PublicUrl>,
     pub trusted_proxies: app::domain::client::TrustedProxies,
@@ -261,6 +273,22 @@ impl Config {
         if !(push_contact.starts_with("mailto:") || push_contact.starts_with("https:")) {
             return Err(invalid("ANTREAN_PUSH_CONTACT", &push_contact, &"use a mailto: or https: URL"));
         }
+        let push_rules =
+            app::domain::outbound::OutboundRules { allow_loopback: flag("ANTREAN_PUSH_ALLOW_LOOPBACK", false)? };
+        let in_flight_text = get("ANTREAN_NOTICES_IN_FLIGHT").unwrap_or_else(|| "32,16,64".into());
+        let counts: Vec<usize> = in_flight_text
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .filter(|n| (1..=1_000).contains(n))
+            .collect();
+        let [sms_sends, email_sends, push_sends] = counts[..] else {
+            return Err(invalid(
+                "ANTREAN_NOTICES_IN_FLIGHT",
+                &in_flight_text,
+                &"three whole numbers from 1 to 1000: SMS, email, push",
+            ));
+        };
+        let notices_in_flight = app::notify::InFlight { sms: sms_sends, email: email_sends, push: push_sends };
         Ok(Self {
             addr,
             data_dir,
@@ -274,6 +302,8 @@ impl Config {
             sms,
             mail,
             push_contact,
+            push_rules,
+            notices_in_flight,
             public_url,
             trusted_proxies,
             password_checks,

@@ -74,22 +74,27 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
             None
         }
     };
-    let push = Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone()).await?);
+    let push =
+        Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone(), config.push_rules).await?);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
     let public_url = config.public_url.clone().unwrap_or_else(|| app::domain::site::PublicUrl::of_listener(addr));
     tracing::info!(public_url = %public_url.origin(), "serving");
+    let code_key = CodeKey::load_or_create(&db).await?;
+    let reminders = app::notify::Reminders { origin: public_url.origin(), link_key: code_key.proof_key().to_vec() };
     let context = ServerContext {
         db: db.clone(),
         clock,
-        code_key: CodeKey::load_or_create(&db).await?,
+        code_key: code_key.clone(),
         otp_policy: OtpPolicy { budget: config.sms_budget, ..OtpPolicy::default() },
         sms: sms.clone(),
         hub: app::live::Hub::start(db.clone(), clock).await,
         notifier: app::notify::Notifier::start(
             db.clone(),
             clock,
-            app::notify::Channels { sms, mail, push: push.clone() },
+            app::notify::Channels { sms, mail, push: push.clone(), message_domain: public_url.host().to_string() },
+            config.notices_in_flight,
+            reminders,
         ),
         push,
         public_url,

@@ -320,12 +320,18 @@ async fn an_office_sets_its_own_caps() {
         ("phone_office_day_cap", "1"),
         ("phone_upcoming_cap", "2"),
         ("release_delay", "30"),
+        ("reminder_hour", "19"),
     ];
     assert!(app.call("save_office_details", Some(&admin), &details).await.status().is_success());
     let settings: serde_json::Value =
         app.call("office_settings", Some(&admin), &[("office", "kantah-denpasar")]).await.json().await.unwrap();
-    let saved = [&settings["phone_office_day_cap"], &settings["phone_upcoming_cap"], &settings["release_delay"]];
-    assert_eq!(saved, [1, 2, 30].map(|n| serde_json::json!(n)).each_ref(), "{settings}");
+    let saved = [
+        &settings["phone_office_day_cap"],
+        &settings["phone_upcoming_cap"],
+        &settings["release_delay"],
+        &settings["reminder_hour"],
+    ];
+    assert_eq!(saved, [1, 2, 30, 19].map(|n| serde_json::json!(n)).each_ref(), "{settings}");
     let citizen = app.sign_in_citizen("081234567890").await;
     assert!(book(&app, &citizen, "A", "2026-11-24", 1).await.status().is_success());
     let second = refused_with(book(&app, &citizen, "B", "2026-11-24", 2).await).await;
@@ -559,7 +565,8 @@ async fn attempts_checked(app: &TestApp) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_wrong_passwords_are_all_counted_and_the_right_one_then_waits() {
-    let app = spawn_app().await;
+    // Checks enough for every guess at once, so none is asked for a puzzle instead.
+    let app = spawn_app_with(&[("ANTREAN_PASSWORD_CHECKS", "64".into())]).await;
     let guesses = (0..40).map(|n| {
         let app = &app;
         async move { sign_in_from(app, "203.0.113.66", "admin", &format!("tebakan-{n}")).await.status() }
@@ -814,4 +821,47 @@ async fn a_flood_of_guesses_does_not_queue_a_known_device() {
     let (flooded, owner) = futures::join!(futures::future::join_all(flood), owner);
     assert!(flooded.contains(&StatusCode::TOO_MANY_REQUESTS), "the flood itself waits");
     assert!(owner.is_success(), "the owner was not queued behind the flood: {owner}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_from_many_addresses_must_solve_a_puzzle_each_once_the_checks_are_all_taken() {
+    let app =
+        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
+            .await;
+    let first = sign_in_from(&app, "198.18.0.1", "admin", common::ADMIN_PASSWORD).await;
+    let device = device_cookie(&first).unwrap();
+    // Every guess from an address of its own: no per-address limit holds them.
+    let flood =
+        (0..200).map(|n| {
+            let app = &app;
+            async move {
+                refusal(sign_in_from(app, &format!("100.64.{}.{}", n / 200, n % 200 + 1), "admin", "x").await).await
+            }
+        });
+    let answers = futures::future::join_all(flood).await;
+    let puzzles = answers.iter().filter(|(_, _, error)| error.get("ProofOfWorkNeeded").is_some()).count();
+    assert!(puzzles > 100, "most guesses were asked for a puzzle instead of a hash: {puzzles} of 200");
+    assert!(answers.iter().all(|(status, retry, _)| *status != StatusCode::TOO_MANY_REQUESTS || retry.is_some()));
+    let checked = attempts_checked(&app).await;
+    assert!(checked < 100, "{checked} guesses were hashed");
+
+    // For a while after, a guess from a new address costs a solved puzzle, and each answer buys one check.
+    let (status, _, error) = refusal(sign_in_from(&app, "100.65.0.1", "admin", "x").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let answer = solve(&error["ProofOfWorkNeeded"]);
+    let solved = |password: &'static str, answer: String| {
+        let app = &app;
+        async move {
+            let request = app.client.post(format!("{}/api/staff_sign_in", app.base));
+            let request = request.header("Accept", "application/json").header("X-Forwarded-For", "100.65.0.2");
+            request.form(&[("username", "admin"), ("password", password), ("pow", &answer)]).send().await.unwrap()
+        }
+    };
+    assert_eq!(solved("x", answer.clone()).await.status(), StatusCode::UNAUTHORIZED, "checked, and wrong");
+    let again = refusal(solved(common::ADMIN_PASSWORD, answer).await).await;
+    assert!(again.2.get("ProofOfWorkNeeded").is_some(), "an answer is used once: {again:?}");
+    let fresh = solve(&again.2["ProofOfWorkNeeded"]);
+    assert!(solved(common::ADMIN_PASSWORD, fresh).await.status().is_success(), "a person who solves it signs in");
+    // The owner's own browser is never asked.
+    assert!(sign_in_with(&app, "198.18.0.1", &device, common::ADMIN_PASSWORD).await.status().is_success());
 }

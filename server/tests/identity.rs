@@ -261,6 +261,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "book" => booking,
         "request_sign_in_code" => vec![("phone", s("081233334444"))],
         "cancel_my_ticket" => vec![("code", s(ticket))],
+        "cancel_link" | "cancel_by_link" => vec![("token", s("bukan.tautan.asli"))],
         "staff_sign_in" => vec![("username", s("tidak-ada")), ("password", s("x"))],
         "staff_book" => [booking, vec![("phone", s(""))]].concat(),
         "staff_cancel" => vec![("code", s(ticket)), ("reason", s("duplicate"))],
@@ -277,6 +278,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
                 ("phone_office_day_cap", "2"),
                 ("phone_upcoming_cap", "5"),
                 ("release_delay", "10"),
+                ("reminder_hour", "18"),
             ];
             office.iter().chain(&policy).map(|(k, v)| (*k, s(v))).collect()
         }

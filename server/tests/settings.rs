@@ -288,6 +288,7 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
         ("release_delay", "10"),
+        ("reminder_hour", "18"),
     ];
 
     for (session, expected) in [
@@ -318,6 +319,7 @@ async fn only_an_admin_of_the_office_changes_its_settings() {
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
         ("release_delay", "10"),
+        ("reminder_hour", "18"),
     ];
     assert!(post_form(&app, Some(&bogor_admin), "save_office_details", &own).await.contains("disimpan=kantor"));
     let list = app.page(&bogor_admin, "/admin/kantor").await;
@@ -437,6 +439,7 @@ async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call(
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "5"),
         ("release_delay", "10"),
+        ("reminder_hour", "18"),
     ];
     assert!(post_form(&app, Some(&admin), "save_office_details", &details).await.contains("disimpan=kantor"));
     assert!(act("no_show").await.status().is_success(), "one call is enough now");
@@ -447,6 +450,7 @@ async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call(
         ("phone_office_day_cap", "2"),
         ("phone_upcoming_cap", "0"),
         ("release_delay", "10"),
+        ("reminder_hour", "18"),
     ];
     let mut form: Vec<(&str, &str)> = details[..4].to_vec();
     form.extend(refused);

@@ -99,7 +99,7 @@ fn json_settings(url: &str) -> HttpGatewaySettings {
 }
 
 async fn send(settings: HttpGatewaySettings) -> Result<(), SmsError> {
-    HttpGateway::new(settings).send(&phone(), MESSAGE, Utc::now()).await
+    HttpGateway::new(settings).send(&phone(), MESSAGE, "antrean-1", Utc::now()).await
 }
 
 #[tokio::test]
@@ -156,7 +156,7 @@ async fn the_configured_auth_header_arrives_with_every_request() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::open_sqlite(&dir.path().join("antrean.db")).await.expect("database");
 
-    sms_gateway(&config, &db).send(&phone(), MESSAGE, Utc::now()).await.expect("sent");
+    sms_gateway(&config, &db).send(&phone(), MESSAGE, "antrean-1", Utc::now()).await.expect("sent");
 
     assert_eq!(provider.received()[0].headers["authorization"], "Bearer kunci-uji-123");
 }
@@ -230,8 +230,8 @@ async fn spawn_app(dev_mode: bool) -> App {
 async fn in_development_mode_the_outbox_page_shows_kept_messages_newest_first() {
     let app = spawn_app(true).await;
     let gateway = DevGateway::new(app.running.db.clone());
-    gateway.send(&phone(), "Kode lama: AAAAAA", Utc::now()).await.expect("kept");
-    gateway.send(&phone(), "Kode <b>7KQ2MX</b>\n@antrean.id #7KQ2MX", Utc::now()).await.expect("kept");
+    gateway.send(&phone(), "Kode lama: AAAAAA", "antrean-1", Utc::now()).await.expect("kept");
+    gateway.send(&phone(), "Kode <b>7KQ2MX</b>\n@antrean.id #7KQ2MX", "antrean-1", Utc::now()).await.expect("kept");
 
     let response = reqwest::get(format!("{}/dev/outbox", app.base)).await.expect("the page answers");
     assert_eq!(response.status(), reqwest::StatusCode::OK);

@@ -38,7 +38,8 @@ pub(crate) async fn send_code(
         }
         Err(SendDecision::Send) => return Err(AppError::Internal),
     };
-    ctx.sms.send(phone, &sms_text(&code.code, ctx.public_url.host()), now).await.map_err(|error| {
+    let text = sms_text(&code.code, ctx.public_url.host());
+    ctx.sms.send(phone, &text, &format!("antrean-code-{}", code.public_id), now).await.map_err(|error| {
         tracing::error!(%error, "sending the access code failed");
         AppError::SmsFailed
     })?;
@@ -114,6 +115,55 @@ pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
     ctx.hub.counts_changed(ticket.office_id);
     super::server::redirect("/tiket-saya");
     Ok(())
+}
+
+/// The ticket a reminder's cancel link names, for the page that asks before
+/// cancelling. The link is its own proof: no sign-in.
+#[server(prefix = "/api", endpoint = "cancel_link")]
+pub async fn load_cancel_link(token: String) -> Result<crate::model::TicketView, AppError> {
+    use super::server::{authorize, context, internal};
+
+    let ctx = context()?;
+    authorize::<LoadCancelLink>(&ctx, None).await?;
+    let code = ticket_of_link(&ctx, &token)?;
+    let ticket = crate::store::tickets::view(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let mut view = ticket.view;
+    view.holder_name = view.holder_name.as_deref().map(crate::domain::identity::masked_name);
+    Ok(view)
+}
+
+/// Cancels the ticket a reminder's cancel link names; its place goes back to
+/// the quota as any cancellation's does.
+#[server(prefix = "/api", endpoint = "cancel_by_link")]
+pub async fn cancel_by_link(token: String) -> Result<(), AppError> {
+    use super::server::{authorize, context, internal};
+    use crate::domain::ticket::CancelReason;
+    use crate::store::tickets::ActionError;
+
+    let ctx = context()?;
+    authorize::<CancelByLink>(&ctx, None).await?;
+    let code = ticket_of_link(&ctx, &token)?;
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    match crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now()).await {
+        Ok(()) => {}
+        Err(ActionError::NotFound) => return Err(AppError::NotFound),
+        Err(ActionError::Transition(_)) => return Err(AppError::NotCancellable),
+        Err(ActionError::Store(error)) => return Err(internal(error)),
+    }
+    ctx.hub.counts_changed(ticket.office_id);
+    super::server::redirect(&format!("/tiket/{code}"));
+    Ok(())
+}
+
+/// The ticket code a cancel link was signed for.
+#[cfg(feature = "ssr")]
+fn ticket_of_link(ctx: &super::server::ServerContext, token: &str) -> Result<String, AppError> {
+    use crate::domain::cancel_link::{verify, LinkProblem};
+    match verify(ctx.code_key.proof_key(), token, ctx.clock.now()) {
+        Ok(code) => Ok(code),
+        Err(LinkProblem::Forged) => Err(AppError::NotFound),
+        Err(LinkProblem::Expired) => Err(AppError::CancelLinkExpired),
+    }
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]

@@ -50,6 +50,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<WhoAmI as ServerFn>::PATH, Permission::Anyone),
     (<LoadMyTickets as ServerFn>::PATH, Permission::Citizen),
     (<CancelMyTicket as ServerFn>::PATH, Permission::Citizen),
+    // A reminder's cancel link is its own proof (signed, for one ticket, until its date ends).
+    (<LoadCancelLink as ServerFn>::PATH, Permission::Anyone),
+    (<CancelByLink as ServerFn>::PATH, Permission::Anyone),
     (<SignOut as ServerFn>::PATH, Permission::Anyone),
     (<StaffSignIn as ServerFn>::PATH, Permission::Anyone),
     (<LoadStaffDesk as ServerFn>::PATH, Permission::AnyStaff),

@@ -25,8 +25,13 @@ pub async fn save_push_subscription(endpoint: String, p256dh: String, auth: Stri
     let Caller::Citizen { phone } = authorize::<SavePushSubscription>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    if !acceptable_endpoint(&endpoint) || crate::push::SubscriptionKeys::decode(&p256dh, &auth).is_err() {
-        return Err(AppError::NotFound);
+    if crate::push::SubscriptionKeys::decode(&p256dh, &auth).is_err() {
+        return Err(AppError::PushServiceRefused);
+    }
+    let rules = ctx.push.rules();
+    let url = rules.check_endpoint(&endpoint).map_err(|_| AppError::PushServiceRefused)?;
+    if let Some(url::Host::Domain(name)) = url.host() {
+        crate::push::resolve_checked(rules, name).await.map_err(|_| AppError::PushServiceRefused)?;
     }
     crate::store::push_subscriptions::save(&ctx.db, &phone, &endpoint, &p256dh, &auth, ctx.clock.now())
         .await
@@ -43,16 +48,4 @@ pub async fn remove_push_subscription(endpoint: String) -> Result<(), AppError> 
         return Err(AppError::Forbidden);
     };
     crate::store::push_subscriptions::remove_own(&ctx.db, &phone, &endpoint).await.map_err(internal)
-}
-
-/// Push services are reached over HTTPS; plain HTTP only to this machine (a
-/// local push service in tests), so the server is never made to post elsewhere.
-#[cfg(feature = "ssr")]
-fn acceptable_endpoint(endpoint: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(endpoint) else { return false };
-    match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")),
-        _ => false,
-    }
 }

@@ -93,6 +93,7 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         phone_office_day_cap: settings.office.phone_caps.per_office_day,
         phone_upcoming_cap: settings.office.phone_caps.upcoming,
         release_delay: settings.office.release_delay_minutes,
+        reminder_hour: settings.office.reminder_hour,
         requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
@@ -185,13 +186,14 @@ pub async fn save_office_details(
     phone_office_day_cap: String,
     phone_upcoming_cap: String,
     release_delay: String,
+    reminder_hour: String,
 ) -> Result<(), SettingsError> {
     use super::server::{context, internal, return_to_form};
     use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
     use crate::domain::settings::{
-        parse_max_calls, parse_phone_cap, parse_release_delay, parse_requeue_after, parse_text, parse_zone,
-        SettingsField,
+        parse_max_calls, parse_phone_cap, parse_release_delay, parse_reminder_hour, parse_requeue_after, parse_text,
+        parse_zone, SettingsField,
     };
 
     let ctx = context()?;
@@ -206,6 +208,7 @@ pub async fn save_office_details(
         let per_office_day = checks.take(SettingsField::PhoneOfficeDayCap, parse_phone_cap(&phone_office_day_cap));
         let upcoming = checks.take(SettingsField::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
         let release_delay_minutes = checks.take(SettingsField::ReleaseDelay, parse_release_delay(&release_delay));
+        let reminder_hour = checks.take(SettingsField::ReminderHour, parse_reminder_hour(&reminder_hour));
         checks.finish()?;
         let (
             Some(name),
@@ -216,7 +219,18 @@ pub async fn save_office_details(
             Some(per_office_day),
             Some(upcoming),
             Some(release_delay_minutes),
-        ) = (name, address, zone, max_calls, requeue_after, per_office_day, upcoming, release_delay_minutes)
+            Some(reminder_hour),
+        ) = (
+            name,
+            address,
+            zone,
+            max_calls,
+            requeue_after,
+            per_office_day,
+            upcoming,
+            release_delay_minutes,
+            reminder_hour,
+        )
         else {
             return Err(AppError::Internal.into());
         };
@@ -227,6 +241,7 @@ pub async fn save_office_details(
             policy: CallPolicy { max_calls, requeue_after: requeue_after as usize },
             phone_caps: PhoneCaps { per_office_day, upcoming },
             release_delay_minutes,
+            reminder_hour,
         };
         crate::store::offices::update_details(&ctx.db, found.id, &details).await.map_err(internal)?;
         ctx.hub.counts_changed(found.id);
@@ -242,6 +257,7 @@ pub async fn save_office_details(
         ("phone_office_day_cap", &phone_office_day_cap),
         ("phone_upcoming_cap", &phone_upcoming_cap),
         ("release_delay", &release_delay),
+        ("reminder_hour", &reminder_hour),
     ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }

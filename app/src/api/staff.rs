@@ -14,14 +14,16 @@ fn locked(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Ut
 }
 
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
-pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
+pub async fn staff_sign_in(username: String, password: String, #[server(default)] pow: String) -> Result<(), AppError> {
     use super::server::{authorize, client_address, context, internal, start_session};
+    use crate::domain::proof_of_work::{self, Solution};
     use crate::store::sessions::SessionOwner;
     use crate::store::staff::SignInAttempt;
 
     let ctx = context()?;
     authorize::<StaffSignIn>(&ctx, None).await?;
     let now = ctx.clock.now();
+    let proof = Solution::decode(&pow).and_then(|s| proof_of_work::check(ctx.code_key.proof_key(), &s, now).ok());
     let device = super::server::known_device(&ctx, &username);
     let counted_as = match &device {
         Some(name) => format!("device:{name}"),
@@ -32,6 +34,7 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
         password: &password,
         counted_as: &counted_as,
         known_device: device.is_some(),
+        proof: proof.as_ref(),
     };
     match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
         Ok(account) => {
@@ -42,18 +45,26 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
             super::server::redirect("/petugas");
             Ok(())
         }
-        Err(refusal) => Err(sign_in_refused(refusal, now)),
+        Err(refusal) => Err(sign_in_refused(&ctx, refusal, now)),
     }
 }
 
 /// A refused sign-in as the caller is told it.
 #[cfg(feature = "ssr")]
-fn sign_in_refused(refusal: crate::store::staff::SignInRefusal, now: chrono::DateTime<chrono::Utc>) -> AppError {
+fn sign_in_refused(
+    ctx: &super::server::ServerContext,
+    refusal: crate::store::staff::SignInRefusal,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppError {
+    use crate::domain::proof_of_work::{set, NORMAL_MAX_NUMBER};
     use crate::store::staff::SignInRefusal;
     match refusal {
         SignInRefusal::Wrong => AppError::StaffSignInWrong,
         SignInRefusal::Locked { until } => locked(until, now),
         SignInRefusal::Busy => AppError::SignInBusy,
+        SignInRefusal::ProofNeeded => {
+            AppError::ProofOfWorkNeeded(set(ctx.code_key.proof_key(), NORMAL_MAX_NUMBER, now))
+        }
     }
 }
 
@@ -149,6 +160,9 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
         .await
         .map_err(|_| AppError::Forbidden)?;
     ctx.hub.counts_changed(ticket.office_id);
+    let (origin, email, now) = (ctx.public_url.origin(), ctx.notifier.sends_email(), ctx.clock.now());
+    let written = crate::store::notifications::after_staff_cancel(&ctx.db, &code, reason, &origin, email, now).await;
+    ctx.notifier.after_writing(written, "a cancellation by staff");
     super::server::redirect(&format!("/tiket/{code}"));
     Ok(())
 }
@@ -176,7 +190,9 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         username: &account.username,
         password: &current_password,
         counted_as: &client,
-        known_device: false,
+        // A signed-in session is no flood: it needs no puzzle and uses the kept checks.
+        known_device: true,
+        proof: None,
     };
     match staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
         Ok(_) => {}
@@ -184,7 +200,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             let wrong = FieldProblem::Account(AccountProblem::CurrentPasswordWrong);
             return Err(AppError::field(Field::CurrentPassword, wrong));
         }
-        Err(refusal) => return Err(sign_in_refused(refusal, now)),
+        Err(refusal) => return Err(sign_in_refused(&ctx, refusal, now)),
     }
     staff::set_password(&ctx.db, id, &new_password, false).await.map_err(internal)?;
     crate::store::sessions::revoke_staff(&ctx.db, id, now).await.map_err(internal)?;

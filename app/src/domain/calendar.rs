@@ -54,6 +54,11 @@ impl OfficeZone {
     pub fn local(self, instant: DateTime<Utc>) -> NaiveDateTime {
         instant.with_timezone(&self.offset()).naive_local()
     }
+
+    /// The instant the office's clocks show `local`.
+    pub fn instant(self, local: NaiveDateTime) -> DateTime<Utc> {
+        (local - self.offset()).and_utc()
+    }
 }
 
 /// Opening and closing time of one weekday; tickets for today are issued only in between.

@@ -6,6 +6,8 @@ pub mod access;
 pub mod booking;
 pub mod calendar;
 #[cfg(feature = "ssr")]
+pub mod cancel_link;
+#[cfg(feature = "ssr")]
 pub mod client;
 pub mod counter;
 #[cfg(feature = "ssr")]
@@ -13,6 +15,8 @@ pub mod device;
 pub mod identity;
 pub mod notify;
 pub mod otp;
+#[cfg(feature = "ssr")]
+pub mod outbound;
 pub mod proof_of_work;
 pub mod report;
 pub mod settings;

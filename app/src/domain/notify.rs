@@ -4,7 +4,12 @@
 //! to their phone and email. Each notice is sent at most once per moment, so a
 //! retry or a second counter never doubles a message.
 
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::calendar::OfficeZone;
+use super::ticket::CancelReason;
+use crate::i18n::{cancel_reason_name, long_date, Lang};
 
 /// "Almost your turn" goes out when this many people or fewer are ahead.
 pub const NEAR: u32 = 5;
@@ -41,6 +46,11 @@ pub enum Moment {
     Near { ahead: u32 },
     /// Called to `counter`; `call` counts the calls (2 and 3 are recalls).
     Called { counter: String, call: u32 },
+    /// The evening before the booked `date`: what is booked, and a link that
+    /// cancels it in one tap (after a confirmation).
+    Reminder { service: String, date: NaiveDate, cancel_link: String },
+    /// Staff cancelled the ticket, for this reason.
+    Cancelled { reason: CancelReason },
 }
 
 impl Moment {
@@ -48,16 +58,46 @@ impl Moment {
         match self {
             Self::Near { .. } => "near",
             Self::Called { .. } => "called",
+            Self::Reminder { .. } => "reminder",
+            Self::Cancelled { .. } => "cancelled",
         }
     }
 
     /// Which call a notice belongs to, so each call is told once and "near" once.
     pub fn call_number(&self) -> u32 {
         match self {
-            Self::Near { .. } => 0,
             Self::Called { call, .. } => *call,
+            _ => 0,
         }
     }
+}
+
+/// The evening reminders due now at an office: for tickets of `for_date` taken
+/// before `due_at` (one booked after the reminder hour for the next day needs
+/// none). Their cancel links stop working when `for_date` ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderRound {
+    pub for_date: NaiveDate,
+    pub due_at: DateTime<Utc>,
+    pub links_expire_at: DateTime<Utc>,
+}
+
+/// The reminder round at an office whose reminders go out at `hour` office
+/// time, if its hour has come today; it lasts until midnight, so a server
+/// that was down at the hour still sends them when it is back.
+pub fn reminder_round(zone: OfficeZone, hour: u32, now: DateTime<Utc>) -> Option<ReminderRound> {
+    let local = zone.local(now);
+    if local.hour() < hour {
+        return None;
+    }
+    let today = local.date();
+    let for_date = today.checked_add_days(Days::new(1))?;
+    let after = for_date.checked_add_days(Days::new(1))?;
+    Some(ReminderRound {
+        for_date,
+        due_at: zone.instant(today.and_time(NaiveTime::from_hms_opt(hour, 0, 0)?)),
+        links_expire_at: zone.instant(after.and_time(NaiveTime::MIN)),
+    })
 }
 
 /// The waiting line of one service, front first: which tickets are now due an
@@ -101,6 +141,19 @@ pub fn sms_text(moment: &Moment, about: &About) -> String {
             "Antrean {}: panggilan ke-{call}. Silakan segera menuju {counter}, {}.",
             about.display_number, about.office
         ),
+        Moment::Reminder { service, date, cancel_link } => format!(
+            "Antrean {}: pengingat {service}, {}, {}. Tidak jadi datang? Batalkan: {cancel_link}",
+            about.display_number,
+            long_date(Lang::Id, *date),
+            about.office
+        ),
+        Moment::Cancelled { reason } => format!(
+            "Antrean {} di {} dibatalkan petugas: {}. {}",
+            about.display_number,
+            about.office,
+            cancel_reason_name(Lang::Id, *reason),
+            about.link
+        ),
     }
 }
 
@@ -121,6 +174,24 @@ pub fn email(moment: &Moment, about: &About) -> (String, String) {
             format!("Antrean {}: giliran Anda di {counter}", about.display_number),
             format!("Nomor Anda dipanggil. Silakan menuju {counter}."),
             format!("Your number is called. Please go to {counter}."),
+        ),
+        Moment::Reminder { service, date, cancel_link } => (
+            format!("Antrean {}: pengingat untuk {}", about.display_number, long_date(Lang::Id, *date)),
+            format!(
+                "Pengingat: {service} pada {}. Tidak jadi datang? Batalkan nomor ini agar tempatnya dapat \
+                 dipakai warga lain: {cancel_link}",
+                long_date(Lang::Id, *date)
+            ),
+            format!(
+                "Reminder: {service} on {}. Not coming? Cancel this number so someone else can have the place: \
+                 {cancel_link}",
+                long_date(Lang::En, *date)
+            ),
+        ),
+        Moment::Cancelled { reason } => (
+            format!("Antrean {}: dibatalkan petugas", about.display_number),
+            format!("Nomor ini dibatalkan oleh petugas. Alasan: {}.", cancel_reason_name(Lang::Id, *reason)),
+            format!("This number was cancelled by staff. Reason: {}.", cancel_reason_name(Lang::En, *reason)),
         ),
     };
     let body = format!(
@@ -146,11 +217,23 @@ pub fn push_message(moment: &Moment, about: &About) -> PushMessage {
         Moment::Near { ahead } => format!("{ahead} orang lagi sebelum giliran Anda. Mohon kembali ke ruang tunggu."),
         Moment::Called { counter, call: 1 } => format!("Giliran Anda. Silakan menuju {counter}."),
         Moment::Called { counter, call } => format!("Panggilan ke-{call}. Silakan segera menuju {counter}."),
+        Moment::Reminder { service, date, .. } => {
+            format!("Pengingat: {service}, {}. Tidak jadi datang? Ketuk untuk membatalkan.", long_date(Lang::Id, *date))
+        }
+        Moment::Cancelled { reason } => {
+            format!("Dibatalkan petugas: {}.", cancel_reason_name(Lang::Id, *reason))
+        }
+    };
+    // The reminder opens the page that cancels (after asking); every other
+    // notice opens the ticket.
+    let url = match moment {
+        Moment::Reminder { cancel_link, .. } => cancel_link.clone(),
+        _ => about.link.to_string(),
     };
     PushMessage {
         title: format!("Antrean {} — {}", about.display_number, about.office),
         body,
-        url: about.link.to_string(),
+        url,
         tag: format!("antrean-{}", about.display_number),
     }
 }
@@ -212,6 +295,37 @@ mod tests {
         assert_eq!(message.body, "Giliran Anda. Silakan menuju Loket 1.");
         assert_eq!(message.url, ABOUT.link);
         assert_eq!(message.tag, push_message(&Moment::Near { ahead: 2 }, &ABOUT).tag);
+    }
+
+    #[test]
+    fn the_reminder_round_starts_at_the_offices_hour_and_covers_the_next_day() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+        // 17:59 WITA on Monday 30 November: not yet.
+        assert_eq!(reminder_round(OfficeZone::Wita, 18, at("2026-11-30T09:59:00Z")), None);
+        let round = reminder_round(OfficeZone::Wita, 18, at("2026-11-30T10:00:00Z")).unwrap();
+        assert_eq!(round.for_date, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(round.due_at, at("2026-11-30T10:00:00Z"));
+        assert_eq!(round.links_expire_at, at("2026-12-01T16:00:00Z"), "midnight WITA after the booked day");
+        // Still the same round late in the evening, after a restart.
+        assert_eq!(reminder_round(OfficeZone::Wita, 18, at("2026-11-30T15:30:00Z")), Some(round));
+    }
+
+    #[test]
+    fn a_reminder_names_the_service_and_day_and_carries_the_cancel_link() {
+        let reminder = Moment::Reminder {
+            service: "Pengecekan Sertipikat".into(),
+            date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            cancel_link: "https://antrean.example/batal/TOKEN".into(),
+        };
+        assert_eq!(reminder.kind(), "reminder");
+        let sms = sms_text(&reminder, &ABOUT);
+        assert!(sms.contains("Pengecekan Sertipikat") && sms.contains("Selasa, 1 Desember 2026"), "{sms}");
+        assert!(sms.ends_with("https://antrean.example/batal/TOKEN"), "{sms}");
+        let (_, body) = email(&reminder, &ABOUT);
+        assert!(body.contains("Tuesday, 1 December 2026") && body.contains("/batal/TOKEN"), "{body}");
+        assert_eq!(push_message(&reminder, &ABOUT).url, "https://antrean.example/batal/TOKEN");
+        let cancelled = sms_text(&Moment::Cancelled { reason: CancelReason::IdentityMismatch }, &ABOUT);
+        assert!(cancelled.contains("dibatalkan petugas: Data tidak sesuai"), "{cancelled}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub enum SettingsField {
     PhoneOfficeDayCap,
     PhoneUpcomingCap,
     ReleaseDelay,
+    ReminderHour,
 }
 
 /// Why a settings value was refused.
@@ -54,6 +55,7 @@ pub enum SettingsProblem {
     RequeueRange,
     PhoneCapRange,
     ReleaseDelayRange,
+    ReminderHourRange,
     DateShape,
     HolidayPast,
     HolidayTaken,
@@ -163,6 +165,11 @@ pub fn parse_release_delay(raw: &str) -> Result<u32, SettingsProblem> {
     parse_whole(raw, MAX_RELEASE_DELAY_MINUTES, SettingsProblem::ReleaseDelayRange)
 }
 
+/// The hour (office time, 0–23) the evening reminders go out.
+pub fn parse_reminder_hour(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, 23, SettingsProblem::ReminderHourRange)
+}
+
 /// Holidays are for planning: a past date changes nothing and is refused.
 pub fn parse_holiday(raw: &str, today: NaiveDate) -> Result<NaiveDate, SettingsProblem> {
     let date = raw.trim().parse::<NaiveDate>().map_err(|_| SettingsProblem::DateShape)?;
@@ -239,6 +246,8 @@ mod tests {
         assert_eq!(parse_release_delay("0"), Ok(0));
         assert_eq!(parse_release_delay("1440"), Ok(1440));
         assert_eq!(parse_release_delay("1441"), Err(SettingsProblem::ReleaseDelayRange));
+        assert_eq!(parse_reminder_hour("18"), Ok(18));
+        assert_eq!(parse_reminder_hour("24"), Err(SettingsProblem::ReminderHourRange));
         assert_eq!(parse_phone_cap(" 2 "), Ok(2));
         assert_eq!(parse_phone_cap("20"), Ok(20));
         for refused in ["0", "21", "-1", "dua", ""] {

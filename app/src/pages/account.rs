@@ -6,7 +6,10 @@ use leptos_meta::Title;
 use super::booking::SubmitButton;
 use super::components::{fetch, service_name, ErrorNotice, FormAlert, ProofOfWork, TextField};
 use super::use_lang;
-use crate::api::{load_my_calls, load_my_tickets, CancelMyTicket, RequestSignInCode, SignOut};
+use crate::api::{
+    load_cancel_link, load_my_calls, load_my_tickets, CancelByLink, CancelMyTicket, RequestSignInCode, SignOut,
+};
+use crate::domain::ticket::TicketState;
 use crate::error::Field;
 use crate::i18n::{cancel_reason_name, long_date, state_name, t, Key};
 use crate::model::MyTicket;
@@ -150,6 +153,76 @@ fn CancelTicketButton(code: String) -> impl IntoView {
         <ActionForm action=cancel>
             <input type="hidden" name="code" value=code />
             <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
+        </ActionForm>
+    }
+}
+
+/// The page a reminder's cancel link opens: what will be cancelled, and a
+/// button that asks to confirm. Nothing is cancelled by opening the link (a
+/// link preview or a mail scanner may open it).
+#[component]
+pub fn CancelLinkPage() -> impl IntoView {
+    let lang = use_lang();
+    let params = leptos_router::hooks::use_params_map();
+    let token = params.read_untracked().get("token").unwrap_or_default();
+    let ticket = fetch(load_cancel_link(token.clone()));
+    view! {
+        <Title text=t(lang.get_untracked(), Key::CancelLinkTitle) />
+        <h1>{move || t(lang.get(), Key::CancelLinkTitle)}</h1>
+        {Suspend::new(async move {
+            match ticket.await {
+                Ok(ticket) => {
+                    let waiting = ticket.state == TicketState::Waiting;
+                    let (date, state) = (ticket.service_date, ticket.state);
+                    let (name_id, name_en) = (ticket.service_name_id.clone(), ticket.service_name_en.clone());
+                    view! {
+                        <article class="card ticket" data-testid="cancel-link-ticket">
+                            <p class="ticket-number" data-testid="ticket-number">{ticket.display_number.clone()}</p>
+                            <p class="ticket-state" data-state=state.as_str()>{move || state_name(lang.get(), state)}</p>
+                            <dl class="ticket-facts">
+                                <div>
+                                    <dt>{move || t(lang.get(), Key::TicketService)}</dt>
+                                    <dd>{move || service_name(lang.get(), &name_id, &name_en)}</dd>
+                                </div>
+                                <div>
+                                    <dt>{move || t(lang.get(), Key::TicketDate)}</dt>
+                                    <dd>{move || long_date(lang.get(), date)}</dd>
+                                </div>
+                                <div>
+                                    <dt>{move || t(lang.get(), Key::FieldOffice)}</dt>
+                                    <dd>{ticket.office_name.clone()}</dd>
+                                </div>
+                            </dl>
+                        </article>
+                        {if waiting {
+                            view! {
+                                <p class="lead">{move || t(lang.get(), Key::CancelLinkAsk)}</p>
+                                <CancelByLinkButton token=token.clone() />
+                            }.into_any()
+                        } else {
+                            view! { <p class="notice notice-info" role="status">{move || t(lang.get(), Key::CancelLinkTooLate)}</p> }.into_any()
+                        }}
+                    }.into_any()
+                }
+                Err(error) => view! { <ErrorNotice error not_found=Key::TicketNotFound /> }.into_any(),
+            }
+        })}
+    }
+}
+
+/// Cancels the linked ticket; the server then shows its ticket page.
+#[island]
+fn CancelByLinkButton(token: String) -> impl IntoView {
+    let lang = use_lang();
+    let cancel = ServerAction::<CancelByLink>::new();
+    let error = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    view! {
+        <ActionForm action=cancel>
+            <FormAlert error />
+            <input type="hidden" name="token" value=token />
+            <button type="submit" class="button button-danger" data-testid="confirm-cancel">
+                {move || t(lang.get(), Key::CancelLinkConfirm)}
+            </button>
         </ActionForm>
     }
 }

@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/kode/:request") view=code::CodePage ssr=SsrMode::Async />
                     <Route path=path!("/masuk") view=account::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/tiket-saya") view=account::MyTicketsPage ssr=SsrMode::Async />
+                    <Route path=path!("/batal/:token") view=account::CancelLinkPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/masuk") view=staff::StaffSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />

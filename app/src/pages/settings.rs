@@ -251,6 +251,10 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                     <input type="number" name="release_delay" value=returned.value(form, "release_delay", settings.release_delay) min="0" max=MAX_RELEASE_DELAY_MINUTES step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::ReleaseDelayHint)}</span>
                 }, returned.problem(form, SettingsField::ReleaseDelay))}
+                {field(lang, AdminText::ReminderHour, view! {
+                    <input type="number" name="reminder_hour" value=returned.value(form, "reminder_hour", settings.reminder_hour) min="0" max="23" step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::ReminderHourHint)}</span>
+                }, returned.problem(form, SettingsField::ReminderHour))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::{BookingFields, SubmitButton};
-use super::components::{fetch, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffSignIn};
 use crate::domain::access::Role;
@@ -38,6 +38,7 @@ fn StaffSignInForm() -> impl IntoView {
                 <label for="password">{move || t(lang.get(), Key::FieldPassword)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" />
             </div>
+            <ProofOfWork error />
             <SubmitButton pending=action.pending() label=Key::SignIn />
         </ActionForm>
     }

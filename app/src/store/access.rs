@@ -198,6 +198,16 @@ async fn budget_exceeded(
     let Some(proof) = proof.filter(|proof| proof.max_number >= required) else {
         return Ok(Some(required));
     };
+    Ok((!spend_proof(tx, proof, now).await?).then_some(required))
+}
+
+/// Marks a solved puzzle as used; false if it was used before (one answer,
+/// one request). Used answers are remembered until their puzzle expires.
+pub(crate) async fn spend_proof(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    proof: &crate::domain::proof_of_work::Proven,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     sqlx::query("DELETE FROM proofs_used WHERE expires_at < $1").bind(millis(now)).execute(&mut **tx).await?;
     let first_use =
         sqlx::query("INSERT INTO proofs_used (challenge, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -207,7 +217,7 @@ async fn budget_exceeded(
             .await?
             .rows_affected()
             == 1;
-    Ok((!first_use).then_some(required))
+    Ok(first_use)
 }
 
 /// A pending request as the code page shows it.

@@ -7,12 +7,20 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{millis, Db, Engine, StoreError, StoreResult};
+use crate::domain::calendar::OfficeZone;
+use crate::domain::cancel_link;
 use crate::domain::notify::{self, About, Channel, Moment};
+use crate::domain::ticket::CancelReason;
 
 /// A notice waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub id: i64,
+    pub ticket_id: i64,
+    /// `near` or `called` (see `domain::notify::Moment::kind`).
+    pub moment: String,
+    /// The call it tells of; 0 for `near`.
+    pub call_number: i64,
     pub channel: Channel,
     pub recipient: String,
     pub subject: Option<String>,
@@ -91,6 +99,85 @@ pub async fn after_issue(
     let office: String = ticket.get("office");
     let (service_id, service_date) = (ticket.get("service_id"), ticket.get("service_date"));
     let written = tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// The evening reminders due now, at every office whose reminder hour has
+/// come (see `domain::notify::reminder_round`): one per channel for each
+/// waiting ticket of the next day taken before the hour. Written once: the
+/// notices' unique key makes every later round (another minute, a restart,
+/// another instance) a no-op. `link_key` signs the cancel links.
+pub async fn write_reminders(
+    db: &Db,
+    link_key: &[u8],
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let offices = sqlx::query("SELECT id, name, time_zone, reminder_hour FROM offices").fetch_all(db.reader()).await?;
+    let mut written = 0;
+    for office in offices {
+        let zone: String = office.get("time_zone");
+        let zone = OfficeZone::from_iana_name(&zone).ok_or_else(|| StoreError::Corrupt(format!("zone {zone:?}")))?;
+        let hour = u32::try_from(office.get::<i64, _>("reminder_hour")).unwrap_or(18);
+        let Some(round) = notify::reminder_round(zone, hour, now) else { continue };
+        // Looked for on a read connection: most rounds find nothing to write.
+        let tickets = sqlx::query(
+            "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, s.name_id AS service
+             FROM tickets t JOIN services s ON s.id = t.service_id
+             WHERE s.office_id = $1 AND t.service_date = $2 AND t.state = 'waiting' AND t.issued_at < $3
+               AND (t.holder_phone IS NOT NULL OR t.holder_email IS NOT NULL)
+               AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'reminder')",
+        )
+        .bind(office.get::<i64, _>("id"))
+        .bind(round.for_date.to_string())
+        .bind(millis(round.due_at))
+        .fetch_all(db.reader())
+        .await?;
+        if tickets.is_empty() {
+            continue;
+        }
+        let mut tx = db.writer().begin().await?;
+        let office_name: String = office.get("name");
+        for ticket in &tickets {
+            let holder = holder(ticket);
+            let token = cancel_link::token(link_key, &holder.code, round.links_expire_at);
+            let moment = Moment::Reminder {
+                service: ticket.get("service"),
+                date: round.for_date,
+                cancel_link: format!("{origin}/batal/{token}"),
+            };
+            written += write(&mut tx, &holder, &moment, &office_name, origin, email, now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(written)
+}
+
+/// After staff cancelled a ticket: its holder is told, with the reason.
+pub async fn after_staff_cancel(
+    db: &Db,
+    ticket_code: &str,
+    reason: CancelReason,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = db.writer().begin().await?;
+    let Some(ticket) = sqlx::query(
+        "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, o.name AS office
+         FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
+         WHERE t.public_code = $1 AND t.state = 'cancelled'",
+    )
+    .bind(ticket_code)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(0);
+    };
+    let office: String = ticket.get("office");
+    let written = write(&mut tx, &holder(&ticket), &Moment::Cancelled { reason }, &office, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -178,51 +265,45 @@ async fn write(
     Ok(written)
 }
 
-/// How long a notice taken by one PostgreSQL instance stays away from the others'
-/// senders: long enough for a batch to be delivered (each try is bounded by the
-/// gateways' timeouts); if the instance dies, its notices go out after this.
-pub const CLAIM_LEASE_SECONDS: i64 = 300;
+/// How long a claimed notice stays away from every sender (this instance's
+/// other rounds, and other instances on PostgreSQL): twice the longest a send
+/// may take (`crate::notify::SEND_LIMIT`), so a claim outlives its send. If
+/// the instance dies mid-send, the notice goes out again after this.
+pub const CLAIM_LEASE_SECONDS: i64 = 120;
 
-/// Notices whose time to be sent has come, oldest first, for this instance's
-/// sender. On SQLite there is one instance, and this only reads. On PostgreSQL
-/// several instances send, so the notices are claimed: their next attempt moves
-/// a lease ahead (rows another sender is claiming are passed over), and the
-/// outcome the sender records (`mark_sent`, `mark_failed_try`, `give_up`)
-/// replaces it. So each notice is sent once, whichever instance sends it.
-pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Notice>> {
-    let rows = match db.engine() {
-        Engine::Sqlite => {
-            sqlx::query(
-                "SELECT id, channel, recipient, subject, body, attempts FROM notifications
-                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-            )
-            .bind(millis(now))
-            .bind(limit)
-            .fetch_all(db.reader())
-            .await?
-        }
-        Engine::Postgres => {
-            let mut rows = sqlx::query(
-                "UPDATE notifications SET next_attempt_at = $3
-                 WHERE id IN (SELECT id FROM notifications
-                              WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-                              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, channel, recipient, subject, body, attempts",
-            )
-            .bind(millis(now))
-            .bind(limit)
-            .bind(millis(now) + CLAIM_LEASE_SECONDS * 1000)
-            .fetch_all(db.writer())
-            .await?;
-            rows.sort_by_key(|row| row.get::<i64, _>("id"));
-            rows
-        }
+/// Claims up to `limit` notices of `channel` whose time to be sent has come,
+/// oldest first: their next attempt moves a lease ahead (rows another sender
+/// is claiming are passed over on PostgreSQL), and the outcome the sender
+/// records (`mark_sent`, `mark_failed_try`, `give_up`, `postpone`) replaces
+/// it. So each notice is sent once, whichever instance sends it, and a claim
+/// covers only what the sender has a free slot for.
+pub async fn claim(db: &Db, channel: Channel, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Notice>> {
+    let lock = match db.engine() {
+        Engine::Sqlite => "",
+        Engine::Postgres => "FOR UPDATE SKIP LOCKED",
     };
+    let mut rows = sqlx::query(&format!(
+        "UPDATE notifications SET next_attempt_at = $4
+         WHERE id IN (SELECT id FROM notifications
+                      WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 AND channel = $2
+                      ORDER BY id LIMIT $3 {lock})
+         RETURNING id, ticket_id, moment, call_number, channel, recipient, subject, body, attempts"
+    ))
+    .bind(millis(now))
+    .bind(channel.as_str())
+    .bind(limit)
+    .bind(millis(now) + CLAIM_LEASE_SECONDS * 1000)
+    .fetch_all(db.writer())
+    .await?;
+    rows.sort_by_key(|row| row.get::<i64, _>("id"));
     rows.iter()
         .map(|row| {
             let channel: String = row.get("channel");
             Ok(Notice {
                 id: row.get("id"),
+                ticket_id: row.get("ticket_id"),
+                moment: row.get("moment"),
+                call_number: row.get("call_number"),
                 channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
                 recipient: row.get("recipient"),
                 subject: row.get("subject"),
@@ -231,6 +312,53 @@ pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Not
             })
         })
         .collect()
+}
+
+/// On SQLite one instance sends, so at its start any claim is a dead one's:
+/// what it had in hand is due again at once instead of after the lease.
+pub async fn release_claims_of_a_dead_sender(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
+    if db.engine() != Engine::Sqlite {
+        return Ok(0);
+    }
+    let released = sqlx::query(
+        "UPDATE notifications SET next_attempt_at = $1
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at > $1 AND next_attempt_at <= $2",
+    )
+    .bind(millis(now))
+    .bind(millis(now) + CLAIM_LEASE_SECONDS * 1000)
+    .execute(db.writer())
+    .await?;
+    Ok(released.rows_affected())
+}
+
+/// Whether what the notice tells is still true: the ticket is still waiting
+/// ("almost your turn", the reminder), still cancelled, or this very call is
+/// still its current one. A call
+/// the ticket has moved past (served, cancelled, called again) is never
+/// delivered late.
+pub async fn still_current(db: &Db, notice: &Notice) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT state, call_count FROM tickets WHERE id = $1")
+        .bind(notice.ticket_id)
+        .fetch_optional(db.reader())
+        .await?;
+    let Some(row) = row else { return Ok(false) };
+    let state: String = row.get("state");
+    Ok(match notice.moment.as_str() {
+        "called" => state == "called" && row.get::<i64, _>("call_count") == notice.call_number,
+        "cancelled" => state == "cancelled",
+        _ => state == "waiting",
+    })
+}
+
+/// The destination is paused (see `crate::notify`): the notice waits until
+/// `until` without counting a try.
+pub async fn postpone(db: &Db, id: i64, until: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query("UPDATE notifications SET next_attempt_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(millis(until))
+        .execute(db.writer())
+        .await?;
+    Ok(())
 }
 
 pub async fn mark_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

@@ -23,6 +23,8 @@ pub struct Office {
     pub phone_caps: crate::domain::booking::PhoneCaps,
     /// Minutes after a cancellation before its place is bookable again.
     pub release_delay_minutes: u32,
+    /// The hour (office time) of the evening reminders.
+    pub reminder_hour: u32,
 }
 
 /// What the office details form sets.
@@ -34,6 +36,7 @@ pub struct OfficeDetails<'a> {
     pub policy: CallPolicy,
     pub phone_caps: crate::domain::booking::PhoneCaps,
     pub release_delay_minutes: u32,
+    pub reminder_hour: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +189,8 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 
 /// The columns `load` reads.
 const OFFICE_COLUMNS: &str =
-    "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes";
+    "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes,
+     reminder_hour";
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
     let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
@@ -246,6 +250,7 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
             upcoming: count_setting(&row, "phone_upcoming_cap")?,
         },
         release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
+        reminder_hour: count_setting(&row, "reminder_hour")?,
     }))
 }
 
@@ -468,7 +473,8 @@ fn unique_or<T>(written: StoreResult<T>, problem: SettingsProblem) -> StoreResul
 pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>) -> StoreResult<()> {
     sqlx::query(
         "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6,
-            phone_office_day_cap = $7, phone_upcoming_cap = $8, release_delay_minutes = $9
+            phone_office_day_cap = $7, phone_upcoming_cap = $8, release_delay_minutes = $9,
+            reminder_hour = $10
          WHERE id = $1",
     )
     .bind(office_id)
@@ -480,6 +486,7 @@ pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>
     .bind(i64::from(details.phone_caps.per_office_day))
     .bind(i64::from(details.phone_caps.upcoming))
     .bind(i64::from(details.release_delay_minutes))
+    .bind(i64::from(details.reminder_hour))
     .execute(db.writer())
     .await?;
     Ok(())

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::locks::{self, Lock};
 use super::{millis, Db, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +14,12 @@ pub struct Subscription {
     pub auth: String,
 }
 
-/// Saves a subscription; a browser that subscribes again replaces its keys and owner.
+/// Browsers one citizen may have subscribed at once; a new one replaces the oldest.
+pub const MOST_PER_CITIZEN: i64 = 5;
+
+/// Saves a subscription; a browser that subscribes again replaces its keys and
+/// owner. A citizen keeps the newest `MOST_PER_CITIZEN` (counted under the
+/// phone's lock, so parallel subscriptions cannot pass it).
 pub async fn save(
     db: &Db,
     phone: &str,
@@ -22,6 +28,8 @@ pub async fn save(
     auth: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    locks::hold(&mut tx, Lock::Phone(phone), now).await?;
     sqlx::query(
         "INSERT INTO push_subscriptions (phone, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (endpoint) DO UPDATE SET phone = $1, p256dh = $3, auth = $4, created_at = $5",
@@ -31,8 +39,17 @@ pub async fn save(
     .bind(p256dh)
     .bind(auth)
     .bind(millis(now))
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
+    sqlx::query(
+        "DELETE FROM push_subscriptions WHERE phone = $1 AND id NOT IN
+           (SELECT id FROM push_subscriptions WHERE phone = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
+    )
+    .bind(phone)
+    .bind(MOST_PER_CITIZEN)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

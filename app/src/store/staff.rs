@@ -31,6 +31,9 @@ pub enum SignInRefusal {
     Locked { until: DateTime<Utc> },
     /// Every password check is busy: a flood waits its turn no longer than this.
     Busy,
+    /// The checks are under pressure, and a sign-in from an unknown device
+    /// must first solve a puzzle (it carried none, or one used before).
+    ProofNeeded,
 }
 
 fn hash_password(password: &str) -> StoreResult<String> {
@@ -216,23 +219,44 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<StaffAccount>> {
 /// Password checks running at once. Each holds ~19 MiB and a core for tens of
 /// milliseconds, so a flood of sign-ins must queue, not multiply them; an
 /// attempt that waits longer than `CHECK_WAIT` is told to try again.
+///
+/// A flood from many addresses passes every per-address limit, and each of its
+/// guesses would cost a hash. So once every check is taken, and for
+/// `PRESSURE_HOLD` after, a sign-in from an unknown device must carry a solved
+/// proof-of-work puzzle: a guess then costs the guesser far more than the
+/// server, and the cores stay free for the owners' known devices.
 #[derive(Debug)]
 pub struct PasswordChecks {
     anyone: tokio::sync::Semaphore,
     /// Kept for known devices (see `domain::device`), so a flood from
     /// elsewhere never queues an account's owner behind it.
     known_devices: tokio::sync::Semaphore,
+    pressed_until: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// How long an attempt waits for a password check before it is told to try again.
 const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long puzzles stay asked for after the checks were last all taken.
+const PRESSURE_HOLD: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PasswordChecks {
     pub fn new(at_once: usize) -> Self {
         Self {
             anyone: tokio::sync::Semaphore::new(at_once.max(1)),
             known_devices: tokio::sync::Semaphore::new(at_once.div_ceil(2).max(1)),
+            pressed_until: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Whether sign-ins from unknown devices must solve a puzzle now: every
+    /// check is taken, or was a moment ago.
+    pub fn under_pressure(&self) -> bool {
+        let now = std::time::Instant::now();
+        let mut pressed_until = self.pressed_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.anyone.available_permits() == 0 {
+            *pressed_until = Some(now + PRESSURE_HOLD);
+        }
+        pressed_until.is_some_and(|until| until > now)
     }
 }
 
@@ -244,6 +268,8 @@ pub struct SignInAttempt<'a> {
     /// `device:<name>` for a known device.
     pub counted_as: &'a str,
     pub known_device: bool,
+    /// A solved puzzle, if the form carried one (see `PasswordChecks`).
+    pub proof: Option<&'a crate::domain::proof_of_work::Proven>,
 }
 
 /// Checks a username and password. The attempt is written down, as a wrong
@@ -257,13 +283,18 @@ pub async fn sign_in(
     attempt: SignInAttempt<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<StaffAccount, SignInRefusal>> {
-    let SignInAttempt { username, password, counted_as: client, known_device } = attempt;
+    let SignInAttempt { username, password, counted_as: client, known_device, proof } = attempt;
+    let proof = match (known_device, proof) {
+        (true, _) => None,
+        (false, None) if checks.under_pressure() => return Ok(Err(SignInRefusal::ProofNeeded)),
+        (false, proof) => proof,
+    };
     let queue = if known_device { &checks.known_devices } else { &checks.anyone };
     let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, queue.acquire()).await else {
         return Ok(Err(SignInRefusal::Busy));
     };
     let username = username.trim().to_lowercase();
-    let (row, attempt) = match record_attempt(db, &username, client, now).await? {
+    let (row, attempt) = match record_attempt(db, &username, client, proof, now).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -296,9 +327,15 @@ async fn record_attempt(
     db: &Db,
     username: &str,
     client: &str,
+    proof: Option<&crate::domain::proof_of_work::Proven>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<(Option<sqlx::any::AnyRow>, i64), SignInRefusal>> {
     let mut tx = db.writer().begin().await?;
+    if let Some(proof) = proof {
+        if !super::access::spend_proof(&mut tx, proof, now).await? {
+            return Ok(Err(SignInRefusal::ProofNeeded));
+        }
+    }
     locks::hold(&mut tx, Lock::SignIn(username), now).await?;
     locks::hold(&mut tx, Lock::Client(client), now).await?;
     match gate(&mut tx, username, client, now).await? {

@@ -55,7 +55,7 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
-        "ANTREAN_NOW" => Some(MONDAY_MORNING.into()),
+        "ANTREAN_NOW" => setting(name).or_else(|| Some(MONDAY_MORNING.into())),
         "ANTREAN_ADMIN_PASSWORD" => setting(name).or_else(|| Some(ADMIN_PASSWORD.into())),
         _ => setting(name).or_else(|| {
             // Without a configured public address (the port is not known before
@@ -254,6 +254,12 @@ impl TestApp {
         } else {
             "antrean_session"
         }
+    }
+
+    /// A separate connection that may write, to set up what no page can (a ticket taken earlier).
+    pub async fn tamper(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.database_url).await.expect("open db")
     }
 
     /// A separate connection to the database (read-only for SQLite), to check what was stored.
