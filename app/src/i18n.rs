@@ -437,6 +437,27 @@ pub fn channel_name(lang: Lang, channel: Channel) -> &'static str {
     pick(lang, id, en)
 }
 
+/// A notice channel, as the outbox names it.
+pub fn notice_channel_name(lang: Lang, channel: crate::domain::notify::Channel) -> &'static str {
+    use crate::domain::notify::Channel;
+    match channel {
+        Channel::Sms => "SMS",
+        Channel::Email => pick(lang, "Surel", "Email"),
+        Channel::Push => pick(lang, "Notifikasi peramban", "Browser notification"),
+    }
+}
+
+/// What a notice told (`domain::notify::Moment::kind`), as the outbox names it.
+pub fn notice_moment_name(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "near" => pick(lang, "Hampir giliran", "Almost your turn"),
+        "called" => pick(lang, "Dipanggil", "Called"),
+        "reminder" => pick(lang, "Pengingat malam sebelumnya", "Reminder the evening before"),
+        "cancelled" => pick(lang, "Dibatalkan petugas", "Cancelled by staff"),
+        _ => "?",
+    }
+}
+
 pub fn cancel_reason_name(lang: Lang, reason: CancelReason) -> &'static str {
     let (id, en) = match reason {
         CancelReason::IdentityMismatch => {
@@ -940,6 +961,22 @@ pub fn weekday_name(lang: Lang, weekday: usize) -> &'static str {
 /// `Key` they add nothing to the browser bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminText {
+    OutboxLink,
+    OutboxIntro,
+    OutboxChannel,
+    OutboxUnsent,
+    OutboxOldest,
+    OutboxFailed,
+    OutboxSentHere,
+    OutboxFailedTriesHere,
+    OutboxFailures,
+    OutboxNoFailures,
+    OutboxNumber,
+    OutboxMoment,
+    OutboxAttempts,
+    OutboxLastError,
+    OutboxFailedAt,
+    OutboxRetry,
     OfficesTitle,
     OfficesIntro,
     SettingsLink,
@@ -1038,6 +1075,25 @@ pub const REPORT_COLUMNS: [AdminText; 10] = [
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
     use AdminText::*;
     let (id, en) = match text {
+        OutboxLink => ("Kotak keluar", "Outbox"),
+        OutboxIntro => (
+            "Pemberitahuan kepada pemegang nomor yang belum terkirim, dan yang gagal beserta kesalahan terakhirnya.",
+            "Notices to number holders not sent yet, and those that failed with their last error.",
+        ),
+        OutboxChannel => ("Saluran", "Channel"),
+        OutboxUnsent => ("Belum terkirim", "Not sent yet"),
+        OutboxOldest => ("Tertua sejak", "Oldest since"),
+        OutboxFailed => ("Gagal", "Failed"),
+        OutboxSentHere => ("Terkirim sejak server ini dimulai", "Sent since this server started"),
+        OutboxFailedTriesHere => ("Percobaan gagal sejak server ini dimulai", "Failed tries since this server started"),
+        OutboxFailures => ("Pemberitahuan gagal", "Failed notices"),
+        OutboxNoFailures => ("Tidak ada pemberitahuan yang gagal.", "No notice has failed."),
+        OutboxNumber => ("Nomor", "Number"),
+        OutboxMoment => ("Pemberitahuan", "Notice"),
+        OutboxAttempts => ("Percobaan", "Tries"),
+        OutboxLastError => ("Kesalahan terakhir", "Last error"),
+        OutboxFailedAt => ("Gagal pada", "Failed at"),
+        OutboxRetry => ("Kirim ulang", "Send again"),
         OfficesTitle => ("Pengaturan kantor", "Office settings"),
         OfficesIntro => (
             "Atur data kantor, jam buka, hari libur, layanan beserta kuotanya, dan loket.",

@@ -394,3 +394,38 @@ mod tests {
         assert_eq!(csv_field("2026-11-23"), "2026-11-23");
     }
 }
+
+/// One channel of an office's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxChannel {
+    pub channel: crate::domain::notify::Channel,
+    pub unsent: u64,
+    /// When the oldest unsent notice was written.
+    pub oldest_unsent: Option<DateTime<Utc>>,
+    pub failed: u64,
+    /// Since this server instance started (all offices).
+    pub sent_here: u64,
+    pub failed_tries_here: u64,
+}
+
+/// A notice given up on, with what went wrong last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedNoticeView {
+    pub id: i64,
+    pub channel: crate::domain::notify::Channel,
+    pub moment: String,
+    pub display_number: String,
+    pub attempts: u32,
+    pub last_error: String,
+    pub failed_at: DateTime<Utc>,
+}
+
+/// An office's outbox for its admins: what waits to be sent, and what failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub slug: String,
+    pub office_name: String,
+    pub zone: crate::domain::calendar::OfficeZone,
+    pub channels: Vec<OutboxChannel>,
+    pub failures: Vec<FailedNoticeView>,
+}

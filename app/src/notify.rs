@@ -3,6 +3,7 @@
 //! delivers them by SMS and email, retries with back-off when a gateway fails,
 //! and carries on after a restart with whatever was not sent yet.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -44,14 +45,55 @@ impl Default for InFlight {
 pub struct Notifier {
     wake: Arc<Notify>,
     sends_email: bool,
+    counts: Arc<Counts>,
+}
+
+/// What this instance's sender did since it started, per channel (SMS,
+/// email, push): the outbox page and, later, the metrics read it.
+#[derive(Debug, Default)]
+pub struct Counts {
+    sent: [AtomicU64; 3],
+    failed_tries: [AtomicU64; 3],
+}
+
+/// Sent and failed tries of one channel since the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelCounts {
+    pub sent: u64,
+    pub failed_tries: u64,
+}
+
+impl Counts {
+    fn index(channel: Channel) -> usize {
+        match channel {
+            Channel::Sms => 0,
+            Channel::Email => 1,
+            Channel::Push => 2,
+        }
+    }
+
+    fn count(&self, channel: Channel, sent: bool) {
+        let counters = if sent { &self.sent } else { &self.failed_tries };
+        counters[Self::index(channel)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn of(&self, channel: Channel) -> ChannelCounts {
+        let i = Self::index(channel);
+        ChannelCounts {
+            sent: self.sent[i].load(Ordering::Relaxed),
+            failed_tries: self.failed_tries[i].load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Notifier {
     /// Starts the sender; without a mailer, no email notices are written or sent.
     pub fn start(db: Db, clock: Clock, channels: Channels, in_flight: InFlight, reminders: Reminders) -> Arc<Self> {
         let wake = Arc::new(Notify::new());
-        let notifier = Arc::new(Self { wake: wake.clone(), sends_email: channels.mail.is_some() });
-        let sender = Arc::new(Sender { db, clock, channels, breakers: Mutex::default(), wake });
+        let counts = Arc::new(Counts::default());
+        let notifier =
+            Arc::new(Self { wake: wake.clone(), sends_email: channels.mail.is_some(), counts: counts.clone() });
+        let sender = Arc::new(Sender { db, clock, channels, breakers: Mutex::default(), wake, counts });
         let mut last_reminder_round: Option<Instant> = None;
         let slots = [
             (Channel::Sms, Arc::new(Semaphore::new(in_flight.sms.max(1)))),
@@ -97,6 +139,10 @@ impl Notifier {
     pub fn sends_email(&self) -> bool {
         self.sends_email
     }
+
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
 }
 
 /// How often the sender looks for evening reminders that are due.
@@ -134,6 +180,7 @@ struct Sender {
     channels: Channels,
     breakers: Mutex<breaker::Breakers>,
     wake: Arc<Notify>,
+    counts: Arc<Counts>,
 }
 
 impl Sender {
@@ -182,7 +229,13 @@ impl Sender {
 
     async fn send_one(&self, notice: &Notice) {
         let (db, now) = (&self.db, self.clock.now());
-        let recorded = match self.attempt(notice).await {
+        let attempt = self.attempt(notice).await;
+        match &attempt {
+            Attempt::Sent => self.counts.count(notice.channel, true),
+            Attempt::Failed(Failure::Retry(_)) => self.counts.count(notice.channel, false),
+            Attempt::Failed(Failure::GiveUp(_)) | Attempt::Paused(_) => {}
+        }
+        let recorded = match attempt {
             Attempt::Sent => notifications::mark_sent(db, notice.id, now).await,
             Attempt::Failed(Failure::Retry(error)) => {
                 tracing::warn!(id = notice.id, channel = notice.channel.as_str(), %error, "notice not sent");

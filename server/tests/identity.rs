@@ -300,7 +300,8 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         ],
         "save_counter" => vec![("office", s("kantah-denpasar")), ("name", s("L"))],
         "remove_counter" => vec![("office", s("kantah-denpasar")), ("counter", s("999999"))],
-        "office_report" | "office_report.csv" => vec![("office", s("kantah-denpasar"))],
+        "office_report" | "office_report.csv" | "outbox" => vec![("office", s("kantah-denpasar"))],
+        "retry_notice" => vec![("office", s("kantah-denpasar")), ("notice", s("999999"))],
         _ => return None,
     })
 }

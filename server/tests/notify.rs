@@ -578,3 +578,58 @@ async fn a_holder_is_told_when_staff_cancel_their_ticket_and_why() {
     let told = sms_containing(&app, "dibatalkan petugas", 1).await;
     assert!(told[0].contains("Data tidak sesuai dengan kartu identitas"), "{told:?}");
 }
+
+/// A session of a new admin account of `office` only.
+async fn admin_of(app: &TestApp, office: &str) -> String {
+    use app::store::sessions::{self, SessionOwner};
+    let db = &app.running.db;
+    let office_id = app::store::offices::find(db, office).await.unwrap().unwrap().id;
+    let role = app::domain::access::Role::Admin;
+    let username = format!("admin-{office}");
+    let now = chrono::Utc::now();
+    let id = app::store::staff::create(db, &username, "Admin", "sandi-uji-panjang", role, Some(office_id), now);
+    let id = id.await.unwrap().unwrap();
+    sessions::create(db, &SessionOwner::Staff { staff_id: id }, now).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_outbox_shows_the_backlog_and_the_failures_and_a_failed_notice_can_be_sent_again() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let app = spawn_app_with(&[("ANTREAN_SMTP_URL", format!("smtp://{closed}"))]).await;
+    app.waiting_tickets(1).await;
+    assert_eq!(settled(&app).await, (1, 1), "the SMS went; the email waits for a retry");
+    // The email's tries are used up (as after a day of a dead mail server).
+    sqlx::query("UPDATE notifications SET failed_at = 1, last_error = 'SMTP 554 ditolak' WHERE channel = 'email'")
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    let denpasar = admin_of(&app, "kantah-denpasar").await;
+    let outbox: serde_json::Value =
+        app.call("outbox", Some(&denpasar), &[("office", "kantah-denpasar")]).await.json().await.unwrap();
+    let email = outbox["channels"].as_array().unwrap().iter().find(|c| c["channel"] == "Email").unwrap().clone();
+    assert_eq!((email["unsent"].clone(), email["failed"].clone()), (0.into(), 1.into()), "{outbox}");
+    let failed = &outbox["failures"][0];
+    assert_eq!(failed["last_error"], "SMTP 554 ditolak");
+    let id = failed["id"].as_i64().unwrap().to_string();
+
+    let page = app.client.get(format!("{}/admin/kantor/kantah-denpasar/kotak-keluar", app.base));
+    let page = page.header("Cookie", format!("antrean_session={denpasar}")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("SMTP 554 ditolak") && page.contains("Kirim ulang"), "{page}");
+
+    // Another office's admin cannot see it or send it again.
+    let bogor = admin_of(&app, "disdukcapil-bogor").await;
+    let foreign = app.call("retry_notice", Some(&bogor), &[("office", "disdukcapil-bogor"), ("notice", &id)]).await;
+    assert_eq!(foreign.status(), reqwest::StatusCode::NOT_FOUND);
+    let peek = app.call("outbox", Some(&bogor), &[("office", "kantah-denpasar")]).await;
+    assert_eq!(peek.status(), reqwest::StatusCode::FORBIDDEN);
+
+    let retried = app.call("retry_notice", Some(&denpasar), &[("office", "kantah-denpasar"), ("notice", &id)]).await;
+    assert!(retried.status().is_success() || retried.status().is_redirection(), "{}", retried.status());
+    let (failed_at, attempts): (Option<i64>, i64) =
+        sqlx::query_as("SELECT failed_at, attempts FROM notifications WHERE channel = 'email'")
+            .fetch_one(&app.inspect().await)
+            .await
+            .unwrap();
+    assert_eq!(failed_at, None, "back in the outbox");
+    assert!(attempts <= 1, "from its first try: {attempts}");
+}

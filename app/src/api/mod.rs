@@ -7,6 +7,7 @@ mod admin;
 mod booking;
 mod console;
 mod kiosk;
+mod outbox;
 mod push;
 mod queue;
 #[cfg(feature = "ssr")]
@@ -19,6 +20,7 @@ pub use admin::*;
 pub use booking::*;
 pub use console::*;
 pub use kiosk::*;
+pub use outbox::*;
 pub use push::*;
 pub use queue::*;
 pub use settings::*;
@@ -74,6 +76,8 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<SetAccountActive as ServerFn>::PATH, Permission::Admin),
     (<LoadAdminOffices as ServerFn>::PATH, Permission::Admin),
     (<LoadOfficeSettings as ServerFn>::PATH, Permission::Admin),
+    (<LoadOutbox as ServerFn>::PATH, Permission::Admin),
+    (<RetryNotice as ServerFn>::PATH, Permission::Admin),
     (<CreateOffice as ServerFn>::PATH, Permission::Admin),
     (<SaveOfficeDetails as ServerFn>::PATH, Permission::Admin),
     (<SaveOpeningHours as ServerFn>::PATH, Permission::Admin),

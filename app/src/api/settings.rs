@@ -45,7 +45,7 @@ fn settings_page(slug: &str) -> String {
 
 /// The office `slug`, once the caller is known to administer it.
 #[cfg(feature = "ssr")]
-async fn administered_office<F: leptos::server_fn::ServerFn>(
+pub(super) async fn administered_office<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
     slug: &str,
 ) -> Result<crate::store::offices::Office, AppError> {

@@ -10,6 +10,7 @@ mod home;
 mod kiosk;
 mod live_client;
 mod office;
+mod outbox;
 mod report;
 mod settings;
 mod staff;
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/kantor") view=settings::AdminOfficesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office/laporan") view=report::ReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kantor/:office/kotak-keluar") view=outbox::OutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                     <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />

@@ -200,6 +200,7 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
         <p class="row-actions">
             <a class="button" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
             <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
+            <a class="button" href=format!("/admin/kantor/{slug}/kotak-keluar")>{admin_text(lang, AdminText::OutboxLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
         {hours_form(lang, &returned, &settings)}

@@ -399,3 +399,98 @@ pub async fn mark_failed_try(db: &Db, notice: &Notice, error: &str, now: DateTim
     .await?;
     Ok(())
 }
+
+/// One channel's notices at an office not sent yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    pub channel: Channel,
+    /// Waiting to be sent (now or at a retry).
+    pub unsent: u64,
+    /// When the oldest of them was written.
+    pub oldest: Option<DateTime<Utc>>,
+    /// Given up on: tries used up, or dropped as no longer true.
+    pub failed: u64,
+}
+
+/// A notice given up on, for the outbox page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub id: i64,
+    pub channel: Channel,
+    pub moment: String,
+    pub display_number: String,
+    pub attempts: u32,
+    pub last_error: String,
+    pub failed_at: DateTime<Utc>,
+}
+
+/// An office's outbox: the backlog per channel, and the newest notices given up on.
+pub async fn outbox(db: &Db, office_id: i64, failures_shown: i64) -> StoreResult<(Vec<Backlog>, Vec<Failed>)> {
+    let rows = sqlx::query(
+        "SELECT n.channel,
+                COALESCE(SUM(CASE WHEN n.sent_at IS NULL AND n.failed_at IS NULL THEN 1 ELSE 0 END), 0) AS unsent,
+                MIN(CASE WHEN n.sent_at IS NULL AND n.failed_at IS NULL THEN n.created_at END) AS oldest,
+                COALESCE(SUM(CASE WHEN n.failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+         FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN services s ON s.id = t.service_id
+         WHERE s.office_id = $1 GROUP BY n.channel",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?;
+    let count = |row: &AnyRow, column: &str| u64::try_from(row.get::<i64, _>(column)).unwrap_or(0);
+    let backlog = [Channel::Sms, Channel::Email, Channel::Push]
+        .into_iter()
+        .map(|channel| {
+            let row = rows.iter().find(|row| row.get::<String, _>("channel") == channel.as_str());
+            Backlog {
+                channel,
+                unsent: row.map_or(0, |row| count(row, "unsent")),
+                oldest: row
+                    .and_then(|row| row.get::<Option<i64>, _>("oldest"))
+                    .and_then(DateTime::from_timestamp_millis),
+                failed: row.map_or(0, |row| count(row, "failed")),
+            }
+        })
+        .collect();
+    let failed = sqlx::query(
+        "SELECT n.id, n.channel, n.moment, t.display_number, n.attempts, n.last_error, n.failed_at
+         FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN services s ON s.id = t.service_id
+         WHERE s.office_id = $1 AND n.failed_at IS NOT NULL ORDER BY n.failed_at DESC, n.id DESC LIMIT $2",
+    )
+    .bind(office_id)
+    .bind(failures_shown)
+    .fetch_all(db.reader())
+    .await?;
+    let failed = failed
+        .iter()
+        .map(|row| {
+            let channel: String = row.get("channel");
+            Ok(Failed {
+                id: row.get("id"),
+                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+                moment: row.get("moment"),
+                display_number: row.get("display_number"),
+                attempts: u32::try_from(row.get::<i64, _>("attempts")).unwrap_or(0),
+                last_error: row.get::<Option<String>, _>("last_error").unwrap_or_default(),
+                failed_at: DateTime::from_timestamp_millis(row.get("failed_at")).unwrap_or_default(),
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok((backlog, failed))
+}
+
+/// Sends a notice given up on again, from its first try; only a notice of a
+/// ticket of `office_id`. False if there is none such.
+pub async fn retry(db: &Db, office_id: i64, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    let retried = sqlx::query(
+        "UPDATE notifications SET failed_at = NULL, attempts = 0, next_attempt_at = $3
+         WHERE id = $1 AND failed_at IS NOT NULL AND ticket_id IN
+           (SELECT t.id FROM tickets t JOIN services s ON s.id = t.service_id WHERE s.office_id = $2)",
+    )
+    .bind(id)
+    .bind(office_id)
+    .bind(millis(now))
+    .execute(db.writer())
+    .await?;
+    Ok(retried.rows_affected() == 1)
+}
