@@ -3,10 +3,12 @@
 //! delivers them by SMS and email, retries with back-off when a gateway fails,
 //! and carries on after a restart with whatever was not sent yet.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use tokio::sync::{Notify, Semaphore};
 
 mod breaker;
@@ -22,8 +24,8 @@ use crate::store::{push_subscriptions, Db};
 
 /// How often the sender looks for notices due a retry when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
-/// The longest one delivery may take, however a gateway behaves; a claim
-/// outlives it (`notifications::CLAIM_LEASE_SECONDS`).
+/// The longest one delivery may take, however a gateway behaves; its claim is
+/// extended meanwhile (`keep_claims`).
 pub const SEND_LIMIT: Duration = Duration::from_secs(50);
 
 /// Notices sent at once per channel. A slow or silent destination holds only
@@ -93,7 +95,16 @@ impl Notifier {
         let counts = Arc::new(Counts::default());
         let notifier =
             Arc::new(Self { wake: wake.clone(), sends_email: channels.mail.is_some(), counts: counts.clone() });
-        let sender = Arc::new(Sender { db, clock, channels, breakers: Mutex::default(), wake, counts });
+        let sender = Arc::new(Sender {
+            db,
+            clock,
+            in_flight: Mutex::default(),
+            channels,
+            breakers: Mutex::default(),
+            wake,
+            counts,
+        });
+        tokio::spawn(keep_claims(Arc::downgrade(&sender)));
         let mut last_reminder_round: Option<Instant> = None;
         let slots = [
             (Channel::Sms, Arc::new(Semaphore::new(in_flight.sms.max(1)))),
@@ -102,7 +113,7 @@ impl Notifier {
         ];
         let alive = Arc::downgrade(&notifier);
         tokio::spawn(async move {
-            match notifications::release_claims_of_a_dead_sender(&sender.db, sender.clock.now()).await {
+            match notifications::release_claims_of_a_dead_sender(&sender.db, Utc::now()).await {
                 Ok(0) => {}
                 Ok(released) => tracing::info!(released, "notices claimed before a restart are due again"),
                 Err(error) => tracing::error!(%error, "could not release the notices of a dead sender"),
@@ -174,9 +185,15 @@ enum Failure {
     GiveUp(String),
 }
 
+/// The sender's own times (claims, leases, retries) are real seconds, whatever
+/// the business clock says (`Clock`, which may be pinned for a demo or a
+/// test): a lease must run out when the instance that took it is dead.
 struct Sender {
     db: Db,
+    /// The business clock: which day's reminders are due.
     clock: Clock,
+    /// Notices being sent now, whose claims the sender keeps extending.
+    in_flight: Mutex<HashSet<i64>>,
     channels: Channels,
     breakers: Mutex<breaker::Breakers>,
     wake: Arc<Notify>,
@@ -203,11 +220,12 @@ impl Sender {
                 return;
             }
             let limit = i64::try_from(free).unwrap_or(i64::MAX);
-            let claimed = match notifications::claim(&self.db, channel, self.clock.now(), limit).await {
+            let claimed = match notifications::claim(&self.db, channel, Utc::now(), limit).await {
                 Ok(claimed) => claimed,
                 Err(error) => return tracing::error!(%error, "could not claim the notices to send"),
             };
             let all_due_taken = claimed.len() < free;
+            self.in_flight().extend(claimed.iter().map(|notice| notice.id));
             for notice in claimed {
                 let Ok(slot) = slots.clone().try_acquire_owned() else {
                     // Only this loop takes slots, and it counted them: unreachable,
@@ -228,7 +246,10 @@ impl Sender {
     }
 
     async fn send_one(&self, notice: &Notice) {
-        let (db, now) = (&self.db, self.clock.now());
+        let db = &self.db;
+        // No longer in flight: the claim's lease is not extended past the outcome.
+        self.in_flight().remove(&notice.id);
+        let now = Utc::now();
         let attempt = self.attempt(notice).await;
         match &attempt {
             Attempt::Sent => self.counts.count(notice.channel, true),
@@ -282,6 +303,10 @@ impl Sender {
         }
     }
 
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn breakers(&self) -> std::sync::MutexGuard<'_, breaker::Breakers> {
         self.breakers.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -309,7 +334,7 @@ impl Sender {
         match destination {
             Destination::Sms(phone) => {
                 let reference = format!("antrean-{}", notice.id);
-                let sent = channels.sms.send(phone, &notice.body, &reference, self.clock.now()).await;
+                let sent = channels.sms.send(phone, &notice.body, &reference, Utc::now()).await;
                 sent.map_err(|e| Failure::Retry(e.to_string()))
             }
             Destination::Email => {
@@ -334,6 +359,21 @@ impl Sender {
                     Err(error) => Err(Failure::Retry(error.to_string())),
                 }
             }
+        }
+    }
+}
+
+/// Extends the claims of the notices in flight a third of a lease at a time,
+/// so a claim outlives every send however long it takes, and the notices of
+/// an instance that died are free again within one lease.
+async fn keep_claims(sender: std::sync::Weak<Sender>) {
+    let every = Duration::from_secs(u64::try_from(notifications::CLAIM_LEASE_SECONDS / 3).unwrap_or(5));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(sender) = sender.upgrade() else { return };
+        let ids: Vec<i64> = sender.in_flight().iter().copied().collect();
+        if let Err(error) = notifications::extend_claims(&sender.db, &ids, Utc::now()).await {
+            tracing::error!(%error, "could not extend the claims of the notices being sent");
         }
     }
 }

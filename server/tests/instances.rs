@@ -71,3 +71,107 @@ async fn a_call_at_one_instance_reaches_a_screen_connected_to_the_other() {
         }
     }
 }
+
+/// An SMS provider on 127.0.0.1 that keeps the reference of every message it gets.
+async fn sms_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let references: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = references.clone();
+    let sink = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push(body["ref"].as_str().unwrap_or_default().to_string());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, sink).await });
+    (url, references)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
+async fn two_instances_deliver_each_notice_exactly_once() {
+    assert!(on_postgres(), "two instances share a PostgreSQL database: run with ANTREAN_TEST_ENGINE=postgres");
+    let (url, references) = sms_sink().await;
+    let first = common::spawn_app_with(&[
+        ("ANTREAN_SMS_GATEWAY", "http".into()),
+        ("ANTREAN_SMS_URL", url),
+        ("ANTREAN_SMS_BODY", r#"{"to":"{phone}","text":"{message}","ref":"{reference}"}"#.into()),
+    ])
+    .await;
+    let second = first.another_instance().await;
+    let instances = [&first, &second];
+    let staff = first.admin_session().await;
+    for serial in 1..=120u32 {
+        let phone = format!("0812{:08}", 60_000_000 + serial);
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", &nik(serial)),
+            ("name", "Warga Uji"),
+            ("phone", &phone),
+        ];
+        let booked = instances[serial as usize % 2].call("staff_book", Some(&staff), &form).await;
+        assert!(booked.status().is_success(), "{}", booked.status());
+    }
+    // A burst on top of the calls: a thousand notices written at once.
+    let db = first.tamper().await;
+    let ticket: i64 = sqlx::query_scalar("SELECT MAX(id) FROM tickets").fetch_one(&db).await.unwrap();
+    for n in 0..1_000 {
+        sqlx::query(
+            "INSERT INTO notifications (ticket_id, moment, call_number, channel, recipient, body, created_at, next_attempt_at)
+             VALUES ($1, 'near', 0, 'sms', $2, 'Antrean uji', 0, 0)",
+        )
+        .bind(ticket)
+        .bind(format!("+62813{n:08}"))
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let counter = first.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    first.call("counter_action", Some(&staff), &[("counter", &counter), ("action", "open")]).await;
+    for n in 0..100 {
+        for action in ["call_next", "serve", "finish"] {
+            let response = instances[n % 2]
+                .call("counter_action", Some(&staff), &[("counter", &counter), ("action", action)])
+                .await;
+            assert!(response.status().is_success(), "{action}: {}", response.status());
+        }
+    }
+    let mut settled = false;
+    for _ in 0..600 {
+        let unsent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL AND failed_at IS NULL")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        if unsent == 0 {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(settled, "every notice was sent within 30 s");
+    let sent: Vec<i64> = sqlx::query_scalar("SELECT id FROM notifications WHERE sent_at IS NOT NULL ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    let references = references.lock().unwrap().clone();
+    let mut received: Vec<i64> =
+        references.iter().filter_map(|r| r.strip_prefix("antrean-")?.parse().ok()).collect::<Vec<_>>();
+    received.sort();
+    let duplicates = received.len() - {
+        let mut d = received.clone();
+        d.dedup();
+        d.len()
+    };
+    assert_eq!(duplicates, 0, "{duplicates} notices reached the provider twice");
+    received.dedup();
+    assert_eq!(received, sent, "each sent notice reached the provider once");
+    assert!(sent.len() > 1_100, "{}", sent.len());
+}

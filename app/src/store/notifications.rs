@@ -266,10 +266,28 @@ async fn write(
 }
 
 /// How long a claimed notice stays away from every sender (this instance's
-/// other rounds, and other instances on PostgreSQL): twice the longest a send
-/// may take (`crate::notify::SEND_LIMIT`), so a claim outlives its send. If
-/// the instance dies mid-send, the notice goes out again after this.
-pub const CLAIM_LEASE_SECONDS: i64 = 120;
+/// other rounds, and other instances on PostgreSQL). The sender extends the
+/// claims of what it is still sending (`crate::notify`); if the instance dies
+/// mid-send, its notices go out again after at most this.
+pub const CLAIM_LEASE_SECONDS: i64 = 15;
+
+/// Extends the claims of notices still being sent by a lease from `now`.
+pub async fn extend_claims(db: &Db, ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE notifications SET next_attempt_at = $1
+             WHERE id IN ({}) AND sent_at IS NULL AND failed_at IS NULL",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(millis(now) + CLAIM_LEASE_SECONDS * 1000);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(db.writer()).await?;
+    }
+    Ok(())
+}
 
 /// Claims up to `limit` notices of `channel` whose time to be sent has come,
 /// oldest first: their next attempt moves a lease ahead (rows another sender

@@ -5,7 +5,8 @@
 //! checks that no (service, date) got more tickets than its quota, (2) SSR latency
 //! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
 //! "call next" to receipt at every one, and the server's memory per idle
-//! connection, (4) the size of the WASM bundle, raw and gzipped, and (5) with
+//! connection, (4) the size of the WASM bundle, raw and gzipped, (5) notices
+//! dispatched to local sinks and call → SMS receipt (see `notices.rs`), and (6) with
 //! `antrean-bench abuse`, what each attack of the open internet gets, and how
 //! long a legitimate booking and sign-in take meanwhile (see `abuse.rs`).
 //! Every loop is bounded; the server only listens on 127.0.0.1.
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::SqlitePool;
 
 mod abuse;
+mod notices;
 
 const CLIENTS: usize = 64;
 const SUBSCRIBERS: usize = 10_000;
@@ -163,22 +165,30 @@ async fn call(
     Ok(response.json().await?)
 }
 
-async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
-    let client = same_site_client(&server.base)?;
-    // A staff session with Loket 1 of Denpasar open, and tickets taken at its desk to call.
+/// The admin signs in; the session cookie, as a `Cookie` header value.
+async fn staff_session(client: &reqwest::Client, server: &Server) -> Result<String, Box<dyn std::error::Error>> {
     let signed_in = client
         .post(format!("{}/api/staff_sign_in", server.base))
         .header("Accept", "application/json")
         .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
         .send()
         .await?;
-    let staff = signed_in
+    // A sign-in sets the session and the known-device cookie.
+    let session = signed_in
         .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("antrean_session="))
         .and_then(|c| c.split(';').next())
-        .ok_or("staff sign-in failed")?
-        .to_string();
+        .ok_or("staff sign-in failed")?;
+    Ok(session.to_string())
+}
+
+async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let client = same_site_client(&server.base)?;
+    // A staff session with Loket 1 of Denpasar open, and tickets taken at its desk to call.
+    let staff = staff_session(&client, server).await?;
     for n in 0..CALLS {
         let nik = nik(n);
         let form = [
@@ -525,6 +535,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if runs("wasm") {
         wasm_size(&site_root)?;
+    }
+    if runs("notices") {
+        notices::run(&site_root).await?;
+        println!();
     }
     // Not part of the default run: it is about refusals, not speed.
     if only.as_deref() == Some("abuse") {

@@ -1,0 +1,193 @@
+//! A server killed (SIGKILL, as a crash or the OOM killer does) in the middle
+//! of a burst of notices loses none of them: on SQLite the restarted server
+//! sends what the dead one had in hand; on PostgreSQL the other instance does
+//! once the dead one's claims run out. The real binary runs as a process of
+//! its own, sending SMS to a provider on 127.0.0.1 that counts each notice's
+//! reference, so a notice sent twice is seen (reported; at most those in
+//! flight at the kill).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{on_postgres, ADMIN_PASSWORD, MONDAY_MORNING};
+
+/// Notices written at once.
+const BURST: usize = 2_000;
+/// The SMS sent at once (`ANTREAN_NOTICES_IN_FLIGHT`): at most these can be sent twice.
+const SMS_SLOTS: usize = 32;
+
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The server binary on `database_url`, sending SMS to `sms_url`; waits until it answers.
+async fn start(database_url: &str, data_dir: &std::path::Path, sms_url: &str) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_antrean"))
+        .env("ANTREAN_ADDR", format!("127.0.0.1:{port}"))
+        .env("ANTREAN_DATABASE_URL", database_url)
+        .env("ANTREAN_DATA_DIR", data_dir)
+        .env("ANTREAN_SITE_ROOT", data_dir)
+        .env("ANTREAN_NOW", MONDAY_MORNING)
+        .env("ANTREAN_DEV_MODE", "true")
+        .env("ANTREAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("ANTREAN_SMS_GATEWAY", "http")
+        .env("ANTREAN_SMS_URL", sms_url)
+        .env("ANTREAN_SMS_BODY", r#"{"to":"{phone}","text":"{message}","ref":"{reference}"}"#)
+        .env("ANTREAN_NOTICES_IN_FLIGHT", format!("{SMS_SLOTS},16,64"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let process = Process { child, base: format!("http://127.0.0.1:{port}") };
+    for _ in 0..600 {
+        if reqwest::get(format!("{}/api/push_key", process.base)).await.is_ok() {
+            return process;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not answer within 30 s");
+}
+
+/// An SMS provider on 127.0.0.1 that keeps every message's reference.
+async fn sms_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let references: Arc<Mutex<Vec<String>>> = Arc::default();
+    let kept = references.clone();
+    let sink = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push(body["ref"].as_str().unwrap_or_default().to_string());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, sink).await });
+    (url, references)
+}
+
+/// A number for today at the desk, so the burst's "almost your turn" notices are still true.
+async fn a_waiting_ticket(server: &Process) {
+    let client = reqwest::Client::builder()
+        .default_headers([(reqwest::header::ORIGIN, server.base.parse().unwrap())].into_iter().collect())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(format!("{}/api/staff_sign_in", server.base))
+        .header("Accept", "application/json")
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("antrean_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a staff session")
+        .to_string();
+    let form = [
+        ("office", "kantah-denpasar"),
+        ("service", "A"),
+        ("when", "today"),
+        ("nik", &common::nik(1)),
+        ("name", "Warga Uji"),
+        ("phone", "081234567890"),
+    ];
+    let request = client.post(format!("{}/api/staff_book", server.base)).header("Accept", "application/json");
+    let booked = request.header("Cookie", session).form(&form).send().await.unwrap();
+    assert!(booked.status().is_success(), "{}", booked.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_in_a_burst_of_notices_loses_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = if on_postgres() {
+        common::fresh_postgres_database().await
+    } else {
+        format!("sqlite://{}", dir.path().join("antrean.db").display())
+    };
+    let (sms_url, references) = sms_sink().await;
+    let first = start(&database_url, dir.path(), &sms_url).await;
+    // On PostgreSQL a second instance runs all along and takes over.
+    let second = match on_postgres() {
+        true => Some(start(&database_url, dir.path(), &sms_url).await),
+        false => None,
+    };
+    a_waiting_ticket(&first).await;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&database_url).await.unwrap();
+    let ticket: i64 = sqlx::query_scalar("SELECT MAX(id) FROM tickets").fetch_one(&db).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    for n in 0..BURST {
+        sqlx::query(
+            "INSERT INTO notifications (ticket_id, moment, call_number, channel, recipient, body, created_at, next_attempt_at)
+             VALUES ($1, 'near', 0, 'sms', $2, 'Antrean uji', 0, 0)",
+        )
+        .bind(ticket)
+        .bind(format!("+62813{n:08}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // Killed once a part of the burst is out (the sender finds it within its 5 s poll).
+    let mut first = first;
+    for _ in 0..3_000 {
+        if references.lock().unwrap().len() >= BURST / 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let at_kill = references.lock().unwrap().len();
+    assert!(at_kill < BURST, "the kill came in the middle of the burst");
+    let _restarted = match second {
+        Some(_) => None,
+        None => Some(start(&database_url, dir.path(), &sms_url).await),
+    };
+
+    let mut unsent = i64::MAX;
+    for _ in 0..1_200 {
+        unsent = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL AND failed_at IS NULL")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if unsent == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(unsent, 0, "every notice was sent after the crash");
+    let mut sent: Vec<i64> = sqlx::query_scalar("SELECT id FROM notifications").fetch_all(&db).await.unwrap();
+    sent.sort();
+    let mut received: Vec<i64> =
+        references.lock().unwrap().iter().filter_map(|r| r.strip_prefix("antrean-")?.parse().ok()).collect();
+    received.sort();
+    let total = received.len();
+    received.dedup();
+    let duplicates = total - received.len();
+    println!(
+        "killed after {at_kill} of {BURST}; sent twice: {duplicates} (target 0; at most the {SMS_SLOTS} in flight)"
+    );
+    assert_eq!(received, sent, "every notice reached the provider");
+    assert!(duplicates <= SMS_SLOTS, "only notices in flight at the kill may be sent twice: {duplicates}");
+}
