@@ -118,6 +118,14 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> StoreResult<Result<NewCode, SendDecision>> {
     let CodeRequest { phone, client, purpose, payload, proof } = request;
+    // Past the budget, a request without a hard enough answer is told so from
+    // a read connection: a flood of them (SMS pumping) never queues for the
+    // writer, where bookings and sign-ins wait. The locked count decides the rest.
+    if let Some(required) = budget_required(db.reader(), policy, phone, now).await? {
+        if proof.is_none_or(|proof| proof.max_number < required) {
+            return Ok(Err(SendDecision::ProofNeeded { max_number: required }));
+        }
+    }
     let mut tx = db.writer().begin().await?;
     // Counted under the phone's and the client's locks: parallel requests on
     // PostgreSQL would otherwise all see the same count and all send.
@@ -179,6 +187,23 @@ async fn budget_exceeded(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<u64>> {
     locks::hold(tx, Lock::SmsBudget, now).await?;
+    let Some(required) = budget_required(&mut **tx, policy, phone, now).await? else {
+        return Ok(None);
+    };
+    let Some(proof) = proof.filter(|proof| proof.max_number >= required) else {
+        return Ok(Some(required));
+    };
+    Ok((!spend_proof(tx, proof, now).await?).then_some(required))
+}
+
+/// The difficulty a code request to `phone` must prove now, if the site is
+/// past its hourly budget (in all, or to the phone's range of numbers).
+async fn budget_required<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    policy: &OtpPolicy,
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<u64>> {
     let range = otp::number_range(phone);
     // A range's numbers sort between the prefix and the prefix followed by a
     // character after every digit.
@@ -189,16 +214,10 @@ async fn budget_exceeded(
     .bind(millis(now - Duration::hours(1)))
     .bind(range)
     .bind(format!("{range}~"))
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    let Some(required) = policy.budget.proof_needed(count(sent), count(to_range)) else {
-        return Ok(None);
-    };
-    let Some(proof) = proof.filter(|proof| proof.max_number >= required) else {
-        return Ok(Some(required));
-    };
-    Ok((!spend_proof(tx, proof, now).await?).then_some(required))
+    Ok(policy.budget.proof_needed(count(sent), count(to_range)))
 }
 
 /// Marks a solved puzzle as used; false if it was used before (one answer,
