@@ -43,6 +43,9 @@ pub struct Hub {
     offices: Mutex<HashMap<i64, Arc<OfficeChannel>>>,
     /// Tells this instance's own notices from the others' (PostgreSQL only).
     instance: u64,
+    /// Whether this instance hears the others (always on SQLite, where there
+    /// are none): an instance that does not is not ready for screens.
+    hears_others: AtomicBool,
 }
 
 impl std::fmt::Debug for Hub {
@@ -57,10 +60,20 @@ impl Hub {
     /// so a server that serves screens already hears them (if the first attempt
     /// fails, it logs and keeps trying in the background).
     pub async fn start(db: Db, clock: Clock) -> Arc<Self> {
-        let hub = Arc::new(Self { db, clock, offices: Mutex::new(HashMap::new()), instance: rand::random() });
+        let on_postgres = db.postgres_url().is_some();
+        let hub = Arc::new(Self {
+            db,
+            clock,
+            offices: Mutex::new(HashMap::new()),
+            instance: rand::random(),
+            hears_others: AtomicBool::new(!on_postgres),
+        });
         if let Some(url) = hub.db.postgres_url() {
             let listener = match relay::connect(url).await {
-                Ok(listener) => Some(listener),
+                Ok(listener) => {
+                    hub.hears_others.store(true, Ordering::Relaxed);
+                    Some(listener)
+                }
                 Err(error) => {
                     tracing::error!(%error, "could not listen for live changes; trying again");
                     None
@@ -78,6 +91,11 @@ impl Hub {
             }
         });
         hub
+    }
+
+    /// Whether live changes of the other instances reach this one (`/readyz`).
+    pub fn hears_others(&self) -> bool {
+        self.hears_others.load(Ordering::Relaxed)
     }
 
     fn channel(&self, office_id: i64) -> Arc<OfficeChannel> {
@@ -253,6 +271,7 @@ mod relay {
         loop {
             let received = listener.try_recv().await;
             let Some(hub) = hub.upgrade() else { return };
+            hub.hears_others.store(received.is_ok(), Ordering::Relaxed);
             match received {
                 Ok(Some(notification)) => receive(&hub, notification.payload()).await,
                 Ok(None) => {
@@ -276,6 +295,7 @@ mod relay {
                 Ok(listener) => {
                     // Changes made while nobody listened are not known here.
                     if let Some(hub) = hub.upgrade() {
+                        hub.hears_others.store(true, Ordering::Relaxed);
                         everything_changed(&hub);
                     }
                     return Some(listener);

@@ -48,6 +48,8 @@ pub struct Notifier {
     wake: Arc<Notify>,
     sends_email: bool,
     counts: Arc<Counts>,
+    /// When the sender last went round its loop (it does every `POLL` at least).
+    last_round: Arc<Mutex<Instant>>,
 }
 
 /// What this instance's sender did since it started, per channel (SMS,
@@ -93,8 +95,13 @@ impl Notifier {
     pub fn start(db: Db, clock: Clock, channels: Channels, in_flight: InFlight, reminders: Reminders) -> Arc<Self> {
         let wake = Arc::new(Notify::new());
         let counts = Arc::new(Counts::default());
-        let notifier =
-            Arc::new(Self { wake: wake.clone(), sends_email: channels.mail.is_some(), counts: counts.clone() });
+        let last_round = Arc::new(Mutex::new(Instant::now()));
+        let notifier = Arc::new(Self {
+            wake: wake.clone(),
+            sends_email: channels.mail.is_some(),
+            counts: counts.clone(),
+            last_round: last_round.clone(),
+        });
         let sender = Arc::new(Sender {
             db,
             clock,
@@ -119,6 +126,7 @@ impl Notifier {
                 Err(error) => tracing::error!(%error, "could not release the notices of a dead sender"),
             }
             while alive.strong_count() > 0 {
+                *last_round.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
                 if last_reminder_round.is_none_or(|at| at.elapsed() >= REMINDER_ROUNDS) {
                     last_reminder_round = Some(Instant::now());
                     sender.write_reminders(&reminders).await;
@@ -153,6 +161,12 @@ impl Notifier {
 
     pub fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    /// Whether the sender is going round its loop (`/readyz`): a round can
+    /// wait for the database, but not for a whole minute.
+    pub fn is_running(&self) -> bool {
+        self.last_round.lock().unwrap_or_else(PoisonError::into_inner).elapsed() < Duration::from_secs(60)
     }
 }
 

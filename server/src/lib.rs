@@ -3,6 +3,7 @@
 //! shutdown signal. Integration tests and the benchmark start it through `start`.
 
 pub mod config;
+mod health;
 mod language;
 pub mod limits;
 mod live_socket;
@@ -146,8 +147,13 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
         true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
         false => Router::new(),
     };
+    let health: Router<LeptosOptions> = Router::new()
+        .route("/healthz", axum::routing::get(health::healthz))
+        .route("/readyz", axum::routing::get(health::readyz))
+        .with_state(context.clone());
     Router::new()
         .merge(dev_routes)
+        .merge(health)
         .merge(
             Router::new().route("/bahasa/{code}", axum::routing::get(language::switch)).with_state(public_url.clone()),
         )

@@ -1,10 +1,12 @@
 //! A server killed (SIGKILL, as a crash or the OOM killer does) in the middle
-//! of a burst of notices loses none of them: on SQLite the restarted server
-//! sends what the dead one had in hand; on PostgreSQL the other instance does
-//! once the dead one's claims run out. The real binary runs as a process of
-//! its own, sending SMS to a provider on 127.0.0.1 that counts each notice's
-//! reference, so a notice sent twice is seen (reported; at most those in
-//! flight at the kill).
+//! of a booking surge and a burst of notices loses nothing it acknowledged:
+//! every booking answered with a ticket is in the database once, no sequence
+//! is given twice, no day has more than its quota; and every notice is
+//! delivered, on SQLite by the restarted server, on PostgreSQL by the other
+//! instance once the dead one's claims run out. The real binary runs as a
+//! process of its own, sending SMS to a provider on 127.0.0.1 that counts
+//! each notice's reference, so a notice sent twice is seen (reported; at most
+//! those in flight at the kill).
 
 mod common;
 
@@ -16,6 +18,9 @@ use common::{on_postgres, ADMIN_PASSWORD, MONDAY_MORNING};
 
 /// Notices written at once.
 const BURST: usize = 2_000;
+/// Citizens booking at once, each with a phone of their own.
+const SURGE: usize = 2_000;
+const SURGE_IN_FLIGHT: usize = 64;
 /// The SMS sent at once (`ANTREAN_NOTICES_IN_FLIGHT`): at most these can be sent twice.
 const SMS_SLOTS: usize = 32;
 
@@ -69,6 +74,8 @@ async fn sms_sink() -> (String, Arc<Mutex<Vec<String>>>) {
         axum::routing::post(move |body: axum::Json<serde_json::Value>| {
             let kept = kept.clone();
             async move {
+                // A provider's round trip: the burst takes seconds, so the kill lands inside it.
+                tokio::time::sleep(Duration::from_millis(200)).await;
                 kept.lock().unwrap().push(body["ref"].as_str().unwrap_or_default().to_string());
                 "ok"
             }
@@ -115,8 +122,66 @@ async fn a_waiting_ticket(server: &Process) {
     assert!(booked.status().is_success(), "{}", booked.status());
 }
 
+/// Sessions of `SURGE` citizens, made in the database.
+async fn citizens(database_url: &str) -> Vec<String> {
+    use app::store::sessions::{self, SessionOwner};
+    let db = app::store::Db::open_url(database_url).await.unwrap();
+    let mut cookies = Vec::with_capacity(SURGE);
+    for n in 0..SURGE {
+        let owner = SessionOwner::Citizen { phone: format!("+62812{:08}", 70_000_000 + n) };
+        cookies.push(format!("antrean_session={}", sessions::create(&db, &owner, chrono::Utc::now()).await.unwrap()));
+    }
+    cookies
+}
+
+/// Every citizen books a number for Tuesday at one of Denpasar's services,
+/// `SURGE_IN_FLIGHT` at a time; keeps the ticket codes the server answered with.
+async fn surge(base: String, cookies: Vec<String>, codes: Arc<Mutex<Vec<String>>>) {
+    let client = reqwest::Client::builder()
+        .default_headers([(reqwest::header::ORIGIN, base.parse().unwrap())].into_iter().collect())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let cookies = Arc::new(cookies);
+    let workers = (0..SURGE_IN_FLIGHT).map(|_| {
+        let (client, base, next, cookies, codes) =
+            (client.clone(), base.clone(), next.clone(), cookies.clone(), codes.clone());
+        tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= cookies.len() {
+                    return;
+                }
+                let form = [
+                    ("office", "kantah-denpasar".to_string()),
+                    ("service", ["A", "B", "C", "D"][n % 4].to_string()),
+                    ("when", "date".to_string()),
+                    ("date", "2026-11-24".to_string()),
+                    ("nik", common::nik(u32::try_from(n).unwrap() + 100)),
+                    ("name", "Warga Uji".to_string()),
+                    ("email", "warga@contoh.id".to_string()),
+                ];
+                let request = client.post(format!("{base}/api/book")).header("Accept", "application/json");
+                // After the kill every request fails: it was never acknowledged.
+                let Ok(answer) = request.header("Cookie", &cookies[n]).form(&form).send().await else { continue };
+                if !answer.status().is_success() {
+                    continue;
+                }
+                // An answer cut off by the kill is no acknowledgement.
+                if let Ok(booked) = answer.json::<serde_json::Value>().await {
+                    if let Some(code) = booked["code"].as_str() {
+                        codes.lock().unwrap().push(code.to_string());
+                    }
+                }
+            }
+        })
+    });
+    futures::future::join_all(workers).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_in_a_burst_of_notices_loses_none() {
+async fn a_server_killed_in_a_booking_surge_and_a_burst_of_notices_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = if on_postgres() {
         common::fresh_postgres_database().await
@@ -147,11 +212,16 @@ async fn a_server_killed_in_a_burst_of_notices_loses_none() {
         .unwrap();
     }
     tx.commit().await.unwrap();
+    let cookies = citizens(&database_url).await;
 
-    // Killed once a part of the burst is out (the sender finds it within its 5 s poll).
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let surging = tokio::spawn(surge(first.base.clone(), cookies, codes.clone()));
+
+    // Killed once a part of the burst is out (the sender finds it within its 5
+    // s poll) and a part of the surge is answered.
     let mut first = first;
     for _ in 0..3_000 {
-        if references.lock().unwrap().len() >= BURST / 10 {
+        if references.lock().unwrap().len() >= BURST / 20 && codes.lock().unwrap().len() >= SURGE / 10 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -160,6 +230,9 @@ async fn a_server_killed_in_a_burst_of_notices_loses_none() {
     first.child.wait().unwrap();
     let at_kill = references.lock().unwrap().len();
     assert!(at_kill < BURST, "the kill came in the middle of the burst");
+    surging.await.unwrap();
+    let acknowledged = codes.lock().unwrap().clone();
+    assert!(!acknowledged.is_empty() && acknowledged.len() < SURGE, "the kill came in the middle of the surge");
     let _restarted = match second {
         Some(_) => None,
         None => Some(start(&database_url, dir.path(), &sms_url).await),
@@ -190,4 +263,25 @@ async fn a_server_killed_in_a_burst_of_notices_loses_none() {
     );
     assert_eq!(received, sent, "every notice reached the provider");
     assert!(duplicates <= SMS_SLOTS, "only notices in flight at the kill may be sent twice: {duplicates}");
+
+    println!("bookings acknowledged before the kill: {} of {SURGE}", acknowledged.len());
+    for code in &acknowledged {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE public_code = $1")
+            .bind(code)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "ticket {code} was answered, so it is kept, once");
+    }
+    let days: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT t.service_id, t.service_date, COUNT(*), COUNT(DISTINCT t.sequence), MAX(t.sequence), s.daily_quota
+         FROM tickets t JOIN services s ON s.id = t.service_id GROUP BY t.service_id, t.service_date, s.daily_quota",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    for (service, date, count, distinct, highest, quota) in days {
+        assert_eq!(count, distinct, "service {service} on {date}: a sequence given twice");
+        assert!(count <= quota && highest <= quota, "service {service} on {date}: {count} numbers, quota {quota}");
+    }
 }

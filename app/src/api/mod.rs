@@ -38,6 +38,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     // Plain axum routes: the live queue is public, like the office page.
     ("/ws/kantor/{slug}", Permission::Anyone),
     ("/bahasa/{code}", Permission::Anyone),
+    // For load balancers; they tell whether the instance serves, nothing more.
+    ("/healthz", Permission::Anyone),
+    ("/readyz", Permission::Anyone),
     // Mounted only in development mode (ANTREAN_DEV_MODE=true).
     ("/dev/outbox", Permission::Anyone),
     (<ListOffices as ServerFn>::PATH, Permission::Anyone),

@@ -181,6 +181,19 @@ impl Db {
         self.engine
     }
 
+    /// Whether the database answers and its schema is the one this build
+    /// expects: every migration this build knows applied, and none it does not
+    /// know (a newer instance ran ahead of it).
+    pub async fn schema_current(&self) -> StoreResult<bool> {
+        let known = match self.engine {
+            Engine::Sqlite => sqlx::migrate!("../migrations/sqlite").iter().map(|m| m.version).max(),
+            Engine::Postgres => sqlx::migrate!("../migrations/postgres").iter().map(|m| m.version).max(),
+        };
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.read).await?;
+        Ok(applied.is_some() && applied == known)
+    }
+
     pub(crate) fn postgres_url(&self) -> Option<&str> {
         self.postgres_url.as_deref()
     }
@@ -202,12 +215,15 @@ impl Db {
 /// What `SqliteConnectOptions` would set, for connections the `Any` driver opens
 /// from a URL (which carries only the file and its mode). WAL is a property of the
 /// file, set once by the writer.
+/// The writer syncs the write-ahead log at every commit (`synchronous = FULL`):
+/// a booking or a notice the server acknowledged survives a power cut, not
+/// only a crash of the process. Group commit (see `tickets::run_booking_writer`)
+/// makes that one sync per batch of bookings, not one per booking.
 fn sqlite_pragmas(conn: &mut AnyConnection, writer: bool) -> futures::future::BoxFuture<'_, Result<(), sqlx::Error>> {
-    const EVERY: &str = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;
-        PRAGMA temp_store = memory;";
+    const EVERY: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;";
     Box::pin(async move {
         if writer {
-            conn.execute("PRAGMA journal_mode = WAL").await?;
+            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL").await?;
         }
         conn.execute(EVERY).await?;
         Ok(())
