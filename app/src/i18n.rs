@@ -454,6 +454,7 @@ pub fn notice_moment_name(lang: Lang, kind: &str) -> &'static str {
         "called" => pick(lang, "Dipanggil", "Called"),
         "reminder" => pick(lang, "Pengingat malam sebelumnya", "Reminder the evening before"),
         "cancelled" => pick(lang, "Dibatalkan petugas", "Cancelled by staff"),
+        "moved" => pick(lang, "Dipindah: kantor tutup", "Moved: office closed"),
         _ => "?",
     }
 }

@@ -2,13 +2,14 @@
 -- office's own time (0-23), with a one-tap link to cancel.
 ALTER TABLE offices ADD COLUMN reminder_hour INTEGER NOT NULL DEFAULT 18 CHECK (reminder_hour BETWEEN 0 AND 23);
 
--- Notices now also tell of the reminder and of a cancellation by staff. SQLite
+-- Notices now also tell of the reminder, of a cancellation by staff, and of a
+-- booking moved off a day the office closed after it was made. SQLite
 -- cannot change a CHECK constraint in place, so the table is built again with
 -- the same rows and ids.
 CREATE TABLE notifications_new (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id       INTEGER NOT NULL REFERENCES tickets (id),
-    moment          TEXT    NOT NULL CHECK (moment IN ('near', 'called', 'reminder', 'cancelled')),
+    moment          TEXT    NOT NULL CHECK (moment IN ('near', 'called', 'reminder', 'cancelled', 'moved')),
     -- 0 for every moment but 'called'; the call (1, 2, 3) for 'called'.
     call_number     INTEGER NOT NULL,
     channel         TEXT    NOT NULL CHECK (channel IN ('sms', 'email', 'push')),

@@ -459,3 +459,56 @@ async fn an_office_that_calls_once_lets_its_staff_mark_a_no_show_after_one_call(
     assert!(shown.contains("Bilangan bulat 1–5.") && shown.contains("Bilangan bulat 0–50."));
     assert!(shown.contains("Bilangan bulat 1–20."), "a phone cap of 0 is refused");
 }
+
+#[tokio::test]
+async fn numbers_booked_for_a_day_that_becomes_a_holiday_move_to_the_next_working_day_and_are_told() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    // Two numbers for Wednesday, one for Thursday, booked at the desk with phones.
+    let mut codes = Vec::new();
+    for (serial, date) in [(1, "2026-11-25"), (2, "2026-11-25"), (3, "2026-11-26")] {
+        let phone = format!("08123456700{serial}");
+        let form = [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "date"),
+            ("date", date),
+            ("nik", &nik(serial)),
+            ("name", "Warga Uji"),
+            ("phone", phone.as_str()),
+        ];
+        let booked: serde_json::Value = app.call("staff_book", Some(&admin), &form).await.json().await.unwrap();
+        codes.push(booked["code"].as_str().unwrap().to_string());
+    }
+    let holiday = [("office", "kantah-denpasar"), ("date", "2026-11-25"), ("name", "Hari Uji")];
+    assert!(post_form(&app, Some(&admin), "add_holiday", &holiday).await.contains("disimpan=libur"));
+
+    let ticket = |code: String| {
+        let app = &app;
+        async move { app.call("ticket", None, &[("code", &code)]).await.json::<serde_json::Value>().await.unwrap() }
+    };
+    let first = ticket(codes[0].clone()).await;
+    assert_eq!(first["service_date"], "2026-11-26", "{first}");
+    assert_eq!(first["requested_date"], "2026-11-25");
+    assert_eq!(first["rollover"], serde_json::json!({ "RequestedDayClosed": { "Holiday": "Hari Uji" } }));
+    // Thursday's own number keeps A-001; the moved ones come after it, in their order.
+    assert_eq!(ticket(codes[2].clone()).await["display_number"], "A-001");
+    assert_eq!(first["display_number"], "A-002");
+    assert_eq!(ticket(codes[1].clone()).await["display_number"], "A-003");
+
+    let mut told: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        told = sqlx::query_scalar("SELECT body FROM sms_outbox WHERE body LIKE '%dipindah%' ORDER BY id")
+            .fetch_all(&app.inspect().await)
+            .await
+            .unwrap();
+        if told.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0].contains("Rabu, 25 November 2026 (Hari Uji)") && told[0].contains("Kamis, 26 November 2026"));
+    // Sent side by side: in either order.
+    assert!(told.iter().any(|sms| sms.contains("nomor A-002")) && told.iter().any(|sms| sms.contains("nomor A-003")));
+}

@@ -329,10 +329,18 @@ pub async fn add_holiday(office: String, date: String, name: String) -> Result<(
         let label = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
         checks.finish()?;
         let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal.into()) };
-        crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name })
+        crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name: name.clone() })
             .await
             .map_err(internal)?
             .map_err(|problem| SettingsError::field(SettingsField::Date, problem))?;
+        // Numbers already booked for that day move to the next working day with room, and are told.
+        let closed = crate::store::offices::find_by_id(&ctx.db, found.id).await.map_err(internal)?;
+        let closed = closed.ok_or(AppError::NotFound)?;
+        let now = ctx.clock.now();
+        let moved = crate::store::tickets::move_off_closed_day(&ctx.db, &closed, date, now).await.map_err(internal)?;
+        let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
+        let written = crate::store::notifications::after_move(&ctx.db, &moved, &name, &origin, email, now).await;
+        ctx.notifier.after_writing(written, "bookings moved off a new holiday");
         ctx.hub.counts_changed(found.id);
         Ok(())
     }

@@ -51,6 +51,9 @@ pub enum Moment {
     Reminder { service: String, date: NaiveDate, cancel_link: String },
     /// Staff cancelled the ticket, for this reason.
     Cancelled { reason: CancelReason },
+    /// The office closed on the booked day `from` (`why`: the holiday) after
+    /// the booking: the ticket now stands on `to`, with a new number.
+    Moved { from: NaiveDate, to: NaiveDate, why: String },
 }
 
 impl Moment {
@@ -60,6 +63,7 @@ impl Moment {
             Self::Called { .. } => "called",
             Self::Reminder { .. } => "reminder",
             Self::Cancelled { .. } => "cancelled",
+            Self::Moved { .. } => "moved",
         }
     }
 
@@ -147,6 +151,14 @@ pub fn sms_text(moment: &Moment, about: &About) -> String {
             long_date(Lang::Id, *date),
             about.office
         ),
+        Moment::Moved { from, to, why } => format!(
+            "{} tutup pada {} ({why}). Antrean Anda dipindah ke {}, nomor {}. {}",
+            about.office,
+            long_date(Lang::Id, *from),
+            long_date(Lang::Id, *to),
+            about.display_number,
+            about.link
+        ),
         Moment::Cancelled { reason } => format!(
             "Antrean {} di {} dibatalkan petugas: {}. {}",
             about.display_number,
@@ -188,6 +200,21 @@ pub fn email(moment: &Moment, about: &About) -> (String, String) {
                 long_date(Lang::En, *date)
             ),
         ),
+        Moment::Moved { from, to, why } => (
+            format!("Antrean {}: dipindah ke {}", about.display_number, long_date(Lang::Id, *to)),
+            format!(
+                "Kantor tutup pada {} ({why}). Antrean Anda dipindah ke {} dengan nomor {}.",
+                long_date(Lang::Id, *from),
+                long_date(Lang::Id, *to),
+                about.display_number
+            ),
+            format!(
+                "The office is closed on {} ({why}). Your booking moved to {} with number {}.",
+                long_date(Lang::En, *from),
+                long_date(Lang::En, *to),
+                about.display_number
+            ),
+        ),
         Moment::Cancelled { reason } => (
             format!("Antrean {}: dibatalkan petugas", about.display_number),
             format!("Nomor ini dibatalkan oleh petugas. Alasan: {}.", cancel_reason_name(Lang::Id, *reason)),
@@ -223,6 +250,11 @@ pub fn push_message(moment: &Moment, about: &About) -> PushMessage {
         Moment::Cancelled { reason } => {
             format!("Dibatalkan petugas: {}.", cancel_reason_name(Lang::Id, *reason))
         }
+        Moment::Moved { from, to, why } => format!(
+            "Kantor tutup pada {} ({why}). Antrean Anda dipindah ke {}.",
+            long_date(Lang::Id, *from),
+            long_date(Lang::Id, *to)
+        ),
     };
     // The reminder opens the page that cancels (after asking); every other
     // notice opens the ticket.
@@ -324,6 +356,17 @@ mod tests {
         let (_, body) = email(&reminder, &ABOUT);
         assert!(body.contains("Tuesday, 1 December 2026") && body.contains("/batal/TOKEN"), "{body}");
         assert_eq!(push_message(&reminder, &ABOUT).url, "https://antrean.example/batal/TOKEN");
+        let moved = Moment::Moved {
+            from: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            why: "Cuti bersama".into(),
+        };
+        let sms = sms_text(&moved, &ABOUT);
+        assert!(
+            sms.contains("Selasa, 1 Desember 2026 (Cuti bersama)") && sms.contains("Rabu, 2 Desember 2026"),
+            "{sms}"
+        );
+        assert!(sms.contains("nomor A-012") && sms.ends_with(ABOUT.link), "{sms}");
         let cancelled = sms_text(&Moment::Cancelled { reason: CancelReason::IdentityMismatch }, &ABOUT);
         assert!(cancelled.contains("dibatalkan petugas: Data tidak sesuai"), "{cancelled}");
     }

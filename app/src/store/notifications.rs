@@ -182,6 +182,35 @@ pub async fn after_staff_cancel(
     Ok(written)
 }
 
+/// After tickets were moved off a day their office closed: each holder is told
+/// the new day and number, and why.
+pub async fn after_move(
+    db: &Db,
+    moved: &[super::tickets::Moved],
+    why: &str,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = db.writer().begin().await?;
+    let mut written = 0;
+    for ticket in moved {
+        let row = sqlx::query(
+            "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, o.name AS office
+             FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
+             WHERE t.id = $1",
+        )
+        .bind(ticket.ticket_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let moment = Moment::Moved { from: ticket.from, to: ticket.to, why: why.to_string() };
+        let office: String = row.get("office");
+        written += write(&mut tx, &holder(&row), &moment, &office, origin, email, now).await?;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
 /// "Almost your turn" for the first places of a service's line on a date that
 /// were not told yet.
 async fn tell_front_of_line(

@@ -17,7 +17,7 @@ use crate::domain::booking::{
 };
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
 use crate::domain::ticket::{
-    display_number, next_state, CancelReason, Channel, TicketAction, TicketState, TransitionError,
+    display_number, next_state, CancelReason, Channel, ServicePrefix, TicketAction, TicketState, TransitionError,
 };
 use crate::model::{MyTicket, TicketView};
 
@@ -243,7 +243,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let Some(sequence) = claim_place(tx, &job.service, *date, job.released_until).await? else {
+        let Some(sequence) = claim_place(tx, job.service.id, *date, job.released_until).await? else {
             continue;
         };
         let booked = Booked {
@@ -269,7 +269,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
             // request, or an earlier one that rolled here): give the place back and
             // answer with that ticket.
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                release_place(tx, &job.service, *date, sequence).await?;
+                release_place(tx, job.service.id, *date, sequence).await?;
                 let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt(e.to_string()))?;
                 let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
                 let existing =
@@ -322,7 +322,7 @@ async fn phone_holdings(
 /// concurrent claims on PostgreSQL.
 async fn claim_place(
     tx: &mut Transaction<'_, Any>,
-    service: &Service,
+    service_id: i64,
     date: NaiveDate,
     released_until: DateTime<Utc>,
 ) -> StoreResult<Option<u32>> {
@@ -338,7 +338,7 @@ async fn claim_place(
              < (SELECT daily_quota FROM services WHERE id = $1)
          RETURNING issued",
     )
-    .bind(service.id)
+    .bind(service_id)
     .bind(date.to_string())
     .bind(millis(released_until))
     .fetch_optional(&mut **tx)
@@ -349,14 +349,14 @@ async fn claim_place(
 /// Undoes the claim just made in this transaction, so sequences stay without gaps.
 async fn release_place(
     tx: &mut Transaction<'_, Any>,
-    service: &Service,
+    service_id: i64,
     date: NaiveDate,
     sequence: u32,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3",
     )
-    .bind(service.id)
+    .bind(service_id)
     .bind(date.to_string())
     .bind(i64::from(sequence))
     .execute(&mut **tx)
@@ -616,6 +616,89 @@ pub async fn cancel(
         .execute(db.writer())
         .await?;
     Ok(())
+}
+
+/// A waiting ticket moved off a day its office closed after it was booked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub ticket_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub display_number: String,
+}
+
+/// How many days after a closed day a moved ticket may land: its office's
+/// next working days with room, as a booking of that day would roll.
+const MOVE_WITHIN_DAYS: u64 = 60;
+
+/// Moves every waiting ticket of `office` on `date`, which its calendar now
+/// closes (a holiday set after they were booked), to the next working day with
+/// room: a new place and number there under the quota, the same code, the
+/// requested date kept, and the closing as the rollover reason. A ticket with
+/// no room within `MOVE_WITHIN_DAYS` stays where it is (its holder can still
+/// cancel it). One transaction, so no place is taken twice.
+pub async fn move_off_closed_day(
+    db: &Db,
+    office: &Office,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Moved>> {
+    let crate::domain::calendar::DayStatus::Closed(closed) = office.calendar.status(date) else {
+        return Ok(Vec::new());
+    };
+    let reason = serde_json::to_string(&RolloverReason::RequestedDayClosed(closed))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut tx = db.writer().begin().await?;
+    let tickets = sqlx::query(
+        "SELECT t.id, t.issued_service_id, s.prefix FROM tickets t JOIN services s ON s.id = t.issued_service_id
+         WHERE s.office_id = $1 AND t.service_date = $2 AND t.state = 'waiting' ORDER BY t.sequence",
+    )
+    .bind(office.id)
+    .bind(date.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let released_until = now - chrono::Duration::minutes(office.release_delay_minutes.into());
+    let mut moved = Vec::new();
+    for ticket in &tickets {
+        let (id, service_id): (i64, i64) = (ticket.get("id"), ticket.get("issued_service_id"));
+        let prefix: String = ticket.get("prefix");
+        let prefix = ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?;
+        let working_days = (1..=MOVE_WITHIN_DAYS)
+            .filter_map(|days| date.checked_add_days(chrono::Days::new(days)))
+            .filter(|day| matches!(office.calendar.status(*day), crate::domain::calendar::DayStatus::Open(_)));
+        for day in working_days {
+            let Some(sequence) = claim_place(&mut tx, service_id, day, released_until).await? else { continue };
+            let number = display_number(prefix, sequence);
+            // A savepoint: the holder's NIK may already hold a number that day.
+            let mut update = sqlx::Connection::begin(&mut *tx).await?;
+            let updated = sqlx::query(
+                "UPDATE tickets SET service_date = $2, sequence = $3, display_number = $4, rollover_reason = $5,
+                    queue_key = (SELECT COALESCE(MAX(queue_key), 0) + 1000 FROM tickets WHERE service_date = $2)
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(day.to_string())
+            .bind(i64::from(sequence))
+            .bind(&number)
+            .bind(&reason)
+            .execute(&mut *update)
+            .await;
+            match updated {
+                Ok(_) => {
+                    update.commit().await?;
+                    moved.push(Moved { ticket_id: id, from: date, to: day, display_number: number });
+                    break;
+                }
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    update.rollback().await?;
+                    release_place(&mut tx, service_id, day, sequence).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(moved)
 }
 
 /// Every ticket held with a phone number, newest date first.
