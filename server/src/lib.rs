@@ -102,9 +102,15 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         trusted_proxies: config.trusted_proxies.clone(),
         password_checks: Arc::new(app::store::staff::PasswordChecks::new(config.password_checks)),
     };
-    let service = router(config, context, addr).into_make_service_with_connect_info::<SocketAddr>();
-    let serve =
-        tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await });
+    let screens = Arc::new(live_socket::Screens::default());
+    let service = router(config, context, addr, screens.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // On SIGTERM: no new connections, live screens told to go elsewhere, and
+    // the requests in flight answered before the server stops.
+    let stopping = async move {
+        shutdown_signal().await;
+        screens.going_away().await;
+    };
+    let serve = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(stopping).await });
     Ok(Running { addr, db, serve })
 }
 
@@ -125,7 +131,7 @@ pub fn sms_gateway(config: &Config, db: &Db) -> Arc<dyn app::sms::SmsGateway> {
     }
 }
 
-fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
+fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Arc<live_socket::Screens>) -> Router {
     let public_url = context.public_url.clone();
     let options = LeptosOptions::builder()
         .output_name("antrean")
@@ -158,7 +164,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr) -> Router {
             Router::new().route("/bahasa/{code}", axum::routing::get(language::switch)).with_state(public_url.clone()),
         )
         .route("/ws/kantor/{slug}", {
-            let (context, screens) = (context.clone(), Arc::new(live_socket::Screens::default()));
+            let context = context.clone();
             axum::routing::get(move |path, request| {
                 live_socket::upgrade(path, context.clone(), screens.clone(), request)
             })

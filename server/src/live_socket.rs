@@ -126,6 +126,24 @@ impl Screen {
 }
 
 impl Screens {
+    /// The server is shutting down: every screen is told "going away" (so it
+    /// reconnects, to another instance behind the load balancer) and let go.
+    /// Waits until their connections ended, at most `GRACE`.
+    pub async fn going_away(&self) {
+        const GRACE: Duration = Duration::from_secs(2);
+        let offices: Vec<Arc<OfficeScreens>> = lock(&self.offices).values().cloned().collect();
+        for office in &offices {
+            for screen in lock(&office.screens).iter() {
+                screen.send(&websocket::close_frame(CloseCode::GoingAway));
+                screen.close();
+            }
+        }
+        let deadline = Instant::now() + GRACE;
+        while Instant::now() < deadline && offices.iter().any(|office| !lock(&office.screens).is_empty()) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The screens of an office, with the fan-out that writes every change to them.
     fn office(&self, context: &ServerContext, office_id: i64) -> Arc<OfficeScreens> {
         let mut offices = lock(&self.offices);

@@ -16,6 +16,8 @@ pub const PING: &[u8] = &[0x89, 0x00];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseCode {
     Normal = 1000,
+    /// The server is shutting down: the screen reconnects (to another instance).
+    GoingAway = 1001,
     ProtocolError = 1002,
     TooBig = 1009,
 }

@@ -6,7 +6,9 @@
 //! instance once the dead one's claims run out. The real binary runs as a
 //! process of its own, sending SMS to a provider on 127.0.0.1 that counts
 //! each notice's reference, so a notice sent twice is seen (reported; at most
-//! those in flight at the kill).
+//! those in flight at the kill). And a server stopped the orderly way
+//! (SIGTERM, as on a restart) answers what is in flight and tells its live
+//! screens to go elsewhere.
 
 mod common;
 
@@ -284,4 +286,49 @@ async fn a_server_killed_in_a_booking_surge_and_a_burst_of_notices_loses_nothing
         assert_eq!(count, distinct, "service {service} on {date}: a sequence given twice");
         assert!(count <= quota && highest <= quota, "service {service} on {date}: {count} numbers, quota {quota}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sigterm_a_request_in_flight_is_answered_and_screens_are_told_to_go_elsewhere() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = match on_postgres() {
+        true => common::fresh_postgres_database().await,
+        false => format!("sqlite://{}", dir.path().join("antrean.db").display()),
+    };
+    // The SMS provider takes 200 ms: a code request is in flight that long.
+    let (sms_url, references) = sms_sink().await;
+    let mut server = start(&database_url, dir.path(), &sms_url).await;
+    let url = format!("{}/ws/kantor/kantah-denpasar", server.base.replace("http://", "ws://"));
+    let mut screen = tokio_tungstenite::connect_async(url).await.expect("the screen connects").0;
+    assert!(matches!(screen.next().await, Some(Ok(Message::Text(_)))), "the snapshot");
+
+    let in_flight = tokio::spawn({
+        let base = server.base.clone();
+        async move {
+            let request = reqwest::Client::new().post(format!("{base}/api/request_sign_in_code"));
+            let request = request.header("Origin", &base).header("Accept", "application/json");
+            request.form(&[("phone", "081234567890")]).send().await.map(|answer| answer.status())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+
+    let answered = in_flight.await.unwrap().expect("the request in flight got its answer");
+    assert!(answered.is_success(), "{answered}");
+    assert_eq!(references.lock().unwrap().len(), 1, "its SMS went out");
+    let told = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = screen.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|frame| u16::from(frame.code));
+            }
+        }
+        None
+    });
+    assert_eq!(told.await.expect("the screen was told within 10 s"), Some(1001), "going away");
+    let exited = tokio::task::spawn_blocking(move || server.child.wait()).await.unwrap().unwrap();
+    assert!(exited.success(), "a clean stop: {exited}");
 }
