@@ -130,6 +130,15 @@ pub enum SmsSettings {
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(pub String);
 
+/// The data directory and the database in it, or the one `ANTREAN_DATABASE_URL` names.
+pub fn database_location(get: &impl Fn(&str) -> Option<String>) -> (PathBuf, DatabaseUrl) {
+    let data_dir = PathBuf::from(get("ANTREAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
+    let url = get("ANTREAN_DATABASE_URL")
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display()));
+    (data_dir, DatabaseUrl(url))
+}
+
 impl DatabaseUrl {
     pub fn as_str(&self) -> &str {
         &self.0
@@ -181,12 +190,7 @@ impl Config {
         };
         let addr_text = get("ANTREAN_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr: std::net::SocketAddr = addr_text.parse().map_err(|e| invalid("ANTREAN_ADDR", &addr_text, &e))?;
-        let data_dir = PathBuf::from(get("ANTREAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = DatabaseUrl(
-            get("ANTREAN_DATABASE_URL")
-                .filter(|url| !url.trim().is_empty())
-                .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("antrean.db").display())),
-        );
+        let (data_dir, database_url) = database_location(&get);
         let site_root = PathBuf::from(get("ANTREAN_SITE_ROOT").unwrap_or_else(|| "./target/site".into()));
         let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
             match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
@@ -364,7 +368,8 @@ fn sms_settings(get: &impl Fn(&str) -> Option<String>) -> Result<SmsSettings, Co
 
 pub fn help() -> String {
     let mut text = String::from(
-        "antrean: online queue and booking server\n\nUsage: antrean [--help]\n\nConfiguration (environment variables):\n",
+        "antrean: online queue and booking server\n\nUsage: antrean [--help]\n       antrean backup FILE   \
+         (a consistent copy of the SQLite database while the server runs)\n\nConfiguration (environment variables):\n",
     );
     for (name, default, meaning) in VARIABLES {
         text.push_str(&format!("  {name:<24} {meaning}\n  {:<24} default: {default}\n", ""));

@@ -12,6 +12,12 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, file] = &args[..] {
+        if command == "backup" {
+            return back_up(std::path::Path::new(file)).await;
+        }
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -39,6 +45,38 @@ async fn main() -> std::process::ExitCode {
         }
         Err(error) => {
             tracing::error!(%error, "server task failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `antrean backup FILE`: a consistent copy of the SQLite database (the one the
+/// server's settings name) while the server runs. To restore, stop the server
+/// and put the copy in place of `antrean.db` in the data directory (or name it
+/// with `ANTREAN_DATABASE_URL`).
+async fn back_up(file: &std::path::Path) -> std::process::ExitCode {
+    let (_, url) = config::database_location(&|name| std::env::var(name).ok());
+    if !url.as_str().starts_with("sqlite:") {
+        eprintln!("antrean: backups of PostgreSQL are made with pg_dump (see the README)");
+        return std::process::ExitCode::from(2);
+    }
+    if file.exists() {
+        eprintln!("antrean: {} exists; a backup never overwrites a file", file.display());
+        return std::process::ExitCode::from(2);
+    }
+    let backed_up = async {
+        let db = app::store::Db::open_url(url.as_str()).await?;
+        db.back_up_into(file).await?;
+        db.close().await;
+        Ok::<_, app::store::StoreError>(())
+    };
+    match backed_up.await {
+        Ok(()) => {
+            println!("backed up {:?} to {}", url, file.display());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("antrean: the backup failed: {error}");
             std::process::ExitCode::FAILURE
         }
     }

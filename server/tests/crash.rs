@@ -332,3 +332,51 @@ async fn on_sigterm_a_request_in_flight_is_answered_and_screens_are_told_to_go_e
     let exited = tokio::task::spawn_blocking(move || server.child.wait()).await.unwrap().unwrap();
     assert!(exited.success(), "a clean stop: {exited}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_server_runs_restores_to_a_working_server() {
+    let dir = tempfile::tempdir().unwrap();
+    if on_postgres() {
+        // PostgreSQL is backed up with pg_dump: the command says so and copies nothing.
+        let refused = Command::new(env!("CARGO_BIN_EXE_antrean"))
+            .args(["backup", &dir.path().join("cadangan.db").display().to_string()])
+            .env("ANTREAN_DATABASE_URL", common::fresh_postgres_database().await)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+        return;
+    }
+    let database_url = format!("sqlite://{}", dir.path().join("antrean.db").display());
+    let (sms_url, _) = sms_sink().await;
+    let server = start(&database_url, dir.path(), &sms_url).await;
+    a_waiting_ticket(&server).await;
+
+    let copy = dir.path().join("cadangan.db");
+    let backup = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_antrean"))
+            .arg("backup")
+            .arg(file)
+            .env("ANTREAN_DATABASE_URL", &database_url)
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let made = backup(&copy);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let again = backup(&copy);
+    assert_eq!(again.status.code(), Some(2), "a backup never overwrites a file");
+    drop(server);
+
+    // Restored: a server on the copy serves the ticket booked before.
+    let restored_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&copy, restored_dir.path().join("antrean.db")).unwrap();
+    let restored_url = format!("sqlite://{}", restored_dir.path().join("antrean.db").display());
+    let restored = start(&restored_url, restored_dir.path(), &sms_url).await;
+    let ready = reqwest::get(format!("{}/readyz", restored.base)).await.unwrap();
+    assert_eq!(ready.status(), reqwest::StatusCode::OK);
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&restored_url).await.unwrap();
+    let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&db).await.unwrap();
+    assert_eq!(tickets, 1);
+}

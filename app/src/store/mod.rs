@@ -181,6 +181,17 @@ impl Db {
         self.engine
     }
 
+    /// Writes a consistent copy of the SQLite database to `file` (which must not
+    /// exist) while the server runs: `VACUUM INTO` reads one snapshot on a
+    /// read connection, so bookings go on meanwhile. PostgreSQL has `pg_dump`.
+    pub async fn back_up_into(&self, file: &Path) -> StoreResult<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Corrupt("backups of PostgreSQL are made with pg_dump".into()));
+        }
+        sqlx::query("VACUUM INTO $1").bind(file.display().to_string()).execute(&self.read).await?;
+        Ok(())
+    }
+
     /// Whether the database answers and its schema is the one this build
     /// expects: every migration this build knows applied, and none it does not
     /// know (a newer instance ran ahead of it).
