@@ -235,6 +235,14 @@ impl SettingsError {
         }
     }
 
+    /// The kind of refusal, as `AppError::kind` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::App(error) => error.kind(),
+        }
+    }
+
     pub fn retry_after_seconds(&self) -> Option<i64> {
         match self {
             Self::Invalid(_) => None,

@@ -81,6 +81,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "staff password checks (argon2, ~19 MiB each) at once; a sign-in waiting over 2 s is told to retry",
     ),
     ("ANTREAN_ADMIN_PASSWORD", "(unset)", "password of the first admin; without it a one-time password is logged"),
+    (
+        "ANTREAN_METRICS_TOKEN",
+        "(unset)",
+        "Prometheus metrics at /metrics for `Authorization: Bearer <token>` (at least 16 characters); unset: no /metrics",
+    ),
     ("RUST_LOG", "info", "log filter (tracing-subscriber syntax)"),
 ];
 
@@ -107,6 +112,8 @@ pub struct Config {
     pub public_url: Option<app::domain::site::PublicUrl>,
     pub trusted_proxies: app::domain::client::TrustedProxies,
     pub password_checks: usize,
+    /// The bearer token of `/metrics`; none, no metrics route.
+    pub metrics_token: Option<Secret>,
     pub sms_budget: app::domain::otp::SmsBudget,
 }
 
@@ -293,6 +300,10 @@ impl Config {
             ));
         };
         let notices_in_flight = app::notify::InFlight { sms: sms_sends, email: email_sends, push: push_sends };
+        let metrics_token = get("ANTREAN_METRICS_TOKEN").filter(|v| !v.is_empty()).map(Secret);
+        if metrics_token.as_ref().is_some_and(|token| token.0.chars().count() < 16) {
+            return Err(invalid("ANTREAN_METRICS_TOKEN", "(hidden)", &"use at least 16 characters"));
+        }
         Ok(Self {
             addr,
             data_dir,
@@ -311,6 +322,7 @@ impl Config {
             public_url,
             trusted_proxies,
             password_checks,
+            metrics_token,
             sms_budget,
         })
     }

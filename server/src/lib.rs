@@ -7,6 +7,7 @@ mod health;
 mod language;
 pub mod limits;
 mod live_socket;
+mod metrics;
 mod outbox;
 mod websocket;
 
@@ -55,6 +56,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     }
+    metrics::install();
     let db = Db::open_url_with(config.database_url.as_str(), config.database_connections).await?;
     let clock = Clock { fixed: config.fixed_now };
     if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
@@ -153,6 +155,14 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
         true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
         false => Router::new(),
     };
+    let metrics: Router<LeptosOptions> = match &config.metrics_token {
+        Some(token) => {
+            let scrape =
+                metrics::Scrape { context: context.clone(), screens: screens.clone(), token: token.0.as_str().into() };
+            Router::new().route("/metrics", axum::routing::get(metrics::scrape)).with_state(scrape)
+        }
+        None => Router::new(),
+    };
     let health: Router<LeptosOptions> = Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))
@@ -160,6 +170,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
     Router::new()
         .merge(dev_routes)
         .merge(health)
+        .merge(metrics)
         .merge(
             Router::new().route("/bahasa/{code}", axum::routing::get(language::switch)).with_state(public_url.clone()),
         )
@@ -176,7 +187,9 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
         .nest_service("/pkg", pkg)
         .nest_service("/style", style)
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn(error_statuses))
+        // Counted with the status the caller gets, so inside the status fix-up.
+        .route_layer(axum::middleware::from_fn(error_statuses))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(public_url, same_origin_writes))
         // A bug that panics while answering costs that request a 500, not the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
@@ -233,6 +246,7 @@ async fn error_statuses(request: axum::extract::Request, next: axum::middleware:
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     if let Ok(error) = serde_json::from_slice::<app::error::SettingsError>(&bytes) {
+        metrics::refused(error.kind());
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(seconds) = error.retry_after_seconds() {
             parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));

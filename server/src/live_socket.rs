@@ -126,6 +126,11 @@ impl Screen {
 }
 
 impl Screens {
+    /// Screens connected now, over every office.
+    pub fn count(&self) -> usize {
+        lock(&self.offices).values().map(|office| lock(&office.screens).len()).sum()
+    }
+
     /// The server is shutting down: every screen is told "going away" (so it
     /// reconnects, to another instance behind the load balancer) and let go.
     /// Waits until their connections ended, at most `GRACE`.

@@ -41,6 +41,8 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     // For load balancers; they tell whether the instance serves, nothing more.
     ("/healthz", Permission::Anyone),
     ("/readyz", Permission::Anyone),
+    // Mounted only with ANTREAN_METRICS_TOKEN, and answers only that bearer token.
+    ("/metrics", Permission::Anyone),
     // Mounted only in development mode (ANTREAN_DEV_MODE=true).
     ("/dev/outbox", Permission::Anyone),
     (<ListOffices as ServerFn>::PATH, Permission::Anyone),

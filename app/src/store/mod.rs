@@ -217,6 +217,11 @@ impl Db {
         &self.write
     }
 
+    /// Connections of each pool (reads, writes): open, and idle among them.
+    pub fn pool_use(&self) -> [(&'static str, u32, usize); 2] {
+        [("read", self.read.size(), self.read.num_idle()), ("write", self.write.size(), self.write.num_idle())]
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
@@ -226,6 +231,7 @@ impl Db {
 /// What `SqliteConnectOptions` would set, for connections the `Any` driver opens
 /// from a URL (which carries only the file and its mode). WAL is a property of the
 /// file, set once by the writer.
+///
 /// The writer syncs the write-ahead log at every commit (`synchronous = FULL`):
 /// a booking or a notice the server acknowledged survives a power cut, not
 /// only a crash of the process. Group commit (see `tickets::run_booking_writer`)

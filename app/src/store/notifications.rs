@@ -541,3 +541,22 @@ pub async fn retry(db: &Db, office_id: i64, id: i64, now: DateTime<Utc>) -> Stor
     .await?;
     Ok(retried.rows_affected() == 1)
 }
+
+/// Unsent and failed notices per channel, across offices (for the metrics).
+pub async fn backlog_by_channel(db: &Db) -> StoreResult<Vec<(Channel, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT channel,
+                COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS unsent,
+                COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+         FROM notifications GROUP BY channel",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let channel = Channel::parse(&row.get::<String, _>("channel"))?;
+            Some((channel, row.get("unsent"), row.get("failed")))
+        })
+        .collect())
+}
