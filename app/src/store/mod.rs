@@ -150,6 +150,17 @@ impl Db {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        let collation: String =
+            sqlx::query_scalar("SELECT datcollate::text FROM pg_database WHERE datname = current_database()")
+                .fetch_one(&pool)
+                .await?;
+        if !sorts_bytewise(&collation) {
+            tracing::warn!(
+                collation,
+                "the database sorts text by language rules, so lists (offices, services, accounts) may come out in \
+                 another order than on SQLite; create it with --locale=C.UTF-8 (see the README)"
+            );
+        }
         Ok(Self {
             engine: Engine::Postgres,
             read: pool.clone(),
@@ -228,6 +239,11 @@ impl Db {
     }
 }
 
+/// Whether a PostgreSQL collation orders text by bytes, as SQLite does.
+fn sorts_bytewise(collation: &str) -> bool {
+    matches!(collation.to_ascii_lowercase().as_str(), "c" | "posix" | "c.utf-8" | "c.utf8" | "ucs_basic")
+}
+
 /// What `SqliteConnectOptions` would set, for connections the `Any` driver opens
 /// from a URL (which carries only the file and its mode). WAL is a property of the
 /// file, set once by the writer.
@@ -253,4 +269,19 @@ pub(crate) fn millis(instant: chrono::DateTime<chrono::Utc>) -> i64 {
 
 pub(crate) fn parse_date(value: &str) -> StoreResult<chrono::NaiveDate> {
     value.parse().map_err(|_| StoreError::Corrupt(format!("date {value:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_byte_order_collations_sort_like_sqlite() {
+        for bytewise in ["C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"] {
+            assert!(sorts_bytewise(bytewise), "{bytewise}");
+        }
+        for by_language in ["en_US.UTF-8", "id_ID.utf8", "und-x-icu"] {
+            assert!(!sorts_bytewise(by_language), "{by_language}");
+        }
+    }
 }
