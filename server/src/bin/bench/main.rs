@@ -6,9 +6,11 @@
 //! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
 //! "call next" to receipt at every one, and the server's memory per idle
 //! connection, (4) the size of the WASM bundle, raw and gzipped, (5) notices
-//! dispatched to local sinks and call → SMS receipt (see `notices.rs`), and (6) with
+//! dispatched to local sinks and call → SMS receipt (see `notices.rs`); (6) with
 //! `antrean-bench abuse`, what each attack of the open internet gets, and how
-//! long a legitimate booking and sign-in take meanwhile (see `abuse.rs`).
+//! long a legitimate booking and sign-in take meanwhile (see `abuse.rs`); and
+//! (7) with `antrean-bench soak [MINUTES]`, a simulated office day that fails
+//! on growth past its limits (see `soak.rs`).
 //! Every loop is bounded; the server only listens on 127.0.0.1.
 
 use std::net::TcpListener;
@@ -22,6 +24,7 @@ use sqlx::sqlite::SqlitePool;
 
 mod abuse;
 mod notices;
+mod soak;
 
 const CLIENTS: usize = 64;
 const SUBSCRIBERS: usize = 10_000;
@@ -185,6 +188,19 @@ async fn staff_session(client: &reqwest::Client, server: &Server) -> Result<Stri
     Ok(session.to_string())
 }
 
+/// The id of Denpasar's Loket 1, as its console is addressed.
+pub(crate) async fn loket_1(server: &Server) -> Result<String, Box<dyn std::error::Error>> {
+    let db = sqlx::sqlite::SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    let counter: i64 = sqlx::query_scalar(
+        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
+         WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
+    )
+    .fetch_one(&db)
+    .await?;
+    db.close().await;
+    Ok(counter.to_string())
+}
+
 async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let client = same_site_client(&server.base)?;
     // A staff session with Loket 1 of Denpasar open, and tickets taken at its desk to call.
@@ -201,15 +217,7 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
         ];
         call(&client, server, "staff_book", &staff, &form).await?;
     }
-    let db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
-    let counter: i64 = sqlx::query_scalar(
-        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
-         WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
-    )
-    .fetch_one(&db)
-    .await?;
-    db.close().await;
-    let counter = counter.to_string();
+    let counter = loket_1(server).await?;
     call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "open")]).await?;
 
     let pid = server.child.id();
@@ -543,6 +551,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Not part of the default run: it is about refusals, not speed.
     if only.as_deref() == Some("abuse") {
         abuse::run(&site_root).await?;
+    }
+    // Not part of the default run either: it takes half an hour.
+    if only.as_deref() == Some("soak") {
+        let minutes = std::env::args().nth(2).and_then(|m| m.parse().ok()).unwrap_or(30);
+        if !soak::run(&site_root, minutes).await? {
+            return Err("the soak run grew past a limit".into());
+        }
     }
     Ok(())
 }

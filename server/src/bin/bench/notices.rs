@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{call, ms, nik, percentile, same_site_client, staff_session, start_server_with, Server};
+use super::{call, loket_1, ms, nik, percentile, same_site_client, staff_session, start_server_with, Server};
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -178,18 +178,6 @@ async fn dispatch(server: &Server, sms: &Received) -> BenchResult<()> {
     );
     println!("  duplicates at the sink (same notice reference twice): {} (target 0)", arrived - distinct);
     Ok(())
-}
-
-async fn loket_1(server: &Server) -> BenchResult<String> {
-    let db = sqlx::sqlite::SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
-    let counter: i64 = sqlx::query_scalar(
-        "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
-         WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
-    )
-    .fetch_one(&db)
-    .await?;
-    db.close().await;
-    Ok(counter.to_string())
 }
 
 /// Calls the next `CALLS` numbers one by one (from the `first`-th on), each
