@@ -1,11 +1,11 @@
 // How the browser tests start the real server binary: the shared webServer of
 // playwright.config.ts, and servers of a test's own (a test that takes its server
 // down to see what a citizen sees without a connection).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '..');
 
@@ -15,10 +15,24 @@ export const serverBinary = process.env.ANTREAN_BIN ?? join(root, 'target/debug/
 export const sharedPort = Number(process.env.ANTREAN_E2E_PORT ?? 3917);
 export const sharedOrigin = `http://127.0.0.1:${sharedPort}`;
 
-/** The environment of a server under test: a fresh SQLite file, the clock pinned
- * to Monday 23 November 2026, 10:00 WITA, the development SMS outbox. */
+/** With `ANTREAN_E2E_POSTGRES_URL` (a PostgreSQL server, as `./antrean test`
+ * starts one), the database of a data directory: one per directory, made on
+ * first use, so a server restarted on the same directory finds its data. */
+function postgresFor(dataDir: string): Record<string, string> {
+  const server = process.env.ANTREAN_E2E_POSTGRES_URL;
+  if (!server) return {};
+  const name = `e2e_${basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+  const exists = execFileSync('psql', [server, '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${name}'`]);
+  if (exists.toString().trim() !== '1') execFileSync('psql', [server, '-qc', `CREATE DATABASE ${name}`]);
+  return { ANTREAN_DATABASE_URL: server.replace(/\/[^/]*$/, `/${name}`) };
+}
+
+/** The environment of a server under test: a fresh SQLite file (or PostgreSQL
+ * database, see `postgresFor`), the clock pinned to Monday 23 November 2026,
+ * 10:00 WITA, the development SMS outbox. */
 export function serverEnv(port: number, dataDir: string): Record<string, string> {
   return {
+    ...postgresFor(dataDir),
     ANTREAN_ADDR: `127.0.0.1:${port}`,
     ANTREAN_DATA_DIR: dataDir,
     ANTREAN_SITE_ROOT: process.env.ANTREAN_SITE_ROOT ?? join(root, 'target/site'),
