@@ -67,28 +67,6 @@ async fn start(database_url: &str, data_dir: &std::path::Path, sms_url: &str) ->
     panic!("the server did not answer within 30 s");
 }
 
-/// An SMS provider on 127.0.0.1 that keeps every message's reference.
-async fn sms_sink() -> (String, Arc<Mutex<Vec<String>>>) {
-    let references: Arc<Mutex<Vec<String>>> = Arc::default();
-    let kept = references.clone();
-    let sink = axum::Router::new().route(
-        "/sms",
-        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
-            let kept = kept.clone();
-            async move {
-                // A provider's round trip: the burst takes seconds, so the kill lands inside it.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                kept.lock().unwrap().push(body["ref"].as_str().unwrap_or_default().to_string());
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/sms", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, sink).await });
-    (url, references)
-}
-
 /// The desk of a server: the admin's session, booking and working Loket 1.
 struct Desk {
     client: reqwest::Client,
@@ -233,7 +211,8 @@ async fn a_server_killed_in_a_booking_surge_and_a_burst_of_notices_loses_nothing
     } else {
         format!("sqlite://{}", dir.path().join("antrean.db").display())
     };
-    let (sms_url, references) = sms_sink().await;
+    // A provider's round trip of 200 ms: the burst takes seconds, so the kill lands inside it.
+    let (sms_url, references) = common::sms_provider(Duration::from_millis(200), "ref").await;
     let first = start(&database_url, dir.path(), &sms_url).await;
     // On PostgreSQL a second instance runs all along and takes over.
     let second = match on_postgres() {
@@ -368,7 +347,7 @@ async fn on_sigterm_a_request_in_flight_is_answered_and_screens_are_told_to_go_e
         false => format!("sqlite://{}", dir.path().join("antrean.db").display()),
     };
     // The SMS provider takes 200 ms: a code request is in flight that long.
-    let (sms_url, references) = sms_sink().await;
+    let (sms_url, references) = common::sms_provider(Duration::from_millis(200), "ref").await;
     let mut server = start(&database_url, dir.path(), &sms_url).await;
     let url = format!("{}/ws/kantor/kantah-denpasar", server.base.replace("http://", "ws://"));
     let mut screen = tokio_tungstenite::connect_async(url).await.expect("the screen connects").0;
@@ -417,7 +396,7 @@ async fn a_backup_taken_while_the_server_runs_restores_to_a_working_server() {
         return;
     }
     let database_url = format!("sqlite://{}", dir.path().join("antrean.db").display());
-    let (sms_url, _) = sms_sink().await;
+    let (sms_url, _) = common::sms_provider(Duration::ZERO, "ref").await;
     let server = start(&database_url, dir.path(), &sms_url).await;
     a_waiting_ticket(&server).await;
 

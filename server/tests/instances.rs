@@ -72,31 +72,11 @@ async fn a_call_at_one_instance_reaches_a_screen_connected_to_the_other() {
     }
 }
 
-/// An SMS provider on 127.0.0.1 that keeps the reference of every message it gets.
-async fn sms_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    let references: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let kept = references.clone();
-    let sink = axum::Router::new().route(
-        "/sms",
-        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
-            let kept = kept.clone();
-            async move {
-                kept.lock().unwrap().push(body["ref"].as_str().unwrap_or_default().to_string());
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/sms", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, sink).await });
-    (url, references)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
 async fn two_instances_deliver_each_notice_exactly_once() {
     assert!(on_postgres(), "two instances share a PostgreSQL database: run with ANTREAN_TEST_ENGINE=postgres");
-    let (url, references) = sms_sink().await;
+    let (url, references) = common::sms_provider(std::time::Duration::ZERO, "ref").await;
     let first = common::spawn_app_with(&[
         ("ANTREAN_SMS_GATEWAY", "http".into()),
         ("ANTREAN_SMS_URL", url),

@@ -398,31 +398,10 @@ async fn a_push_service_that_never_answers_holds_back_no_sms_or_email() {
     assert_eq!(unsent_pushes, 4, "the pushes wait for their own slots");
 }
 
-/// An SMS provider on 127.0.0.1 that takes `delay` to answer each message; keeps the texts.
-async fn slow_sms_provider(delay: Duration) -> (String, Arc<Mutex<Vec<String>>>) {
-    let texts: Arc<Mutex<Vec<String>>> = Arc::default();
-    let kept = texts.clone();
-    let service = axum::Router::new().route(
-        "/sms",
-        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
-            let kept = kept.clone();
-            async move {
-                tokio::time::sleep(delay).await;
-                kept.lock().unwrap().push(body["text"].as_str().unwrap_or_default().to_string());
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/sms", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, service).await });
-    (base, texts)
-}
-
 #[tokio::test]
 async fn a_notice_no_longer_true_when_its_turn_comes_is_dropped_not_sent_late() {
     // One SMS at a time through a slow provider: notices queue up behind each other.
-    let (provider, texts) = slow_sms_provider(Duration::from_millis(300)).await;
+    let (provider, texts) = common::sms_provider(Duration::from_millis(300), "text").await;
     let app = spawn_app_with(&[
         ("ANTREAN_SMS_GATEWAY", "http".into()),
         ("ANTREAN_SMS_URL", provider),

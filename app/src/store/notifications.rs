@@ -165,19 +165,13 @@ pub async fn after_staff_cancel(
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
     let mut tx = db.writer().begin().await?;
-    let Some(ticket) = sqlx::query(
-        "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, o.name AS office
-         FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
-         WHERE t.public_code = $1 AND t.state = 'cancelled'",
-    )
-    .bind(ticket_code)
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        return Ok(0);
-    };
-    let office: String = ticket.get("office");
-    let written = write(&mut tx, &holder(&ticket), &Moment::Cancelled { reason }, &office, origin, email, now).await?;
+    let ticket: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM tickets WHERE public_code = $1 AND state = 'cancelled'")
+            .bind(ticket_code)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(ticket) = ticket else { return Ok(0) };
+    let written = tell(&mut tx, ticket, &Moment::Cancelled { reason }, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -195,20 +189,32 @@ pub async fn after_move(
     let mut tx = db.writer().begin().await?;
     let mut written = 0;
     for ticket in moved {
-        let row = sqlx::query(
-            "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, o.name AS office
-             FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
-             WHERE t.id = $1",
-        )
-        .bind(ticket.ticket_id)
-        .fetch_one(&mut *tx)
-        .await?;
         let moment = Moment::Moved { from: ticket.from, to: ticket.to, why: why.to_string() };
-        let office: String = row.get("office");
-        written += write(&mut tx, &holder(&row), &moment, &office, origin, email, now).await?;
+        written += tell(&mut tx, ticket.ticket_id, &moment, origin, email, now).await?;
     }
     tx.commit().await?;
     Ok(written)
+}
+
+/// Writes `moment` for the holder of one ticket, by every channel they gave.
+async fn tell(
+    tx: &mut Transaction<'_, Any>,
+    ticket_id: i64,
+    moment: &Moment,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let ticket = sqlx::query(
+        "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, o.name AS office
+         FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
+         WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let office: String = ticket.get("office");
+    write(tx, &holder(&ticket), moment, &office, origin, email, now).await
 }
 
 /// "Almost your turn" for the first places of a service's line on a date that

@@ -283,3 +283,29 @@ pub fn session_from(response: &reqwest::Response) -> Option<String> {
         (!token.is_empty()).then(|| token.to_string())
     })
 }
+
+/// An SMS provider on 127.0.0.1 taking the default JSON body (`ANTREAN_SMS_BODY`
+/// with a `ref` for the reference): it answers each message after `delay` and
+/// keeps its `field` (`text` or `ref`), in the order the messages arrived.
+pub async fn sms_provider(
+    delay: std::time::Duration,
+    field: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let kept: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let received = kept.clone();
+    let provider = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let kept = kept.clone();
+            async move {
+                tokio::time::sleep(delay).await;
+                kept.lock().unwrap().push(body[field].as_str().unwrap_or_default().to_string());
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+    (url, received)
+}
