@@ -542,6 +542,12 @@ async fn a_device_session_in_use_is_renewed_and_never_runs_out() {
     assert!(again.headers().get("set-cookie").is_none());
 }
 
+/// A server behind a trusted proxy that checks one password at a time: a
+/// flood of sign-ins fills its checks at once.
+async fn one_password_check_at_a_time() -> TestApp {
+    spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())]).await
+}
+
 /// A server behind a proxy on 127.0.0.1 that names the client in `X-Forwarded-For`.
 async fn behind_a_proxy() -> TestApp {
     spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into())]).await
@@ -626,9 +632,7 @@ async fn one_address_guessing_many_accounts_is_slowed_down() {
 async fn a_flood_of_sign_ins_is_told_to_wait_instead_of_hashing_them_all_at_once() {
     // One check at a time: 600 of them (tens of milliseconds each) cannot all
     // be done within the two seconds an attempt waits.
-    let app =
-        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
-            .await;
+    let app = one_password_check_at_a_time().await;
     let flood = (0..600).map(|n| {
         let app = &app;
         async move {
@@ -802,9 +806,7 @@ async fn a_known_device_signs_in_where_its_network_is_locked_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_guesses_does_not_queue_a_known_device() {
-    let app =
-        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
-            .await;
+    let app = one_password_check_at_a_time().await;
     let first = sign_in_from(&app, "198.18.0.1", "admin", common::ADMIN_PASSWORD).await;
     let device = device_cookie(&first).unwrap();
     let flood =
@@ -825,9 +827,7 @@ async fn a_flood_of_guesses_does_not_queue_a_known_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_from_many_addresses_must_solve_a_puzzle_each_once_the_checks_are_all_taken() {
-    let app =
-        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_PASSWORD_CHECKS", "1".into())])
-            .await;
+    let app = one_password_check_at_a_time().await;
     let first = sign_in_from(&app, "198.18.0.1", "admin", common::ADMIN_PASSWORD).await;
     let device = device_cookie(&first).unwrap();
     // Every guess from an address of its own: no per-address limit holds them.
