@@ -6,6 +6,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod i18n;

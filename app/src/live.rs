@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use tokio::sync::broadcast;
 
-use crate::api::server::Clock;
+use crate::clock::Clock;
 use crate::model::{CallView, LiveMessage, ServiceQueue};
 use crate::store::{counters, offices, Db, StoreResult};
 

@@ -13,7 +13,7 @@ use tokio::sync::{Notify, Semaphore};
 
 mod breaker;
 
-use crate::api::server::Clock;
+use crate::clock::Clock;
 use crate::domain::identity::PhoneNumber;
 use crate::domain::notify::Channel;
 use crate::mail::MailSender;

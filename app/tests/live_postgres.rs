@@ -10,7 +10,7 @@ use support::monday_morning;
 
 use std::time::Duration;
 
-use app::api::server::Clock;
+use app::clock::Clock;
 use app::live::Hub;
 use app::model::{CallView, LiveMessage};
 use app::store::Db;

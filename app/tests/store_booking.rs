@@ -13,9 +13,9 @@ use support::monday_morning;
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday};
 use app::domain::identity::{FullName, Nik, PhoneNumber};
-use app::domain::ticket::{TicketAction, TicketState};
+use app::domain::ticket::{CancelReason, TicketState};
 use app::store::offices::{self, Office, Service};
-use app::store::tickets::{self, BookError, Holder, IssuedBy};
+use app::store::tickets::{self, BookError, Holder, IssuedBy, TicketMove};
 use app::store::{Db, Engine};
 use chrono::NaiveDate;
 
@@ -143,7 +143,14 @@ async fn a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_i
     let tuesday = BookingRequest::Date(date("2026-11-24"));
     let first = f.book(&citizen(1), tuesday).await.unwrap();
     f.book(&citizen(2), tuesday).await.unwrap();
-    tickets::apply(&f.db, &first.code, TicketAction::Cancel, monday_morning()).await.unwrap();
+    tickets::apply(
+        &f.db,
+        &first.code,
+        TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
+        monday_morning(),
+    )
+    .await
+    .unwrap();
     let minutes = |m| monday_morning() + chrono::Duration::minutes(m);
 
     // Within the office's delay (10 minutes by default) the place is not free yet.
@@ -165,7 +172,14 @@ async fn released_places_are_given_once_at_any_concurrency(engine: Engine) {
         first_five.push(f.book(&citizen(serial), tuesday).await.unwrap());
     }
     for booked in &first_five[..3] {
-        tickets::apply(&f.db, &booked.code, TicketAction::Cancel, monday_morning()).await.unwrap();
+        tickets::apply(
+            &f.db,
+            &booked.code,
+            TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
+            monday_morning(),
+        )
+        .await
+        .unwrap();
     }
     let later = monday_morning() + chrono::Duration::minutes(15);
     let bookings = (100..140).map(|serial| {
@@ -235,7 +249,14 @@ async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled(engine: 
 async fn a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place(engine: Engine) {
     let f = office_with_quota(engine, 2, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
-    tickets::apply(&f.db, &first.code, TicketAction::Cancel, monday_morning()).await.unwrap();
+    tickets::apply(
+        &f.db,
+        &first.code,
+        TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
+        monday_morning(),
+    )
+    .await
+    .unwrap();
     let second = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     assert!(!second.existing);
     assert_eq!(second.sequence, 2, "sequence numbers are never reused");
@@ -290,7 +311,8 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engin
     let second = f.book(&citizen(2), BookingRequest::Today).await.unwrap();
     assert_eq!(tickets::view(&f.db, &second.code).await.unwrap().unwrap().view.people_ahead, 1);
 
-    let state = tickets::apply(&f.db, &first.code, TicketAction::Call, monday_morning()).await.unwrap();
+    let state =
+        tickets::apply(&f.db, &first.code, TicketMove::Call { counter_id: None }, monday_morning()).await.unwrap();
     assert_eq!(state, TicketState::Called);
     let view = tickets::view(&f.db, &second.code).await.unwrap().unwrap().view;
     assert_eq!(view.people_ahead, 0);
@@ -303,6 +325,6 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engin
 async fn serving_a_waiting_ticket_without_calling_it_is_refused(engine: Engine) {
     let f = office_with_quota(engine, 10, 30).await;
     let booked = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
-    let refused = tickets::apply(&f.db, &booked.code, TicketAction::StartServing, monday_morning()).await;
+    let refused = tickets::apply(&f.db, &booked.code, TicketMove::StartServing, monday_morning()).await;
     assert!(matches!(refused, Err(tickets::ActionError::Transition(_))));
 }

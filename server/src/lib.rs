@@ -15,7 +15,8 @@ use std::net::SocketAddr;
 
 use std::sync::Arc;
 
-use app::api::server::{Clock, ServerContext};
+use app::api::server::ServerContext;
+use app::clock::Clock;
 use app::domain::otp::OtpPolicy;
 use app::sms::DevGateway;
 use app::store::access::CodeKey;

@@ -405,6 +405,14 @@ async fn a_citizen_cancels_their_own_upcoming_ticket_but_not_someone_elses() {
     let mine: serde_json::Value = app.call("my_tickets", Some(&owner), &[]).await.json().await.unwrap();
     assert_eq!(mine["tickets"][0]["state"], "Cancelled");
     assert_eq!(mine["tickets"][0]["cancel_reason"], "CitizenRequest");
+
+    // Cancelling it again is refused as what it is, not as a permission problem.
+    let again = app.call("cancel_my_ticket", Some(&owner), &[("code", code)]).await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(error_of(again).await, serde_json::json!("NotCancellable"));
+    let staff = app.admin_session().await;
+    let by_staff = app.call("staff_cancel", Some(&staff), &[("code", code), ("reason", "duplicate")]).await;
+    assert_eq!(by_staff.status(), 409, "a cancelled ticket cannot be cancelled again by staff either");
 }
 
 /// The session cookie a staff sign-in sets, if it succeeded.

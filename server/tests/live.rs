@@ -193,6 +193,24 @@ async fn a_transferred_ticket_keeps_its_place_by_issue_time() {
 }
 
 #[tokio::test]
+async fn a_called_ticket_cancelled_at_the_counter_frees_the_counter_for_the_next() {
+    let app = spawn_app().await;
+    app.waiting_tickets(2).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    let console = act(&app, &staff, loket1, "call_next").await;
+    let code = console["current"]["code"].as_str().unwrap().to_string();
+    // The card shown does not match the booking: staff cancel the called ticket.
+    let cancel = app.call("staff_cancel", Some(&staff), &[("code", &code), ("reason", "identity_mismatch")]).await;
+    assert!(cancel.status().is_success(), "{}", cancel.status());
+    let console = act(&app, &staff, loket1, "call_next").await;
+    assert_eq!(console["current"]["display_number"], "A-002", "{console}");
+    let unknown =
+        app.call("counter_action", Some(&staff), &[("counter", &loket1.to_string()), ("action", "delete")]).await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
 async fn a_citizen_sees_the_calls_they_received() {
     let app = spawn_app().await;
     let citizen = app.waiting_tickets(1).await;

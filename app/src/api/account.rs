@@ -16,7 +16,7 @@ pub(crate) async fn send_code(
     payload: Option<&str>,
     proof: &str,
 ) -> Result<String, AppError> {
-    use super::server::{client_address, internal};
+    use super::server::client_address;
     use crate::domain::otp::{sms_text, SendDecision};
 
     use crate::domain::proof_of_work::{self, Solution};
@@ -27,8 +27,7 @@ pub(crate) async fn send_code(
     // Any puzzle this server set, answered in time; the store weighs it against the budget.
     let proof = Solution::decode(proof).and_then(|solution| proof_of_work::check(key, &solution, now).ok());
     let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload, proof: proof.as_ref() };
-    let issued =
-        crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await.map_err(internal)?;
+    let issued = crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await?;
     let code = match issued {
         Ok(code) => code,
         Err(SendDecision::WaitSeconds(seconds)) => return Err(AppError::CodeWait(seconds)),
@@ -65,7 +64,7 @@ pub async fn request_sign_in_code(phone: String, #[server(default)] pow: String)
 
 #[server(prefix = "/api", endpoint = "who_am_i")]
 pub async fn who_am_i() -> Result<Viewer, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
@@ -73,7 +72,7 @@ pub async fn who_am_i() -> Result<Viewer, AppError> {
         Caller::Anonymous => Viewer::Anonymous,
         Caller::Citizen { phone } => Viewer::Citizen { phone: super::booking::mask_phone(&phone) },
         Caller::Staff { id, role, .. } => {
-            let account = crate::store::staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+            let account = crate::store::staff::find(&ctx.db, id).await?.ok_or(AppError::NotFound)?;
             Viewer::Staff { name: account.full_name, role }
         }
     })
@@ -81,7 +80,7 @@ pub async fn who_am_i() -> Result<Viewer, AppError> {
 
 #[server(prefix = "/api", endpoint = "my_tickets")]
 pub async fn load_my_tickets() -> Result<MyTickets, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
     use crate::domain::calendar::OfficeZone;
 
@@ -91,13 +90,13 @@ pub async fn load_my_tickets() -> Result<MyTickets, AppError> {
     };
     // Citizens book at offices across Indonesia; Jakarta's date decides what is "today".
     let today = OfficeZone::Wib.local(ctx.clock.now()).date();
-    let tickets = crate::store::tickets::of_phone(&ctx.db, &phone, today).await.map_err(internal)?;
+    let tickets = crate::store::tickets::of_phone(&ctx.db, &phone, today).await?;
     Ok(MyTickets { today, tickets })
 }
 
 #[server(prefix = "/api", endpoint = "cancel_my_ticket")]
 pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
     use crate::domain::ticket::CancelReason;
 
@@ -105,13 +104,11 @@ pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
     let Caller::Citizen { phone } = authorize::<CancelMyTicket>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await?.ok_or(AppError::NotFound)?;
     if ticket.holder_phone.as_deref() != Some(phone.as_str()) {
         return Err(AppError::NotFound);
     }
-    crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now())
-        .await
-        .map_err(|_| AppError::Forbidden)?;
+    crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now()).await?;
     ctx.hub.counts_changed(ticket.office_id);
     super::server::redirect("/tiket-saya");
     Ok(())
@@ -121,12 +118,12 @@ pub async fn cancel_my_ticket(code: String) -> Result<(), AppError> {
 /// cancelling. The link is its own proof: no sign-in.
 #[server(prefix = "/api", endpoint = "cancel_link")]
 pub async fn load_cancel_link(token: String) -> Result<crate::model::TicketView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
 
     let ctx = context()?;
     authorize::<LoadCancelLink>(&ctx, None).await?;
     let code = ticket_of_link(&ctx, &token)?;
-    let ticket = crate::store::tickets::view(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let ticket = crate::store::tickets::view(&ctx.db, &code).await?.ok_or(AppError::NotFound)?;
     let mut view = ticket.view;
     view.holder_name = view.holder_name.as_deref().map(crate::domain::identity::masked_name);
     Ok(view)
@@ -136,20 +133,14 @@ pub async fn load_cancel_link(token: String) -> Result<crate::model::TicketView,
 /// the quota as any cancellation's does.
 #[server(prefix = "/api", endpoint = "cancel_by_link")]
 pub async fn cancel_by_link(token: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::ticket::CancelReason;
-    use crate::store::tickets::ActionError;
 
     let ctx = context()?;
     authorize::<CancelByLink>(&ctx, None).await?;
     let code = ticket_of_link(&ctx, &token)?;
-    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    match crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now()).await {
-        Ok(()) => {}
-        Err(ActionError::NotFound) => return Err(AppError::NotFound),
-        Err(ActionError::Transition(_)) => return Err(AppError::NotCancellable),
-        Err(ActionError::Store(error)) => return Err(internal(error)),
-    }
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await?.ok_or(AppError::NotFound)?;
+    crate::store::tickets::cancel(&ctx.db, &code, CancelReason::CitizenRequest, None, ctx.clock.now()).await?;
     ctx.hub.counts_changed(ticket.office_id);
     super::server::redirect(&format!("/tiket/{code}"));
     Ok(())

@@ -24,10 +24,10 @@ async fn managed_account<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
     id: i64,
 ) -> Result<(crate::store::staff::AccountListing, i64), AppError> {
-    use super::server::{authorize, internal};
+    use super::server::authorize;
     use crate::domain::access::Caller;
 
-    let listing = crate::store::staff::listing_of(&ctx.db, id, ctx.clock.now()).await.map_err(internal)?;
+    let listing = crate::store::staff::listing_of(&ctx.db, id, ctx.clock.now()).await?;
     // Unknown accounts answer like foreign ones, so ids cannot be probed.
     let office = listing.as_ref().map_or(Some(-1), |l| l.account.office_id);
     let Caller::Staff { id: me, .. } = authorize::<F>(ctx, office).await? else { return Err(AppError::Forbidden) };
@@ -36,7 +36,7 @@ async fn managed_account<F: leptos::server_fn::ServerFn>(
 
 #[server(prefix = "/api", endpoint = "accounts")]
 pub async fn load_accounts() -> Result<AccountsView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
     use crate::model::AccountRow;
 
@@ -46,15 +46,13 @@ pub async fn load_accounts() -> Result<AccountsView, AppError> {
         return Err(AppError::Forbidden);
     };
     let offices: Vec<_> = crate::store::offices::names(&ctx.db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter(|summary| office.is_none_or(|own| own == summary.id))
         .collect();
     let name_of = |id: Option<i64>| id.and_then(|id| offices.iter().find(|o| o.id == id)).map(|o| o.name.clone());
     let accounts = crate::store::staff::list(&ctx.db, office, ctx.clock.now())
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|listing| AccountRow {
             id: listing.account.id,
@@ -79,7 +77,7 @@ pub async fn create_account(
     #[server(default)] office: String,
     #[server(default)] password: String,
 ) -> Result<InitialPassword, AppError> {
-    use super::server::{authorize, context, find_office, internal};
+    use super::server::{authorize, context, find_office};
     use crate::domain::access::{check_password, office_for_role, parse_username, Role};
     use crate::error::{Field, FieldError, FieldProblem};
 
@@ -115,8 +113,7 @@ pub async fn create_account(
     };
     let password = if chosen { password } else { crate::store::staff::one_time_password() };
     crate::store::staff::create(&ctx.db, &username, &full_name, &password, role, office_id, ctx.clock.now())
-        .await
-        .map_err(internal)?
+        .await?
         .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
     Ok(InitialPassword { username, password: (!chosen).then_some(password) })
 }
@@ -125,20 +122,20 @@ pub async fn create_account(
 /// everywhere. (A lockout holds for the address that caused it, and lifts by itself.)
 #[server(prefix = "/api", endpoint = "reset_account_password")]
 pub async fn reset_account_password(account: i64) -> Result<InitialPassword, AppError> {
-    use super::server::{context, internal};
+    use super::server::context;
 
     let ctx = context()?;
     let (listing, _) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
     let password = crate::store::staff::one_time_password();
-    crate::store::staff::set_password(&ctx.db, account, &password, false).await.map_err(internal)?;
-    crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await.map_err(internal)?;
+    crate::store::staff::set_password(&ctx.db, account, &password, false).await?;
+    crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await?;
     Ok(InitialPassword { username: listing.account.username, password: Some(password) })
 }
 
 /// Disables an account (it is signed out everywhere and cannot sign in) or enables it again.
 #[server(prefix = "/api", endpoint = "set_account_active")]
 pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppError> {
-    use super::server::{context, internal};
+    use super::server::context;
     use crate::domain::access::AccountProblem;
 
     let ctx = context()?;
@@ -147,9 +144,9 @@ pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppErr
         return Err(AppError::Account(AccountProblem::OwnAccount));
     }
     let now = ctx.clock.now();
-    crate::store::staff::set_active(&ctx.db, account, active, now).await.map_err(internal)?;
+    crate::store::staff::set_active(&ctx.db, account, active, now).await?;
     if !active {
-        crate::store::sessions::revoke_staff(&ctx.db, account, now).await.map_err(internal)?;
+        crate::store::sessions::revoke_staff(&ctx.db, account, now).await?;
     }
     // The accounts page posts this as a plain form and shows the list again.
     super::server::redirect("/admin/akun");

@@ -67,7 +67,7 @@ pub async fn request_booking_code(
     let ctx = context()?;
     authorize::<RequestBookingCode>(&ctx, None).await?;
     let office_row = super::server::find_office(&ctx, &office).await?;
-    let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await.map_err(internal)?;
+    let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await?;
     let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email };
     input.form(&phone, false).parse(known.is_some())?;
     let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
@@ -80,13 +80,12 @@ pub async fn request_booking_code(
 /// The code page's facts: where the code went and what it will confirm.
 #[server(prefix = "/api", endpoint = "code_request")]
 pub async fn load_code_request(request: String) -> Result<CodeRequestView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::store::access::Purpose;
 
     let ctx = context()?;
     authorize::<LoadCodeRequest>(&ctx, None).await?;
-    let pending =
-        crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let pending = crate::store::access::pending(&ctx.db, &request).await?.ok_or(AppError::NotFound)?;
     Ok(CodeRequestView { masked_phone: mask_phone(&pending.phone), for_booking: pending.purpose == Purpose::Booking })
 }
 
@@ -110,9 +109,7 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
     let ctx = context()?;
     authorize::<ConfirmCode>(&ctx, None).await?;
     let (outcome, pending) =
-        crate::store::access::verify(&ctx.db, &ctx.code_key, &ctx.otp_policy, &request, &code, ctx.clock.now())
-            .await
-            .map_err(internal)?;
+        crate::store::access::verify(&ctx.db, &ctx.code_key, &ctx.otp_policy, &request, &code, ctx.clock.now()).await?;
     let pending = match (outcome, pending) {
         (VerifyOutcome::Accepted, Some(pending)) => pending,
         (VerifyOutcome::Wrong { tries_left }, _) => return Err(AppError::CodeWrong { tries_left }),
@@ -140,8 +137,7 @@ pub async fn resend_code(request: String, #[server(default)] pow: String) -> Res
 
     let ctx = context()?;
     authorize::<ResendCode>(&ctx, None).await?;
-    let pending =
-        crate::store::access::pending(&ctx.db, &request).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let pending = crate::store::access::pending(&ctx.db, &request).await?.ok_or(AppError::NotFound)?;
     let phone = PhoneNumber::parse(&pending.phone).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref(), &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
@@ -183,17 +179,12 @@ pub(crate) async fn issue(
     form: &super::server::BookingForm<'_>,
     by: crate::store::tickets::IssuedBy,
 ) -> Result<BookedTicket, AppError> {
-    use super::server::internal;
-    use crate::store::tickets::{self, BookError};
+    use crate::store::tickets;
 
-    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await.map_err(internal)?;
+    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await?;
     let (request, holder) = form.parse(service.is_some())?;
     let service = service.ok_or(AppError::NotFound)?;
-    let booked =
-        tickets::book(&ctx.db, office, &service, &holder, by, request, ctx.clock.now()).await.map_err(|e| match e {
-            BookError::Refused(refusal) => AppError::Refused(refusal),
-            BookError::Store(e) => internal(e),
-        })?;
+    let booked = tickets::book(&ctx.db, office, &service, &holder, by, request, ctx.clock.now()).await?;
     ctx.hub.counts_changed(office.id);
     let today = office.zone.local(ctx.clock.now()).date();
     if booked.service_date == today && !booked.existing {

@@ -10,17 +10,17 @@ use crate::model::{ConsoleView, ReceivedCall};
 /// A counter's console, for staff of its office.
 #[server(prefix = "/api", endpoint = "console")]
 pub async fn load_console(counter: i64) -> Result<ConsoleView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
 
     let ctx = context()?;
-    let info = crate::store::counters::find(&ctx.db, counter).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let info = crate::store::counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
     authorize::<LoadConsole>(&ctx, Some(info.office_id)).await?;
     let today = office_today(&ctx, info.office_id).await?;
-    crate::store::counters::console(&ctx.db, &info, today, ctx.clock.now()).await.map_err(internal)
+    Ok(crate::store::counters::console(&ctx.db, &info, today, ctx.clock.now()).await?)
 }
 
-/// One move at a counter. `action` is one of: open, pause, close, call_next,
-/// recall, serve, finish, no_show, requeue (with `ticket`), transfer (with `to`).
+/// One move at a counter: `action` names a `CounterAction` (`ticket` names
+/// the no-show to requeue, `to` the service prefix to transfer to).
 #[server(prefix = "/api", endpoint = "counter_action")]
 pub async fn counter_action(
     counter: i64,
@@ -28,52 +28,42 @@ pub async fn counter_action(
     #[server(default)] ticket: String,
     #[server(default)] to: String,
 ) -> Result<ConsoleView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
-    use crate::domain::counter::CounterStatus;
-    use crate::store::counters::{self, CounterError, CurrentMove};
+    use crate::domain::counter::CounterAction as Action;
+    use crate::store::counters;
 
     let ctx = context()?;
-    let info = counters::find(&ctx.db, counter).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
     let Caller::Staff { id: staff_id, .. } = authorize::<CounterAction>(&ctx, Some(info.office_id)).await? else {
         return Err(AppError::Forbidden);
     };
+    let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let (now, today) = (ctx.clock.now(), office_today(&ctx, info.office_id).await?);
-    let refused = |error: CounterError| match error {
-        CounterError::NotFound => AppError::NotFound,
-        CounterError::Refused(refusal) => AppError::Counter(refusal),
-        CounterError::Store(error) => internal(error),
-    };
-    let set_status = |status| counters::set_status(&ctx.db, counter, status, staff_id);
-    match action.as_str() {
-        "open" => set_status(CounterStatus::Open).await.map_err(internal)?,
-        "pause" => set_status(CounterStatus::Paused).await.map_err(internal)?,
-        "close" => set_status(CounterStatus::Closed).await.map_err(internal)?,
-        "call_next" => {
-            let call = counters::call_next(&ctx.db, &info, today, now).await.map_err(refused)?;
-            ctx.hub.called(info.office_id, call).await;
-            notify_after_call(&ctx, counter).await;
+    match action {
+        Action::Open | Action::Pause | Action::Close => {
+            let status = action.status().ok_or(AppError::NotFound)?;
+            counters::set_status(&ctx.db, counter, status, staff_id).await?;
         }
-        "recall" => {
-            let call = counters::recall(&ctx.db, &info, now).await.map_err(refused)?;
-            ctx.hub.called(info.office_id, call).await;
-            notify_after_call(&ctx, counter).await;
-        }
-        "serve" | "finish" | "no_show" => {
-            let wanted = match action.as_str() {
-                "serve" => CurrentMove::StartServing,
-                "finish" => CurrentMove::Finish,
-                _ => CurrentMove::NoShow,
+        Action::CallNext | Action::Recall => {
+            let call = if action == Action::CallNext {
+                counters::call_next(&ctx.db, &info, today, now).await
+            } else {
+                counters::recall(&ctx.db, &info, now).await
             };
-            counters::move_current(&ctx.db, &info, wanted, now).await.map_err(refused)?;
+            ctx.hub.called(info.office_id, call?).await;
+            notify_after_call(&ctx, counter).await;
         }
-        "requeue" => counters::requeue(&ctx.db, &info, ticket.trim(), now).await.map_err(refused)?,
-        "transfer" => counters::transfer(&ctx.db, &info, to.trim()).await.map_err(refused)?,
-        _ => return Err(AppError::NotFound),
+        Action::StartServing | Action::Finish | Action::MarkNoShow => {
+            let wanted = action.ticket_action().ok_or(AppError::NotFound)?;
+            counters::move_current(&ctx.db, &info, wanted, now).await?;
+        }
+        Action::Requeue => counters::requeue(&ctx.db, &info, ticket.trim(), now).await?,
+        Action::Transfer => counters::transfer(&ctx.db, &info, to.trim(), now).await?,
     }
     ctx.hub.counts_changed(info.office_id);
-    let info = counters::find(&ctx.db, counter).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    counters::console(&ctx.db, &info, today, now).await.map_err(internal)
+    let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
+    Ok(counters::console(&ctx.db, &info, today, now).await?)
 }
 
 /// Writes the notices a call brings (to the called holder, and "almost your
@@ -87,22 +77,19 @@ async fn notify_after_call(ctx: &super::server::ServerContext, counter: i64) {
 
 #[cfg(feature = "ssr")]
 async fn office_today(ctx: &super::server::ServerContext, office_id: i64) -> Result<chrono::NaiveDate, AppError> {
-    let office = crate::store::offices::find_by_id(&ctx.db, office_id)
-        .await
-        .map_err(super::server::internal)?
-        .ok_or(AppError::NotFound)?;
+    let office = crate::store::offices::find_by_id(&ctx.db, office_id).await?.ok_or(AppError::NotFound)?;
     Ok(office.zone.local(ctx.clock.now()).date())
 }
 
 /// The calls the signed-in citizen received ("Panggilan").
 #[server(prefix = "/api", endpoint = "my_calls")]
 pub async fn load_my_calls() -> Result<Vec<ReceivedCall>, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
     let Caller::Citizen { phone } = authorize::<LoadMyCalls>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    crate::store::counters::calls_for_phone(&ctx.db, &phone).await.map_err(internal)
+    Ok(crate::store::counters::calls_for_phone(&ctx.db, &phone).await?)
 }

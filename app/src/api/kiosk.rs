@@ -9,7 +9,7 @@ use crate::model::{BoardView, ReceiptView};
 
 #[server(prefix = "/api", endpoint = "board")]
 pub async fn load_board(office: String) -> Result<BoardView, AppError> {
-    use super::server::{authorize, context, find_office, internal};
+    use super::server::{authorize, context, find_office};
     use crate::store::counters;
 
     let ctx = context()?;
@@ -19,8 +19,8 @@ pub async fn load_board(office: String) -> Result<BoardView, AppError> {
         office_slug: office.slug.clone(),
         office_name: office.name.clone(),
         zone: office.zone.abbreviation().to_string(),
-        counters: counters::now_calling(&ctx.db, office.id).await.map_err(internal)?,
-        recent_calls: counters::recent_calls(&ctx.db, office.id, 5).await.map_err(internal)?,
+        counters: counters::now_calling(&ctx.db, office.id).await?,
+        recent_calls: counters::recent_calls(&ctx.db, office.id, 5).await?,
     })
 }
 
@@ -31,13 +31,13 @@ pub async fn issue_walk_in(
     service: String,
     #[server(default)] nik: String,
 ) -> Result<BookedTicket, AppError> {
-    use super::server::{authorize, context, find_office, internal};
+    use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
     use crate::domain::booking::BookingRequest;
     use crate::domain::identity::Nik;
     use crate::domain::ticket::Channel;
     use crate::error::{Field, FieldError, FieldProblem};
-    use crate::store::tickets::{self, BookError, Holder, IssuedBy};
+    use crate::store::tickets::{self, Holder, IssuedBy};
 
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;
@@ -51,18 +51,11 @@ pub async fn issue_walk_in(
             AppError::Invalid(vec![FieldError { field: Field::Nik, problem: FieldProblem::Identity(e) }])
         })?),
     };
-    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim())
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+    let service =
+        crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await?.ok_or(AppError::NotFound)?;
     let holder = Holder { nik, ..Holder::default() };
     let by = IssuedBy { channel: Channel::WalkIn, staff_id: Some(issuer) };
-    let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now())
-        .await
-        .map_err(|e| match e {
-        BookError::Refused(refusal) => AppError::Refused(refusal),
-        BookError::Store(e) => internal(e),
-    })?;
+    let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now()).await?;
     ctx.hub.counts_changed(office.id);
     super::server::redirect(&format!("/kiosk/{}/struk/{}", office.slug, booked.code));
     Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })
@@ -77,8 +70,7 @@ pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
 
     let ctx = context()?;
     authorize::<LoadReceipt>(&ctx, None).await?;
-    let ticket =
-        crate::store::tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?.view;
+    let ticket = crate::store::tickets::view(&ctx.db, code.trim()).await?.ok_or(AppError::NotFound)?.view;
     let office = super::server::find_office(&ctx, &ticket.office_slug).await?;
     let url = format!("{}/tiket/{}", ctx.public_url.origin(), ticket.code);
     let qr_svg = QrCode::new(url.as_bytes())

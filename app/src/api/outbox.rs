@@ -13,13 +13,12 @@ const FAILURES_SHOWN: i64 = 50;
 
 #[server(prefix = "/api", endpoint = "outbox")]
 pub async fn load_outbox(office: String) -> Result<OutboxView, AppError> {
-    use super::server::{context, internal};
+    use super::server::context;
     use crate::model::{FailedNoticeView, OutboxChannel};
 
     let ctx = context()?;
     let found = super::settings::administered_office::<LoadOutbox>(&ctx, &office).await?;
-    let (backlog, failed) =
-        crate::store::notifications::outbox(&ctx.db, found.id, FAILURES_SHOWN).await.map_err(internal)?;
+    let (backlog, failed) = crate::store::notifications::outbox(&ctx.db, found.id, FAILURES_SHOWN).await?;
     let channels = backlog
         .into_iter()
         .map(|b| {
@@ -52,12 +51,12 @@ pub async fn load_outbox(office: String) -> Result<OutboxView, AppError> {
 /// Sends a failed notice again from its first try; back to the outbox page.
 #[server(prefix = "/api", endpoint = "retry_notice")]
 pub async fn retry_notice(office: String, notice: String) -> Result<(), AppError> {
-    use super::server::{context, internal, redirect};
+    use super::server::{context, redirect};
 
     let ctx = context()?;
     let found = super::settings::administered_office::<RetryNotice>(&ctx, &office).await?;
     let id: i64 = notice.trim().parse().map_err(|_| AppError::NotFound)?;
-    if !crate::store::notifications::retry(&ctx.db, found.id, id, ctx.clock.now()).await.map_err(internal)? {
+    if !crate::store::notifications::retry(&ctx.db, found.id, id, ctx.clock.now()).await? {
         return Err(AppError::NotFound);
     }
     ctx.notifier.wake();

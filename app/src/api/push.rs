@@ -18,7 +18,7 @@ pub async fn push_key() -> Result<String, AppError> {
 /// Keeps this browser's subscription (from `PushSubscription.toJSON()`) for the signed-in citizen.
 #[server(prefix = "/api", endpoint = "save_push_subscription")]
 pub async fn save_push_subscription(endpoint: String, p256dh: String, auth: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
@@ -33,19 +33,17 @@ pub async fn save_push_subscription(endpoint: String, p256dh: String, auth: Stri
     if let Some(url::Host::Domain(name)) = url.host() {
         crate::push::resolve_checked(rules, name).await.map_err(|_| AppError::PushServiceRefused)?;
     }
-    crate::store::push_subscriptions::save(&ctx.db, &phone, &endpoint, &p256dh, &auth, ctx.clock.now())
-        .await
-        .map_err(internal)
+    Ok(crate::store::push_subscriptions::save(&ctx.db, &phone, &endpoint, &p256dh, &auth, ctx.clock.now()).await?)
 }
 
 #[server(prefix = "/api", endpoint = "remove_push_subscription")]
 pub async fn remove_push_subscription(endpoint: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
     let Caller::Citizen { phone } = authorize::<RemovePushSubscription>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    crate::store::push_subscriptions::remove_own(&ctx.db, &phone, &endpoint).await.map_err(internal)
+    Ok(crate::store::push_subscriptions::remove_own(&ctx.db, &phone, &endpoint).await?)
 }

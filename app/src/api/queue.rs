@@ -8,31 +8,31 @@ use crate::model::{OfficeSummary, OfficeView, TicketView};
 
 #[server(prefix = "/api", endpoint = "offices")]
 pub async fn list_offices() -> Result<Vec<OfficeSummary>, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     let ctx = context()?;
     authorize::<ListOffices>(&ctx, None).await?;
-    crate::store::offices::list(&ctx.db).await.map_err(internal)
+    Ok(crate::store::offices::list(&ctx.db).await?)
 }
 
 #[server(prefix = "/api", endpoint = "office")]
 pub async fn load_office(slug: String) -> Result<OfficeView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     let ctx = context()?;
     authorize::<LoadOffice>(&ctx, None).await?;
-    let office = crate::store::offices::find(&ctx.db, &slug).await.map_err(internal)?.ok_or(AppError::NotFound)?;
-    crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)
+    let office = crate::store::offices::find(&ctx.db, &slug).await?.ok_or(AppError::NotFound)?;
+    Ok(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await?)
 }
 
 #[server(prefix = "/api", endpoint = "ticket")]
 pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::sees_holder;
     use crate::domain::identity::masked_name;
     use crate::store::tickets;
 
     let ctx = context()?;
     let caller = authorize::<LoadTicket>(&ctx, None).await?;
-    let ticket = tickets::view(&ctx.db, code.trim()).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let ticket = tickets::view(&ctx.db, code.trim()).await?.ok_or(AppError::NotFound)?;
     let mut view = ticket.view;
     if !sees_holder(&caller, ticket.holder_phone.as_deref(), ticket.office_id) {
         view.holder_name = view.holder_name.as_deref().map(masked_name);

@@ -58,14 +58,13 @@ pub(super) async fn administered_office<F: leptos::server_fn::ServerFn>(
 
 #[server(prefix = "/api", endpoint = "admin_offices")]
 pub async fn load_admin_offices() -> Result<AdminOfficesView, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
 
     let ctx = context()?;
     let own = super::admin::own_office(&ctx).await?;
     authorize::<LoadAdminOffices>(&ctx, own).await?;
     let offices = crate::store::offices::names(&ctx.db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter(|office| own.is_none_or(|own| own == office.id))
         .map(|office| (office.slug, office.name))
@@ -75,14 +74,13 @@ pub async fn load_admin_offices() -> Result<AdminOfficesView, AppError> {
 
 #[server(prefix = "/api", endpoint = "office_settings")]
 pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, AppError> {
-    use super::server::{context, internal};
+    use super::server::context;
     use crate::model::{CounterSettingsRow, ServiceSettingsRow};
 
     let ctx = context()?;
     let found = administered_office::<LoadOfficeSettings>(&ctx, &office).await?;
     let today = found.zone.local(ctx.clock.now()).date();
-    let settings =
-        crate::store::offices::settings(&ctx.db, found.id, today).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let settings = crate::store::offices::settings(&ctx.db, found.id, today).await?.ok_or(AppError::NotFound)?;
     let time = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
     Ok(OfficeSettingsView {
         slug: settings.office.slug.clone(),
@@ -130,7 +128,7 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
 /// set, with the national holidays.
 #[server(prefix = "/api", endpoint = "create_office")]
 pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), SettingsError> {
-    use super::server::{authorize, context, internal, return_to_form};
+    use super::server::{authorize, context, return_to_form};
     use crate::domain::settings::{parse_slug, parse_text, parse_zone, starting_hours, SettingsField};
 
     let ctx = context()?;
@@ -155,8 +153,7 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
             holidays: &holidays,
         };
         crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
-            .await
-            .map_err(internal)?
+            .await?
             .map_err(|problem| SettingsError::field(SettingsField::Slug, problem))?;
         Ok(slug)
     }
@@ -188,7 +185,7 @@ pub async fn save_office_details(
     release_delay: String,
     reminder_hour: String,
 ) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
     use crate::domain::settings::{
@@ -243,7 +240,7 @@ pub async fn save_office_details(
             release_delay_minutes,
             reminder_hour,
         };
-        crate::store::offices::update_details(&ctx.db, found.id, &details).await.map_err(internal)?;
+        crate::store::offices::update_details(&ctx.db, found.id, &details).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -281,7 +278,7 @@ pub async fn save_opening_hours(
     office: String,
     #[server(default)] hours: std::collections::BTreeMap<u8, DayHoursForm>,
 ) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::calendar::WeeklyHours;
     use crate::domain::settings::{parse_day_hours, SettingsField};
 
@@ -296,7 +293,7 @@ pub async fn save_opening_hours(
             *slot = checks.take(field, parse_day_hours(day.open.is_some(), &day.opens, &day.closes)).flatten();
         }
         checks.finish()?;
-        crate::store::offices::set_hours(&ctx.db, found.id, &week).await.map_err(internal)?;
+        crate::store::offices::set_hours(&ctx.db, found.id, &week).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -316,7 +313,7 @@ pub async fn save_opening_hours(
 
 #[server(prefix = "/api", endpoint = "add_holiday")]
 pub async fn add_holiday(office: String, date: String, name: String) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::calendar::Holiday;
     use crate::domain::settings::{parse_holiday, parse_text, SettingsField};
 
@@ -330,14 +327,13 @@ pub async fn add_holiday(office: String, date: String, name: String) -> Result<(
         checks.finish()?;
         let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal.into()) };
         crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name: name.clone() })
-            .await
-            .map_err(internal)?
+            .await?
             .map_err(|problem| SettingsError::field(SettingsField::Date, problem))?;
         // Numbers already booked for that day move to the next working day with room, and are told.
-        let closed = crate::store::offices::find_by_id(&ctx.db, found.id).await.map_err(internal)?;
+        let closed = crate::store::offices::find_by_id(&ctx.db, found.id).await?;
         let closed = closed.ok_or(AppError::NotFound)?;
         let now = ctx.clock.now();
-        let moved = crate::store::tickets::move_off_closed_day(&ctx.db, &closed, date, now).await.map_err(internal)?;
+        let moved = crate::store::tickets::move_off_closed_day(&ctx.db, &closed, date, now).await?;
         let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
         let written = crate::store::notifications::after_move(&ctx.db, &moved, &name, &origin, email, now).await;
         ctx.notifier.after_writing(written, "bookings moved off a new holiday");
@@ -350,13 +346,13 @@ pub async fn add_holiday(office: String, date: String, name: String) -> Result<(
 
 #[server(prefix = "/api", endpoint = "remove_holiday")]
 pub async fn remove_holiday(office: String, date: String) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
 
     let ctx = context()?;
     let outcome = async {
         let found = administered_office::<RemoveHoliday>(&ctx, &office).await?;
         let date = date.parse().map_err(|_| AppError::NotFound)?;
-        crate::store::offices::remove_holiday(&ctx.db, found.id, date).await.map_err(internal)?;
+        crate::store::offices::remove_holiday(&ctx.db, found.id, date).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -378,7 +374,7 @@ pub async fn save_service(
     horizon_days: String,
     #[server(default)] active: Option<String>,
 ) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, parse_text, SettingsField};
     use crate::store::offices::{NewService, ServiceChange};
 
@@ -409,15 +405,14 @@ pub async fn save_service(
                     horizon_days,
                     active: active.is_some(),
                 };
-                if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await.map_err(internal)? {
+                if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await? {
                     return Err(AppError::NotFound.into());
                 }
             }
             (None, Some(prefix)) => {
                 let new = NewService { prefix, name_id: &name_id, name_en: &name_en, daily_quota, horizon_days };
                 crate::store::offices::add_unique_service(&ctx.db, found.id, &new)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .map_err(|problem| SettingsError::field(SettingsField::Prefix, problem))?;
             }
             (None, None) => return Err(AppError::Internal.into()),
@@ -448,7 +443,7 @@ pub async fn save_counter(
     name: String,
     #[server(default)] services: Vec<i64>,
 ) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::settings::{check_counter_services, parse_text, SettingsField};
 
     let ctx = context()?;
@@ -461,8 +456,7 @@ pub async fn save_counter(
         checks.finish()?;
         let Some(name) = label else { return Err(AppError::Internal.into()) };
         crate::store::offices::save_counter(&ctx.db, found.id, existing, &name, &services)
-            .await
-            .map_err(internal)?
+            .await?
             .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?
             .ok_or(AppError::NotFound)?;
         ctx.hub.counts_changed(found.id);
@@ -479,15 +473,14 @@ pub async fn save_counter(
 
 #[server(prefix = "/api", endpoint = "remove_counter")]
 pub async fn remove_counter(office: String, counter: i64) -> Result<(), SettingsError> {
-    use super::server::{context, internal, return_to_form};
+    use super::server::{context, return_to_form};
     use crate::domain::settings::SettingsField;
 
     let ctx = context()?;
     let outcome = async {
         let found = administered_office::<RemoveCounter>(&ctx, &office).await?;
         crate::store::offices::remove_counter(&ctx.db, found.id, counter)
-            .await
-            .map_err(internal)?
+            .await?
             .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?;
         ctx.hub.counts_changed(found.id);
         Ok(())
@@ -516,7 +509,6 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
     from: &str,
     until: &str,
 ) -> Result<crate::model::ReportView, AppError> {
-    use super::server::internal;
     use crate::domain::report::{check_period, summarize};
     use crate::error::{Field, FieldProblem};
 
@@ -528,9 +520,8 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
     };
     let (from, until) =
         check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
-    let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await.map_err(internal)?;
-    let settings =
-        crate::store::offices::settings(&ctx.db, found.id, today).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await?;
+    let settings = crate::store::offices::settings(&ctx.db, found.id, today).await?.ok_or(AppError::NotFound)?;
     Ok(crate::model::ReportView {
         slug: found.slug.clone(),
         office_name: found.name.clone(),

@@ -15,7 +15,7 @@ fn locked(until: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Ut
 
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(username: String, password: String, #[server(default)] pow: String) -> Result<(), AppError> {
-    use super::server::{authorize, client_address, context, internal, start_session};
+    use super::server::{authorize, client_address, context, start_session};
     use crate::domain::proof_of_work::{self, Solution};
     use crate::store::sessions::SessionOwner;
     use crate::store::staff::SignInAttempt;
@@ -36,7 +36,7 @@ pub async fn staff_sign_in(username: String, password: String, #[server(default)
         known_device: device.is_some(),
         proof: proof.as_ref(),
     };
-    match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
+    match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await? {
         Ok(account) => {
             if device.is_none() {
                 super::server::remember_device(&ctx, &account.username);
@@ -76,29 +76,28 @@ const FAILED_SIGN_INS_SHOWN_DAYS: i64 = 7;
 /// services, and the wrong passwords typed for the account lately.
 #[server(prefix = "/api", endpoint = "staff_desk")]
 pub async fn load_staff_desk() -> Result<StaffDesk, AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
     let Caller::Staff { id, .. } = authorize::<LoadStaffDesk>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    let account = crate::store::staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
+    let account = crate::store::staff::find(&ctx.db, id).await?.ok_or(AppError::Forbidden)?;
     let mut offices = Vec::new();
     let mut counters = Vec::new();
-    for summary in crate::store::offices::list(&ctx.db).await.map_err(internal)? {
-        let Some(office) = crate::store::offices::find(&ctx.db, &summary.slug).await.map_err(internal)? else {
+    for summary in crate::store::offices::list(&ctx.db).await? {
+        let Some(office) = crate::store::offices::find(&ctx.db, &summary.slug).await? else {
             continue;
         };
         if account.office_id.is_none_or(|own| own == office.id) {
-            offices.push(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await.map_err(internal)?);
-            let list = crate::store::counters::list(&ctx.db, office.id).await.map_err(internal)?;
+            offices.push(crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await?);
+            let list = crate::store::counters::list(&ctx.db, office.id).await?;
             counters.push((office.slug.clone(), office.name.clone(), list));
         }
     }
     let since = ctx.clock.now() - chrono::Duration::days(FAILED_SIGN_INS_SHOWN_DAYS);
-    let failed_sign_ins =
-        crate::store::staff::failed_sign_ins(&ctx.db, &account.username, since).await.map_err(internal)?;
+    let failed_sign_ins = crate::store::staff::failed_sign_ins(&ctx.db, &account.username, since).await?;
     Ok(StaffDesk {
         name: account.full_name,
         role: account.role,
@@ -143,22 +142,20 @@ pub async fn staff_book(
 /// Cancels a ticket at the counter, with the reason the citizen will see.
 #[server(prefix = "/api", endpoint = "staff_cancel")]
 pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
+    use super::server::{authorize, context};
     use crate::domain::access::Caller;
     use crate::domain::ticket::CancelReason;
     use crate::error::{Field, FieldError, FieldProblem};
 
     let ctx = context()?;
     let code = code.trim().to_uppercase();
-    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await.map_err(internal)?.ok_or(AppError::NotFound)?;
+    let ticket = crate::store::tickets::ownership(&ctx.db, &code).await?.ok_or(AppError::NotFound)?;
     let Caller::Staff { id, .. } = authorize::<StaffCancel>(&ctx, Some(ticket.office_id)).await? else {
         return Err(AppError::Forbidden);
     };
     let reason = CancelReason::parse(&reason)
         .ok_or_else(|| AppError::Invalid(vec![FieldError { field: Field::Reason, problem: FieldProblem::Missing }]))?;
-    crate::store::tickets::cancel(&ctx.db, &code, reason, Some(id), ctx.clock.now())
-        .await
-        .map_err(|_| AppError::Forbidden)?;
+    crate::store::tickets::cancel(&ctx.db, &code, reason, Some(id), ctx.clock.now()).await?;
     ctx.hub.counts_changed(ticket.office_id);
     let (origin, email, now) = (ctx.public_url.origin(), ctx.notifier.sends_email(), ctx.clock.now());
     let written = crate::store::notifications::after_staff_cancel(&ctx.db, &code, reason, &origin, email, now).await;
@@ -171,7 +168,7 @@ pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> 
 /// session of the account ends; this one goes on.
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    use super::server::{authorize, client_address, context, internal, start_session};
+    use super::server::{authorize, client_address, context, start_session};
     use crate::domain::access::{check_password, AccountProblem, Caller};
     use crate::error::{Field, FieldProblem};
     use crate::store::sessions::SessionOwner;
@@ -182,7 +179,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         return Err(AppError::Forbidden);
     };
     check_password(&new_password).map_err(|p| AppError::field(Field::NewPassword, FieldProblem::Account(p)))?;
-    let account = staff::find(&ctx.db, id).await.map_err(internal)?.ok_or(AppError::Forbidden)?;
+    let account = staff::find(&ctx.db, id).await?.ok_or(AppError::Forbidden)?;
     // Checked like a sign-in, so guessing here meets the same lockout.
     let now = ctx.clock.now();
     let client = client_address(&ctx).await;
@@ -194,7 +191,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         known_device: true,
         proof: None,
     };
-    match staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await.map_err(internal)? {
+    match staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await? {
         Ok(_) => {}
         Err(SignInRefusal::Wrong) => {
             let wrong = FieldProblem::Account(AccountProblem::CurrentPasswordWrong);
@@ -202,7 +199,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         }
         Err(refusal) => return Err(sign_in_refused(&ctx, refusal, now)),
     }
-    staff::set_password(&ctx.db, id, &new_password, false).await.map_err(internal)?;
-    crate::store::sessions::revoke_staff(&ctx.db, id, now).await.map_err(internal)?;
+    staff::set_password(&ctx.db, id, &new_password, false).await?;
+    crate::store::sessions::revoke_staff(&ctx.db, id, now).await?;
     start_session(&ctx, &SessionOwner::Staff { staff_id: id }).await
 }

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::ticket::TicketAction;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CounterStatus {
     Open,
@@ -24,6 +26,82 @@ impl CounterStatus {
 
     pub fn parse(value: &str) -> Option<Self> {
         [Self::Open, Self::Paused, Self::Closed].into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// What staff do at a counter's console: set the counter's status, or move a
+/// ticket (the one the counter has, the next waiting one, or a no-show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CounterAction {
+    Open,
+    Pause,
+    Close,
+    CallNext,
+    Recall,
+    StartServing,
+    Finish,
+    MarkNoShow,
+    /// Puts a no-show (named by its code) back in the queue.
+    Requeue,
+    /// Sends the current ticket to another service (named by its prefix).
+    Transfer,
+}
+
+impl CounterAction {
+    pub const ALL: [Self; 10] = [
+        Self::Open,
+        Self::Pause,
+        Self::Close,
+        Self::CallNext,
+        Self::Recall,
+        Self::StartServing,
+        Self::Finish,
+        Self::MarkNoShow,
+        Self::Requeue,
+        Self::Transfer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Pause => "pause",
+            Self::Close => "close",
+            Self::CallNext => "call_next",
+            Self::Recall => "recall",
+            Self::StartServing => "serve",
+            Self::Finish => "finish",
+            Self::MarkNoShow => "no_show",
+            Self::Requeue => "requeue",
+            Self::Transfer => "transfer",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+
+    /// The status the action gives the counter, if it is one of open, pause, close.
+    pub fn status(self) -> Option<CounterStatus> {
+        match self {
+            Self::Open => Some(CounterStatus::Open),
+            Self::Pause => Some(CounterStatus::Paused),
+            Self::Close => Some(CounterStatus::Closed),
+            _ => None,
+        }
+    }
+
+    /// The move the action makes on a ticket, if it makes one.
+    pub fn ticket_action(self) -> Option<TicketAction> {
+        match self {
+            Self::Open | Self::Pause | Self::Close => None,
+            Self::CallNext => Some(TicketAction::Call),
+            Self::Recall => Some(TicketAction::Recall),
+            Self::StartServing => Some(TicketAction::StartServing),
+            Self::Finish => Some(TicketAction::Finish),
+            Self::MarkNoShow => Some(TicketAction::MarkNoShow),
+            Self::Requeue => Some(TicketAction::Requeue),
+            Self::Transfer => Some(TicketAction::Transfer),
+        }
     }
 }
 
@@ -125,10 +203,17 @@ mod tests {
     }
 
     #[test]
-    fn counter_states_round_trip_through_their_names() {
+    fn counter_states_and_actions_round_trip_through_their_names() {
         for status in [CounterStatus::Open, CounterStatus::Paused, CounterStatus::Closed] {
             assert_eq!(CounterStatus::parse(status.as_str()), Some(status));
         }
+        for action in CounterAction::ALL {
+            assert_eq!(CounterAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(CounterAction::parse("delete"), None);
+        let statuses = CounterAction::ALL.iter().filter(|a| a.status().is_some()).count();
+        let moves = CounterAction::ALL.iter().filter(|a| a.ticket_action().is_some()).count();
+        assert_eq!((statuses, moves), (3, 7), "every action either sets the status or moves a ticket");
     }
 }
 

@@ -1,7 +1,8 @@
 //! A ticket (nomor antrean) and the rules of its life: how its number is shown,
 //! the channel it came through, and the states it may move between. Every move
-//! is checked here so that the store and, later, the counter console cannot put
-//! a ticket into a state it may not reach.
+//! of every ticket (by a counter, by staff, by its holder) is decided by
+//! `transition` here; the store's one writer of the state columns
+//! (`store::tickets::move_ticket`) only carries it out.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -60,6 +61,17 @@ impl TicketState {
     pub fn is_active(self) -> bool {
         matches!(self, Self::Waiting | Self::Called | Self::Serving)
     }
+
+    /// A ticket at a counter: called there or being served.
+    pub fn is_at_counter(self) -> bool {
+        matches!(self, Self::Called | Self::Serving)
+    }
+
+    /// The states `keep` picks, in `ALL` order: for queries and indexes that
+    /// must agree with the rules above.
+    pub fn all_where(keep: fn(Self) -> bool) -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(move |state| keep(*state))
+    }
 }
 
 /// What a counter (or the citizen) does to a ticket.
@@ -71,7 +83,42 @@ pub enum TicketAction {
     Finish,
     MarkNoShow,
     Requeue,
+    /// Sends a ticket at a counter to another service, where it waits again.
+    Transfer,
     Cancel,
+}
+
+/// What a move does to the ticket's call count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallCount {
+    Keep,
+    /// The first call.
+    One,
+    /// One more call.
+    AddOne,
+    /// Back in a queue: its calls start again.
+    Reset,
+}
+
+/// What a move does to the counter a ticket is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterSeat {
+    Keep,
+    /// The calling counter takes the ticket.
+    Take,
+    /// The ticket leaves its counter for a queue.
+    Leave,
+}
+
+/// One allowed move: the state it ends in and what else changes with it. The
+/// moment of the new state (called at, done at, …) is recorded with every move
+/// into a state that has one; a ticket put back in a queue keeps its issue time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: TicketState,
+    pub to: TicketState,
+    pub calls: CallCount,
+    pub seat: CounterSeat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
@@ -81,20 +128,27 @@ pub struct TransitionError {
     pub action: TicketAction,
 }
 
-/// The state a ticket moves to, or why it may not.
-pub fn next_state(from: TicketState, action: TicketAction) -> Result<TicketState, TransitionError> {
+/// The move `action` makes from `from`, or why it may not.
+pub fn transition(from: TicketState, action: TicketAction) -> Result<Transition, TransitionError> {
     use TicketAction as A;
     use TicketState as S;
-    match (from, action) {
-        (S::Waiting, A::Call) => Ok(S::Called),
-        (S::Called, A::Recall) => Ok(S::Called),
-        (S::Called, A::StartServing) => Ok(S::Serving),
-        (S::Serving, A::Finish) => Ok(S::Done),
-        (S::Called, A::MarkNoShow) => Ok(S::NoShow),
-        (S::NoShow, A::Requeue) => Ok(S::Waiting),
-        (S::Waiting | S::Called, A::Cancel) => Ok(S::Cancelled),
-        _ => Err(TransitionError { from, action }),
-    }
+    let (to, calls, seat) = match (from, action) {
+        (S::Waiting, A::Call) => (S::Called, CallCount::One, CounterSeat::Take),
+        (S::Called, A::Recall) => (S::Called, CallCount::AddOne, CounterSeat::Keep),
+        (S::Called, A::StartServing) => (S::Serving, CallCount::Keep, CounterSeat::Keep),
+        (S::Serving, A::Finish) => (S::Done, CallCount::Keep, CounterSeat::Keep),
+        (S::Called, A::MarkNoShow) => (S::NoShow, CallCount::Keep, CounterSeat::Keep),
+        (S::NoShow, A::Requeue) => (S::Waiting, CallCount::Reset, CounterSeat::Leave),
+        (S::Called | S::Serving, A::Transfer) => (S::Waiting, CallCount::Reset, CounterSeat::Leave),
+        (S::Waiting | S::Called, A::Cancel) => (S::Cancelled, CallCount::Keep, CounterSeat::Keep),
+        _ => return Err(TransitionError { from, action }),
+    };
+    Ok(Transition { from, to, calls, seat })
+}
+
+/// The state a ticket moves to, or why it may not.
+pub fn next_state(from: TicketState, action: TicketAction) -> Result<TicketState, TransitionError> {
+    transition(from, action).map(|t| t.to)
 }
 
 /// Why a ticket was cancelled; the citizen sees it in "Tiket saya".
@@ -190,6 +244,32 @@ mod tests {
             assert!(next_state(TicketState::Done, action).is_err());
             assert!(next_state(TicketState::Cancelled, action).is_err());
         }
+    }
+
+    #[test]
+    fn a_transferred_ticket_waits_again_away_from_its_counter_with_its_calls_reset() {
+        for from in [TicketState::Called, TicketState::Serving] {
+            let moved = transition(from, TicketAction::Transfer).unwrap();
+            assert_eq!(
+                (moved.to, moved.calls, moved.seat),
+                (TicketState::Waiting, CallCount::Reset, CounterSeat::Leave)
+            );
+        }
+        assert!(transition(TicketState::Waiting, TicketAction::Transfer).is_err());
+    }
+
+    #[test]
+    fn a_call_seats_the_ticket_at_the_counter_and_a_recall_counts_once_more() {
+        let called = transition(TicketState::Waiting, TicketAction::Call).unwrap();
+        assert_eq!((called.calls, called.seat), (CallCount::One, CounterSeat::Take));
+        let again = transition(TicketState::Called, TicketAction::Recall).unwrap();
+        assert_eq!((again.to, again.calls), (TicketState::Called, CallCount::AddOne));
+    }
+
+    #[test]
+    fn only_waiting_called_and_serving_tickets_are_active() {
+        let active: Vec<_> = TicketState::all_where(TicketState::is_active).collect();
+        assert_eq!(active, [TicketState::Waiting, TicketState::Called, TicketState::Serving]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::components::{fetch, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_console, CounterAction};
-use crate::domain::counter::CounterStatus;
+use crate::domain::counter::{CounterAction as Action, CounterStatus};
 use crate::i18n::{app_error, channel_name, state_name, t, Key};
 use crate::model::{ConsoleTicket, ConsoleView};
 
@@ -46,8 +46,8 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
     let office = view.office_slug.clone();
     let console = RwSignal::new(view);
     let action = ServerAction::<CounterAction>::new();
-    let act = move |name: &str, ticket: String, to: String| {
-        action.dispatch(CounterAction { counter, action: name.to_string(), ticket, to });
+    let act = move |name: Action, ticket: String, to: String| {
+        action.dispatch(CounterAction { counter, action: name.as_str().to_string(), ticket, to });
     };
     Effect::new(move |_| {
         if let Some(Ok(fresh)) = action.value().get() {
@@ -72,21 +72,21 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
             return;
         }
         let name = match event.key().to_lowercase().as_str() {
-            "n" => "call_next",
-            "u" => "recall",
-            "l" => "serve",
-            "s" => "finish",
-            "t" => "no_show",
+            "n" => Action::CallNext,
+            "u" => Action::Recall,
+            "l" => Action::StartServing,
+            "s" => Action::Finish,
+            "t" => Action::MarkNoShow,
             _ => return,
         };
         event.prevent_default();
         act(name, String::new(), String::new());
     });
     let transfer_to = RwSignal::new(String::new());
-    let button = move |name: &'static str, key: Key, shortcut: &'static str, class: &'static str| {
+    let button = move |name: Action, key: Key, shortcut: &'static str, class: &'static str| {
         view! {
             <button type="button" class=class on:click=move |_| act(name, String::new(), String::new())
-                disabled=move || action.pending().get() data-action=name>
+                disabled=move || action.pending().get() data-action=name.as_str()>
                 {move || t(lang.get(), key)}
                 {(!shortcut.is_empty()).then(|| view! { " " <kbd>{shortcut}</kbd> })}
             </button>
@@ -105,9 +105,9 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
                     <span class="muted">{move || t(lang.get(), if connected.get() { Key::Online } else { Key::Offline })}</span>
                 </p>
                 <div class="console-status-actions">
-                    {button("open", Key::OpenCounter, "", "button")}
-                    {button("pause", Key::PauseCounter, "", "button")}
-                    {button("close", Key::CloseCounter, "", "button")}
+                    {button(Action::Open, Key::OpenCounter, "", "button")}
+                    {button(Action::Pause, Key::PauseCounter, "", "button")}
+                    {button(Action::Close, Key::CloseCounter, "", "button")}
                 </div>
             </header>
             {move || error().map(|message| view! { <div class="notice notice-error" role="alert" data-testid="console-error">{message}</div> })}
@@ -127,11 +127,11 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
                     None => view! { <p class="figure-none">{move || t(lang.get(), Key::NoneYet)}</p> }.into_any(),
                 }}
                 <div class="console-actions">
-                    {button("call_next", Key::CallNext, "N", "button button-primary")}
-                    {button("recall", Key::Recall, "U", "button")}
-                    {button("serve", Key::StartServing, "L", "button")}
-                    {button("finish", Key::Finish, "S", "button")}
-                    {button("no_show", Key::MarkNoShow, "T", "button button-danger")}
+                    {button(Action::CallNext, Key::CallNext, "N", "button button-primary")}
+                    {button(Action::Recall, Key::Recall, "U", "button")}
+                    {button(Action::StartServing, Key::StartServing, "L", "button")}
+                    {button(Action::Finish, Key::Finish, "S", "button")}
+                    {button(Action::MarkNoShow, Key::MarkNoShow, "T", "button button-danger")}
                 </div>
                 <div class="console-transfer">
                     <label for="transfer-to">{move || t(lang.get(), Key::TransferTo)}</label>
@@ -141,8 +141,8 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
                             view! { <option value=prefix.clone()>{format!("{prefix} — {name}")}</option> }
                         }).collect_view()}
                     </select>
-                    <button type="button" class="button" data-action="transfer"
-                        on:click=move |_| act("transfer", String::new(), transfer_to.get_untracked())>
+                    <button type="button" class="button" data-action=Action::Transfer.as_str()
+                        on:click=move |_| act(Action::Transfer, String::new(), transfer_to.get_untracked())>
                         {move || t(lang.get(), Key::Transfer)}
                     </button>
                 </div>
@@ -173,8 +173,8 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
                             <li>
                                 <strong>{ticket.display_number.clone()}</strong> " "
                                 {ticket.holder_name.clone().unwrap_or_default()} " "
-                                <button type="button" class="button" data-action="requeue"
-                                    on:click=move |_| act("requeue", code.clone(), String::new())>
+                                <button type="button" class="button" data-action=Action::Requeue.as_str()
+                                    on:click=move |_| act(Action::Requeue, code.clone(), String::new())>
                                     {move || t(lang.get(), Key::Requeue)}
                                 </button>
                             </li>

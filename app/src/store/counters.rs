@@ -1,17 +1,19 @@
 //! Counters at work: opening and pausing them, and every move a counter makes on
 //! a ticket (call next, recall, no-show, requeue, serve, finish, transfer). Each
-//! move is one transaction on the single writer that re-reads the ticket's state,
-//! so two counters pressing "call next" at once never get the same ticket.
+//! move is one transaction that locks the counter, finds its ticket and hands
+//! the move to `tickets::move_ticket`, the one writer of a ticket's state, so
+//! two counters pressing "call next" at once never get the same ticket.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use thiserror::Error;
 
-use super::{millis, Db, StoreError, StoreResult};
+use super::tickets::{move_ticket, ActionError, TicketMove};
+use super::{millis, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::counter::{CallPolicy, CounterRefusal, CounterStatus};
-use crate::domain::ticket::{Channel, TicketState};
+use crate::domain::ticket::{next_state, Channel, TicketAction, TicketState};
 use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterNow, CounterSummary, ReceivedCall};
 
 #[derive(Debug, Error)]
@@ -130,13 +132,17 @@ async fn lock_counter(tx: &mut Transaction<'_, Any>, db: &Db, counter_id: i64) -
 }
 
 /// The ticket this counter has called or is serving, if any.
-async fn current_of(tx: &mut Transaction<'_, Any>, counter_id: i64) -> StoreResult<Option<AnyRow>> {
+async fn current_of<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    counter_id: i64,
+) -> StoreResult<Option<AnyRow>> {
     Ok(sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.counter_id = $1 AND t.state IN ('called', 'serving') ORDER BY t.called_at DESC LIMIT 1"
+         WHERE t.counter_id = $1 AND t.state IN {at_counter} ORDER BY t.called_at DESC LIMIT 1",
+        at_counter = AT_COUNTER.as_str()
     ))
     .bind(counter_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?)
 }
 
@@ -167,6 +173,23 @@ fn call_view(row: &AnyRow, counter: &CounterInfo, recall: bool, now: DateTime<Ut
     }
 }
 
+/// Moves a ticket the counter holds; a move the rules refuse, or one another
+/// counter made first, is the counter's "wrong state".
+async fn move_at_counter(
+    tx: &mut Transaction<'_, Any>,
+    ticket_id: i64,
+    from: TicketState,
+    wanted: TicketMove,
+    now: DateTime<Utc>,
+) -> Result<(), CounterError> {
+    match move_ticket(tx, ticket_id, from, wanted, now).await {
+        Ok(_) => Ok(()),
+        Err(ActionError::Transition(_)) => Err(CounterRefusal::WrongState.into()),
+        Err(ActionError::NotFound) => Err(CounterError::NotFound),
+        Err(ActionError::Store(error)) => Err(error.into()),
+    }
+}
+
 /// Calls the oldest waiting ticket of the counter's services for `today`.
 pub async fn call_next(
     db: &Db,
@@ -179,34 +202,24 @@ pub async fn call_next(
     if status != CounterStatus::Open.as_str() {
         return Err(CounterRefusal::NotOpen.into());
     }
-    if current_of(&mut tx, counter.id).await?.is_some() {
+    if current_of(&mut *tx, counter.id).await?.is_some() {
         return Err(CounterRefusal::Busy.into());
     }
     let next = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.service_date = $1 AND t.state = 'waiting'
+         WHERE t.service_date = $1 AND t.state = $3
            AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2)
          ORDER BY t.queue_key, t.id LIMIT 1{skip_locked}",
         skip_locked = db.engine().lock_rows_skipping_locked("t")
     ))
     .bind(today.to_string())
     .bind(counter.id)
+    .bind(TicketState::Waiting.as_str())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CounterRefusal::NoneWaiting)?;
     let id: i64 = next.get("id");
-    let updated = sqlx::query(
-        "UPDATE tickets SET state = 'called', counter_id = $1, called_at = $2, call_count = 1
-         WHERE id = $3 AND state = 'waiting'",
-    )
-    .bind(counter.id)
-    .bind(millis(now))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(CounterRefusal::WrongState.into());
-    }
+    move_at_counter(&mut tx, id, TicketState::Waiting, TicketMove::Call { counter_id: Some(counter.id) }, now).await?;
     record_call(&mut tx, id, counter, false, now).await?;
     tx.commit().await?;
     Ok(call_view(&next, counter, false, now))
@@ -216,59 +229,41 @@ pub async fn call_next(
 pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Result<CallView, CounterError> {
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
-    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
     let ticket = console_ticket(&current)?;
     if ticket.state != TicketState::Called {
         return Err(CounterRefusal::WrongState.into());
     }
     counter.policy.may_recall(ticket.call_count)?;
     let id: i64 = current.get("id");
-    sqlx::query("UPDATE tickets SET call_count = call_count + 1, called_at = $1 WHERE id = $2")
-        .bind(millis(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    move_at_counter(&mut tx, id, ticket.state, TicketMove::Recall, now).await?;
     record_call(&mut tx, id, counter, true, now).await?;
     tx.commit().await?;
     Ok(call_view(&current, counter, true, now))
 }
 
-/// What a counter does with its current ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CurrentMove {
-    StartServing,
-    Finish,
-    NoShow,
-}
-
+/// Starts serving, finishes, or marks as a no-show the counter's current ticket.
 pub async fn move_current(
     db: &Db,
     counter: &CounterInfo,
-    wanted: CurrentMove,
+    action: TicketAction,
     now: DateTime<Utc>,
 ) -> Result<ConsoleTicket, CounterError> {
+    let wanted = match action {
+        TicketAction::StartServing => TicketMove::StartServing,
+        TicketAction::Finish => TicketMove::Finish,
+        TicketAction::MarkNoShow => TicketMove::MarkNoShow,
+        _ => return Err(CounterRefusal::WrongState.into()),
+    };
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
-    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
     let ticket = console_ticket(&current)?;
-    let (from, to, stamp) = match wanted {
-        CurrentMove::StartServing => (TicketState::Called, TicketState::Serving, "serving_at"),
-        CurrentMove::Finish => (TicketState::Serving, TicketState::Done, "done_at"),
-        CurrentMove::NoShow => {
-            counter.policy.may_mark_no_show(ticket.call_count)?;
-            (TicketState::Called, TicketState::NoShow, "no_show_at")
-        }
-    };
-    if ticket.state != from {
-        return Err(CounterRefusal::WrongState.into());
+    if wanted == TicketMove::MarkNoShow {
+        counter.policy.may_mark_no_show(ticket.call_count)?;
     }
-    sqlx::query(&format!("UPDATE tickets SET state = $1, {stamp} = $2 WHERE id = $3 AND state = $4"))
-        .bind(to.as_str())
-        .bind(millis(now))
-        .bind(current.get::<i64, _>("id"))
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?;
+    let to = next_state(ticket.state, wanted.action()).map_err(|_| CounterRefusal::WrongState)?;
+    move_at_counter(&mut tx, current.get("id"), ticket.state, wanted, now).await?;
     tx.commit().await?;
     Ok(ConsoleTicket { state: to, ..ticket })
 }
@@ -287,50 +282,38 @@ pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<U
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CounterError::NotFound)?;
-    if row.get::<String, _>("state") != TicketState::NoShow.as_str() {
-        return Err(CounterRefusal::WrongState.into());
-    }
+    let state: String = row.get("state");
+    let state = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+    next_state(state, TicketAction::Requeue).map_err(|_| CounterRefusal::WrongState)?;
     let waiting: Vec<i64> = sqlx::query_scalar(
-        "SELECT queue_key FROM tickets WHERE service_id = $1 AND service_date = $2 AND state = 'waiting'
+        "SELECT queue_key FROM tickets WHERE service_id = $1 AND service_date = $2 AND state = $3
          ORDER BY queue_key, id",
     )
     .bind(row.get::<i64, _>("service_id"))
     .bind(row.get::<String, _>("service_date"))
+    .bind(TicketState::Waiting.as_str())
     .fetch_all(&mut *tx)
     .await?;
-    let key = counter.policy.requeue_key(&waiting, millis(now) * 1000);
-    sqlx::query(
-        "UPDATE tickets SET state = 'waiting', queue_key = $1, counter_id = NULL, call_count = 0
-         WHERE id = $2 AND state = 'no_show'",
-    )
-    .bind(key)
-    .bind(row.get::<i64, _>("id"))
-    .execute(&mut *tx)
-    .await?;
+    let queue_key = counter.policy.requeue_key(&waiting, millis(now) * 1000);
+    move_at_counter(&mut tx, row.get("id"), state, TicketMove::Requeue { queue_key }, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Sends the counter's current ticket to another service of the office. It waits
 /// there with its original place (its queue key), not at the end.
-pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str) -> Result<(), CounterError> {
+pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
-    let current = current_of(&mut tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
+    let ticket = console_ticket(&current)?;
     let service_id: i64 = sqlx::query_scalar("SELECT id FROM services WHERE office_id = $1 AND prefix = $2")
         .bind(counter.office_id)
         .bind(to_prefix)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CounterError::NotFound)?;
-    sqlx::query(
-        "UPDATE tickets SET service_id = $1, state = 'waiting', counter_id = NULL, call_count = 0
-         WHERE id = $2 AND state IN ('called', 'serving')",
-    )
-    .bind(service_id)
-    .bind(current.get::<i64, _>("id"))
-    .execute(&mut *tx)
-    .await?;
+    move_at_counter(&mut tx, current.get("id"), ticket.state, TicketMove::Transfer { service_id }, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -359,16 +342,7 @@ pub async fn console(db: &Db, counter: &CounterInfo, today: NaiveDate, now: Date
     };
     let waiting = fetch(lists("waiting")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
     let no_shows = fetch(lists("no_show")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
-    let current = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.counter_id = $1 AND t.state IN ('called', 'serving') ORDER BY t.called_at DESC LIMIT 1"
-    ))
-    .bind(counter.id)
-    .fetch_optional(db.reader())
-    .await?
-    .as_ref()
-    .map(console_ticket)
-    .transpose()?;
+    let current = current_of(db.reader(), counter.id).await?.as_ref().map(console_ticket).transpose()?;
     let served: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM tickets WHERE counter_id = $1 AND service_date = $2 AND state = 'done'",
     )
@@ -458,12 +432,13 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
 
 /// Every counter of an office with the number it is calling or serving now.
 pub async fn now_calling(db: &Db, office_id: i64) -> StoreResult<Vec<CounterNow>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT c.name,
-            (SELECT t.display_number FROM tickets t WHERE t.counter_id = c.id AND t.state IN ('called', 'serving')
+            (SELECT t.display_number FROM tickets t WHERE t.counter_id = c.id AND t.state IN {at_counter}
              ORDER BY t.called_at DESC LIMIT 1) AS now_calling
          FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
-    )
+        at_counter = AT_COUNTER.as_str()
+    ))
     .bind(office_id)
     .fetch_all(db.reader())
     .await?;

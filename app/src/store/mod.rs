@@ -26,6 +26,7 @@ pub mod tickets;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -34,6 +35,8 @@ use sqlx::{AnyConnection, AnyPool};
 use sqlx::{ConnectOptions, Executor};
 use thiserror::Error;
 use tokio::sync::mpsc;
+
+use crate::domain::ticket::TicketState;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -263,6 +266,18 @@ fn sqlite_pragmas(conn: &mut AnyConnection, writer: bool) -> futures::future::Bo
     })
 }
 
+/// The SQL list of the ticket states `keep` picks, e.g. `('called', 'serving')`:
+/// queries name states through the domain's rules, never by hand.
+fn state_list(keep: fn(TicketState) -> bool) -> String {
+    let names: Vec<String> = TicketState::all_where(keep).map(|state| format!("'{}'", state.as_str())).collect();
+    format!("({})", names.join(", "))
+}
+
+/// The states that still hold a place in the queue.
+pub(crate) static ACTIVE: LazyLock<String> = LazyLock::new(|| state_list(TicketState::is_active));
+/// The states of a ticket at a counter (called there or being served).
+pub(crate) static AT_COUNTER: LazyLock<String> = LazyLock::new(|| state_list(TicketState::is_at_counter));
+
 pub(crate) fn millis(instant: chrono::DateTime<chrono::Utc>) -> i64 {
     instant.timestamp_millis()
 }
@@ -283,5 +298,21 @@ mod tests {
         for by_language in ["en_US.UTF-8", "id_ID.utf8", "und-x-icu"] {
             assert!(!sorts_bytewise(by_language), "{by_language}");
         }
+    }
+
+    /// The migrations spell the states out (a CHECK and the index of active
+    /// tickets); they must say what the domain's rules say.
+    #[test]
+    fn the_migrations_name_the_domains_states() {
+        let all = state_list(|_| true);
+        for schema in [
+            include_str!("../../../migrations/sqlite/0001_queue.sql"),
+            include_str!("../../../migrations/postgres/0001_queue.sql"),
+        ] {
+            assert!(schema.contains(&format!("CHECK (state IN {all})")), "every state, and only these");
+            assert!(schema.contains(&format!("state IN {}", ACTIVE.as_str())), "the active states' index");
+        }
+        assert_eq!(ACTIVE.as_str(), "('waiting', 'called', 'serving')");
+        assert_eq!(AT_COUNTER.as_str(), "('called', 'serving')");
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::{millis, parse_date, Db, StoreError, StoreResult};
+use super::{millis, parse_date, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
@@ -287,12 +287,12 @@ pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<
 pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreResult<OfficeView> {
     let local = office.zone.local(now);
     let today = local.date();
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT s.id, s.prefix, s.name_id, s.name_en, s.daily_quota, s.horizon_days,
             (SELECT COUNT(*) FROM tickets t
               WHERE t.service_id = s.id AND t.service_date = $2 AND t.state = 'waiting') AS waiting,
             (SELECT t.display_number FROM tickets t
-              WHERE t.service_id = s.id AND t.service_date = $2 AND t.state IN ('called', 'serving')
+              WHERE t.service_id = s.id AND t.service_date = $2 AND t.state IN {at_counter}
               ORDER BY t.called_at DESC LIMIT 1) AS now_calling,
             COALESCE((SELECT d.issued FROM service_days d
               WHERE d.service_id = s.id AND d.service_date = $2), 0)
@@ -302,7 +302,8 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
             COALESCE((SELECT string_agg(c.name, '|' ORDER BY c.id) FROM counter_services cs
               JOIN counters c ON c.id = cs.counter_id WHERE cs.service_id = s.id), '') AS counters
          FROM services s WHERE s.office_id = $1 AND s.active = 1 ORDER BY s.position, s.prefix",
-    )
+        at_counter = AT_COUNTER.as_str()
+    ))
     .bind(office.id)
     .bind(today.to_string())
     .bind(millis(now - chrono::Duration::minutes(office.release_delay_minutes.into())))

@@ -10,14 +10,15 @@ use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
 use super::offices::{Office, Service};
-use super::{millis, parse_date, Db, StoreError, StoreResult};
+use super::{millis, parse_date, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
     RolloverReason,
 };
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
 use crate::domain::ticket::{
-    display_number, next_state, CancelReason, Channel, ServicePrefix, TicketAction, TicketState, TransitionError,
+    display_number, transition, CallCount, CancelReason, Channel, CounterSeat, ServicePrefix, TicketAction,
+    TicketState, Transition, TransitionError,
 };
 use crate::model::{MyTicket, TicketView};
 
@@ -79,8 +80,6 @@ fn new_public_code() -> String {
     let mut rng = rand::thread_rng();
     (0..10).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect()
 }
-
-const ACTIVE: &str = "('waiting', 'called', 'serving')";
 
 /// Issues a ticket: on the requested date if it has room, otherwise on the next
 /// working day with room, within the horizon. The dates are worked out here; the
@@ -297,7 +296,8 @@ async fn phone_holdings(
                 COALESCE(SUM(CASE WHEN s.office_id = $3 AND t.service_date = $4 THEN 1 ELSE 0 END), 0) AS office_day,
                 COUNT(*) AS upcoming
          FROM tickets t JOIN services s ON s.id = t.issued_service_id
-         WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {ACTIVE} AND t.service_date >= $5"
+         WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {active} AND t.service_date >= $5",
+        active = ACTIVE.as_str()
     ))
     .bind(phone.as_str())
     .bind(service.id)
@@ -426,9 +426,10 @@ async fn active_ticket_of<'e>(
 ) -> StoreResult<Option<NikTicket>> {
     let row = sqlx::query(&format!(
         "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
-         FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {ACTIVE}
+         FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {active}
            AND (requested_date = $3 OR service_date = $3)
-         ORDER BY id LIMIT 1"
+         ORDER BY id LIMIT 1",
+        active = ACTIVE.as_str()
     ))
     .bind(service_id)
     .bind(nik.as_str())
@@ -466,7 +467,7 @@ pub struct ViewedTicket {
 }
 
 pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT t.public_code, t.display_number, t.service_date, t.requested_date, t.rollover_reason,
             t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason,
             s.prefix, s.name_id, s.name_en, o.id AS office_id, o.slug, o.name AS office_name,
@@ -475,13 +476,14 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
                AND w.service_date = t.service_date AND w.state = 'waiting'
                AND (w.queue_key < t.queue_key OR (w.queue_key = t.queue_key AND w.id < t.id))) AS ahead,
             (SELECT c.display_number FROM tickets c WHERE c.service_id = t.service_id
-               AND c.service_date = t.service_date AND c.state IN ('called', 'serving')
+               AND c.service_date = t.service_date AND c.state IN {at_counter}
              ORDER BY c.called_at DESC LIMIT 1) AS now_calling
          FROM tickets t
          JOIN services s ON s.id = t.service_id
          JOIN offices o ON o.id = s.office_id
          WHERE t.public_code = $1",
-    )
+        at_counter = AT_COUNTER.as_str()
+    ))
     .bind(code)
     .fetch_optional(db.reader())
     .await?;
@@ -531,44 +533,135 @@ impl From<sqlx::Error> for ActionError {
     }
 }
 
-/// Moves a ticket to its next state. The update names the state it read, so a
-/// concurrent move by someone else makes this one fail instead of overwriting it.
-pub async fn apply(db: &Db, code: &str, action: TicketAction, now: DateTime<Utc>) -> Result<TicketState, ActionError> {
-    let mut tx = db.writer().begin().await?;
-    let current: String = sqlx::query_scalar("SELECT state FROM tickets WHERE public_code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ActionError::NotFound)?;
-    let from = TicketState::parse(&current).ok_or_else(|| StoreError::Corrupt(format!("state {current:?}")))?;
-    let to = next_state(from, action)?;
-    // A ticket put back in the queue keeps its original issue time.
-    let stamp = match to {
+/// A move with what it carries beyond the rules: the counter that calls, the
+/// place a requeued no-show takes, the service a transfer goes to, and a
+/// cancellation's reason and the staff member who gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketMove {
+    Call { counter_id: Option<i64> },
+    Recall,
+    StartServing,
+    Finish,
+    MarkNoShow,
+    Requeue { queue_key: i64 },
+    Transfer { service_id: i64 },
+    Cancel { reason: CancelReason, by_staff: Option<i64> },
+}
+
+impl TicketMove {
+    pub fn action(self) -> TicketAction {
+        match self {
+            Self::Call { .. } => TicketAction::Call,
+            Self::Recall => TicketAction::Recall,
+            Self::StartServing => TicketAction::StartServing,
+            Self::Finish => TicketAction::Finish,
+            Self::MarkNoShow => TicketAction::MarkNoShow,
+            Self::Requeue { .. } => TicketAction::Requeue,
+            Self::Transfer { .. } => TicketAction::Transfer,
+            Self::Cancel { .. } => TicketAction::Cancel,
+        }
+    }
+}
+
+/// The column recording the moment a ticket entered `state`; a ticket put back
+/// in a queue keeps its issue time.
+fn moment_column(state: TicketState) -> Option<&'static str> {
+    match state {
         TicketState::Waiting => None,
         TicketState::Called => Some("called_at"),
         TicketState::Serving => Some("serving_at"),
         TicketState::Done => Some("done_at"),
         TicketState::NoShow => Some("no_show_at"),
         TicketState::Cancelled => Some("cancelled_at"),
-    };
-    let stamp = stamp.map(|column| format!(", {column} = $2")).unwrap_or_default();
-    let calls = i64::from(matches!(action, TicketAction::Call | TicketAction::Recall));
-    let updated = sqlx::query(&format!(
-        "UPDATE tickets SET state = $1, call_count = call_count + $3 {stamp}
-         WHERE public_code = $4 AND state = $5"
-    ))
-    .bind(to.as_str())
-    .bind(millis(now))
-    .bind(calls)
-    .bind(code)
-    .bind(from.as_str())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(ActionError::Transition(TransitionError { from, action }));
     }
+}
+
+/// A value of a ticket UPDATE.
+enum Value {
+    Number(Option<i64>),
+    Text(&'static str),
+}
+
+/// An UPDATE of one ticket, its values bound in the order they are set.
+struct TicketUpdate {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl TicketUpdate {
+    fn set(&mut self, column: &str, value: Value) {
+        self.values.push(value);
+        self.sql.push_str(&format!(", {column} = ${}", self.values.len()));
+    }
+}
+
+/// The one writer of a ticket's state: the domain decides the move
+/// (`transition`), and this sets the state, the moment, the call count, the
+/// counter and what the move carries in one UPDATE that names the state it
+/// read, so a concurrent move by someone else makes this one fail instead of
+/// overwriting it.
+pub(crate) async fn move_ticket(
+    tx: &mut Transaction<'_, Any>,
+    ticket_id: i64,
+    from: TicketState,
+    wanted: TicketMove,
+    now: DateTime<Utc>,
+) -> Result<Transition, ActionError> {
+    let moved = transition(from, wanted.action())?;
+    let mut update =
+        TicketUpdate { sql: "UPDATE tickets SET state = $1".into(), values: vec![Value::Text(moved.to.as_str())] };
+    if let Some(column) = moment_column(moved.to) {
+        update.set(column, Value::Number(Some(millis(now))));
+    }
+    update.sql.push_str(match moved.calls {
+        CallCount::Keep => "",
+        CallCount::One => ", call_count = 1",
+        CallCount::AddOne => ", call_count = call_count + 1",
+        CallCount::Reset => ", call_count = 0",
+    });
+    match (moved.seat, wanted) {
+        (CounterSeat::Take, TicketMove::Call { counter_id }) => update.set("counter_id", Value::Number(counter_id)),
+        (CounterSeat::Leave, _) => update.sql.push_str(", counter_id = NULL"),
+        _ => {}
+    }
+    match wanted {
+        TicketMove::Requeue { queue_key } => update.set("queue_key", Value::Number(Some(queue_key))),
+        TicketMove::Transfer { service_id } => update.set("service_id", Value::Number(Some(service_id))),
+        TicketMove::Cancel { reason, by_staff } => {
+            update.set("cancel_reason", Value::Text(reason.as_str()));
+            update.set("cancelled_by_staff", Value::Number(by_staff));
+        }
+        _ => {}
+    }
+    let count = update.values.len();
+    update.sql.push_str(&format!(" WHERE id = ${} AND state = ${}", count + 1, count + 2));
+    update.values.extend([Value::Number(Some(ticket_id)), Value::Text(from.as_str())]);
+    let mut query = sqlx::query(&update.sql);
+    for value in update.values {
+        query = match value {
+            Value::Number(number) => query.bind(number),
+            Value::Text(text) => query.bind(text),
+        };
+    }
+    if query.execute(&mut **tx).await?.rows_affected() != 1 {
+        return Err(ActionError::Transition(TransitionError { from, action: wanted.action() }));
+    }
+    Ok(moved)
+}
+
+/// Moves the ticket with public code `code`, in a transaction of its own.
+pub async fn apply(db: &Db, code: &str, wanted: TicketMove, now: DateTime<Utc>) -> Result<TicketState, ActionError> {
+    let mut tx = db.writer().begin().await?;
+    let row = sqlx::query("SELECT id, state FROM tickets WHERE public_code = $1")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let state: String = row.get("state");
+    let from = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+    let moved = move_ticket(&mut tx, row.get("id"), from, wanted, now).await?;
     tx.commit().await?;
-    Ok(to)
+    Ok(moved.to)
 }
 
 /// Where a ticket belongs and whose it is, for permission checks before acting on it.
@@ -608,14 +701,7 @@ pub async fn cancel(
     by_staff: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ActionError> {
-    apply(db, code, TicketAction::Cancel, now).await?;
-    sqlx::query("UPDATE tickets SET cancel_reason = $1, cancelled_by_staff = $2 WHERE public_code = $3")
-        .bind(reason.as_str())
-        .bind(by_staff)
-        .bind(code)
-        .execute(db.writer())
-        .await?;
-    Ok(())
+    apply(db, code, TicketMove::Cancel { reason, by_staff }, now).await.map(drop)
 }
 
 /// A waiting ticket moved off a day its office closed after it was booked.

@@ -1,0 +1,96 @@
+//! What every server function reaches: the server's context, the request's
+//! parts (language, client address), and where the answer sends the browser.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use http::header::COOKIE;
+use http::HeaderValue;
+use leptos::prelude::use_context;
+
+use crate::clock::Clock;
+use crate::domain::otp::OtpPolicy;
+use crate::error::AppError;
+use crate::sms::SmsGateway;
+use crate::store::access::CodeKey;
+use crate::store::Db;
+
+/// What every request can reach.
+#[derive(Debug, Clone)]
+pub struct ServerContext {
+    pub db: Db,
+    pub clock: Clock,
+    pub code_key: CodeKey,
+    pub otp_policy: OtpPolicy,
+    pub sms: Arc<dyn SmsGateway>,
+    pub hub: Arc<crate::live::Hub>,
+    pub notifier: Arc<crate::notify::Notifier>,
+    pub push: Arc<crate::push::PushSender>,
+    /// The site's own address: links, SMS text and the same-origin check.
+    pub public_url: crate::domain::site::PublicUrl,
+    /// Proxies whose forwarding headers name the client (per-address limits).
+    pub trusted_proxies: crate::domain::client::TrustedProxies,
+    /// Bounds the staff password checks running at once.
+    pub password_checks: Arc<crate::store::staff::PasswordChecks>,
+}
+
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| {
+        tracing::error!("server context missing");
+        AppError::Internal
+    })
+}
+
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "request failed");
+    AppError::Internal
+}
+
+pub(super) fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+/// The value of the request's cookie `name`.
+pub(super) fn cookie(name: &str) -> Option<String> {
+    let parts = request_parts()?;
+    let header = parts.headers.get(COOKIE)?.to_str().ok()?;
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(found, _)| *found == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// The language the caller chose (the `lang` cookie), for answers that are not pages.
+pub fn request_lang() -> crate::i18n::Lang {
+    request_parts()
+        .and_then(|parts| parts.headers.get(COOKIE)?.to_str().ok().map(crate::i18n::Lang::from_cookie_header))
+        .unwrap_or_default()
+}
+
+pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::store::offices::Office, AppError> {
+    crate::store::offices::find(&ctx.db, slug).await?.ok_or(AppError::NotFound)
+}
+
+/// The client's address as the per-address limits count it (see `domain::client`).
+pub async fn client_address(ctx: &ServerContext) -> String {
+    let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let header =
+        |name: &str| request_parts().and_then(|parts| Some(parts.headers.get(name)?.to_str().ok()?.to_string()));
+    let client =
+        ctx.trusted_proxies.client(peer.ip(), header("x-forwarded-for").as_deref(), header("forwarded").as_deref());
+    crate::domain::client::limit_key(client)
+}
+
+/// Sends the browser to `path` (a plain form post) or tells the page to go
+/// there. A path that cannot be a header (a control character typed into a
+/// form field that ends up in it) leads home instead of failing the request.
+pub fn redirect(path: &str) {
+    match HeaderValue::from_str(path) {
+        Ok(_) => leptos_axum::redirect(path),
+        Err(_) => leptos_axum::redirect("/"),
+    }
+}
