@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::monday_morning;
+use support::monday_10_wib;
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use tokio::sync::broadcast;
 /// Two instances on a fresh database with one office; `None` without a server.
 async fn two_instances() -> Option<(Db, Db, i64)> {
     support::postgres_server()?;
-    let url = support::fresh_postgres_database().await;
+    let url = support::fresh_postgres_database("store").await;
     let first = Db::open_postgres(&url).await.unwrap();
     let second = Db::open_postgres(&url).await.unwrap();
     let office_id = support::office_with_service(&first, 10, 30).await;
@@ -31,13 +31,13 @@ fn call(number: &str) -> CallView {
         display_number: number.into(),
         service_prefix: "A".into(),
         counter: "Loket 1".into(),
-        at: monday_morning(),
+        at: monday_10_wib(),
         recall: false,
     }
 }
 
 fn clock() -> Clock {
-    Clock { fixed: Some(monday_morning()) }
+    Clock { fixed: Some(monday_10_wib()) }
 }
 
 async fn next_message(screen: &mut broadcast::Receiver<axum::body::Bytes>, wait: Duration) -> Option<LiveMessage> {

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::monday_morning;
+use support::monday_10_wib;
 
 use app::domain::booking::BookingRequest;
 use app::domain::identity::{FullName, Nik, PhoneNumber};
@@ -21,7 +21,7 @@ use chrono::Duration;
 /// due; `None` without a server.
 async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
     support::postgres_server()?;
-    let url = support::fresh_postgres_database().await;
+    let url = support::fresh_postgres_database("store").await;
     let (first, second) = (Db::open_postgres(&url).await.unwrap(), Db::open_postgres(&url).await.unwrap());
     let office_id = support::office_with_service(&first, 10, 30).await;
     let office = offices::find(&first, "uji").await.unwrap().unwrap();
@@ -33,11 +33,10 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
         email: None,
     };
     let booked =
-        tickets::book(&first, &office, &service, &holder, IssuedBy::ONLINE, BookingRequest::Today, monday_morning())
+        tickets::book(&first, &office, &service, &holder, IssuedBy::ONLINE, BookingRequest::Today, monday_10_wib())
             .await
             .unwrap();
-    let written =
-        notifications::after_issue(&first, &booked.code, "http://uji", false, monday_morning()).await.unwrap();
+    let written = notifications::after_issue(&first, &booked.code, "http://uji", false, monday_10_wib()).await.unwrap();
     assert_eq!(written, 1, "one SMS notice");
     Some((first, second))
 }
@@ -48,7 +47,7 @@ async fn a_notice_taken_by_one_instance_is_not_taken_by_another() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
-    let now = monday_morning();
+    let now = monday_10_wib();
     let (a, b) = tokio::join!(
         notifications::claim(&first, Channel::Sms, now, 50),
         notifications::claim(&second, Channel::Sms, now, 50)
@@ -67,7 +66,7 @@ async fn a_notice_whose_sender_never_reports_back_is_taken_again_after_the_lease
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
-    let now = monday_morning();
+    let now = monday_10_wib();
     let taken = notifications::claim(&first, Channel::Sms, now, 50).await.unwrap();
     assert_eq!(taken.len(), 1);
     let later = now + Duration::seconds(CLAIM_LEASE_SECONDS);
@@ -81,7 +80,7 @@ async fn a_sent_notice_is_not_taken_again() {
     let Some((first, second)) = two_instances_with_a_notice().await else {
         panic!("ANTREAN_TEST_POSTGRES_URL names no PostgreSQL server");
     };
-    let now = monday_morning();
+    let now = monday_10_wib();
     let taken = notifications::claim(&first, Channel::Sms, now, 50).await.unwrap();
     notifications::mark_sent(&first, taken[0].id, now).await.unwrap();
     let later = now + Duration::seconds(CLAIM_LEASE_SECONDS * 2);

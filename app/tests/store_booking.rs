@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::monday_morning;
+use support::monday_10_wib;
 
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday};
@@ -38,7 +38,7 @@ impl Place {
     async fn new(engine: Engine) -> Self {
         match engine {
             Engine::Sqlite => Self::Sqlite(tempfile::tempdir().unwrap()),
-            Engine::Postgres => Self::Postgres(support::fresh_postgres_database().await),
+            Engine::Postgres => Self::Postgres(support::fresh_postgres_database("store").await),
         }
     }
 
@@ -124,7 +124,7 @@ impl Fixture {
 
     /// Books through another `Db` on the same database, as a second server instance would.
     async fn book_on(&self, db: &Db, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
-        self.book_on_at(db, holder, request, monday_morning()).await
+        self.book_on_at(db, holder, request, monday_10_wib()).await
     }
 
     async fn book_on_at(
@@ -147,11 +147,11 @@ async fn a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_i
         &f.db,
         &first.code,
         TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-        monday_morning(),
+        monday_10_wib(),
     )
     .await
     .unwrap();
-    let minutes = |m| monday_morning() + chrono::Duration::minutes(m);
+    let minutes = |m| monday_10_wib() + chrono::Duration::minutes(m);
 
     // Within the office's delay (10 minutes by default) the place is not free yet.
     let early = f.book_on_at(&f.db, &citizen(3), tuesday, minutes(5)).await.unwrap();
@@ -176,12 +176,12 @@ async fn released_places_are_given_once_at_any_concurrency(engine: Engine) {
             &f.db,
             &booked.code,
             TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-            monday_morning(),
+            monday_10_wib(),
         )
         .await
         .unwrap();
     }
-    let later = monday_morning() + chrono::Duration::minutes(15);
+    let later = monday_10_wib() + chrono::Duration::minutes(15);
     let bookings = (100..140).map(|serial| {
         let (f, db) = (&f, if serial % 2 == 0 { &f.db } else { &second });
         async move { f.book_on_at(db, &citizen(serial), tuesday, later).await.unwrap() }
@@ -253,7 +253,7 @@ async fn a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place(engine: Engi
         &f.db,
         &first.code,
         TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-        monday_morning(),
+        monday_10_wib(),
     )
     .await
     .unwrap();
@@ -312,12 +312,12 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engin
     assert_eq!(tickets::view(&f.db, &second.code).await.unwrap().unwrap().view.people_ahead, 1);
 
     let state =
-        tickets::apply(&f.db, &first.code, TicketMove::Call { counter_id: None }, monday_morning()).await.unwrap();
+        tickets::apply(&f.db, &first.code, TicketMove::Call { counter_id: None }, monday_10_wib()).await.unwrap();
     assert_eq!(state, TicketState::Called);
     let view = tickets::view(&f.db, &second.code).await.unwrap().unwrap().view;
     assert_eq!(view.people_ahead, 0);
     assert_eq!(view.now_calling.as_deref(), Some("A-001"));
-    let office = offices::queue_view(&f.db, &f.office, monday_morning()).await.unwrap();
+    let office = offices::queue_view(&f.db, &f.office, monday_10_wib()).await.unwrap();
     assert_eq!(office.services[0].waiting, 1);
     assert_eq!(office.services[0].now_calling.as_deref(), Some("A-001"));
 }
@@ -325,6 +325,6 @@ async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engin
 async fn serving_a_waiting_ticket_without_calling_it_is_refused(engine: Engine) {
     let f = office_with_quota(engine, 10, 30).await;
     let booked = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
-    let refused = tickets::apply(&f.db, &booked.code, TicketMove::StartServing, monday_morning()).await;
+    let refused = tickets::apply(&f.db, &booked.code, TicketMove::StartServing, monday_10_wib()).await;
     assert!(matches!(refused, Err(tickets::ActionError::Transition(_))));
 }

@@ -526,7 +526,7 @@ async fn a_device_session_in_use_is_renewed_and_never_runs_out() {
         chrono::DateTime::from_timestamp_millis(millis).unwrap()
     };
     // Weeks later, with a few days of the session left, the board asks again.
-    let now: chrono::DateTime<chrono::Utc> = common::MONDAY_MORNING.parse().unwrap();
+    let now: chrono::DateTime<chrono::Utc> = common::MONDAY_10_WITA.parse().unwrap();
     sqlx::query("UPDATE sessions SET expires_at = $1")
         .bind((now + chrono::Duration::days(3)).timestamp_millis())
         .execute(&sqlx::AnyPool::connect(&app.database_url).await.unwrap())

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{on_postgres, ADMIN_PASSWORD, MONDAY_MORNING};
+use common::{on_postgres, ADMIN_PASSWORD, MONDAY_10_WITA};
 
 /// Notices written at once.
 const BURST: usize = 2_000;
@@ -46,7 +46,7 @@ async fn start(database_url: &str, data_dir: &std::path::Path, sms_url: &str) ->
         .env("ANTREAN_DATABASE_URL", database_url)
         .env("ANTREAN_DATA_DIR", data_dir)
         .env("ANTREAN_SITE_ROOT", data_dir)
-        .env("ANTREAN_NOW", MONDAY_MORNING)
+        .env("ANTREAN_NOW", MONDAY_10_WITA)
         .env("ANTREAN_DEV_MODE", "true")
         .env("ANTREAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("ANTREAN_SMS_GATEWAY", "http")

@@ -17,7 +17,8 @@ pub(crate) async fn send_code(
     proof: &str,
 ) -> Result<String, AppError> {
     use super::server::client_address;
-    use crate::domain::otp::{sms_text, SendDecision};
+    use crate::domain::otp::SendDecision;
+    use crate::i18n::access_code_sms;
 
     use crate::domain::proof_of_work::{self, Solution};
 
@@ -37,7 +38,7 @@ pub(crate) async fn send_code(
         }
         Err(SendDecision::Send) => return Err(AppError::Internal),
     };
-    let text = sms_text(&code.code, ctx.public_url.host());
+    let text = access_code_sms(&code.code, ctx.public_url.host(), ctx.otp_policy.lifetime);
     ctx.sms.send(phone, &text, &format!("antrean-code-{}", code.public_id), now).await.map_err(|error| {
         tracing::error!(%error, "sending the access code failed");
         AppError::SmsFailed

@@ -216,20 +216,3 @@ mod tests {
         assert_eq!((statuses, moves), (3, 7), "every action either sets the status or moves a ticket");
     }
 }
-
-/// What the display board says aloud for a call: the number character by
-/// character, so "A-012" is heard as "A 0 1 2", then the counter.
-pub fn call_announcement(display_number: &str, counter: &str) -> String {
-    let spelled: Vec<String> = display_number.chars().filter(|c| c.is_alphanumeric()).map(String::from).collect();
-    format!("Nomor antrean {}, silakan ke {}", spelled.join(" "), counter.to_lowercase())
-}
-
-#[cfg(test)]
-mod announcement_tests {
-    use super::call_announcement;
-
-    #[test]
-    fn a_call_is_announced_digit_by_digit_in_indonesian() {
-        assert_eq!(call_announcement("A-012", "Loket 3"), "Nomor antrean A 0 1 2, silakan ke loket 3");
-    }
-}

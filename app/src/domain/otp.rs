@@ -167,11 +167,6 @@ pub fn code_from_random(mut next_byte: impl FnMut() -> u8) -> String {
     code
 }
 
-/// The SMS text. Its last line lets Android Chrome fill the code in by itself (WebOTP).
-pub fn sms_text(code: &str, host: &str) -> String {
-    format!("Kode akses Antrean Anda: {code}. Berlaku 5 menit. Jangan berikan kode ini kepada siapa pun.\n\n@{host} #{code}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,11 +267,5 @@ mod tests {
         assert_eq!(code.len(), CODE_LENGTH);
         assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
         assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
-    }
-
-    #[test]
-    fn the_sms_ends_with_the_web_otp_line() {
-        let text = sms_text("AB3K7Z", "antrean.example.id");
-        assert!(text.ends_with("\n@antrean.example.id #AB3K7Z"));
     }
 }

@@ -101,7 +101,7 @@ fn announce(
     flash.set(Some(call.display_number.clone()));
     set_timeout(move || flash.set(None), std::time::Duration::from_secs(6));
     #[cfg(feature = "hydrate")]
-    sound::chime_then_speak(crate::domain::counter::call_announcement(&call.display_number, &call.counter));
+    sound::chime_then_speak(crate::i18n::call_announcement(&call.display_number, &call.counter));
 }
 
 #[cfg(feature = "hydrate")]

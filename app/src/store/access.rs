@@ -6,10 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use sqlx::Row;
 
 use super::locks::{self, Lock};
-use super::{millis, Db, StoreError, StoreResult};
+use super::{millis, Columns, Db, StoreError, StoreResult};
 use crate::domain::identity::PhoneNumber;
 use crate::domain::otp::{self, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
 
@@ -254,12 +253,12 @@ pub async fn pending(db: &Db, public_id: &str) -> StoreResult<Option<PendingCode
         .fetch_optional(db.reader())
         .await?;
     row.map(|row| {
-        let purpose: String = row.get("purpose");
+        let purpose: String = row.col("purpose")?;
         Ok(PendingCode {
-            phone: row.get("phone"),
+            phone: row.col("phone")?,
             purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
-            payload: row.get("payload"),
-            sent_at: DateTime::from_timestamp_millis(row.get("sent_at")).unwrap_or_default(),
+            payload: row.col("payload")?,
+            sent_at: DateTime::from_timestamp_millis(row.col("sent_at")?).unwrap_or_default(),
         })
     })
     .transpose()
@@ -293,14 +292,14 @@ pub async fn verify(
     else {
         return Ok((VerifyOutcome::Dead, None));
     };
-    let id: i64 = row.get("id");
-    let sent_at = DateTime::from_timestamp_millis(row.get("sent_at")).unwrap_or_default();
+    let id: i64 = row.col("id")?;
+    let sent_at = DateTime::from_timestamp_millis(row.col("sent_at")?).unwrap_or_default();
     let issued = IssuedCode {
         sent_at,
-        wrong_tries: u32::try_from(row.get::<i64, _>("wrong_tries")).unwrap_or(u32::MAX),
-        used: row.get::<Option<i64>, _>("used_at").is_some(),
+        wrong_tries: u32::try_from(row.col::<i64>("wrong_tries")?).unwrap_or(u32::MAX),
+        used: row.col::<Option<i64>>("used_at")?.is_some(),
     };
-    let stored: Vec<u8> = row.get("code_hash");
+    let stored: Vec<u8> = row.col("code_hash")?;
     let matches = otp::normalize(typed).is_some_and(|code| key.matches(&code, &stored));
     let outcome = otp::judge_attempt(policy, &issued, now, matches);
     match outcome {
@@ -320,11 +319,11 @@ pub async fn verify(
         _ => {}
     }
     tx.commit().await?;
-    let purpose: String = row.get("purpose");
+    let purpose: String = row.col("purpose")?;
     let pending = PendingCode {
-        phone: row.get("phone"),
+        phone: row.col("phone")?,
         purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
-        payload: row.get("payload"),
+        payload: row.col("payload")?,
         sent_at,
     };
     Ok((outcome, Some(pending)))

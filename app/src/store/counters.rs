@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use thiserror::Error;
 
 use super::tickets::{move_ticket, ActionError, TicketMove};
-use super::{millis, Db, StoreError, StoreResult, AT_COUNTER};
+use super::{millis, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::counter::{CallPolicy, CounterRefusal, CounterStatus};
 use crate::domain::ticket::{next_state, Channel, TicketAction, TicketState};
@@ -51,15 +51,15 @@ pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<CounterInfo>> 
     .fetch_optional(db.reader())
     .await?;
     row.map(|row| {
-        let status: String = row.get("status");
+        let status: String = row.col("status")?;
         Ok(CounterInfo {
-            id: row.get("id"),
-            office_id: row.get("office_id"),
-            name: row.get("name"),
+            id: row.col("id")?,
+            office_id: row.col("office_id")?,
+            name: row.col("name")?,
             status: CounterStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
             policy: CallPolicy {
-                max_calls: u32::try_from(row.get::<i64, _>("max_calls")).unwrap_or(3),
-                requeue_after: usize::try_from(row.get::<i64, _>("requeue_after")).unwrap_or(5),
+                max_calls: u32::try_from(row.col::<i64>("max_calls")?).unwrap_or(3),
+                requeue_after: usize::try_from(row.col::<i64>("requeue_after")?).unwrap_or(5),
             },
         })
     })
@@ -78,13 +78,13 @@ pub async fn list(db: &Db, office_id: i64) -> StoreResult<Vec<CounterSummary>> {
     .await?;
     rows.into_iter()
         .map(|row| {
-            let status: String = row.get("status");
-            let services: String = row.get("services");
+            let status: String = row.col("status")?;
+            let services: String = row.col("services")?;
             let mut services: Vec<String> = services.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect();
             services.sort();
             Ok(CounterSummary {
-                id: row.get("id"),
-                name: row.get("name"),
+                id: row.col("id")?,
+                name: row.col("name")?,
                 status: CounterStatus::parse(&status)
                     .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
                 services,
@@ -107,17 +107,17 @@ const TICKET_COLUMNS: &str = "t.id, t.public_code, t.display_number, s.prefix, t
     t.call_count, t.issued_at, t.queue_key";
 
 fn console_ticket(row: &AnyRow) -> StoreResult<ConsoleTicket> {
-    let state: String = row.get("state");
-    let channel: String = row.get("channel");
+    let state: String = row.col("state")?;
+    let channel: String = row.col("channel")?;
     Ok(ConsoleTicket {
-        code: row.get("public_code"),
-        display_number: row.get("display_number"),
-        service_prefix: row.get("prefix"),
-        holder_name: row.get("holder_name"),
+        code: row.col("public_code")?,
+        display_number: row.col("display_number")?,
+        service_prefix: row.col("prefix")?,
+        holder_name: row.col("holder_name")?,
         channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
         state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
-        call_count: u32::try_from(row.get::<i64, _>("call_count")).unwrap_or(0),
-        issued_at: DateTime::from_timestamp_millis(row.get("issued_at")).unwrap_or_default(),
+        call_count: u32::try_from(row.col::<i64>("call_count")?).unwrap_or(0),
+        issued_at: DateTime::from_timestamp_millis(row.col("issued_at")?).unwrap_or_default(),
     })
 }
 
@@ -163,14 +163,14 @@ async fn record_call(
     Ok(())
 }
 
-fn call_view(row: &AnyRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> CallView {
-    CallView {
-        display_number: row.get("display_number"),
-        service_prefix: row.get("prefix"),
+fn call_view(row: &AnyRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> StoreResult<CallView> {
+    Ok(CallView {
+        display_number: row.col("display_number")?,
+        service_prefix: row.col("prefix")?,
         counter: counter.name.clone(),
         at: now,
         recall,
-    }
+    })
 }
 
 /// Moves a ticket the counter holds; a move the rules refuse, or one another
@@ -218,11 +218,11 @@ pub async fn call_next(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CounterRefusal::NoneWaiting)?;
-    let id: i64 = next.get("id");
+    let id: i64 = next.col("id")?;
     move_at_counter(&mut tx, id, TicketState::Waiting, TicketMove::Call { counter_id: Some(counter.id) }, now).await?;
     record_call(&mut tx, id, counter, false, now).await?;
     tx.commit().await?;
-    Ok(call_view(&next, counter, false, now))
+    Ok(call_view(&next, counter, false, now)?)
 }
 
 /// Calls the counter's current ticket again.
@@ -235,11 +235,11 @@ pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Resul
         return Err(CounterRefusal::WrongState.into());
     }
     counter.policy.may_recall(ticket.call_count)?;
-    let id: i64 = current.get("id");
+    let id: i64 = current.col("id")?;
     move_at_counter(&mut tx, id, ticket.state, TicketMove::Recall, now).await?;
     record_call(&mut tx, id, counter, true, now).await?;
     tx.commit().await?;
-    Ok(call_view(&current, counter, true, now))
+    Ok(call_view(&current, counter, true, now)?)
 }
 
 /// Starts serving, finishes, or marks as a no-show the counter's current ticket.
@@ -263,7 +263,7 @@ pub async fn move_current(
         counter.policy.may_mark_no_show(ticket.call_count)?;
     }
     let to = next_state(ticket.state, wanted.action()).map_err(|_| CounterRefusal::WrongState)?;
-    move_at_counter(&mut tx, current.get("id"), ticket.state, wanted, now).await?;
+    move_at_counter(&mut tx, current.col("id")?, ticket.state, wanted, now).await?;
     tx.commit().await?;
     Ok(ConsoleTicket { state: to, ..ticket })
 }
@@ -282,20 +282,20 @@ pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<U
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CounterError::NotFound)?;
-    let state: String = row.get("state");
+    let state: String = row.col("state")?;
     let state = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
     next_state(state, TicketAction::Requeue).map_err(|_| CounterRefusal::WrongState)?;
     let waiting: Vec<i64> = sqlx::query_scalar(
         "SELECT queue_key FROM tickets WHERE service_id = $1 AND service_date = $2 AND state = $3
          ORDER BY queue_key, id",
     )
-    .bind(row.get::<i64, _>("service_id"))
-    .bind(row.get::<String, _>("service_date"))
+    .bind(row.col::<i64>("service_id")?)
+    .bind(row.col::<String>("service_date")?)
     .bind(TicketState::Waiting.as_str())
     .fetch_all(&mut *tx)
     .await?;
     let queue_key = counter.policy.requeue_key(&waiting, millis(now) * 1000);
-    move_at_counter(&mut tx, row.get("id"), state, TicketMove::Requeue { queue_key }, now).await?;
+    move_at_counter(&mut tx, row.col("id")?, state, TicketMove::Requeue { queue_key }, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -313,7 +313,7 @@ pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str, now: Date
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(CounterError::NotFound)?;
-    move_at_counter(&mut tx, current.get("id"), ticket.state, TicketMove::Transfer { service_id }, now).await?;
+    move_at_counter(&mut tx, current.col("id")?, ticket.state, TicketMove::Transfer { service_id }, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -356,15 +356,15 @@ pub async fn console(db: &Db, counter: &CounterInfo, today: NaiveDate, now: Date
             .fetch_all(db.reader())
             .await?
             .into_iter()
-            .map(|row| (row.get("prefix"), row.get("name_id")))
-            .collect();
-    let services: String = header.get("services");
-    let status: String = header.get("status");
+            .map(|row| Ok((row.col("prefix")?, row.col("name_id")?)))
+            .collect::<StoreResult<_>>()?;
+    let services: String = header.col("services")?;
+    let status: String = header.col("status")?;
     Ok(ConsoleView {
         counter_id: counter.id,
         counter: counter.name.clone(),
-        office_slug: header.get("slug"),
-        office_name: header.get("office_name"),
+        office_slug: header.col("slug")?,
+        office_name: header.col("office_name")?,
         status: CounterStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
         services: services.split('|').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         current,
@@ -389,16 +389,17 @@ pub async fn recent_calls(db: &Db, office_id: i64, limit: i64) -> StoreResult<Ve
     .bind(limit)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| CallView {
-            display_number: row.get("display_number"),
-            service_prefix: row.get("prefix"),
-            counter: row.get("counter"),
-            at: DateTime::from_timestamp_millis(row.get("called_at")).unwrap_or_default(),
-            recall: row.get::<i64, _>("recall") != 0,
+    rows.into_iter()
+        .map(|row| {
+            Ok(CallView {
+                display_number: row.col("display_number")?,
+                service_prefix: row.col("prefix")?,
+                counter: row.col("counter")?,
+                at: DateTime::from_timestamp_millis(row.col("called_at")?).unwrap_or_default(),
+                recall: row.col::<i64>("recall")? != 0,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The calls received on tickets held with a phone number, newest first ("Panggilan").
@@ -413,21 +414,22 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
     .bind(phone)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
-            let at = DateTime::from_timestamp_millis(row.get("called_at")).unwrap_or_default();
-            let zone = OfficeZone::from_iana_name(row.get("time_zone")).unwrap_or(OfficeZone::Wib);
-            ReceivedCall {
-                display_number: row.get("display_number"),
-                office_name: row.get("office_name"),
-                counter: row.get("counter"),
-                local_time: format!("{} {}", zone.local(at).format("%d/%m %H:%M"), zone.abbreviation()),
-                recall: row.get::<i64, _>("recall") != 0,
-                ticket_code: row.get("public_code"),
-            }
+            Ok({
+                let at = DateTime::from_timestamp_millis(row.col("called_at")?).unwrap_or_default();
+                let zone = OfficeZone::from_iana_name(row.col("time_zone")?).unwrap_or(OfficeZone::Wib);
+                ReceivedCall {
+                    display_number: row.col("display_number")?,
+                    office_name: row.col("office_name")?,
+                    counter: row.col("counter")?,
+                    local_time: format!("{} {}", zone.local(at).format("%d/%m %H:%M"), zone.abbreviation()),
+                    recall: row.col::<i64>("recall")? != 0,
+                    ticket_code: row.col("public_code")?,
+                }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Every counter of an office with the number it is calling or serving now.
@@ -442,8 +444,7 @@ pub async fn now_calling(db: &Db, office_id: i64) -> StoreResult<Vec<CounterNow>
     .bind(office_id)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| CounterNow { counter: row.get("name"), now_calling: row.get("now_calling") })
-        .collect())
+    rows.into_iter()
+        .map(|row| Ok(CounterNow { counter: row.col("name")?, now_calling: row.col("now_calling")? }))
+        .collect()
 }

@@ -51,6 +51,27 @@ pub enum StoreError {
     /// A stored value that the domain cannot read back; a bug or a hand-edited row.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A column a query reads is missing or of another type than the code
+    /// expects: the SQL and its decoder (or the two engines' schemas) drifted.
+    #[error("column {column}: {source}")]
+    Column { column: &'static str, source: sqlx::Error },
+}
+
+/// Reading a row's columns as a checked step: a missing or mistyped column is
+/// a `StoreError::Column` naming it, never a panic.
+pub(crate) trait Columns {
+    fn col<'r, T>(&'r self, column: &'static str) -> StoreResult<T>
+    where
+        T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>;
+}
+
+impl Columns for sqlx::any::AnyRow {
+    fn col<'r, T>(&'r self, column: &'static str) -> StoreResult<T>
+    where
+        T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        sqlx::Row::try_get(self, column).map_err(|source| StoreError::Column { column, source })
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -314,5 +335,20 @@ mod tests {
         }
         assert_eq!(ACTIVE.as_str(), "('waiting', 'called', 'serving')");
         assert_eq!(AT_COUNTER.as_str(), "('called', 'serving')");
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_mistyped_column_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("columns.db")).await.unwrap();
+        let row = sqlx::query("SELECT 1 AS one, 'satu' AS word").fetch_one(db.reader()).await.unwrap();
+        assert_eq!(row.col::<i64>("one").unwrap(), 1);
+        for wrong in ["two", "word"] {
+            match row.col::<i64>(wrong) {
+                Err(StoreError::Column { column, .. }) => assert_eq!(column, wrong),
+                other => panic!("{wrong}: {other:?}"),
+            }
+        }
+        assert!(row.col::<i64>("two").unwrap_err().to_string().starts_with("column two"));
     }
 }

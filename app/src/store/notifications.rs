@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
-use super::{millis, Db, Engine, StoreError, StoreResult};
+use super::{millis, Columns, Db, Engine, StoreError, StoreResult};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::cancel_link;
-use crate::domain::notify::{self, About, Channel, Moment};
+use crate::domain::notify::{self, Channel, Moment};
 use crate::domain::ticket::CancelReason;
+use crate::i18n::About;
 
 /// A notice waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +38,14 @@ struct Holder {
     email: Option<String>,
 }
 
-fn holder(row: &AnyRow) -> Holder {
-    Holder {
-        id: row.get("id"),
-        code: row.get("public_code"),
-        display_number: row.get("display_number"),
-        phone: row.get("holder_phone"),
-        email: row.get::<Option<String>, _>("holder_email").filter(|e| !e.is_empty()),
-    }
+fn holder(row: &AnyRow) -> StoreResult<Holder> {
+    Ok(Holder {
+        id: row.col("id")?,
+        code: row.col("public_code")?,
+        display_number: row.col("display_number")?,
+        phone: row.col("holder_phone")?,
+        email: row.col::<Option<String>>("holder_email")?.filter(|e| !e.is_empty()),
+    })
 }
 
 /// After a call at `counter_id`: the called ticket's notice, and "almost your
@@ -64,12 +65,12 @@ pub async fn after_call(db: &Db, counter_id: i64, origin: &str, email: bool, now
     else {
         return Ok(0);
     };
-    let office: String = called.get("office");
-    let call = u32::try_from(called.get::<i64, _>("call_count")).unwrap_or(1).max(1);
-    let moment = Moment::Called { counter: called.get("counter"), call };
-    let mut written = write(&mut tx, &holder(&called), &moment, &office, origin, email, now).await?;
+    let office: String = called.col("office")?;
+    let call = u32::try_from(called.col::<i64>("call_count")?).unwrap_or(1).max(1);
+    let moment = Moment::Called { counter: called.col("counter")?, call };
+    let mut written = write(&mut tx, &holder(&called)?, &moment, &office, origin, email, now).await?;
 
-    let (service_id, service_date) = (called.get("service_id"), called.get("service_date"));
+    let (service_id, service_date) = (called.col("service_id")?, called.col("service_date")?);
     written += tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
@@ -96,8 +97,8 @@ pub async fn after_issue(
     else {
         return Ok(0);
     };
-    let office: String = ticket.get("office");
-    let (service_id, service_date) = (ticket.get("service_id"), ticket.get("service_date"));
+    let office: String = ticket.col("office")?;
+    let (service_id, service_date) = (ticket.col("service_id")?, ticket.col("service_date")?);
     let written = tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
@@ -118,9 +119,9 @@ pub async fn write_reminders(
     let offices = sqlx::query("SELECT id, name, time_zone, reminder_hour FROM offices").fetch_all(db.reader()).await?;
     let mut written = 0;
     for office in offices {
-        let zone: String = office.get("time_zone");
+        let zone: String = office.col("time_zone")?;
         let zone = OfficeZone::from_iana_name(&zone).ok_or_else(|| StoreError::Corrupt(format!("zone {zone:?}")))?;
-        let hour = u32::try_from(office.get::<i64, _>("reminder_hour")).unwrap_or(18);
+        let hour = u32::try_from(office.col::<i64>("reminder_hour")?).unwrap_or(18);
         let Some(round) = notify::reminder_round(zone, hour, now) else { continue };
         // Looked for on a read connection: most rounds find nothing to write.
         let tickets = sqlx::query(
@@ -130,7 +131,7 @@ pub async fn write_reminders(
                AND (t.holder_phone IS NOT NULL OR t.holder_email IS NOT NULL)
                AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'reminder')",
         )
-        .bind(office.get::<i64, _>("id"))
+        .bind(office.col::<i64>("id")?)
         .bind(round.for_date.to_string())
         .bind(millis(round.due_at))
         .fetch_all(db.reader())
@@ -139,12 +140,12 @@ pub async fn write_reminders(
             continue;
         }
         let mut tx = db.writer().begin().await?;
-        let office_name: String = office.get("name");
+        let office_name: String = office.col("name")?;
         for ticket in &tickets {
-            let holder = holder(ticket);
+            let holder = holder(ticket)?;
             let token = cancel_link::token(link_key, &holder.code, round.links_expire_at);
             let moment = Moment::Reminder {
-                service: ticket.get("service"),
+                service: ticket.col("service")?,
                 date: round.for_date,
                 cancel_link: format!("{origin}/batal/{token}"),
             };
@@ -213,8 +214,8 @@ async fn tell(
     .bind(ticket_id)
     .fetch_one(&mut **tx)
     .await?;
-    let office: String = ticket.get("office");
-    write(tx, &holder(&ticket), moment, &office, origin, email, now).await
+    let office: String = ticket.col("office")?;
+    write(tx, &holder(&ticket)?, moment, &office, origin, email, now).await
 }
 
 /// "Almost your turn" for the first places of a service's line on a date that
@@ -240,10 +241,10 @@ async fn tell_front_of_line(
     .bind(i64::from(notify::NEAR) + 1)
     .fetch_all(&mut **tx)
     .await?;
-    let told: Vec<bool> = line.iter().map(|row| row.get::<i64, _>("told") != 0).collect();
+    let told: Vec<bool> = line.iter().map(|row| Ok(row.col::<i64>("told")? != 0)).collect::<StoreResult<_>>()?;
     let mut written = 0;
     for (place, moment) in notify::due_near(&told) {
-        written += write(tx, &holder(&line[place]), &moment, office, origin, email, now).await?;
+        written += write(tx, &holder(&line[place])?, &moment, office, origin, email, now).await?;
     }
     Ok(written)
 }
@@ -262,19 +263,19 @@ async fn write(
     let about = About { display_number: &holder.display_number, office, link: &link };
     let mut notices: Vec<(Channel, String, Option<String>, String)> = Vec::new();
     if let Some(phone) = &holder.phone {
-        notices.push((Channel::Sms, phone.clone(), None, notify::sms_text(moment, &about)));
+        notices.push((Channel::Sms, phone.clone(), None, crate::i18n::notice_sms(moment, &about)));
         let subscriptions: Vec<i64> = sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE phone = $1")
             .bind(phone)
             .fetch_all(&mut **tx)
             .await?;
-        let message = notify::push_message(moment, &about);
+        let message = crate::i18n::notice_push(moment, &about);
         let payload = serde_json::to_string(&message).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         for id in subscriptions {
             notices.push((Channel::Push, id.to_string(), None, payload.clone()));
         }
     }
     if let (Some(address), true) = (&holder.email, email) {
-        let (subject, body) = notify::email(moment, &about);
+        let (subject, body) = crate::i18n::notice_email(moment, &about);
         notices.push((Channel::Email, address.clone(), Some(subject), body));
     }
     let mut written = 0;
@@ -335,7 +336,7 @@ pub async fn claim(db: &Db, channel: Channel, now: DateTime<Utc>, limit: i64) ->
         Engine::Sqlite => "",
         Engine::Postgres => "FOR UPDATE SKIP LOCKED",
     };
-    let mut rows = sqlx::query(&format!(
+    let rows = sqlx::query(&format!(
         "UPDATE notifications SET next_attempt_at = $4
          WHERE id IN (SELECT id FROM notifications
                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 AND channel = $2
@@ -348,23 +349,25 @@ pub async fn claim(db: &Db, channel: Channel, now: DateTime<Utc>, limit: i64) ->
     .bind(millis(now) + CLAIM_LEASE_SECONDS * 1000)
     .fetch_all(db.writer())
     .await?;
-    rows.sort_by_key(|row| row.get::<i64, _>("id"));
-    rows.iter()
+    let mut notices = rows
+        .iter()
         .map(|row| {
-            let channel: String = row.get("channel");
+            let channel: String = row.col("channel")?;
             Ok(Notice {
-                id: row.get("id"),
-                ticket_id: row.get("ticket_id"),
-                moment: row.get("moment"),
-                call_number: row.get("call_number"),
+                id: row.col("id")?,
+                ticket_id: row.col("ticket_id")?,
+                moment: row.col("moment")?,
+                call_number: row.col("call_number")?,
                 channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
-                recipient: row.get("recipient"),
-                subject: row.get("subject"),
-                body: row.get("body"),
-                attempts: u32::try_from(row.get::<i64, _>("attempts")).unwrap_or(0),
+                recipient: row.col("recipient")?,
+                subject: row.col("subject")?,
+                body: row.col("body")?,
+                attempts: u32::try_from(row.col::<i64>("attempts")?).unwrap_or(0),
             })
         })
-        .collect()
+        .collect::<StoreResult<Vec<Notice>>>()?;
+    notices.sort_by_key(|notice| notice.id);
+    Ok(notices)
 }
 
 /// On SQLite one instance sends, so at its start any claim is a dead one's:
@@ -395,9 +398,9 @@ pub async fn still_current(db: &Db, notice: &Notice) -> StoreResult<bool> {
         .fetch_optional(db.reader())
         .await?;
     let Some(row) = row else { return Ok(false) };
-    let state: String = row.get("state");
+    let state: String = row.col("state")?;
     Ok(match notice.moment.as_str() {
-        "called" => state == "called" && row.get::<i64, _>("call_count") == notice.call_number,
+        "called" => state == "called" && row.col::<i64>("call_count")? == notice.call_number,
         "cancelled" => state == "cancelled",
         _ => state == "waiting",
     })
@@ -490,21 +493,21 @@ pub async fn outbox(db: &Db, office_id: i64, failures_shown: i64) -> StoreResult
     .bind(office_id)
     .fetch_all(db.reader())
     .await?;
-    let count = |row: &AnyRow, column: &str| u64::try_from(row.get::<i64, _>(column)).unwrap_or(0);
-    let backlog = [Channel::Sms, Channel::Email, Channel::Push]
+    let count = |row: &AnyRow, column: &'static str| -> StoreResult<u64> {
+        Ok(u64::try_from(row.col::<i64>(column)?).unwrap_or(0))
+    };
+    let mut backlog: Vec<Backlog> = [Channel::Sms, Channel::Email, Channel::Push]
         .into_iter()
-        .map(|channel| {
-            let row = rows.iter().find(|row| row.get::<String, _>("channel") == channel.as_str());
-            Backlog {
-                channel,
-                unsent: row.map_or(0, |row| count(row, "unsent")),
-                oldest: row
-                    .and_then(|row| row.get::<Option<i64>, _>("oldest"))
-                    .and_then(DateTime::from_timestamp_millis),
-                failed: row.map_or(0, |row| count(row, "failed")),
-            }
-        })
+        .map(|channel| Backlog { channel, unsent: 0, oldest: None, failed: 0 })
         .collect();
+    for row in &rows {
+        let channel: String = row.col("channel")?;
+        if let Some(line) = backlog.iter_mut().find(|line| line.channel.as_str() == channel) {
+            line.unsent = count(row, "unsent")?;
+            line.oldest = row.col::<Option<i64>>("oldest")?.and_then(DateTime::from_timestamp_millis);
+            line.failed = count(row, "failed")?;
+        }
+    }
     let failed = sqlx::query(
         "SELECT n.id, n.channel, n.moment, t.display_number, n.attempts, n.last_error, n.failed_at
          FROM notifications n JOIN tickets t ON t.id = n.ticket_id JOIN services s ON s.id = t.service_id
@@ -517,15 +520,15 @@ pub async fn outbox(db: &Db, office_id: i64, failures_shown: i64) -> StoreResult
     let failed = failed
         .iter()
         .map(|row| {
-            let channel: String = row.get("channel");
+            let channel: String = row.col("channel")?;
             Ok(Failed {
-                id: row.get("id"),
+                id: row.col("id")?,
                 channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
-                moment: row.get("moment"),
-                display_number: row.get("display_number"),
-                attempts: u32::try_from(row.get::<i64, _>("attempts")).unwrap_or(0),
-                last_error: row.get::<Option<String>, _>("last_error").unwrap_or_default(),
-                failed_at: DateTime::from_timestamp_millis(row.get("failed_at")).unwrap_or_default(),
+                moment: row.col("moment")?,
+                display_number: row.col("display_number")?,
+                attempts: u32::try_from(row.col::<i64>("attempts")?).unwrap_or(0),
+                last_error: row.col::<Option<String>>("last_error")?.unwrap_or_default(),
+                failed_at: DateTime::from_timestamp_millis(row.col("failed_at")?).unwrap_or_default(),
             })
         })
         .collect::<StoreResult<_>>()?;
@@ -558,11 +561,11 @@ pub async fn backlog_by_channel(db: &Db) -> StoreResult<Vec<(Channel, i64, i64)>
     )
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            let channel = Channel::parse(&row.get::<String, _>("channel"))?;
-            Some((channel, row.get("unsent"), row.get("failed")))
-        })
-        .collect())
+    let mut counts = Vec::new();
+    for row in &rows {
+        if let Some(channel) = Channel::parse(&row.col::<String>("channel")?) {
+            counts.push((channel, row.col("unsent")?, row.col("failed")?));
+        }
+    }
+    Ok(counts)
 }

@@ -2,9 +2,9 @@
 //! counters, plus the office page's queue summary.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
-use super::{millis, parse_date, Db, StoreError, StoreResult, AT_COUNTER};
+use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
@@ -165,10 +165,9 @@ pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> S
 
 pub async fn list(db: &Db) -> StoreResult<Vec<OfficeSummary>> {
     let rows = sqlx::query("SELECT slug, name, address FROM offices ORDER BY name").fetch_all(db.reader()).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| OfficeSummary { slug: row.get("slug"), name: row.get("name"), address: row.get("address") })
-        .collect())
+    rows.into_iter()
+        .map(|row| Ok(OfficeSummary { slug: row.col("slug")?, name: row.col("name")?, address: row.col("address")? }))
+        .collect()
 }
 
 /// An office by its id, slug and name, for lists that point at offices.
@@ -181,10 +180,9 @@ pub struct OfficeName {
 
 pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
     let rows = sqlx::query("SELECT id, slug, name FROM offices ORDER BY name").fetch_all(db.reader()).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| OfficeName { id: row.get("id"), slug: row.get("slug"), name: row.get("name") })
-        .collect())
+    rows.into_iter()
+        .map(|row| Ok(OfficeName { id: row.col("id")?, slug: row.col("slug")?, name: row.col("name")? }))
+        .collect()
 }
 
 /// The columns `load` reads.
@@ -212,8 +210,8 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
     let Some(row) = row else {
         return Ok(None);
     };
-    let id: i64 = row.get("id");
-    let zone_name: String = row.get("time_zone");
+    let id: i64 = row.col("id")?;
+    let zone_name: String = row.col("time_zone")?;
     let zone =
         OfficeZone::from_iana_name(&zone_name).ok_or_else(|| StoreError::Corrupt(format!("zone {zone_name:?}")))?;
 
@@ -223,8 +221,8 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
         .fetch_all(db.reader())
         .await?
     {
-        let weekday: i64 = row.get("weekday");
-        let (opens, closes) = (parse_time(row.get("opens"))?, parse_time(row.get("closes"))?);
+        let weekday: i64 = row.col("weekday")?;
+        let (opens, closes) = (parse_time(row.col("opens")?)?, parse_time(row.col("closes")?)?);
         let slot =
             hours.0.get_mut(weekday as usize).ok_or_else(|| StoreError::Corrupt(format!("weekday {weekday}")))?;
         *slot = Some(OpeningHours::new(opens, closes).ok_or_else(|| StoreError::Corrupt("hours".into()))?);
@@ -235,14 +233,14 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
         .fetch_all(db.reader())
         .await?
         .into_iter()
-        .map(|row| Ok(Holiday { date: parse_date(row.get("date"))?, name: row.get("name") }))
+        .map(|row| Ok(Holiday { date: parse_date(row.col("date")?)?, name: row.col("name")? }))
         .collect::<StoreResult<Vec<_>>>()?;
 
     Ok(Some(Office {
         id,
-        slug: row.get("slug"),
-        name: row.get("name"),
-        address: row.get("address"),
+        slug: row.col("slug")?,
+        name: row.col("name")?,
+        address: row.col("address")?,
         zone,
         calendar: WorkingCalendar::new(hours, holidays),
         phone_caps: crate::domain::booking::PhoneCaps {
@@ -254,8 +252,8 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
     }))
 }
 
-fn count_setting(row: &sqlx::any::AnyRow, column: &str) -> StoreResult<u32> {
-    let value: i64 = row.get(column);
+fn count_setting(row: &sqlx::any::AnyRow, column: &'static str) -> StoreResult<u32> {
+    let value: i64 = row.col(column)?;
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value}")))
 }
 
@@ -269,15 +267,15 @@ pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<
     .fetch_optional(db.reader())
     .await?;
     row.map(|row| {
-        let prefix: String = row.get("prefix");
+        let prefix: String = row.col("prefix")?;
         Ok(Service {
-            id: row.get("id"),
-            office_id: row.get("office_id"),
+            id: row.col("id")?,
+            office_id: row.col("office_id")?,
             prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
-            name_id: row.get("name_id"),
-            name_en: row.get("name_en"),
-            daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
-            horizon_days: u32::try_from(row.get::<i64, _>("horizon_days")).unwrap_or(0),
+            name_id: row.col("name_id")?,
+            name_en: row.col("name_en")?,
+            daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
+            horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
         })
     })
     .transpose()
@@ -314,22 +312,22 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
     let services = rows
         .into_iter()
         .map(|row| {
-            horizon = horizon.max(row.get::<i64, _>("horizon_days"));
-            let counters: String = row.get("counters");
+            horizon = horizon.max(row.col::<i64>("horizon_days")?);
+            let counters: String = row.col("counters")?;
             let mut counters: Vec<String> = counters.split('|').filter(|c| !c.is_empty()).map(str::to_string).collect();
             counters.sort();
-            ServiceQueue {
-                prefix: row.get("prefix"),
-                name_id: row.get("name_id"),
-                name_en: row.get("name_en"),
+            Ok(ServiceQueue {
+                prefix: row.col("prefix")?,
+                name_id: row.col("name_id")?,
+                name_en: row.col("name_en")?,
                 counters,
-                waiting: u32::try_from(row.get::<i64, _>("waiting")).unwrap_or(0),
-                now_calling: row.get("now_calling"),
-                issued_today: u32::try_from(row.get::<i64, _>("issued")).unwrap_or(0),
-                daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
-            }
+                waiting: u32::try_from(row.col::<i64>("waiting")?).unwrap_or(0),
+                now_calling: row.col("now_calling")?,
+                issued_today: u32::try_from(row.col::<i64>("issued")?).unwrap_or(0),
+                daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
+            })
         })
-        .collect();
+        .collect::<StoreResult<Vec<_>>>()?;
 
     let hours_today = match office.calendar.status(today) {
         DayStatus::Open(hours) => Some(hours),
@@ -401,7 +399,7 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
         .fetch_all(db.reader())
         .await?
         .into_iter()
-        .map(|row| Ok(Holiday { date: parse_date(row.get("date"))?, name: row.get("name") }))
+        .map(|row| Ok(Holiday { date: parse_date(row.col("date")?)?, name: row.col("name")? }))
         .collect::<StoreResult<Vec<_>>>()?;
     let services = sqlx::query(
         "SELECT id, prefix, name_id, name_en, daily_quota, horizon_days, active
@@ -412,15 +410,15 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
     .await?
     .into_iter()
     .map(|row| {
-        let prefix: String = row.get("prefix");
+        let prefix: String = row.col("prefix")?;
         Ok(ServiceSettings {
-            id: row.get("id"),
+            id: row.col("id")?,
             prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
-            name_id: row.get("name_id"),
-            name_en: row.get("name_en"),
-            daily_quota: u32::try_from(row.get::<i64, _>("daily_quota")).unwrap_or(0),
-            horizon_days: u32::try_from(row.get::<i64, _>("horizon_days")).unwrap_or(0),
-            active: row.get::<i64, _>("active") != 0,
+            name_id: row.col("name_id")?,
+            name_en: row.col("name_en")?,
+            daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
+            horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
+            active: row.col::<i64>("active")? != 0,
         })
     })
     .collect::<StoreResult<Vec<_>>>()?;
@@ -438,17 +436,17 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
     .await?
     .into_iter()
     .map(|row| {
-        let ids: String = row.get("service_ids");
+        let ids: String = row.col("service_ids")?;
         let mut service_ids: Vec<i64> = ids.split('|').filter_map(|id| id.parse().ok()).collect();
         service_ids.sort_unstable();
-        CounterSettings {
-            id: row.get("id"),
-            name: row.get("name"),
+        Ok(CounterSettings {
+            id: row.col("id")?,
+            name: row.col("name")?,
             service_ids,
-            in_use: row.get::<i64, _>("in_use") != 0,
-        }
+            in_use: row.col::<i64>("in_use")? != 0,
+        })
     })
-    .collect();
+    .collect::<StoreResult<Vec<_>>>()?;
     Ok(Some(OfficeSettings { office, policy, holidays, services, counters }))
 }
 

@@ -1,9 +1,8 @@
 //! The development SMS outbox: messages the development gateway kept instead of sending.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
-use super::{millis, Db, StoreResult};
+use super::{millis, Columns, Db, StoreResult};
 use crate::domain::identity::PhoneNumber;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +28,13 @@ pub async fn latest(db: &Db, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
         .bind(limit)
         .fetch_all(db.reader())
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| OutboxMessage {
-            phone: row.get("phone"),
-            body: row.get("body"),
-            created_at: DateTime::from_timestamp_millis(row.get("created_at")).unwrap_or_default(),
+    rows.into_iter()
+        .map(|row| {
+            Ok(OutboxMessage {
+                phone: row.col("phone")?,
+                body: row.col("body")?,
+                created_at: DateTime::from_timestamp_millis(row.col("created_at")?).unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect()
 }

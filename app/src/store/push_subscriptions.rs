@@ -1,10 +1,9 @@
 //! Browsers that asked for web push, per citizen (by their verified phone).
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use super::locks::{self, Lock};
-use super::{millis, Db, StoreResult};
+use super::{millis, Columns, Db, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
@@ -58,12 +57,15 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<Subscription>> {
         .bind(id)
         .fetch_optional(db.reader())
         .await?;
-    Ok(row.map(|row| Subscription {
-        id: row.get("id"),
-        endpoint: row.get("endpoint"),
-        p256dh: row.get("p256dh"),
-        auth: row.get("auth"),
-    }))
+    row.map(|row| {
+        Ok(Subscription {
+            id: row.col("id")?,
+            endpoint: row.col("endpoint")?,
+            p256dh: row.col("p256dh")?,
+            auth: row.col("auth")?,
+        })
+    })
+    .transpose()
 }
 
 /// The citizen turned notifications off in this browser.

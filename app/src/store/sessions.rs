@@ -5,9 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
-use super::{millis, Db, StoreResult};
+use super::{millis, Columns, Db, StoreResult};
 
 pub const SESSION_DAYS: i64 = 30;
 
@@ -71,15 +70,13 @@ pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Optio
     .bind(millis(now))
     .fetch_optional(db.reader())
     .await?;
-    Ok(row.and_then(|row| {
-        let owner = match (row.get::<Option<String>, _>("citizen_phone"), row.get::<Option<i64>, _>("staff_id")) {
-            (Some(phone), _) => SessionOwner::Citizen { phone },
-            (None, Some(staff_id)) => SessionOwner::Staff { staff_id },
-            (None, None) => return None,
-        };
-        let expires_at = DateTime::from_timestamp_millis(row.get("expires_at"))?;
-        Some(Session { owner, expires_at })
-    }))
+    let Some(row) = row else { return Ok(None) };
+    let owner = match (row.col::<Option<String>>("citizen_phone")?, row.col::<Option<i64>>("staff_id")?) {
+        (Some(phone), _) => SessionOwner::Citizen { phone },
+        (None, Some(staff_id)) => SessionOwner::Staff { staff_id },
+        (None, None) => return Ok(None),
+    };
+    Ok(DateTime::from_timestamp_millis(row.col("expires_at")?).map(|expires_at| Session { owner, expires_at }))
 }
 
 /// Gives a live session another `SESSION_DAYS` from `now`.

@@ -5,10 +5,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sqlx::Row;
 
 use super::locks::{self, Lock};
-use super::{millis, Db, StoreError, StoreResult};
+use super::{millis, Columns, Db, StoreError, StoreResult};
 use crate::domain::access::{sign_in_gate, AccountProblem, Role, SignInGate, LOCKOUT_MINUTES};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,8 +164,8 @@ fn lockout_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 fn listing(row: &sqlx::any::AnyRow) -> StoreResult<AccountListing> {
     Ok(AccountListing {
         account: account(row)?,
-        active: row.get::<Option<i64>, _>("disabled_at").is_none(),
-        locked: usize::try_from(row.get::<i64, _>("failed_recently"))
+        active: row.col::<Option<i64>>("disabled_at")?.is_none(),
+        locked: usize::try_from(row.col::<i64>("failed_recently")?)
             .is_ok_and(|failed| failed >= crate::domain::access::MAX_FAILED_SIGN_INS),
     })
 }
@@ -194,14 +193,14 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
 }
 
 fn account(row: &sqlx::any::AnyRow) -> StoreResult<StaffAccount> {
-    let role: String = row.get("role");
+    let role: String = row.col("role")?;
     Ok(StaffAccount {
-        id: row.get("id"),
-        username: row.get("username"),
-        full_name: row.get("full_name"),
+        id: row.col("id")?,
+        username: row.col("username")?,
+        full_name: row.col("full_name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-        office_id: row.get("office_id"),
-        must_change_password: row.get::<i64, _>("must_change_password") != 0,
+        office_id: row.col("office_id")?,
+        must_change_password: row.col::<i64>("must_change_password")? != 0,
     })
 }
 
@@ -300,7 +299,8 @@ pub async fn sign_in(
     };
     // A real argon2id hash of a random password, checked when the user is unknown.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0NOgGzsmAJ4vo0Fqp4O2Ux3nXgbk7HdQbK5oV3Q9b3I";
-    let stored = row.as_ref().map(|r| r.get::<String, _>("password_hash")).unwrap_or_else(|| DECOY.to_string());
+    let stored =
+        row.as_ref().map(|r| r.col::<String>("password_hash")).transpose()?.unwrap_or_else(|| DECOY.to_string());
     let typed = password.to_string();
     let matches = tokio::task::spawn_blocking(move || password_matches(&typed, &stored))
         .await
@@ -355,7 +355,7 @@ async fn record_attempt(
         "INSERT INTO sign_in_attempts (username, staff_id, client, at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(username)
-    .bind(row.as_ref().map(|row| row.get::<i64, _>("id")))
+    .bind(row.as_ref().map(|row| row.col::<i64>("id")).transpose()?)
     .bind(client)
     .bind(millis(now))
     .fetch_one(&mut *tx)
@@ -410,8 +410,11 @@ pub async fn failed_sign_ins(
     .bind(millis(since))
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| Some((DateTime::from_timestamp_millis(row.get("at"))?, row.get("client"))))
-        .collect())
+    let mut attempts = Vec::new();
+    for row in &rows {
+        if let Some(at) = DateTime::from_timestamp_millis(row.col("at")?) {
+            attempts.push((at, row.col("client")?));
+        }
+    }
+    Ok(attempts)
 }

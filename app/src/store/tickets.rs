@@ -5,12 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::AnyPool;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
 use super::offices::{Office, Service};
-use super::{millis, parse_date, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
+use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
     RolloverReason,
@@ -306,11 +306,12 @@ async fn phone_holdings(
     .bind(today.to_string())
     .fetch_one(&mut **tx)
     .await?;
-    let count = |column: &str| u32::try_from(row.get::<i64, _>(column)).unwrap_or(u32::MAX);
+    let count =
+        |column: &'static str| -> StoreResult<u32> { Ok(u32::try_from(row.col::<i64>(column)?).unwrap_or(u32::MAX)) };
     Ok(PhoneHoldings {
-        service_day: count("service_day"),
-        office_day: count("office_day"),
-        upcoming: count("upcoming"),
+        service_day: count("service_day")?,
+        office_day: count("office_day")?,
+        upcoming: count("upcoming")?,
     })
 }
 
@@ -438,21 +439,21 @@ async fn active_ticket_of<'e>(
     .await?;
     row.map(|row| {
         let booked = Booked {
-            code: row.get("public_code"),
-            display_number: row.get("display_number"),
-            sequence: u32::try_from(row.get::<i64, _>("sequence")).unwrap_or(0),
-            service_date: parse_date(row.get("service_date"))?,
-            requested_date: parse_date(row.get("requested_date"))?,
+            code: row.col("public_code")?,
+            display_number: row.col("display_number")?,
+            sequence: u32::try_from(row.col::<i64>("sequence")?).unwrap_or(0),
+            service_date: parse_date(row.col("service_date")?)?,
+            requested_date: parse_date(row.col("requested_date")?)?,
             rollover: parse_rollover(&row)?,
             existing: true,
         };
-        Ok(NikTicket { booked, phone: row.get("holder_phone") })
+        Ok(NikTicket { booked, phone: row.col("holder_phone")? })
     })
     .transpose()
 }
 
 fn parse_rollover(row: &AnyRow) -> StoreResult<Option<RolloverReason>> {
-    let value: Option<String> = row.get("rollover_reason");
+    let value: Option<String> = row.col("rollover_reason")?;
     value
         .map(|json| serde_json::from_str(&json).map_err(|_| StoreError::Corrupt(format!("rollover {json:?}"))))
         .transpose()
@@ -489,32 +490,32 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
     .await?;
     let Some(row) = row else { return Ok(None) };
 
-    let state_name: String = row.get("state");
+    let state_name: String = row.col("state")?;
     let state = TicketState::parse(&state_name).ok_or_else(|| StoreError::Corrupt(format!("state {state_name:?}")))?;
-    let channel_name: String = row.get("channel");
+    let channel_name: String = row.col("channel")?;
     let channel =
         Channel::parse(&channel_name).ok_or_else(|| StoreError::Corrupt(format!("channel {channel_name:?}")))?;
-    let ahead = u32::try_from(row.get::<i64, _>("ahead")).unwrap_or(0);
+    let ahead = u32::try_from(row.col::<i64>("ahead")?).unwrap_or(0);
     let view = TicketView {
-        code: row.get("public_code"),
-        display_number: row.get("display_number"),
-        office_slug: row.get("slug"),
-        office_name: row.get("office_name"),
-        service_prefix: row.get("prefix"),
-        service_name_id: row.get("name_id"),
-        service_name_en: row.get("name_en"),
-        service_date: parse_date(row.get("service_date"))?,
-        requested_date: parse_date(row.get("requested_date"))?,
+        code: row.col("public_code")?,
+        display_number: row.col("display_number")?,
+        office_slug: row.col("slug")?,
+        office_name: row.col("office_name")?,
+        service_prefix: row.col("prefix")?,
+        service_name_id: row.col("name_id")?,
+        service_name_en: row.col("name_en")?,
+        service_date: parse_date(row.col("service_date")?)?,
+        requested_date: parse_date(row.col("requested_date")?)?,
         rollover: parse_rollover(&row)?,
         state,
         channel,
-        holder_name: row.get("holder_name"),
+        holder_name: row.col("holder_name")?,
         people_ahead: if state == TicketState::Waiting { ahead } else { 0 },
-        now_calling: row.get("now_calling"),
-        cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
-        counter: row.get("counter"),
+        now_calling: row.col("now_calling")?,
+        cancel_reason: row.col::<Option<String>>("cancel_reason")?.as_deref().and_then(CancelReason::parse),
+        counter: row.col("counter")?,
     };
-    Ok(Some(ViewedTicket { view, holder_phone: row.get("holder_phone"), office_id: row.get("office_id") }))
+    Ok(Some(ViewedTicket { view, holder_phone: row.col("holder_phone")?, office_id: row.col("office_id")? }))
 }
 
 #[derive(Debug, Error)]
@@ -657,9 +658,9 @@ pub async fn apply(db: &Db, code: &str, wanted: TicketMove, now: DateTime<Utc>) 
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let state: String = row.get("state");
+    let state: String = row.col("state")?;
     let from = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
-    let moved = move_ticket(&mut tx, row.get("id"), from, wanted, now).await?;
+    let moved = move_ticket(&mut tx, row.col("id")?, from, wanted, now).await?;
     tx.commit().await?;
     Ok(moved.to)
 }
@@ -682,12 +683,12 @@ pub async fn ownership(db: &Db, code: &str) -> StoreResult<Option<TicketOwnershi
     .fetch_optional(db.reader())
     .await?;
     row.map(|row| {
-        let state: String = row.get("state");
+        let state: String = row.col("state")?;
         Ok(TicketOwnership {
-            office_id: row.get("office_id"),
-            holder_phone: row.get("holder_phone"),
+            office_id: row.col("office_id")?,
+            holder_phone: row.col("holder_phone")?,
             state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
-            service_date: parse_date(row.get("service_date"))?,
+            service_date: parse_date(row.col("service_date")?)?,
         })
     })
     .transpose()
@@ -746,8 +747,8 @@ pub async fn move_off_closed_day(
     let released_until = now - chrono::Duration::minutes(office.release_delay_minutes.into());
     let mut moved = Vec::new();
     for ticket in &tickets {
-        let (id, service_id): (i64, i64) = (ticket.get("id"), ticket.get("issued_service_id"));
-        let prefix: String = ticket.get("prefix");
+        let (id, service_id): (i64, i64) = (ticket.col("id")?, ticket.col("issued_service_id")?);
+        let prefix: String = ticket.col("prefix")?;
         let prefix = ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?;
         let working_days = (1..=MOVE_WITHIN_DAYS)
             .filter_map(|days| date.checked_add_days(chrono::Days::new(days)))
@@ -800,18 +801,18 @@ pub async fn of_phone(db: &Db, phone: &str, today: NaiveDate) -> StoreResult<Vec
     .await?;
     rows.into_iter()
         .map(|row| {
-            let state: String = row.get("state");
+            let state: String = row.col("state")?;
             let state = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
-            let service_date = parse_date(row.get("service_date"))?;
+            let service_date = parse_date(row.col("service_date")?)?;
             Ok(MyTicket {
-                code: row.get("public_code"),
-                display_number: row.get("display_number"),
-                office_name: row.get("office_name"),
-                service_name_id: row.get("name_id"),
-                service_name_en: row.get("name_en"),
+                code: row.col("public_code")?,
+                display_number: row.col("display_number")?,
+                office_name: row.col("office_name")?,
+                service_name_id: row.col("name_id")?,
+                service_name_en: row.col("name_en")?,
                 service_date,
                 state,
-                cancel_reason: row.get::<Option<String>, _>("cancel_reason").as_deref().and_then(CancelReason::parse),
+                cancel_reason: row.col::<Option<String>>("cancel_reason")?.as_deref().and_then(CancelReason::parse),
                 cancellable: state == TicketState::Waiting && service_date >= today,
             })
         })
@@ -839,24 +840,25 @@ pub async fn report_facts(
     .bind(until.to_string())
     .fetch_all(db.reader())
     .await?;
-    let instant =
-        |row: &AnyRow, column: &str| row.get::<Option<i64>, _>(column).and_then(DateTime::from_timestamp_millis);
+    let instant = |row: &AnyRow, column: &'static str| -> StoreResult<_> {
+        Ok(row.col::<Option<i64>>(column)?.and_then(DateTime::from_timestamp_millis))
+    };
     rows.iter()
         .map(|row| {
-            let (channel, state): (String, String) = (row.get("channel"), row.get("state"));
-            let service_date = parse_date(row.get("service_date"))?;
-            let issued_at = instant(row, "issued_at").ok_or_else(|| StoreError::Corrupt("issued_at".into()))?;
+            let (channel, state): (String, String) = (row.col("channel")?, row.col("state")?);
+            let service_date = parse_date(row.col("service_date")?)?;
+            let issued_at = instant(row, "issued_at")?.ok_or_else(|| StoreError::Corrupt("issued_at".into()))?;
             Ok(crate::domain::report::TicketFacts {
-                service: row.get("prefix"),
+                service: row.col("prefix")?,
                 service_date,
                 channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
                 state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
                 same_day: office.zone.local(issued_at).date() == service_date,
                 issued_at,
-                first_called_at: instant(row, "first_called_at"),
-                serving_at: instant(row, "serving_at"),
-                done_at: instant(row, "done_at"),
-                counter: row.get("counter"),
+                first_called_at: instant(row, "first_called_at")?,
+                serving_at: instant(row, "serving_at")?,
+                done_at: instant(row, "done_at")?,
+                counter: row.col("counter")?,
             })
         })
         .collect()

@@ -1,34 +1,14 @@
-//! What the store tests share: a fresh database of their own on the test
-//! PostgreSQL server that `ANTREAN_TEST_POSTGRES_URL` names (see
-//! `scripts/test-postgres`).
+//! What the store tests share beyond the `test-support` crate: the instant
+//! they pin and the test office.
 
 #![allow(dead_code)]
 
-use sqlx::Connection;
-
-/// The test PostgreSQL server, if one is given.
-pub fn postgres_server() -> Option<String> {
-    std::env::var("ANTREAN_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
-}
-
-/// A new, empty database on the test server. The server is thrown away after
-/// the run, and its databases with it.
-pub async fn fresh_postgres_database() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let server = postgres_server().expect("ANTREAN_TEST_POSTGRES_URL");
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("store_{}_{serial}_{nanos}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    admin.close().await.unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
+#[allow(unused_imports)] // Not every test binary uses both.
+pub use test_support::{fresh_postgres_database, postgres_server};
 
 /// Monday 23 November 2026, 10:00 in Jakarta: the test office is open.
-pub fn monday_morning() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00+07:00").unwrap().with_timezone(&chrono::Utc)
+pub fn monday_10_wib() -> chrono::DateTime<chrono::Utc> {
+    test_support::instant(test_support::MONDAY_10_WIB)
 }
 
 /// The test office "uji" (WIB, Monday to Friday 08:00–15:00, no holidays) with
@@ -48,7 +28,7 @@ pub async fn office_with_service(db: &app::store::Db, daily_quota: u32, horizon_
         hours: WeeklyHours::weekdays(OpeningHours::new(time(8), time(15)).unwrap()),
         holidays: &[],
     };
-    let office_id = offices::create(db, &office, monday_morning()).await.unwrap();
+    let office_id = offices::create(db, &office, monday_10_wib()).await.unwrap();
     let prefix = ServicePrefix::parse("A").unwrap();
     let service = NewService { prefix, name_id: "Layanan", name_en: "Service", daily_quota, horizon_days };
     offices::add_service(db, office_id, &service).await.unwrap();

@@ -13,7 +13,7 @@ use antrean_server::{start, Config, Running};
 use sqlx::{AnyPool, Connection};
 
 /// Monday 23 November 2026, 10:00 in Denpasar (WITA): both demo offices are open.
-pub const MONDAY_MORNING: &str = "2026-11-23T10:00:00+08:00";
+pub use test_support::MONDAY_10_WITA;
 pub const ADMIN_PASSWORD: &str = "rahasia-admin-uji";
 
 pub struct TestApp {
@@ -55,7 +55,7 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
         "ANTREAN_ADDR" => Some("127.0.0.1:0".into()),
         "ANTREAN_DATABASE_URL" => Some(database_url.clone()),
         "ANTREAN_DATA_DIR" => Some(data_dir.display().to_string()),
-        "ANTREAN_NOW" => setting(name).or_else(|| Some(MONDAY_MORNING.into())),
+        "ANTREAN_NOW" => setting(name).or_else(|| Some(MONDAY_10_WITA.into())),
         "ANTREAN_ADMIN_PASSWORD" => setting(name).or_else(|| Some(ADMIN_PASSWORD.into())),
         _ => setting(name).or_else(|| {
             // Without a configured public address (the port is not known before
@@ -88,19 +88,9 @@ async fn spawn_on(database_url: Option<String>, settings: &[(&str, String)]) -> 
     }
 }
 
-/// A new, empty database on the test PostgreSQL server; the server is thrown
-/// away after the run, and its databases with it.
+/// A new, empty database on the test PostgreSQL server.
 pub async fn fresh_postgres_database() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let server = std::env::var("ANTREAN_TEST_POSTGRES_URL").expect("ANTREAN_TEST_POSTGRES_URL names the test server");
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("server_{}_{serial}_{nanos}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&server).await.expect("test PostgreSQL server");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    admin.close().await.expect("close");
-    let (base, _) = server.rsplit_once('/').expect("URL with a database");
-    format!("{base}/{name}")
+    test_support::fresh_postgres_database("server").await
 }
 
 /// A valid NIK (Denpasar) made unique by its serial.

@@ -13,6 +13,12 @@ use crate::domain::identity::IdentityError;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 use crate::error::{AppError, FieldProblem};
 
+mod admin;
+mod messages;
+
+pub use admin::{admin_text, AdminText, REPORT_COLUMNS};
+pub use messages::*;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Lang {
     #[default]
@@ -470,7 +476,7 @@ pub fn cancel_reason_name(lang: Lang, reason: CancelReason) -> &'static str {
     pick(lang, id, en)
 }
 
-fn pick(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
+pub(crate) fn pick(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Id => id,
         Lang::En => en,
@@ -918,6 +924,11 @@ pub fn rollover(lang: Lang, reason: &RolloverReason, requested: NaiveDate, given
     }
 }
 
+pub fn weekday_name(lang: Lang, weekday: usize) -> &'static str {
+    let (id, en) = DAYS[weekday % 7];
+    pick(lang, id, en)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -951,273 +962,4 @@ mod tests {
         assert_eq!(Lang::from_cookie_header("lang=id"), Lang::Id);
         assert_eq!(Lang::from_cookie_header("other=1"), Lang::Id);
     }
-}
-
-pub fn weekday_name(lang: Lang, weekday: usize) -> &'static str {
-    let (id, en) = DAYS[weekday % 7];
-    pick(lang, id, en)
-}
-
-/// Words of the admin pages. They are rendered on the server only, so unlike
-/// `Key` they add nothing to the browser bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminText {
-    OutboxLink,
-    OutboxIntro,
-    OutboxChannel,
-    OutboxUnsent,
-    OutboxOldest,
-    OutboxFailed,
-    OutboxSentHere,
-    OutboxFailedTriesHere,
-    OutboxFailures,
-    OutboxNoFailures,
-    OutboxNumber,
-    OutboxMoment,
-    OutboxAttempts,
-    OutboxLastError,
-    OutboxFailedAt,
-    OutboxRetry,
-    OfficesTitle,
-    OfficesIntro,
-    SettingsLink,
-    ReportLink,
-    OfficePageLink,
-    NewOffice,
-    Slug,
-    SlugHint,
-    OfficeName,
-    Address,
-    Zone,
-    Details,
-    MaxCalls,
-    MaxCallsHint,
-    RequeueAfter,
-    RequeueAfterHint,
-    PhoneOfficeDayCap,
-    PhoneOfficeDayCapHint,
-    PhoneUpcomingCap,
-    PhoneUpcomingCapHint,
-    ReleaseDelay,
-    ReleaseDelayHint,
-    ReminderHour,
-    ReminderHourHint,
-    Hours,
-    HoursHint,
-    OpenThatDay,
-    Opens,
-    Closes,
-    Holidays,
-    HolidayDate,
-    HolidayName,
-    NoHolidays,
-    AddHoliday,
-    Remove,
-    Services,
-    ServicesHint,
-    Prefix,
-    NameId,
-    NameEn,
-    Quota,
-    Horizon,
-    Active,
-    NewService,
-    Counters,
-    CounterName,
-    CounterServices,
-    CounterInUse,
-    NewCounter,
-    Save,
-    Create,
-    Saved,
-    NotSaved,
-    ReportTitle,
-    ReportFrom,
-    ReportUntil,
-    ReportShow,
-    ReportCsv,
-    ReportPeriodBackwards,
-    ReportPeriodTooLong,
-    ReportNothing,
-    ReportByService,
-    ReportByDay,
-    ReportByCounter,
-    ColumnService,
-    ColumnDate,
-    ColumnCounter,
-    ColumnIssued,
-    ColumnOnline,
-    ColumnWalkIn,
-    ColumnStaffAssisted,
-    ColumnServed,
-    ColumnNoShow,
-    ColumnCancelled,
-    ColumnOpen,
-    ColumnWait,
-    ColumnServiceTime,
-    ReportWaitNote,
-}
-
-/// The headings of a report's figures: `Tally::counts` in order, then the
-/// average wait and the average service time.
-pub const REPORT_COLUMNS: [AdminText; 10] = [
-    AdminText::ColumnIssued,
-    AdminText::ColumnOnline,
-    AdminText::ColumnWalkIn,
-    AdminText::ColumnStaffAssisted,
-    AdminText::ColumnServed,
-    AdminText::ColumnNoShow,
-    AdminText::ColumnCancelled,
-    AdminText::ColumnOpen,
-    AdminText::ColumnWait,
-    AdminText::ColumnServiceTime,
-];
-
-pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
-    use AdminText::*;
-    let (id, en) = match text {
-        OutboxLink => ("Kotak keluar", "Outbox"),
-        OutboxIntro => (
-            "Pemberitahuan kepada pemegang nomor yang belum terkirim, dan yang gagal beserta kesalahan terakhirnya.",
-            "Notices to number holders not sent yet, and those that failed with their last error.",
-        ),
-        OutboxChannel => ("Saluran", "Channel"),
-        OutboxUnsent => ("Belum terkirim", "Not sent yet"),
-        OutboxOldest => ("Tertua sejak", "Oldest since"),
-        OutboxFailed => ("Gagal", "Failed"),
-        OutboxSentHere => ("Terkirim sejak server ini dimulai", "Sent since this server started"),
-        OutboxFailedTriesHere => ("Percobaan gagal sejak server ini dimulai", "Failed tries since this server started"),
-        OutboxFailures => ("Pemberitahuan gagal", "Failed notices"),
-        OutboxNoFailures => ("Tidak ada pemberitahuan yang gagal.", "No notice has failed."),
-        OutboxNumber => ("Nomor", "Number"),
-        OutboxMoment => ("Pemberitahuan", "Notice"),
-        OutboxAttempts => ("Percobaan", "Tries"),
-        OutboxLastError => ("Kesalahan terakhir", "Last error"),
-        OutboxFailedAt => ("Gagal pada", "Failed at"),
-        OutboxRetry => ("Kirim ulang", "Send again"),
-        OfficesTitle => ("Pengaturan kantor", "Office settings"),
-        OfficesIntro => (
-            "Atur data kantor, jam buka, hari libur, layanan beserta kuotanya, dan loket.",
-            "Set each office's details, opening hours, holidays, services with their quotas, and counters.",
-        ),
-        SettingsLink => ("Pengaturan", "Settings"),
-        ReportLink => ("Laporan", "Report"),
-        OfficePageLink => ("Halaman kantor", "Office page"),
-        NewOffice => ("Kantor baru", "New office"),
-        Slug => ("Alamat halaman", "Page address"),
-        SlugHint => (
-            "Menjadi bagian alamat, misalnya /kantor/kantah-badung. Tidak dapat diubah.",
-            "Becomes part of the address, e.g. /kantor/kantah-badung. It cannot be changed.",
-        ),
-        OfficeName => ("Nama kantor", "Office name"),
-        Address => ("Alamat", "Address"),
-        Zone => ("Zona waktu", "Time zone"),
-        Details => ("Data kantor", "Office details"),
-        MaxCalls => ("Panggilan sebelum tidak hadir", "Calls before a no-show"),
-        MaxCallsHint => (
-            "Berapa kali nomor dipanggil sebelum petugas boleh menandainya tidak hadir.",
-            "How often a number is called before staff may mark it a no-show.",
-        ),
-        RequeueAfter => ("Nomor tidak hadir kembali di belakang", "A returning no-show goes behind"),
-        RequeueAfterHint => (
-            "Berapa nomor yang menunggu didahulukan saat pemegang nomor tidak hadir datang kembali.",
-            "How many waiting numbers go first when the holder of a no-show comes back.",
-        ),
-        PhoneOfficeDayCap => ("Nomor per HP per hari di kantor ini", "Numbers per phone per day at this office"),
-        PhoneOfficeDayCapHint => (
-            "Nomor aktif yang boleh dipegang satu nomor HP pada satu hari, untuk semua layanan (satu per layanan). \
-             Nomor dari petugas atau kios tidak dihitung.",
-            "Active numbers one phone may hold on one day, over all services (one per service). \
-             Numbers issued by staff or a kiosk are not counted.",
-        ),
-        PhoneUpcomingCap => ("Nomor mendatang per HP", "Upcoming numbers per phone"),
-        PhoneUpcomingCapHint => (
-            "Nomor aktif dari hari ini ke depan yang boleh dipegang satu nomor HP di semua kantor, saat memesan di \
-             kantor ini. Membatasi calo yang menimbun nomor.",
-            "Active numbers from today on that one phone may hold at every office, when booking at this office. \
-             Stops calo hoarding numbers.",
-        ),
-        ReminderHour => ("Jam pengingat malam sebelumnya", "Hour of the reminder the evening before"),
-        ReminderHourHint => (
-            "Pemegang nomor untuk esok hari diingatkan pada jam ini (waktu kantor), dengan tautan untuk membatalkan.",
-            "Holders of numbers for the next day are reminded at this hour (office time), with a link to cancel.",
-        ),
-        ReleaseDelay => ("Tempat nomor batal kembali ke kuota setelah (menit)", "A cancelled number's place returns to the quota after (minutes)"),
-        ReleaseDelayHint => (
-            "Tempat dari nomor yang dibatalkan dapat dipesan lagi setelah jeda ini, agar tidak langsung diambil \
-             oleh bot calo yang memantau halaman. Nomor antrean tidak pernah dipakai ulang.",
-            "The place of a cancelled number can be booked again after this delay, so a scalper's bot watching the \
-             page does not take it at once. Queue numbers are never reused.",
-        ),
-        Hours => ("Jam buka", "Opening hours"),
-        HoursHint => (
-            "Nomor untuk hari ini hanya diberikan pada jam buka. Hari tanpa centang tutup.",
-            "Numbers for today are given only during opening hours. Unticked days are closed.",
-        ),
-        OpenThatDay => ("Buka", "Open"),
-        Opens => ("Buka pukul", "Opens at"),
-        Closes => ("Tutup pukul", "Closes at"),
-        Holidays => ("Hari libur", "Holidays"),
-        HolidayDate => ("Tanggal", "Date"),
-        HolidayName => ("Keterangan", "Name"),
-        NoHolidays => ("Belum ada hari libur mendatang.", "No upcoming holidays."),
-        AddHoliday => ("Tambah hari libur", "Add holiday"),
-        Remove => ("Hapus", "Remove"),
-        Services => ("Layanan", "Services"),
-        ServicesHint => (
-            "Pemesanan yang penuh berpindah ke hari kerja berikutnya yang masih ada kuota. Layanan nonaktif tidak menerima nomor baru.",
-            "Bookings for a full day move to the next working day with room. An inactive service takes no new numbers.",
-        ),
-        Prefix => ("Huruf", "Letter"),
-        NameId => ("Nama (Bahasa Indonesia)", "Name (Indonesian)"),
-        NameEn => ("Nama (Inggris)", "Name (English)"),
-        Quota => ("Kuota harian", "Daily quota"),
-        Horizon => ("Dapat dipesan hingga (hari ke depan)", "Bookable up to (days ahead)"),
-        Active => ("Aktif", "Active"),
-        NewService => ("Layanan baru", "New service"),
-        Counters => ("Loket", "Counters"),
-        CounterName => ("Nama loket", "Counter name"),
-        CounterServices => ("Layanan yang dipanggil", "Services it calls"),
-        CounterInUse => ("Sudah pernah memanggil; tidak dapat dihapus.", "Has called tickets; cannot be removed."),
-        NewCounter => ("Loket baru", "New counter"),
-        Save => ("Simpan", "Save"),
-        Create => ("Buat", "Create"),
-        Saved => ("Tersimpan.", "Saved."),
-        NotSaved => ("Belum tersimpan. Periksa isian yang ditandai.", "Not saved. Check the marked fields."),
-        ReportTitle => ("Laporan layanan", "Service report"),
-        ReportFrom => ("Dari tanggal", "From"),
-        ReportUntil => ("Sampai tanggal", "Until"),
-        ReportShow => ("Tampilkan", "Show"),
-        ReportCsv => ("Unduh CSV", "Download CSV"),
-        ReportPeriodBackwards => (
-            "Tanggal akhir sebelum tanggal awal; laporan hari ini yang ditampilkan.",
-            "The end date is before the start date; today's report is shown.",
-        ),
-        ReportPeriodTooLong => (
-            "Satu laporan mencakup paling lama 92 hari; laporan hari ini yang ditampilkan.",
-            "One report covers at most 92 days; today's report is shown.",
-        ),
-        ReportNothing => ("Belum ada antrean pada periode ini.", "No tickets in this period."),
-        ReportByService => ("Per layanan", "By service"),
-        ReportByDay => ("Per hari", "By day"),
-        ReportByCounter => ("Per loket", "By counter"),
-        ColumnService => ("Layanan", "Service"),
-        ColumnDate => ("Tanggal", "Date"),
-        ColumnCounter => ("Loket", "Counter"),
-        ColumnIssued => ("Nomor terbit", "Issued"),
-        ColumnOnline => ("Daring", "Online"),
-        ColumnWalkIn => ("Datang langsung", "Walk-in"),
-        ColumnStaffAssisted => ("Dibantu petugas", "Staff-assisted"),
-        ColumnServed => ("Dilayani", "Served"),
-        ColumnNoShow => ("Tidak hadir", "No-show"),
-        ColumnCancelled => ("Dibatalkan", "Cancelled"),
-        ColumnOpen => ("Belum selesai", "Unfinished"),
-        ColumnWait => ("Rata-rata tunggu", "Average wait"),
-        ColumnServiceTime => ("Rata-rata layanan", "Average service"),
-        ReportWaitNote => (
-            "Waktu tunggu dihitung dari pengambilan nomor sampai panggilan pertama, hanya untuk nomor yang diambil pada hari layanan.",
-            "Waits run from taking the number to the first call, for numbers taken on the day of service only.",
-        ),
-    };
-    pick(lang, id, en)
 }
