@@ -10,7 +10,7 @@ use thiserror::Error;
 use crate::domain::access::AccountProblem;
 use crate::domain::booking::BookingRefusal;
 use crate::domain::identity::IdentityError;
-use crate::domain::settings::{SettingsField, SettingsProblem};
+use crate::domain::settings::SettingsProblem;
 
 /// A form field that can carry an inline error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,24 @@ pub enum Field {
     CurrentPassword,
     NewPassword,
     Office,
+    // The office settings forms.
+    Slug,
+    Address,
+    Zone,
+    /// Opening hours of a weekday, Monday = 0.
+    Weekday(u8),
+    Prefix,
+    NameId,
+    NameEn,
+    Quota,
+    Horizon,
+    Services,
+    MaxCalls,
+    RequeueAfter,
+    PhoneOfficeDayCap,
+    PhoneUpcomingCap,
+    ReleaseDelay,
+    ReminderHour,
 }
 
 impl Field {
@@ -49,6 +67,22 @@ impl Field {
             Self::CurrentPassword => "current_password",
             Self::NewPassword => "new_password",
             Self::Office => "office",
+            Self::Slug => "slug",
+            Self::Address => "address",
+            Self::Zone => "zone",
+            Self::Weekday(_) => "hours",
+            Self::Prefix => "prefix",
+            Self::NameId => "name_id",
+            Self::NameEn => "name_en",
+            Self::Quota => "daily_quota",
+            Self::Horizon => "horizon_days",
+            Self::Services => "services",
+            Self::MaxCalls => "max_calls",
+            Self::RequeueAfter => "requeue_after",
+            Self::PhoneOfficeDayCap => "phone_office_day_cap",
+            Self::PhoneUpcomingCap => "phone_upcoming_cap",
+            Self::ReleaseDelay => "release_delay",
+            Self::ReminderHour => "reminder_hour",
         }
     }
 }
@@ -60,6 +94,8 @@ pub enum FieldProblem {
     Missing,
     BadDate,
     UnknownService,
+    /// A value of an office's settings.
+    Settings(SettingsProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +171,11 @@ impl AppError {
         Self::Invalid(vec![FieldError { field, problem }])
     }
 
+    /// A refused value of an office's settings.
+    pub fn settings(field: Field, problem: SettingsProblem) -> Self {
+        Self::field(field, FieldProblem::Settings(problem))
+    }
+
     /// A short, stable name of the kind of error, for pages (`data-error`) and logs.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -207,69 +248,6 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// A refused value on a settings form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsFieldError {
-    pub field: SettingsField,
-    pub problem: SettingsProblem,
-}
-
-/// The error of the office settings functions. Their forms are plain HTML on
-/// server-rendered pages, so it travels back in the page's address, never to an
-/// island, and adds nothing to the browser bundle. An `AppError` inside it reads
-/// on the wire exactly as it does alone.
-#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum SettingsError {
-    #[error("invalid settings: {0:?}")]
-    Invalid(Vec<SettingsFieldError>),
-    #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl SettingsError {
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Invalid(_) => 422,
-            Self::App(error) => error.status(),
-        }
-    }
-
-    /// The kind of refusal, as `AppError::kind` names it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "invalid",
-            Self::App(error) => error.kind(),
-        }
-    }
-
-    pub fn retry_after_seconds(&self) -> Option<i64> {
-        match self {
-            Self::Invalid(_) => None,
-            Self::App(error) => error.retry_after_seconds(),
-        }
-    }
-
-    pub fn field(field: SettingsField, problem: SettingsProblem) -> Self {
-        Self::Invalid(vec![SettingsFieldError { field, problem }])
-    }
-
-    pub fn problem_with(&self, field: SettingsField) -> Option<SettingsProblem> {
-        match self {
-            Self::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
-            Self::App(_) => None,
-        }
-    }
-}
-
-impl FromServerFnError for SettingsError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::App(AppError::Transport(value.to_string()))
-    }
-}
-
 /// A store failure is our fault: it is logged here, once, and the caller gets
 /// a bare "internal error" (the details stay in the log).
 #[cfg(feature = "ssr")]
@@ -316,12 +294,5 @@ impl From<crate::store::tickets::ActionError> for AppError {
             ActionError::Transition(_) => Self::Counter(crate::domain::counter::CounterRefusal::WrongState),
             ActionError::Store(error) => error.into(),
         }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<crate::store::StoreError> for SettingsError {
-    fn from(error: crate::store::StoreError) -> Self {
-        Self::App(error.into())
     }
 }

@@ -207,7 +207,7 @@ impl Hub {
     }
 
     /// What a screen needs when it (re)connects.
-    pub async fn snapshot(&self, office: &offices::Office) -> StoreResult<String> {
+    pub async fn snapshot(&self, office: &crate::domain::office::Office) -> StoreResult<String> {
         let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
         let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
         let counters = counters::now_calling(&self.db, office.id).await?;

@@ -107,7 +107,7 @@ impl BodyKind {
 /// What is wrong with a gateway setting, found at start-up rather than at the
 /// first SMS.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum SettingsError {
+pub enum GatewaySettingsError {
     #[error("the URL must be an absolute http:// or https:// address")]
     Url,
     #[error("the body template must contain {0}")]
@@ -136,10 +136,10 @@ pub struct BodyTemplate {
 }
 
 impl BodyTemplate {
-    pub fn parse(kind: BodyKind, text: &str) -> Result<Self, SettingsError> {
+    pub fn parse(kind: BodyKind, text: &str) -> Result<Self, GatewaySettingsError> {
         for placeholder in [PHONE, MESSAGE] {
             if !text.contains(placeholder) {
-                return Err(SettingsError::MissingPlaceholder(placeholder));
+                return Err(GatewaySettingsError::MissingPlaceholder(placeholder));
             }
         }
         let template = Self { kind, text: text.to_string() };
@@ -148,7 +148,7 @@ impl BodyTemplate {
         if kind == BodyKind::Json {
             let sample = template.render("+6281234567890", "a \"quoted\" \\ line\nnext {phone}", "antrean-1");
             if serde_json::from_str::<serde_json::Value>(&sample).is_err() {
-                return Err(SettingsError::NotJson { example: BodyKind::Json.default_template() });
+                return Err(GatewaySettingsError::NotJson { example: BodyKind::Json.default_template() });
             }
         }
         Ok(template)
@@ -196,14 +196,14 @@ pub struct AuthHeader {
 
 impl AuthHeader {
     /// Reads `Name: value`.
-    pub fn parse(line: &str) -> Result<Self, SettingsError> {
-        let (name, value) = line.split_once(':').ok_or(SettingsError::HeaderFormat)?;
+    pub fn parse(line: &str) -> Result<Self, GatewaySettingsError> {
+        let (name, value) = line.split_once(':').ok_or(GatewaySettingsError::HeaderFormat)?;
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() || value.is_empty() {
-            return Err(SettingsError::HeaderFormat);
+            return Err(GatewaySettingsError::HeaderFormat);
         }
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| SettingsError::HeaderName)?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| SettingsError::HeaderValue)?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| GatewaySettingsError::HeaderName)?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| GatewaySettingsError::HeaderValue)?;
         value.set_sensitive(true);
         Ok(Self { name, value })
     }
@@ -241,10 +241,10 @@ impl HttpGatewaySettings {
 
     /// Settings for `url` with the defaults: no auth header, E.164 numbers,
     /// 10 s per attempt, two retries.
-    pub fn new(url: &str, body: BodyTemplate) -> Result<Self, SettingsError> {
-        let url = Url::parse(url).map_err(|_| SettingsError::Url)?;
+    pub fn new(url: &str, body: BodyTemplate) -> Result<Self, GatewaySettingsError> {
+        let url = Url::parse(url).map_err(|_| GatewaySettingsError::Url)?;
         if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
-            return Err(SettingsError::Url);
+            return Err(GatewaySettingsError::Url);
         }
         Ok(Self {
             url,
@@ -455,13 +455,13 @@ mod tests {
     #[test]
     fn a_json_template_with_the_message_outside_a_string_is_refused() {
         let refused = BodyTemplate::parse(BodyKind::Json, r#"{"to":"{phone}","text":{message}}"#);
-        assert!(matches!(refused, Err(SettingsError::NotJson { .. })));
+        assert!(matches!(refused, Err(GatewaySettingsError::NotJson { .. })));
     }
 
     #[test]
     fn a_template_without_the_message_is_refused() {
         let refused = BodyTemplate::parse(BodyKind::Form, "to={phone}");
-        assert_eq!(refused, Err(SettingsError::MissingPlaceholder(MESSAGE)));
+        assert_eq!(refused, Err(GatewaySettingsError::MissingPlaceholder(MESSAGE)));
     }
 
     #[test]
@@ -478,8 +478,8 @@ mod tests {
 
     #[test]
     fn an_auth_header_without_a_value_is_refused() {
-        assert_eq!(AuthHeader::parse("X-Api-Key:").unwrap_err(), SettingsError::HeaderFormat);
-        assert_eq!(AuthHeader::parse("X-Api-Key").unwrap_err(), SettingsError::HeaderFormat);
+        assert_eq!(AuthHeader::parse("X-Api-Key:").unwrap_err(), GatewaySettingsError::HeaderFormat);
+        assert_eq!(AuthHeader::parse("X-Api-Key").unwrap_err(), GatewaySettingsError::HeaderFormat);
     }
 
     #[test]
@@ -496,7 +496,10 @@ mod tests {
     #[test]
     fn a_url_must_be_http_or_https() {
         let template = BodyTemplate::parse(BodyKind::Json, BodyKind::Json.default_template()).unwrap();
-        assert_eq!(HttpGatewaySettings::new("ftp://sms.example.id", template.clone()).unwrap_err(), SettingsError::Url);
-        assert_eq!(HttpGatewaySettings::new("sms.example.id/send", template).unwrap_err(), SettingsError::Url);
+        assert_eq!(
+            HttpGatewaySettings::new("ftp://sms.example.id", template.clone()).unwrap_err(),
+            GatewaySettingsError::Url
+        );
+        assert_eq!(HttpGatewaySettings::new("sms.example.id/send", template).unwrap_err(), GatewaySettingsError::Url);
     }
 }

@@ -9,11 +9,12 @@ mod support;
 use support::monday_10_wib;
 
 use app::domain::booking::BookingRequest;
+use app::domain::booking::{Holder, IssuedBy};
 use app::domain::identity::{FullName, Nik, PhoneNumber};
 use app::domain::notify::Channel;
 use app::store::notifications::{self, CLAIM_LEASE_SECONDS};
 use app::store::offices;
-use app::store::tickets::{self, Holder, IssuedBy};
+use app::store::tickets;
 use app::store::Db;
 use chrono::Duration;
 

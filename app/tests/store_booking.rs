@@ -10,12 +10,14 @@ mod support;
 
 use support::monday_10_wib;
 
+use app::domain::booking::{Booked, Holder, IssuedBy};
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday};
 use app::domain::identity::{FullName, Nik, PhoneNumber};
+use app::domain::office::{Office, Service};
 use app::domain::ticket::{CancelReason, TicketState};
-use app::store::offices::{self, Office, Service};
-use app::store::tickets::{self, BookError, Holder, IssuedBy, TicketMove};
+use app::store::offices;
+use app::store::tickets::{self, BookError, TicketMove};
 use app::store::{Db, Engine};
 use chrono::NaiveDate;
 
@@ -118,12 +120,12 @@ fn citizen(serial: u32) -> Holder {
 }
 
 impl Fixture {
-    async fn book(&self, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
+    async fn book(&self, holder: &Holder, request: BookingRequest) -> Result<Booked, BookError> {
         self.book_on(&self.db, holder, request).await
     }
 
     /// Books through another `Db` on the same database, as a second server instance would.
-    async fn book_on(&self, db: &Db, holder: &Holder, request: BookingRequest) -> Result<tickets::Booked, BookError> {
+    async fn book_on(&self, db: &Db, holder: &Holder, request: BookingRequest) -> Result<Booked, BookError> {
         self.book_on_at(db, holder, request, monday_10_wib()).await
     }
 
@@ -133,7 +135,7 @@ impl Fixture {
         holder: &Holder,
         request: BookingRequest,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<tickets::Booked, BookError> {
+    ) -> Result<Booked, BookError> {
         tickets::book(db, &self.office, &self.service, holder, IssuedBy::ONLINE, request, now).await
     }
 }

@@ -246,7 +246,7 @@ async fn error_statuses(request: axum::extract::Request, next: axum::middleware:
     let Ok(bytes) = axum::body::to_bytes(body, LARGEST_ERROR).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::SettingsError>(&bytes) {
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         metrics::refused(error.kind());
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(seconds) = error.retry_after_seconds() {

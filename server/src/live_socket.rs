@@ -258,7 +258,7 @@ async fn serve(
     received: Vec<u8>,
     context: ServerContext,
     screens: Arc<Screens>,
-    office: offices::Office,
+    office: app::domain::office::Office,
 ) {
     let office_screens = screens.office(&context, office.id);
     // The screen joins before the snapshot is taken, so no change falls between

@@ -151,7 +151,9 @@ async fn citizens(database_url: &str) -> Vec<String> {
     let db = app::store::Db::open_url(database_url).await.unwrap();
     let mut cookies = Vec::with_capacity(SURGE);
     for n in 0..SURGE {
-        let owner = SessionOwner::Citizen { phone: format!("+62812{:08}", 70_000_000 + n) };
+        let owner = SessionOwner::Citizen {
+            phone: app::domain::identity::PhoneNumber::parse(&format!("+62812{:08}", 70_000_000 + n)).unwrap(),
+        };
         cookies.push(format!("antrean_session={}", sessions::create(&db, &owner, chrono::Utc::now()).await.unwrap()));
     }
     cookies

@@ -194,7 +194,7 @@ async fn staff_book_for_a_citizen_without_a_phone_and_cancel_with_a_reason_the_c
 async fn session_for(app: &TestApp, staff_of: Option<(Role, Option<&str>)>) -> String {
     let db = &app.running.db;
     let owner = match staff_of {
-        None => SessionOwner::Citizen { phone: "+6281200000001".into() },
+        None => SessionOwner::Citizen { phone: app::domain::identity::PhoneNumber::parse("+6281200000001").unwrap() },
         Some((role, office)) => {
             let office_id = match office {
                 Some(slug) => Some(app::store::offices::find(db, slug).await.unwrap().unwrap().id),
@@ -339,7 +339,11 @@ async fn every_server_function_allows_exactly_the_callers_its_permission_names()
 
     let callers: [CallerCase; 6] = [
         ("anonymous", None, Caller::Anonymous),
-        ("citizen", None, Caller::Citizen { phone: String::new() }),
+        (
+            "citizen",
+            None,
+            Caller::Citizen { phone: app::domain::identity::PhoneNumber::parse("+6281200000001").unwrap() },
+        ),
         (
             "staff of another office",
             Some((Role::Staff, Some("disdukcapil-bogor"))),

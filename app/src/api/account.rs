@@ -71,7 +71,7 @@ pub async fn who_am_i() -> Result<Viewer, AppError> {
     let ctx = context()?;
     Ok(match authorize::<WhoAmI>(&ctx, None).await? {
         Caller::Anonymous => Viewer::Anonymous,
-        Caller::Citizen { phone } => Viewer::Citizen { phone: super::booking::mask_phone(&phone) },
+        Caller::Citizen { phone } => Viewer::Citizen { phone: super::booking::mask_phone(phone.as_str()) },
         Caller::Staff { id, role, .. } => {
             let account = crate::store::staff::find(&ctx.db, id).await?.ok_or(AppError::NotFound)?;
             Viewer::Staff { name: account.full_name, role }
@@ -91,7 +91,7 @@ pub async fn load_my_tickets() -> Result<MyTickets, AppError> {
     };
     // Citizens book at offices across Indonesia; Jakarta's date decides what is "today".
     let today = OfficeZone::Wib.local(ctx.clock.now()).date();
-    let tickets = crate::store::tickets::of_phone(&ctx.db, &phone, today).await?;
+    let tickets = crate::store::tickets::of_phone(&ctx.db, phone.as_str(), today).await?;
     Ok(MyTickets { today, tickets })
 }
 

@@ -78,7 +78,7 @@ pub async fn create_account(
     #[server(default)] password: String,
 ) -> Result<InitialPassword, AppError> {
     use super::server::{authorize, context, find_office};
-    use crate::domain::access::{check_password, office_for_role, parse_username, Role};
+    use crate::domain::access::{check_password, office_for_role, Role, Username};
     use crate::error::{Field, FieldError, FieldProblem};
 
     let ctx = context()?;
@@ -90,7 +90,10 @@ pub async fn create_account(
 
     let mut problems = Vec::new();
     let mut problem = |field, problem| problems.push(FieldError { field, problem });
-    let username = parse_username(&username).map_err(|p| problem(Field::Username, FieldProblem::Account(p))).ok();
+    let username = Username::parse(&username)
+        .map(|u| u.as_str().to_string())
+        .map_err(|p| problem(Field::Username, FieldProblem::Account(p)))
+        .ok();
     if full_name.trim().is_empty() {
         problem(Field::FullName, FieldProblem::Missing);
     }
@@ -111,7 +114,7 @@ pub async fn create_account(
     let (Some(username), Some(role), Some(office_id), true) = (username, role, office_id, problems.is_empty()) else {
         return Err(AppError::Invalid(problems));
     };
-    let password = if chosen { password } else { crate::store::staff::one_time_password() };
+    let password = if chosen { password } else { crate::store::staff::made_password() };
     crate::store::staff::create(&ctx.db, &username, &full_name, &password, role, office_id, ctx.clock.now())
         .await?
         .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
@@ -126,7 +129,7 @@ pub async fn reset_account_password(account: i64) -> Result<InitialPassword, App
 
     let ctx = context()?;
     let (listing, _) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
-    let password = crate::store::staff::one_time_password();
+    let password = crate::store::staff::made_password();
     crate::store::staff::set_password(&ctx.db, account, &password, false).await?;
     crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await?;
     Ok(InitialPassword { username: listing.account.username, password: Some(password) })
@@ -136,13 +139,10 @@ pub async fn reset_account_password(account: i64) -> Result<InitialPassword, App
 #[server(prefix = "/api", endpoint = "set_account_active")]
 pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppError> {
     use super::server::context;
-    use crate::domain::access::AccountProblem;
 
     let ctx = context()?;
     let (_, me) = managed_account::<SetAccountActive>(&ctx, account).await?;
-    if account == me && !active {
-        return Err(AppError::Account(AccountProblem::OwnAccount));
-    }
+    crate::domain::access::may_set_active(me, account, active).map_err(AppError::Account)?;
     let now = ctx.clock.now();
     crate::store::staff::set_active(&ctx.db, account, active, now).await?;
     if !active {

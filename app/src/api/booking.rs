@@ -61,7 +61,7 @@ pub async fn request_booking_code(
     #[server(default)] pow: String,
 ) -> Result<(), AppError> {
     use super::server::{authorize, context, internal};
-    use crate::domain::identity::PhoneNumber;
+    use crate::error::{Field, FieldProblem};
     use crate::store::access::Purpose;
 
     let ctx = context()?;
@@ -69,8 +69,8 @@ pub async fn request_booking_code(
     let office_row = super::server::find_office(&ctx, &office).await?;
     let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await?;
     let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email };
-    input.form(&phone, false).parse(known.is_some())?;
-    let phone = PhoneNumber::parse(&phone).map_err(|_| AppError::Internal)?;
+    let (_, holder) = input.form(&phone, false).parse(known.is_some())?;
+    let phone = holder.phone.ok_or(AppError::field(Field::Phone, FieldProblem::Missing))?;
     let payload = serde_json::to_string(&input).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload), &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
@@ -86,7 +86,10 @@ pub async fn load_code_request(request: String) -> Result<CodeRequestView, AppEr
     let ctx = context()?;
     authorize::<LoadCodeRequest>(&ctx, None).await?;
     let pending = crate::store::access::pending(&ctx.db, &request).await?.ok_or(AppError::NotFound)?;
-    Ok(CodeRequestView { masked_phone: mask_phone(&pending.phone), for_booking: pending.purpose == Purpose::Booking })
+    Ok(CodeRequestView {
+        masked_phone: mask_phone(pending.phone.as_str()),
+        for_booking: pending.purpose == Purpose::Booking,
+    })
 }
 
 /// "+6281234567890" → "+62 812-****-7890".
@@ -123,8 +126,8 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
     let booking: BookingInput =
         serde_json::from_str(pending.payload.as_deref().unwrap_or_default()).map_err(internal)?;
     let office = super::server::find_office(&ctx, &booking.office).await?;
-    let form = booking.form(&pending.phone, false);
-    let booked = issue(&ctx, &office, &booking.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
+    let form = booking.form(pending.phone.as_str(), false);
+    let booked = issue(&ctx, &office, &booking.service, &form, crate::domain::booking::IssuedBy::ONLINE).await?;
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(())
 }
@@ -132,14 +135,13 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
 /// A new code for the same request, when the first did not arrive or died.
 #[server(prefix = "/api", endpoint = "resend_code")]
 pub async fn resend_code(request: String, #[server(default)] pow: String) -> Result<(), AppError> {
-    use super::server::{authorize, context, internal};
-    use crate::domain::identity::PhoneNumber;
+    use super::server::{authorize, context};
 
     let ctx = context()?;
     authorize::<ResendCode>(&ctx, None).await?;
     let pending = crate::store::access::pending(&ctx.db, &request).await?.ok_or(AppError::NotFound)?;
-    let phone = PhoneNumber::parse(&pending.phone).map_err(internal)?;
-    let request = super::account::send_code(&ctx, &phone, pending.purpose, pending.payload.as_deref(), &pow).await?;
+    let request =
+        super::account::send_code(&ctx, &pending.phone, pending.purpose, pending.payload.as_deref(), &pow).await?;
     super::server::redirect(&format!("/kode/{request}"));
     Ok(())
 }
@@ -164,8 +166,8 @@ pub async fn book_ticket(
     };
     let input = BookingInput { office, service, when, date, nik, name, email };
     let office = super::server::find_office(&ctx, &input.office).await?;
-    let form = input.form(&phone, false);
-    let booked = issue(&ctx, &office, &input.service, &form, crate::store::tickets::IssuedBy::ONLINE).await?;
+    let form = input.form(phone.as_str(), false);
+    let booked = issue(&ctx, &office, &input.service, &form, crate::domain::booking::IssuedBy::ONLINE).await?;
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
 }
@@ -174,10 +176,10 @@ pub async fn book_ticket(
 #[cfg(feature = "ssr")]
 pub(crate) async fn issue(
     ctx: &super::server::ServerContext,
-    office: &crate::store::offices::Office,
+    office: &crate::domain::office::Office,
     service: &str,
     form: &super::server::BookingForm<'_>,
-    by: crate::store::tickets::IssuedBy,
+    by: crate::domain::booking::IssuedBy,
 ) -> Result<BookedTicket, AppError> {
     use crate::store::tickets;
 

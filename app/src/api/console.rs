@@ -91,5 +91,5 @@ pub async fn load_my_calls() -> Result<Vec<ReceivedCall>, AppError> {
     let Caller::Citizen { phone } = authorize::<LoadMyCalls>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    Ok(crate::store::counters::calls_for_phone(&ctx.db, &phone).await?)
+    Ok(crate::store::counters::calls_for_phone(&ctx.db, phone.as_str()).await?)
 }

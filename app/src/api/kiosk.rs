@@ -34,10 +34,11 @@ pub async fn issue_walk_in(
     use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
     use crate::domain::booking::BookingRequest;
+    use crate::domain::booking::{Holder, IssuedBy};
     use crate::domain::identity::Nik;
     use crate::domain::ticket::Channel;
     use crate::error::{Field, FieldError, FieldProblem};
-    use crate::store::tickets::{self, Holder, IssuedBy};
+    use crate::store::tickets;
 
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;

@@ -33,7 +33,8 @@ pub async fn save_push_subscription(endpoint: String, p256dh: String, auth: Stri
     if let Some(url::Host::Domain(name)) = url.host() {
         crate::push::resolve_checked(rules, name).await.map_err(|_| AppError::PushServiceRefused)?;
     }
-    Ok(crate::store::push_subscriptions::save(&ctx.db, &phone, &endpoint, &p256dh, &auth, ctx.clock.now()).await?)
+    Ok(crate::store::push_subscriptions::save(&ctx.db, phone.as_str(), &endpoint, &p256dh, &auth, ctx.clock.now())
+        .await?)
 }
 
 #[server(prefix = "/api", endpoint = "remove_push_subscription")]
@@ -45,5 +46,5 @@ pub async fn remove_push_subscription(endpoint: String) -> Result<(), AppError> 
     let Caller::Citizen { phone } = authorize::<RemovePushSubscription>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    Ok(crate::store::push_subscriptions::remove_own(&ctx.db, &phone, &endpoint).await?)
+    Ok(crate::store::push_subscriptions::remove_own(&ctx.db, phone.as_str(), &endpoint).await?)
 }

@@ -8,28 +8,30 @@
 
 use leptos::prelude::*;
 
-use crate::error::{AppError, SettingsError};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Field;
 use crate::model::{AdminOfficesView, OfficeSettingsView};
 
 #[cfg(feature = "ssr")]
 mod checks {
-    use crate::domain::settings::{SettingsField, SettingsProblem};
-    use crate::error::{SettingsError, SettingsFieldError};
+    use crate::domain::settings::SettingsProblem;
+    use crate::error::{AppError, Field, FieldError, FieldProblem};
 
     /// Collects every refused value of a form, so all are reported at once.
     #[derive(Default)]
-    pub struct Checks(Vec<SettingsFieldError>);
+    pub struct Checks(Vec<FieldError>);
 
     impl Checks {
-        pub fn take<T>(&mut self, field: SettingsField, checked: Result<T, SettingsProblem>) -> Option<T> {
-            checked.map_err(|problem| self.0.push(SettingsFieldError { field, problem })).ok()
+        pub fn take<T>(&mut self, field: Field, checked: Result<T, SettingsProblem>) -> Option<T> {
+            checked.map_err(|problem| self.0.push(FieldError { field, problem: FieldProblem::Settings(problem) })).ok()
         }
 
-        pub fn finish(self) -> Result<(), SettingsError> {
+        pub fn finish(self) -> Result<(), AppError> {
             if self.0.is_empty() {
                 Ok(())
             } else {
-                Err(SettingsError::Invalid(self.0))
+                Err(AppError::Invalid(self.0))
             }
         }
     }
@@ -48,7 +50,7 @@ fn settings_page(slug: &str) -> String {
 pub(super) async fn administered_office<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
     slug: &str,
-) -> Result<crate::store::offices::Office, AppError> {
+) -> Result<crate::domain::office::Office, AppError> {
     let office = super::server::find_office(ctx, slug).await;
     // An unknown office is checked as a foreign one, so only admins of every
     // office learn that it does not exist.
@@ -127,24 +129,24 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
 /// Creates an office, open Monday to Friday 08:00–15:00 until its hours are
 /// set, with the national holidays.
 #[server(prefix = "/api", endpoint = "create_office")]
-pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), SettingsError> {
+pub async fn create_office(slug: String, name: String, address: String, zone: String) -> Result<(), AppError> {
     use super::server::{authorize, context, return_to_form};
-    use crate::domain::settings::{parse_slug, parse_text, parse_zone, starting_hours, SettingsField};
+    use crate::domain::settings::{parse_zone, starting_hours, OfficeAddress, OfficeName, Slug};
 
     let ctx = context()?;
     let outcome = async {
         authorize::<CreateOffice>(&ctx, None).await?;
         let mut checks = checks::Checks::default();
-        let slug = checks.take(SettingsField::Slug, parse_slug(&slug));
-        let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
-        let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
-        let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
+        let slug = checks.take(Field::Slug, Slug::parse(&slug).map(|slug| slug.as_str().to_string()));
+        let name = checks.take(Field::Name, OfficeName::parse(&name).map(String::from));
+        let address = checks.take(Field::Address, OfficeAddress::parse(&address).map(String::from));
+        let zone = checks.take(Field::Zone, parse_zone(&zone));
         checks.finish()?;
         let (Some(slug), Some(name), Some(address), Some(zone)) = (slug, name, address, zone) else {
-            return Err(AppError::Internal.into());
+            return Err(AppError::Internal);
         };
         let holidays = crate::domain::calendar::national_holidays();
-        let office = crate::store::offices::NewOffice {
+        let office = crate::domain::office::NewOffice {
             slug: &slug,
             name: &name,
             address: &address,
@@ -154,7 +156,7 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
         };
         crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
             .await?
-            .map_err(|problem| SettingsError::field(SettingsField::Slug, problem))?;
+            .map_err(|problem| AppError::settings(Field::Slug, problem))?;
         Ok(slug)
     }
     .await;
@@ -184,28 +186,28 @@ pub async fn save_office_details(
     phone_upcoming_cap: String,
     release_delay: String,
     reminder_hour: String,
-) -> Result<(), SettingsError> {
+) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
     use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
     use crate::domain::settings::{
-        parse_max_calls, parse_phone_cap, parse_release_delay, parse_reminder_hour, parse_requeue_after, parse_text,
-        parse_zone, SettingsField,
+        parse_max_calls, parse_phone_cap, parse_release_delay, parse_reminder_hour, parse_requeue_after, parse_zone,
+        OfficeAddress, OfficeName,
     };
 
     let ctx = context()?;
     let outcome = async {
         let found = administered_office::<SaveOfficeDetails>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
-        let name = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
-        let address = checks.take(SettingsField::Address, parse_text(&address, 0, 200));
-        let zone = checks.take(SettingsField::Zone, parse_zone(&zone));
-        let max_calls = checks.take(SettingsField::MaxCalls, parse_max_calls(&max_calls));
-        let requeue_after = checks.take(SettingsField::RequeueAfter, parse_requeue_after(&requeue_after));
-        let per_office_day = checks.take(SettingsField::PhoneOfficeDayCap, parse_phone_cap(&phone_office_day_cap));
-        let upcoming = checks.take(SettingsField::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
-        let release_delay_minutes = checks.take(SettingsField::ReleaseDelay, parse_release_delay(&release_delay));
-        let reminder_hour = checks.take(SettingsField::ReminderHour, parse_reminder_hour(&reminder_hour));
+        let name = checks.take(Field::Name, OfficeName::parse(&name).map(String::from));
+        let address = checks.take(Field::Address, OfficeAddress::parse(&address).map(String::from));
+        let zone = checks.take(Field::Zone, parse_zone(&zone));
+        let max_calls = checks.take(Field::MaxCalls, parse_max_calls(&max_calls));
+        let requeue_after = checks.take(Field::RequeueAfter, parse_requeue_after(&requeue_after));
+        let per_office_day = checks.take(Field::PhoneOfficeDayCap, parse_phone_cap(&phone_office_day_cap));
+        let upcoming = checks.take(Field::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
+        let release_delay_minutes = checks.take(Field::ReleaseDelay, parse_release_delay(&release_delay));
+        let reminder_hour = checks.take(Field::ReminderHour, parse_reminder_hour(&reminder_hour));
         checks.finish()?;
         let (
             Some(name),
@@ -229,9 +231,9 @@ pub async fn save_office_details(
             reminder_hour,
         )
         else {
-            return Err(AppError::Internal.into());
+            return Err(AppError::Internal);
         };
-        let details = crate::store::offices::OfficeDetails {
+        let details = crate::domain::office::OfficeDetails {
             name: &name,
             address: &address,
             zone,
@@ -277,10 +279,10 @@ pub struct DayHoursForm {
 pub async fn save_opening_hours(
     office: String,
     #[server(default)] hours: std::collections::BTreeMap<u8, DayHoursForm>,
-) -> Result<(), SettingsError> {
+) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
     use crate::domain::calendar::WeeklyHours;
-    use crate::domain::settings::{parse_day_hours, SettingsField};
+    use crate::domain::settings::parse_day_hours;
 
     let ctx = context()?;
     let outcome = async {
@@ -289,7 +291,7 @@ pub async fn save_opening_hours(
         let mut week = WeeklyHours([None; 7]);
         for (weekday, slot) in week.0.iter_mut().enumerate() {
             let day = hours.get(&(weekday as u8)).cloned().unwrap_or_default();
-            let field = SettingsField::Weekday(weekday as u8);
+            let field = Field::Weekday(weekday as u8);
             *slot = checks.take(field, parse_day_hours(day.open.is_some(), &day.opens, &day.closes)).flatten();
         }
         checks.finish()?;
@@ -312,23 +314,23 @@ pub async fn save_opening_hours(
 }
 
 #[server(prefix = "/api", endpoint = "add_holiday")]
-pub async fn add_holiday(office: String, date: String, name: String) -> Result<(), SettingsError> {
+pub async fn add_holiday(office: String, date: String, name: String) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
     use crate::domain::calendar::Holiday;
-    use crate::domain::settings::{parse_holiday, parse_text, SettingsField};
+    use crate::domain::settings::{parse_holiday, HolidayName};
 
     let ctx = context()?;
     let outcome = async {
         let found = administered_office::<AddHoliday>(&ctx, &office).await?;
         let today = found.zone.local(ctx.clock.now()).date();
         let mut checks = checks::Checks::default();
-        let day = checks.take(SettingsField::Date, parse_holiday(&date, today));
-        let label = checks.take(SettingsField::Name, parse_text(&name, 3, 100));
+        let day = checks.take(Field::Date, parse_holiday(&date, today));
+        let label = checks.take(Field::Name, HolidayName::parse(&name).map(String::from));
         checks.finish()?;
-        let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal.into()) };
+        let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal) };
         crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name: name.clone() })
             .await?
-            .map_err(|problem| SettingsError::field(SettingsField::Date, problem))?;
+            .map_err(|problem| AppError::settings(Field::Date, problem))?;
         // Numbers already booked for that day move to the next working day with room, and are told.
         let closed = crate::store::offices::find_by_id(&ctx.db, found.id).await?;
         let closed = closed.ok_or(AppError::NotFound)?;
@@ -345,7 +347,7 @@ pub async fn add_holiday(office: String, date: String, name: String) -> Result<(
 }
 
 #[server(prefix = "/api", endpoint = "remove_holiday")]
-pub async fn remove_holiday(office: String, date: String) -> Result<(), SettingsError> {
+pub async fn remove_holiday(office: String, date: String) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
 
     let ctx = context()?;
@@ -373,10 +375,11 @@ pub async fn save_service(
     daily_quota: String,
     horizon_days: String,
     #[server(default)] active: Option<String>,
-) -> Result<(), SettingsError> {
+) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
-    use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, parse_text, SettingsField};
-    use crate::store::offices::{NewService, ServiceChange};
+    use crate::domain::office::NewService;
+    use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, ServiceName};
+    use crate::store::offices::ServiceChange;
 
     let ctx = context()?;
     let existing = service.trim().parse::<i64>().ok();
@@ -385,16 +388,16 @@ pub async fn save_service(
         let mut checks = checks::Checks::default();
         let letter = match existing {
             Some(_) => None,
-            None => checks.take(SettingsField::Prefix, parse_prefix(&prefix)),
+            None => checks.take(Field::Prefix, parse_prefix(&prefix)),
         };
-        let name_id = checks.take(SettingsField::NameId, parse_text(&name_id, 3, 80));
-        let name_en = checks.take(SettingsField::NameEn, parse_text(&name_en, 3, 80));
-        let quota = checks.take(SettingsField::Quota, parse_quota(&daily_quota));
-        let horizon = checks.take(SettingsField::Horizon, parse_horizon(&horizon_days));
+        let name_id = checks.take(Field::NameId, ServiceName::parse(&name_id).map(String::from));
+        let name_en = checks.take(Field::NameEn, ServiceName::parse(&name_en).map(String::from));
+        let quota = checks.take(Field::Quota, parse_quota(&daily_quota));
+        let horizon = checks.take(Field::Horizon, parse_horizon(&horizon_days));
         checks.finish()?;
         let (Some(name_id), Some(name_en), Some(daily_quota), Some(horizon_days)) = (name_id, name_en, quota, horizon)
         else {
-            return Err(AppError::Internal.into());
+            return Err(AppError::Internal);
         };
         match (existing, letter) {
             (Some(id), _) => {
@@ -406,16 +409,16 @@ pub async fn save_service(
                     active: active.is_some(),
                 };
                 if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await? {
-                    return Err(AppError::NotFound.into());
+                    return Err(AppError::NotFound);
                 }
             }
             (None, Some(prefix)) => {
                 let new = NewService { prefix, name_id: &name_id, name_en: &name_en, daily_quota, horizon_days };
                 crate::store::offices::add_unique_service(&ctx.db, found.id, &new)
                     .await?
-                    .map_err(|problem| SettingsError::field(SettingsField::Prefix, problem))?;
+                    .map_err(|problem| AppError::settings(Field::Prefix, problem))?;
             }
-            (None, None) => return Err(AppError::Internal.into()),
+            (None, None) => return Err(AppError::Internal),
         }
         ctx.hub.counts_changed(found.id);
         Ok(())
@@ -442,22 +445,22 @@ pub async fn save_counter(
     #[server(default)] counter: String,
     name: String,
     #[server(default)] services: Vec<i64>,
-) -> Result<(), SettingsError> {
+) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
-    use crate::domain::settings::{check_counter_services, parse_text, SettingsField};
+    use crate::domain::settings::{check_counter_services, CounterName};
 
     let ctx = context()?;
     let existing = counter.trim().parse::<i64>().ok();
     let outcome = async {
         let found = administered_office::<SaveCounter>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
-        let label = checks.take(SettingsField::Name, parse_text(&name, 2, 40));
-        checks.take(SettingsField::Services, check_counter_services(&services));
+        let label = checks.take(Field::Name, CounterName::parse(&name).map(String::from));
+        checks.take(Field::Services, check_counter_services(&services));
         checks.finish()?;
-        let Some(name) = label else { return Err(AppError::Internal.into()) };
+        let Some(name) = label else { return Err(AppError::Internal) };
         crate::store::offices::save_counter(&ctx.db, found.id, existing, &name, &services)
             .await?
-            .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?
+            .map_err(|problem| AppError::settings(Field::Name, problem))?
             .ok_or(AppError::NotFound)?;
         ctx.hub.counts_changed(found.id);
         Ok(())
@@ -472,16 +475,16 @@ pub async fn save_counter(
 }
 
 #[server(prefix = "/api", endpoint = "remove_counter")]
-pub async fn remove_counter(office: String, counter: i64) -> Result<(), SettingsError> {
+pub async fn remove_counter(office: String, counter: i64) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
-    use crate::domain::settings::SettingsField;
+    use crate::error::Field;
 
     let ctx = context()?;
     let outcome = async {
         let found = administered_office::<RemoveCounter>(&ctx, &office).await?;
         crate::store::offices::remove_counter(&ctx.db, found.id, counter)
             .await?
-            .map_err(|problem| SettingsError::field(SettingsField::Name, problem))?;
+            .map_err(|problem| AppError::settings(Field::Name, problem))?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }

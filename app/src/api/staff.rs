@@ -124,7 +124,7 @@ pub async fn staff_book(
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
-    use crate::store::tickets::IssuedBy;
+    use crate::domain::booking::IssuedBy;
 
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;

@@ -33,7 +33,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    Citizen { phone: String },
+    Citizen { phone: super::identity::PhoneNumber },
     Staff { id: i64, role: Role, office_id: Option<i64> },
 }
 
@@ -148,13 +148,44 @@ pub enum AccountProblem {
 /// (they make passwords harder to remember, not harder to guess).
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-pub fn parse_username(raw: &str) -> Result<String, AccountProblem> {
-    let username = raw.trim().to_lowercase();
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
-    let shaped = (3..=32).contains(&username.len())
-        && username.starts_with(|c: char| c.is_ascii_lowercase())
-        && username.chars().all(allowed);
-    shaped.then_some(username).ok_or(AccountProblem::UsernameShape)
+/// A staff, admin or kiosk account's sign-in name: 3–32 lowercase letters,
+/// digits, dots, hyphens and underscores, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub const MIN: u8 = 3;
+    pub const MAX: u8 = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, AccountProblem> {
+        let username = raw.trim().to_lowercase();
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
+        let shaped = (usize::from(Self::MIN)..=usize::from(Self::MAX)).contains(&username.len())
+            && username.starts_with(|c: char| c.is_ascii_lowercase())
+            && username.chars().all(allowed);
+        shaped.then_some(Self(username)).ok_or(AccountProblem::UsernameShape)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password the system makes for an account (the first admin's, a reset):
+/// twelve characters from the access codes' alphabet, `MIN_PASSWORD_CHARS` and
+/// more; the account must change it at its first sign-in.
+pub fn one_time_password(mut next_byte: impl FnMut() -> u8) -> String {
+    super::otp::code_from_random(&mut next_byte) + &super::otp::code_from_random(&mut next_byte)
+}
+
+/// An admin may not disable the account they are signed in with: an office
+/// would be left without anyone to enable it again.
+pub fn may_set_active(acting_account: i64, account: i64, active: bool) -> Result<(), AccountProblem> {
+    if account == acting_account && !active {
+        Err(AccountProblem::OwnAccount)
+    } else {
+        Ok(())
+    }
 }
 
 pub fn check_password(password: &str) -> Result<(), AccountProblem> {
@@ -176,8 +207,8 @@ mod tests {
 
     #[test]
     fn the_holder_is_shown_to_their_phone_and_to_staff_of_the_office_only() {
-        let owner = Caller::Citizen { phone: "+6281234567890".into() };
-        let other = Caller::Citizen { phone: "+6281299998888".into() };
+        let owner = Caller::Citizen { phone: crate::domain::identity::PhoneNumber::parse("+6281234567890").unwrap() };
+        let other = Caller::Citizen { phone: crate::domain::identity::PhoneNumber::parse("+6281299998888").unwrap() };
         let staff = |role, office_id| Caller::Staff { id: 1, role, office_id };
         assert!(sees_holder(&owner, Some("+6281234567890"), 1));
         assert!(!sees_holder(&other, Some("+6281234567890"), 1));
@@ -191,11 +222,24 @@ mod tests {
 
     #[test]
     fn usernames_are_short_lowercase_words() {
-        assert_eq!(parse_username("  Loket.Satu "), Ok("loket.satu".into()));
-        assert_eq!(parse_username("kiosk-lobi_2"), Ok("kiosk-lobi_2".into()));
+        assert_eq!(Username::parse("  Loket.Satu ").unwrap().as_str(), "loket.satu");
+        assert_eq!(Username::parse("kiosk-lobi_2").unwrap().as_str(), "kiosk-lobi_2");
         for bad in ["ab", "2loket", "nama spasi", "ñandu", &"a".repeat(33), ""] {
-            assert_eq!(parse_username(bad), Err(AccountProblem::UsernameShape), "{bad:?}");
+            assert_eq!(Username::parse(bad), Err(AccountProblem::UsernameShape), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_made_password_is_long_enough_and_no_one_disables_themselves() {
+        let mut byte = 0u8;
+        let made = one_time_password(|| {
+            byte = byte.wrapping_add(7);
+            byte
+        });
+        assert_eq!(made.chars().count(), 12);
+        assert!(check_password(&made).is_ok());
+        assert_eq!(may_set_active(7, 7, false), Err(AccountProblem::OwnAccount));
+        assert!(may_set_active(7, 7, true).is_ok() && may_set_active(7, 8, false).is_ok());
     }
 
     #[test]
@@ -236,7 +280,7 @@ mod tests {
 
     #[test]
     fn citizens_and_anonymous_callers_have_no_staff_rights() {
-        let citizen = Caller::Citizen { phone: "+6281234567890".into() };
+        let citizen = Caller::Citizen { phone: crate::domain::identity::PhoneNumber::parse("+6281234567890").unwrap() };
         for permission in [Permission::OfficeStaff, Permission::OfficeDevice, Permission::Admin, Permission::AnyStaff] {
             assert!(!permission.allows(&citizen, Some(1)));
             assert!(!permission.allows(&Caller::Anonymous, Some(1)));

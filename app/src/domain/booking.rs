@@ -8,6 +8,8 @@ use chrono::{Days, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{ClosedReason, DayStatus, WorkingCalendar};
+use super::identity::{Email, FullName, Nik, PhoneNumber};
+use super::ticket::Channel;
 
 /// Tickets per service per day unless an admin sets another number.
 pub const DEFAULT_DAILY_QUOTA: u32 = 200;
@@ -208,6 +210,43 @@ pub fn rollover_reason(
         }
         DayStatus::Open(_) => RolloverReason::RequestedDayFull,
     })
+}
+
+/// Who the ticket is for. Walk-in tickets may carry no identity at all.
+#[derive(Debug, Clone, Default)]
+pub struct Holder {
+    pub name: Option<FullName>,
+    pub nik: Option<Nik>,
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<Email>,
+}
+
+/// The channel a ticket comes through, and the staff member who issued it, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuedBy {
+    pub channel: Channel,
+    pub staff_id: Option<i64>,
+}
+
+impl IssuedBy {
+    pub const ONLINE: Self = Self { channel: Channel::Online, staff_id: None };
+
+    pub fn staff(staff_id: i64) -> Self {
+        Self { channel: Channel::StaffAssisted, staff_id: Some(staff_id) }
+    }
+}
+
+/// A ticket as the booking answer describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booked {
+    pub code: String,
+    pub display_number: String,
+    pub sequence: u32,
+    pub service_date: NaiveDate,
+    pub requested_date: NaiveDate,
+    pub rollover: Option<RolloverReason>,
+    /// True when the holder already had an active ticket and got that one back.
+    pub existing: bool,
 }
 
 #[cfg(test)]

@@ -139,6 +139,15 @@ pub enum CounterRefusal {
 }
 
 impl CallPolicy {
+    /// The policy as stored; a value that cannot be a count falls back to the default's.
+    pub fn from_stored(max_calls: i64, requeue_after: i64) -> Self {
+        let default = Self::default();
+        Self {
+            max_calls: u32::try_from(max_calls).unwrap_or(default.max_calls),
+            requeue_after: usize::try_from(requeue_after).unwrap_or(default.requeue_after),
+        }
+    }
+
     pub fn may_recall(&self, calls: u32) -> Result<(), CounterRefusal> {
         if calls < self.max_calls {
             Ok(())
@@ -167,6 +176,16 @@ impl CallPolicy {
             _ => waiting.last().map_or(now_key, |last| (*last + 1).max(now_key)),
         }
     }
+}
+
+/// A counter with the office it belongs to and how that office runs its calls.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    pub id: i64,
+    pub office_id: i64,
+    pub name: String,
+    pub status: CounterStatus,
+    pub policy: CallPolicy,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod counter;
 pub mod device;
 pub mod identity;
 pub mod notify;
+pub mod office;
 pub mod otp;
 #[cfg(feature = "ssr")]
 pub mod outbound;

@@ -9,30 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::calendar::{OfficeZone, OpeningHours, WeeklyHours};
 use super::ticket::ServicePrefix;
 
-/// The value of a settings form a problem is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SettingsField {
-    Slug,
-    Name,
-    Address,
-    Zone,
-    /// Opening hours of a weekday, Monday = 0.
-    Weekday(u8),
-    Prefix,
-    NameId,
-    NameEn,
-    Quota,
-    Horizon,
-    Date,
-    Services,
-    MaxCalls,
-    RequeueAfter,
-    PhoneOfficeDayCap,
-    PhoneUpcomingCap,
-    ReleaseDelay,
-    ReminderHour,
-}
-
 /// Why a settings value was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SettingsProblem {
@@ -78,26 +54,69 @@ pub fn starting_hours() -> WeeklyHours {
     WeeklyHours::weekdays(OpeningHours { opens: time(8), closes: time(15) })
 }
 
-pub fn parse_slug(raw: &str) -> Result<String, SettingsProblem> {
-    let slug = raw.trim().to_lowercase();
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    let shaped = (3..=40).contains(&slug.len())
-        && slug.starts_with(|c: char| c.is_ascii_lowercase())
-        && !slug.ends_with('-')
-        && !slug.contains("--")
-        && slug.chars().all(allowed);
-    shaped.then_some(slug).ok_or(SettingsProblem::SlugShape)
+/// An office's web address: 3–40 lowercase letters, digits and single hyphens,
+/// starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub const MIN: u8 = 3;
+    pub const MAX: u8 = 40;
+
+    pub fn parse(raw: &str) -> Result<Self, SettingsProblem> {
+        let slug = raw.trim().to_lowercase();
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        let shaped = (usize::from(Self::MIN)..=usize::from(Self::MAX)).contains(&slug.len())
+            && slug.starts_with(|c: char| c.is_ascii_lowercase())
+            && !slug.ends_with('-')
+            && !slug.contains("--")
+            && slug.chars().all(allowed);
+        shaped.then_some(Self(slug)).ok_or(SettingsProblem::SlugShape)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// A name as shown to citizens: trimmed, inner runs of spaces made one.
-pub fn parse_text(raw: &str, min: u8, max: u8) -> Result<String, SettingsProblem> {
-    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    let length = text.chars().count();
-    (usize::from(min)..=usize::from(max))
-        .contains(&length)
-        .then_some(text)
-        .ok_or(SettingsProblem::TextLength { min, max })
+/// A text an admin types (a name, an address, a label) as shown to citizens:
+/// trimmed, inner runs of spaces made one, and held to the length limits of
+/// its kind (`LOW`..=`HIGH` characters). The forms read `MIN` and `MAX` from
+/// the same type the server checks with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<const LOW: u8, const HIGH: u8>(String);
+
+impl<const LOW: u8, const HIGH: u8> Text<LOW, HIGH> {
+    pub const MIN: u8 = LOW;
+    pub const MAX: u8 = HIGH;
+
+    pub fn parse(raw: &str) -> Result<Self, SettingsProblem> {
+        let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let length = text.chars().count();
+        (usize::from(LOW)..=usize::from(HIGH))
+            .contains(&length)
+            .then_some(Self(text))
+            .ok_or(SettingsProblem::TextLength { min: LOW, max: HIGH })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
+
+impl<const LOW: u8, const HIGH: u8> From<Text<LOW, HIGH>> for String {
+    fn from(text: Text<LOW, HIGH>) -> Self {
+        text.0
+    }
+}
+
+pub type OfficeName = Text<3, 100>;
+/// An office's street address; it may be left empty.
+pub type OfficeAddress = Text<0, 200>;
+pub type HolidayName = Text<3, 100>;
+/// A service's name, in either language.
+pub type ServiceName = Text<3, 80>;
+pub type CounterName = Text<2, 40>;
 
 pub fn parse_zone(raw: &str) -> Result<OfficeZone, SettingsProblem> {
     OfficeZone::from_iana_name(raw.trim()).ok_or(SettingsProblem::UnknownZone)
@@ -187,18 +206,20 @@ mod tests {
 
     #[test]
     fn slugs_are_lowercase_words_joined_by_single_hyphens() {
-        assert_eq!(parse_slug(" Kantah-Badung "), Ok("kantah-badung".into()));
-        assert_eq!(parse_slug("dukcapil-2"), Ok("dukcapil-2".into()));
+        assert_eq!(Slug::parse(" Kantah-Badung ").map(|s| s.as_str().to_string()), Ok("kantah-badung".into()));
+        assert_eq!(Slug::parse("dukcapil-2").map(|s| s.as_str().to_string()), Ok("dukcapil-2".into()));
         for bad in ["ab", "2kantor", "kantah--badung", "kantah-", "kantah badung", "kantah_badung", &"a".repeat(41)] {
-            assert_eq!(parse_slug(bad), Err(SettingsProblem::SlugShape), "{bad}");
+            assert_eq!(Slug::parse(bad), Err(SettingsProblem::SlugShape), "{bad}");
         }
     }
 
     #[test]
     fn texts_are_trimmed_and_held_to_their_length() {
-        assert_eq!(parse_text("  Loket   Prioritas ", 2, 40), Ok("Loket Prioritas".into()));
-        assert_eq!(parse_text(" A ", 2, 40), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
-        assert_eq!(parse_text(&"x".repeat(41), 2, 40), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
+        assert_eq!(CounterName::parse("  Loket   Prioritas ").map(String::from), Ok("Loket Prioritas".into()));
+        assert_eq!(CounterName::parse(" A "), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
+        assert_eq!(CounterName::parse(&"x".repeat(41)), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
+        assert_eq!((OfficeAddress::MIN, OfficeAddress::MAX), (0, 200));
+        assert!(OfficeAddress::parse("").is_ok(), "an address may be left empty");
     }
 
     #[test]

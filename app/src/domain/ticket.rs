@@ -74,6 +74,16 @@ impl TicketState {
     }
 }
 
+/// How many people are ahead of a ticket, given how many waiting tickets come
+/// before it in its queue: only a waiting ticket has anyone ahead.
+pub fn people_ahead(state: TicketState, waiting_before: u32) -> u32 {
+    if state == TicketState::Waiting {
+        waiting_before
+    } else {
+        0
+    }
+}
+
 /// What a counter (or the citizen) does to a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TicketAction {
@@ -264,6 +274,12 @@ mod tests {
         assert_eq!((called.calls, called.seat), (CallCount::One, CounterSeat::Take));
         let again = transition(TicketState::Called, TicketAction::Recall).unwrap();
         assert_eq!((again.to, again.calls), (TicketState::Called, CallCount::AddOne));
+    }
+
+    #[test]
+    fn only_a_waiting_ticket_has_people_ahead() {
+        assert_eq!(people_ahead(TicketState::Waiting, 4), 4);
+        assert_eq!(people_ahead(TicketState::Called, 4), 0);
     }
 
     #[test]

@@ -552,18 +552,18 @@ pub fn identity_error(lang: Lang, error: IdentityError) -> &'static str {
     pick(lang, id, en)
 }
 
-pub fn field_problem(lang: Lang, problem: FieldProblem) -> &'static str {
+pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
     match problem {
-        FieldProblem::Identity(error) => identity_error(lang, error),
-        FieldProblem::Account(problem) => account_problem(lang, problem),
-        FieldProblem::Missing => pick(lang, "Wajib diisi.", "This field is required."),
-        FieldProblem::BadDate => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date."),
-        FieldProblem::UnknownService => pick(lang, "Pilih loket layanan.", "Choose a service."),
+        FieldProblem::Identity(error) => identity_error(lang, error).into(),
+        FieldProblem::Account(problem) => account_problem(lang, problem).into(),
+        FieldProblem::Missing => pick(lang, "Wajib diisi.", "This field is required.").into(),
+        FieldProblem::BadDate => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date.").into(),
+        FieldProblem::UnknownService => pick(lang, "Pilih loket layanan.", "Choose a service.").into(),
+        FieldProblem::Settings(problem) => settings_problem(lang, problem),
     }
 }
 
-/// Settings forms live on server-rendered pages, so these sentences never reach
-/// the browser bundle.
+/// Why a value of an office's settings was refused.
 pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
     use crate::domain::settings::{
         SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES,

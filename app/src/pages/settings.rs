@@ -20,32 +20,35 @@ use crate::api::{
 };
 use crate::domain::calendar::OfficeZone;
 use crate::domain::settings::{
-    SettingsField, SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP,
-    MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
+    CounterName, HolidayName, OfficeAddress, OfficeName, ServiceName, SettingsProblem, Slug, MAX_CALLS,
+    MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
 };
-use crate::error::SettingsError;
+use crate::error::{AppError, Field, FieldProblem};
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
 use crate::model::{CounterSettingsRow, OfficeSettingsView, ServiceSettingsRow};
 
 /// What the last settings form sent back in this page's address.
 struct Returned {
     query: ParamsMap,
-    error: Option<SettingsError>,
+    error: Option<AppError>,
 }
 
 impl Returned {
     fn read() -> Self {
         let query = use_query_map().get_untracked();
-        let error = query.get_str("__err").map(ServerFnUrlError::<SettingsError>::decode_err);
+        let error = query.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err);
         Self { query, error }
     }
 
-    fn refusal(&self, form: &str) -> Option<&SettingsError> {
+    fn refusal(&self, form: &str) -> Option<&AppError> {
         self.error.as_ref().filter(|_| self.query.get_str("form") == Some(form))
     }
 
-    fn problem(&self, form: &str, field: SettingsField) -> Option<SettingsProblem> {
-        self.refusal(form).and_then(|error| error.problem_with(field))
+    fn problem(&self, form: &str, field: Field) -> Option<SettingsProblem> {
+        match self.refusal(form)?.field_problem(field)? {
+            FieldProblem::Settings(problem) => Some(problem),
+            _ => None,
+        }
     }
 
     /// The value to show: what was typed if this form was refused, else the saved one.
@@ -76,8 +79,8 @@ impl Returned {
 fn form_notice(lang: Lang, returned: &Returned, form: &str) -> impl IntoView {
     let saved = returned.query.get_str("disimpan") == Some(form);
     let refusal = returned.refusal(form).map(|error| match error {
-        SettingsError::Invalid(_) => admin_text(lang, AdminText::NotSaved).to_string(),
-        SettingsError::App(error) => app_error(lang, error),
+        AppError::Invalid(_) => admin_text(lang, AdminText::NotSaved).to_string(),
+        error => app_error(lang, error),
     });
     view! {
         {saved.then(|| view! { <p class="notice notice-success" role="status">{admin_text(lang, AdminText::Saved)}</p> })}
@@ -154,12 +157,12 @@ pub fn AdminOfficesPage() -> impl IntoView {
                                 {form_notice(lang, &returned, form)}
                                 <form method="post" action={<CreateOffice as ServerFn>::PATH} class="settings-form">
                                     {field(lang, AdminText::Slug, view! {
-                                        <input type="text" name="slug" value=returned.value(form, "slug", "") required minlength="3" maxlength="40" />
+                                        <input type="text" name="slug" value=returned.value(form, "slug", "") required minlength=Slug::MIN maxlength=Slug::MAX />
                                         <span class="hint">{admin_text(lang, AdminText::SlugHint)}</span>
-                                    }, returned.problem(form, SettingsField::Slug))}
-                                    {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
-                                    {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", ""), 0, 200), returned.problem(form, SettingsField::Address))}
-                                    {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", OfficeZone::Wita.iana_name())), returned.problem(form, SettingsField::Zone))}
+                                    }, returned.problem(form, Field::Slug))}
+                                    {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", ""), OfficeName::MIN, OfficeName::MAX), returned.problem(form, Field::Name))}
+                                    {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", ""), OfficeAddress::MIN, OfficeAddress::MAX), returned.problem(form, Field::Address))}
+                                    {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", OfficeZone::Wita.iana_name())), returned.problem(form, Field::Zone))}
                                     <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Create)}</button>
                                 </form>
                             </section>
@@ -229,33 +232,33 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
             {form_notice(lang, returned, form)}
             <form method="post" action={<SaveOfficeDetails as ServerFn>::PATH} class="settings-form">
                 <input type="hidden" name="office" value=settings.slug.clone() />
-                {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", &settings.name), 3, 100), returned.problem(form, SettingsField::Name))}
-                {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", &settings.address), 0, 200), returned.problem(form, SettingsField::Address))}
-                {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", &settings.zone)), returned.problem(form, SettingsField::Zone))}
+                {field(lang, AdminText::OfficeName, text_input("name", returned.value(form, "name", &settings.name), OfficeName::MIN, OfficeName::MAX), returned.problem(form, Field::Name))}
+                {field(lang, AdminText::Address, text_input("address", returned.value(form, "address", &settings.address), OfficeAddress::MIN, OfficeAddress::MAX), returned.problem(form, Field::Address))}
+                {field(lang, AdminText::Zone, zone_select(returned.value(form, "zone", &settings.zone)), returned.problem(form, Field::Zone))}
                 {field(lang, AdminText::MaxCalls, view! {
                     <input type="number" name="max_calls" value=returned.value(form, "max_calls", settings.max_calls) min="1" max=MAX_CALLS step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::MaxCallsHint)}</span>
-                }, returned.problem(form, SettingsField::MaxCalls))}
+                }, returned.problem(form, Field::MaxCalls))}
                 {field(lang, AdminText::RequeueAfter, view! {
                     <input type="number" name="requeue_after" value=returned.value(form, "requeue_after", settings.requeue_after) min="0" max=MAX_REQUEUE_AFTER step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::RequeueAfterHint)}</span>
-                }, returned.problem(form, SettingsField::RequeueAfter))}
+                }, returned.problem(form, Field::RequeueAfter))}
                 {field(lang, AdminText::PhoneOfficeDayCap, view! {
                     <input type="number" name="phone_office_day_cap" value=returned.value(form, "phone_office_day_cap", settings.phone_office_day_cap) min="1" max=MAX_PHONE_CAP step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::PhoneOfficeDayCapHint)}</span>
-                }, returned.problem(form, SettingsField::PhoneOfficeDayCap))}
+                }, returned.problem(form, Field::PhoneOfficeDayCap))}
                 {field(lang, AdminText::PhoneUpcomingCap, view! {
                     <input type="number" name="phone_upcoming_cap" value=returned.value(form, "phone_upcoming_cap", settings.phone_upcoming_cap) min="1" max=MAX_PHONE_CAP step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::PhoneUpcomingCapHint)}</span>
-                }, returned.problem(form, SettingsField::PhoneUpcomingCap))}
+                }, returned.problem(form, Field::PhoneUpcomingCap))}
                 {field(lang, AdminText::ReleaseDelay, view! {
                     <input type="number" name="release_delay" value=returned.value(form, "release_delay", settings.release_delay) min="0" max=MAX_RELEASE_DELAY_MINUTES step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::ReleaseDelayHint)}</span>
-                }, returned.problem(form, SettingsField::ReleaseDelay))}
+                }, returned.problem(form, Field::ReleaseDelay))}
                 {field(lang, AdminText::ReminderHour, view! {
                     <input type="number" name="reminder_hour" value=returned.value(form, "reminder_hour", settings.reminder_hour) min="0" max="23" step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::ReminderHourHint)}</span>
-                }, returned.problem(form, SettingsField::ReminderHour))}
+                }, returned.problem(form, Field::ReminderHour))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
@@ -267,7 +270,7 @@ fn hours_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) ->
     let days = settings.hours.iter().enumerate().map(|(day, hours)| {
         let name = |part: &str| format!("hours[{day}][{part}]");
         let (opens, closes) = hours.clone().unwrap_or_else(|| ("08:00".into(), "15:00".into()));
-        let problem = returned.problem(form, SettingsField::Weekday(day as u8));
+        let problem = returned.problem(form, Field::Weekday(day as u8));
         view! {
             <tr class:invalid=problem.is_some() data-weekday=day>
                 <th scope="row">{weekday_name(lang, day)}</th>
@@ -320,8 +323,8 @@ fn holidays_section(lang: Lang, returned: &Returned, settings: &OfficeSettingsVi
                 <input type="hidden" name="office" value=slug.clone() />
                 {field(lang, AdminText::HolidayDate, view! {
                     <input type="date" name="date" value=returned.value(form, "date", "") min=settings.today.to_string() required />
-                }, returned.problem(form, SettingsField::Date))}
-                {field(lang, AdminText::HolidayName, text_input("name", returned.value(form, "name", ""), 3, 100), returned.problem(form, SettingsField::Name))}
+                }, returned.problem(form, Field::Date))}
+                {field(lang, AdminText::HolidayName, text_input("name", returned.value(form, "name", ""), HolidayName::MIN, HolidayName::MAX), returned.problem(form, Field::Name))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::AddHoliday)}</button>
             </form>
         </section>
@@ -339,7 +342,7 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
             lang,
             AdminText::Prefix,
             view! { <input type="text" name="prefix" value=returned.value(&form, "prefix", "") maxlength="1" size="2" required /> },
-            problem(SettingsField::Prefix),
+            problem(Field::Prefix),
         )
         .into_any(),
     };
@@ -349,10 +352,10 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
             <input type="hidden" name="office" value=slug.to_string() />
             <input type="hidden" name="service" value=service.map(|s| s.id.to_string()).unwrap_or_default() />
             {letter}
-            {field(lang, AdminText::NameId, text_input("name_id", returned.value(&form, "name_id", saved(|s| s.name_id.clone(), "")), 3, 80), problem(SettingsField::NameId))}
-            {field(lang, AdminText::NameEn, text_input("name_en", returned.value(&form, "name_en", saved(|s| s.name_en.clone(), "")), 3, 80), problem(SettingsField::NameEn))}
-            {field(lang, AdminText::Quota, number_input("daily_quota", returned.value(&form, "daily_quota", saved(|s| s.daily_quota.to_string(), "200")), MAX_DAILY_QUOTA), problem(SettingsField::Quota))}
-            {field(lang, AdminText::Horizon, number_input("horizon_days", returned.value(&form, "horizon_days", saved(|s| s.horizon_days.to_string(), "30")), MAX_HORIZON_DAYS), problem(SettingsField::Horizon))}
+            {field(lang, AdminText::NameId, text_input("name_id", returned.value(&form, "name_id", saved(|s| s.name_id.clone(), "")), ServiceName::MIN, ServiceName::MAX), problem(Field::NameId))}
+            {field(lang, AdminText::NameEn, text_input("name_en", returned.value(&form, "name_en", saved(|s| s.name_en.clone(), "")), ServiceName::MIN, ServiceName::MAX), problem(Field::NameEn))}
+            {field(lang, AdminText::Quota, number_input("daily_quota", returned.value(&form, "daily_quota", saved(|s| s.daily_quota.to_string(), "200")), MAX_DAILY_QUOTA), problem(Field::Quota))}
+            {field(lang, AdminText::Horizon, number_input("horizon_days", returned.value(&form, "horizon_days", saved(|s| s.horizon_days.to_string(), "30")), MAX_HORIZON_DAYS), problem(Field::Horizon))}
             <label class="inline">
                 <input type="checkbox" name="active" checked=returned.ticked(&form, "active", service.is_none_or(|s| s.active)) />
                 " " {admin_text(lang, AdminText::Active)}
@@ -400,8 +403,8 @@ fn counter_form(
             <form method="post" action={<SaveCounter as ServerFn>::PATH} class="settings-form settings-row">
                 <input type="hidden" name="office" value=slug.to_string() />
                 <input type="hidden" name="counter" value=counter.map(|c| c.id.to_string()).unwrap_or_default() />
-                {field(lang, AdminText::CounterName, text_input("name", returned.value(&form, "name", counter.map(|c| c.name.clone()).unwrap_or_default()), 2, 40), returned.problem(&form, SettingsField::Name))}
-                {field(lang, AdminText::CounterServices, view! { <span class="choices">{boxes}</span> }, returned.problem(&form, SettingsField::Services))}
+                {field(lang, AdminText::CounterName, text_input("name", returned.value(&form, "name", counter.map(|c| c.name.clone()).unwrap_or_default()), CounterName::MIN, CounterName::MAX), returned.problem(&form, Field::Name))}
+                {field(lang, AdminText::CounterServices, view! { <span class="choices">{boxes}</span> }, returned.problem(&form, Field::Services))}
                 <button type="submit" class="button button-primary">{admin_text(lang, if counter.is_some() { AdminText::Save } else { AdminText::Create })}</button>
             </form>
             {removal}

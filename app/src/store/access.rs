@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::locks::{self, Lock};
-use super::{millis, Columns, Db, StoreError, StoreResult};
+use super::{millis, stored_phone, Columns, Db, StoreError, StoreResult};
 use crate::domain::identity::PhoneNumber;
 use crate::domain::otp::{self, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
 
@@ -241,7 +241,7 @@ pub(crate) async fn spend_proof(
 /// A pending request as the code page shows it.
 #[derive(Debug, Clone)]
 pub struct PendingCode {
-    pub phone: String,
+    pub phone: PhoneNumber,
     pub purpose: Purpose,
     pub payload: Option<String>,
     pub sent_at: DateTime<Utc>,
@@ -255,7 +255,7 @@ pub async fn pending(db: &Db, public_id: &str) -> StoreResult<Option<PendingCode
     row.map(|row| {
         let purpose: String = row.col("purpose")?;
         Ok(PendingCode {
-            phone: row.col("phone")?,
+            phone: stored_phone(row.col("phone")?)?,
             purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
             payload: row.col("payload")?,
             sent_at: DateTime::from_timestamp_millis(row.col("sent_at")?).unwrap_or_default(),
@@ -321,7 +321,7 @@ pub async fn verify(
     tx.commit().await?;
     let purpose: String = row.col("purpose")?;
     let pending = PendingCode {
-        phone: row.col("phone")?,
+        phone: stored_phone(row.col("phone")?)?,
         purpose: if purpose == "sign_in" { Purpose::SignIn } else { Purpose::Booking },
         payload: row.col("payload")?,
         sent_at,

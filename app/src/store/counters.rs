@@ -12,7 +12,7 @@ use thiserror::Error;
 use super::tickets::{move_ticket, ActionError, TicketMove};
 use super::{millis, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::calendar::OfficeZone;
-use crate::domain::counter::{CallPolicy, CounterRefusal, CounterStatus};
+use crate::domain::counter::{CallPolicy, Counter, CounterRefusal, CounterStatus};
 use crate::domain::ticket::{next_state, Channel, TicketAction, TicketState};
 use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterNow, CounterSummary, ReceivedCall};
 
@@ -32,17 +32,7 @@ impl From<sqlx::Error> for CounterError {
     }
 }
 
-/// A counter with the office it belongs to and how that office runs its calls.
-#[derive(Debug, Clone)]
-pub struct CounterInfo {
-    pub id: i64,
-    pub office_id: i64,
-    pub name: String,
-    pub status: CounterStatus,
-    pub policy: CallPolicy,
-}
-
-pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<CounterInfo>> {
+pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<Counter>> {
     let row = sqlx::query(
         "SELECT c.id, c.office_id, c.name, c.status, o.max_calls, o.requeue_after
          FROM counters c JOIN offices o ON o.id = c.office_id WHERE c.id = $1",
@@ -52,15 +42,12 @@ pub async fn find(db: &Db, counter_id: i64) -> StoreResult<Option<CounterInfo>> 
     .await?;
     row.map(|row| {
         let status: String = row.col("status")?;
-        Ok(CounterInfo {
+        Ok(Counter {
             id: row.col("id")?,
             office_id: row.col("office_id")?,
             name: row.col("name")?,
             status: CounterStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
-            policy: CallPolicy {
-                max_calls: u32::try_from(row.col::<i64>("max_calls")?).unwrap_or(3),
-                requeue_after: usize::try_from(row.col::<i64>("requeue_after")?).unwrap_or(5),
-            },
+            policy: CallPolicy::from_stored(row.col("max_calls")?, row.col("requeue_after")?),
         })
     })
     .transpose()
@@ -149,7 +136,7 @@ async fn current_of<'e>(
 async fn record_call(
     tx: &mut Transaction<'_, Any>,
     ticket_id: i64,
-    counter: &CounterInfo,
+    counter: &Counter,
     recall: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -163,7 +150,7 @@ async fn record_call(
     Ok(())
 }
 
-fn call_view(row: &AnyRow, counter: &CounterInfo, recall: bool, now: DateTime<Utc>) -> StoreResult<CallView> {
+fn call_view(row: &AnyRow, counter: &Counter, recall: bool, now: DateTime<Utc>) -> StoreResult<CallView> {
     Ok(CallView {
         display_number: row.col("display_number")?,
         service_prefix: row.col("prefix")?,
@@ -193,7 +180,7 @@ async fn move_at_counter(
 /// Calls the oldest waiting ticket of the counter's services for `today`.
 pub async fn call_next(
     db: &Db,
-    counter: &CounterInfo,
+    counter: &Counter,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CallView, CounterError> {
@@ -226,7 +213,7 @@ pub async fn call_next(
 }
 
 /// Calls the counter's current ticket again.
-pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Result<CallView, CounterError> {
+pub async fn recall(db: &Db, counter: &Counter, now: DateTime<Utc>) -> Result<CallView, CounterError> {
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
@@ -245,7 +232,7 @@ pub async fn recall(db: &Db, counter: &CounterInfo, now: DateTime<Utc>) -> Resul
 /// Starts serving, finishes, or marks as a no-show the counter's current ticket.
 pub async fn move_current(
     db: &Db,
-    counter: &CounterInfo,
+    counter: &Counter,
     action: TicketAction,
     now: DateTime<Utc>,
 ) -> Result<ConsoleTicket, CounterError> {
@@ -269,7 +256,7 @@ pub async fn move_current(
 }
 
 /// Puts a no-show who turned up after all back in the queue, a few tickets on.
-pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
+pub async fn requeue(db: &Db, counter: &Counter, code: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
     let mut tx = db.writer().begin().await?;
     // Only a ticket of the counter's own office: a code alone would let staff of
     // one office move another office's ticket.
@@ -302,7 +289,7 @@ pub async fn requeue(db: &Db, counter: &CounterInfo, code: &str, now: DateTime<U
 
 /// Sends the counter's current ticket to another service of the office. It waits
 /// there with its original place (its queue key), not at the end.
-pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
+pub async fn transfer(db: &Db, counter: &Counter, to_prefix: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
@@ -319,7 +306,7 @@ pub async fn transfer(db: &Db, counter: &CounterInfo, to_prefix: &str, now: Date
 }
 
 /// The console: the counter, its current ticket, who waits, and today's counts.
-pub async fn console(db: &Db, counter: &CounterInfo, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
+pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
     let header = sqlx::query(
         "SELECT c.status, o.slug, o.name AS office_name,
             COALESCE((SELECT string_agg(s.prefix, '|' ORDER BY cs.service_id) FROM counter_services cs

@@ -303,6 +303,11 @@ pub(crate) fn millis(instant: chrono::DateTime<chrono::Utc>) -> i64 {
     instant.timestamp_millis()
 }
 
+/// A phone number the store wrote itself (always E.164) read back.
+pub(crate) fn stored_phone(value: String) -> StoreResult<crate::domain::identity::PhoneNumber> {
+    crate::domain::identity::PhoneNumber::parse(&value).map_err(|_| StoreError::Corrupt(format!("phone {value:?}")))
+}
+
 pub(crate) fn parse_date(value: &str) -> StoreResult<chrono::NaiveDate> {
     value.parse().map_err(|_| StoreError::Corrupt(format!("date {value:?}")))
 }

@@ -8,64 +8,10 @@ use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
+use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service};
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
-
-#[derive(Debug, Clone)]
-pub struct Office {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub address: String,
-    pub zone: OfficeZone,
-    pub calendar: WorkingCalendar,
-    pub phone_caps: crate::domain::booking::PhoneCaps,
-    /// Minutes after a cancellation before its place is bookable again.
-    pub release_delay_minutes: u32,
-    /// The hour (office time) of the evening reminders.
-    pub reminder_hour: u32,
-}
-
-/// What the office details form sets.
-#[derive(Debug, Clone)]
-pub struct OfficeDetails<'a> {
-    pub name: &'a str,
-    pub address: &'a str,
-    pub zone: OfficeZone,
-    pub policy: CallPolicy,
-    pub phone_caps: crate::domain::booking::PhoneCaps,
-    pub release_delay_minutes: u32,
-    pub reminder_hour: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub id: i64,
-    pub office_id: i64,
-    pub prefix: ServicePrefix,
-    pub name_id: String,
-    pub name_en: String,
-    pub daily_quota: u32,
-    pub horizon_days: u32,
-}
-
-impl Service {
-    pub fn booking_window(&self, office: &Office, now: DateTime<Utc>) -> BookingWindow {
-        BookingWindow { now: office.zone.local(now), horizon_days: self.horizon_days }
-    }
-}
-
-/// What an admin (or the demo seed) gives to create an office.
-#[derive(Debug, Clone)]
-pub struct NewOffice<'a> {
-    pub slug: &'a str,
-    pub name: &'a str,
-    pub address: &'a str,
-    pub zone: OfficeZone,
-    pub hours: WeeklyHours,
-    pub holidays: &'a [Holiday],
-}
 
 fn hh_mm(time: NaiveTime) -> String {
     time.format("%H:%M").to_string()
@@ -135,16 +81,6 @@ async fn write_holidays(tx: &mut Transaction<'_, Any>, office_id: i64, holidays:
         .await?;
     }
     Ok(())
-}
-
-/// What an admin (or the demo seed) gives to create a service.
-#[derive(Debug, Clone)]
-pub struct NewService<'a> {
-    pub prefix: ServicePrefix,
-    pub name_id: &'a str,
-    pub name_en: &'a str,
-    pub daily_quota: u32,
-    pub horizon_days: u32,
 }
 
 pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> StoreResult<i64> {
@@ -389,10 +325,7 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
             .bind(office_id)
             .fetch_one(db.reader())
             .await?;
-    let policy = CallPolicy {
-        max_calls: u32::try_from(max_calls).unwrap_or(3),
-        requeue_after: usize::try_from(requeue_after).unwrap_or(5),
-    };
+    let policy = CallPolicy::from_stored(max_calls, requeue_after);
     let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1 AND date >= $2 ORDER BY date")
         .bind(office_id)
         .bind(today.to_string())

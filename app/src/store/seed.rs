@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, NaiveTime, Utc};
 
-use super::offices::{self, NewOffice, NewService};
+use super::offices;
 use super::{Db, StoreError, StoreResult};
 use crate::domain::booking::{DEFAULT_DAILY_QUOTA, DEFAULT_HORIZON_DAYS};
 use crate::domain::calendar::{national_holidays, OfficeZone, OpeningHours, WeeklyHours};
+use crate::domain::office::{NewOffice, NewService};
 use crate::domain::ticket::ServicePrefix;
 
 fn time(h: u32, m: u32) -> NaiveTime {

@@ -6,14 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{millis, Columns, Db, StoreResult};
+use super::{millis, stored_phone, Columns, Db, StoreResult};
+use crate::domain::identity::PhoneNumber;
 
 pub const SESSION_DAYS: i64 = 30;
 
 /// Who a live session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionOwner {
-    Citizen { phone: String },
+    Citizen { phone: PhoneNumber },
     Staff { staff_id: i64 },
 }
 
@@ -72,7 +73,7 @@ pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Optio
     .await?;
     let Some(row) = row else { return Ok(None) };
     let owner = match (row.col::<Option<String>>("citizen_phone")?, row.col::<Option<i64>>("staff_id")?) {
-        (Some(phone), _) => SessionOwner::Citizen { phone },
+        (Some(phone), _) => SessionOwner::Citizen { phone: stored_phone(phone)? },
         (None, Some(staff_id)) => SessionOwner::Staff { staff_id },
         (None, None) => return Ok(None),
     };

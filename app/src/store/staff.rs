@@ -49,11 +49,10 @@ fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
-/// A password for an account made by the server itself, shown once in the log.
-pub fn one_time_password() -> String {
+/// A password the system makes for an account (see `access::one_time_password`).
+pub fn made_password() -> String {
     let mut rng = rand::thread_rng();
-    crate::domain::otp::code_from_random(|| (rng.next_u32() & 0xff) as u8)
-        + &crate::domain::otp::code_from_random(|| (rng.next_u32() & 0xff) as u8)
+    crate::domain::access::one_time_password(|| (rng.next_u32() & 0xff) as u8)
 }
 
 /// Creates an account; the username must be free (disabled accounts keep theirs).
@@ -177,7 +176,7 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
     if accounts > 0 {
         return Ok(None);
     }
-    let generated = password.is_none().then(one_time_password);
+    let generated = password.is_none().then(made_password);
     let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
     let id = create(db, "admin", "Administrator", &password, Role::Admin, None, now)
         .await?

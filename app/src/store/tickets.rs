@@ -9,55 +9,19 @@ use sqlx::{Any, Transaction};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-use super::offices::{Office, Service};
 use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
     RolloverReason,
 };
+use crate::domain::booking::{Booked, Holder, IssuedBy};
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
+use crate::domain::office::{Office, Service};
 use crate::domain::ticket::{
-    display_number, transition, CallCount, CancelReason, Channel, CounterSeat, ServicePrefix, TicketAction,
-    TicketState, Transition, TransitionError,
+    display_number, people_ahead, transition, CallCount, CancelReason, Channel, CounterSeat, ServicePrefix,
+    TicketAction, TicketState, Transition, TransitionError,
 };
 use crate::model::{MyTicket, TicketView};
-
-/// Who the ticket is for. Walk-in tickets may carry no identity at all.
-#[derive(Debug, Clone, Default)]
-pub struct Holder {
-    pub name: Option<FullName>,
-    pub nik: Option<Nik>,
-    pub phone: Option<PhoneNumber>,
-    pub email: Option<Email>,
-}
-
-/// The channel a ticket comes through, and the staff member who issued it, if any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IssuedBy {
-    pub channel: Channel,
-    pub staff_id: Option<i64>,
-}
-
-impl IssuedBy {
-    pub const ONLINE: Self = Self { channel: Channel::Online, staff_id: None };
-
-    pub fn staff(staff_id: i64) -> Self {
-        Self { channel: Channel::StaffAssisted, staff_id: Some(staff_id) }
-    }
-}
-
-/// A ticket as the booking answer describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Booked {
-    pub code: String,
-    pub display_number: String,
-    pub sequence: u32,
-    pub service_date: NaiveDate,
-    pub requested_date: NaiveDate,
-    pub rollover: Option<RolloverReason>,
-    /// True when the holder already had an active ticket and got that one back.
-    pub existing: bool,
-}
 
 #[derive(Debug, Error)]
 pub enum BookError {
@@ -510,7 +474,7 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
         state,
         channel,
         holder_name: row.col("holder_name")?,
-        people_ahead: if state == TicketState::Waiting { ahead } else { 0 },
+        people_ahead: people_ahead(state, ahead),
         now_calling: row.col("now_calling")?,
         cancel_reason: row.col::<Option<String>>("cancel_reason")?.as_deref().and_then(CancelReason::parse),
         counter: row.col("counter")?,

@@ -15,8 +15,9 @@ pub fn monday_10_wib() -> chrono::DateTime<chrono::Utc> {
 /// service A; returns the office's id.
 pub async fn office_with_service(db: &app::store::Db, daily_quota: u32, horizon_days: u32) -> i64 {
     use app::domain::calendar::{OfficeZone, OpeningHours, WeeklyHours};
+    use app::domain::office::{NewOffice, NewService};
     use app::domain::ticket::ServicePrefix;
-    use app::store::offices::{self, NewOffice, NewService};
+    use app::store::offices;
     use chrono::NaiveTime;
 
     let time = |hour| NaiveTime::from_hms_opt(hour, 0, 0).unwrap();

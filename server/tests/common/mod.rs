@@ -10,7 +10,7 @@ pub mod smtp;
 use std::path::PathBuf;
 
 use antrean_server::{start, Config, Running};
-use sqlx::{AnyPool, Connection};
+use sqlx::AnyPool;
 
 /// Monday 23 November 2026, 10:00 in Denpasar (WITA): both demo offices are open.
 pub use test_support::MONDAY_10_WITA;
@@ -128,7 +128,7 @@ impl TestApp {
     /// database: for tests that need many citizens, each under its own caps.
     pub async fn citizen_session(&self, serial: u32) -> String {
         use app::store::sessions::{self, SessionOwner};
-        let phone = format!("+628120000{serial:04}");
+        let phone = app::domain::identity::PhoneNumber::parse(&format!("+628120000{serial:04}")).unwrap();
         sessions::create(&self.running.db, &SessionOwner::Citizen { phone }, chrono::Utc::now()).await.unwrap()
     }
 

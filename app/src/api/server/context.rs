@@ -69,7 +69,7 @@ pub fn request_lang() -> crate::i18n::Lang {
         .unwrap_or_default()
 }
 
-pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::store::offices::Office, AppError> {
+pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::domain::office::Office, AppError> {
     crate::store::offices::find(&ctx.db, slug).await?.ok_or(AppError::NotFound)
 }
 

@@ -5,9 +5,9 @@ use leptos::server_fn::ServerFn;
 
 use super::context::redirect;
 use crate::domain::booking::BookingRequest;
+use crate::domain::booking::Holder;
 use crate::domain::identity::{Email, FullName, IdentityError, Nik, PhoneNumber};
 use crate::error::{AppError, Field, FieldError, FieldProblem};
-use crate::store::tickets::Holder;
 
 /// The raw booking form, parsed field by field so every mistake is reported at once.
 pub struct BookingForm<'a> {
@@ -84,8 +84,8 @@ pub fn return_to_form<F: ServerFn>(
     page: &str,
     form: &str,
     typed: &[(&str, &str)],
-    outcome: Result<(), crate::error::SettingsError>,
-) -> Result<(), crate::error::SettingsError> {
+    outcome: Result<(), AppError>,
+) -> Result<(), AppError> {
     use base64ct::{Base64Url, Encoding};
 
     let mut query = form_urlencoded::Serializer::new(String::new());

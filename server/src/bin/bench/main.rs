@@ -403,7 +403,8 @@ async fn citizen_sessions(
     let db = app::store::Db::open_sqlite(&server.db_file).await?;
     let mut cookies = Vec::with_capacity(serials.len());
     for n in serials {
-        let owner = SessionOwner::Citizen { phone: format!("+62812{n:08}") };
+        let owner =
+            SessionOwner::Citizen { phone: app::domain::identity::PhoneNumber::parse(&format!("+62812{n:08}"))? };
         let token = sessions::create(&db, &owner, chrono::Utc::now()).await?;
         cookies.push(format!("antrean_session={token}"));
     }
