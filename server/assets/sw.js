@@ -4,9 +4,11 @@
 // personal or staff data (a ticket shows its holder's name) are never stored on
 // the device, which may be shared or lost. Notices the
 // server pushes ("almost your turn", "called") are shown as notifications.
-// A new name drops every earlier cache (v2 kept ticket pages).
-const CACHE = 'antrean-v3';
-const SHELL = ['/offline.html', '/style/main.css', '/favicon.svg', '/icons/icon-192.png', '/pkg/antrean.js', '/pkg/antrean_bg.wasm'];
+// The server fills in this build's cache name and file names (their names
+// carry a hash of their content): a new build is a new worker, and its new
+// cache name drops every earlier cache.
+const CACHE = '__VERSION__';
+const SHELL = ['__OFFLINE_FILES__'];
 const STORED_PAGES = [/^\/$/, /^\/kantor\/[^/]+$/];
 const STATIC = /^\/(pkg|style|icons)\/|^\/(favicon\.svg|chime\.wav)$/;
 

@@ -2,6 +2,7 @@
 //! server functions, static assets) around one database, and runs it until a
 //! shutdown signal. Integration tests and the benchmark start it through `start`.
 
+mod assets;
 pub mod config;
 mod health;
 mod language;
@@ -27,7 +28,6 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list_with_exclusions_and_ssg_and_context, LeptosRoutes};
 use thiserror::Error;
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
 
 pub use config::Config;
 
@@ -136,21 +136,25 @@ pub fn sms_gateway(config: &Config, db: &Db) -> Arc<dyn app::sms::SmsGateway> {
 
 fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Arc<live_socket::Screens>) -> Router {
     let public_url = context.public_url.clone();
+    let (assets, hashed) = assets::names(&config.site_root);
     let options = LeptosOptions::builder()
-        .output_name("antrean")
+        .output_name(assets.bundle.as_str())
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
     // Listing the routes renders the shell once, as an anonymous visitor would
     // see it, and that needs the server context like any request.
-    let routes = generate_route_list_with_exclusions_and_ssg_and_context(App, None, {
-        let context = context.clone();
-        move || provide_context(context.clone())
-    })
-    .0;
-    let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
-    let style = ServeDir::new(config.site_root.join("style")).precompressed_gzip();
+    // What every page's rendering reaches: the server context and the file names.
+    let page_context = {
+        let (context, assets) = (context.clone(), assets.clone());
+        move || {
+            provide_context(context.clone());
+            provide_context(assets.clone());
+        }
+    };
+    let routes = generate_route_list_with_exclusions_and_ssg_and_context(App, None, page_context.clone()).0;
+    let worker: Arc<str> = assets::service_worker(&assets).into();
     // Every route here has its entry in `app::api::PERMISSIONS`.
     let dev_routes = match config.dev_mode {
         true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
@@ -181,17 +185,21 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
                 live_socket::upgrade(path, context.clone(), screens.clone(), request)
             })
         })
-        .leptos_routes_with_context(&options, routes, move || provide_context(context.clone()), {
+        .route("/sw.js", axum::routing::get(move || assets::serve_worker(worker.clone())))
+        .leptos_routes_with_context(&options, routes, page_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .nest_service("/pkg", pkg)
-        .nest_service("/style", style)
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .nest("/pkg", assets::files(&config.site_root.join("pkg"), hashed))
+        .nest("/style", assets::files(&config.site_root.join("style"), hashed))
+        .fallback(leptos_axum::file_and_error_handler_with_context(page_context, shell))
         // Counted with the status the caller gets, so inside the status fix-up.
         .route_layer(axum::middleware::from_fn(error_statuses))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(public_url, same_origin_writes))
+        // Pages and server functions compressed as the browser accepts (files
+        // already compressed, and the live socket's upgrade, are left as they are).
+        .layer(tower_http::compression::CompressionLayer::new())
         // A bug that panics while answering costs that request a 500, not the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(options)

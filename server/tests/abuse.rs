@@ -197,12 +197,13 @@ async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
     let seconds = error["CodeWait"].as_i64().expect("CodeWait");
     assert_eq!(retry_after, Some(seconds.max(1).to_string()));
 
-    // A settings form's own error type maps the same way.
+    // A settings form answers with the same error, and the same field vocabulary, as every form.
     let holiday =
         app.call("add_holiday", Some(&admin), &[("office", "kantah-denpasar"), ("date", "kemarin"), ("name", "")]);
     let (status, _, error) = refusal(holiday.await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-    assert_eq!(error[0]["field"], "Date", "{error}");
+    assert_eq!(error["Invalid"][0]["field"], "Date", "{error}");
+    assert_eq!(error["Invalid"][0]["problem"], serde_json::json!({ "Settings": "DateShape" }), "{error}");
 }
 
 /// Books `service` at Denpasar on `date` for a signed-in citizen.

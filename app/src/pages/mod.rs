@@ -17,7 +17,7 @@ mod staff;
 mod ticket;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -31,9 +31,59 @@ use components::LanguageSwitch;
 const REGISTER_SERVICE_WORKER: &str = "if ('serviceWorker' in navigator) { \
     addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {})); }";
 
+/// The front end's file names, which carry a hash of their content so
+/// browsers may keep them for good (`./antrean build` writes them to the
+/// site's `assets.txt`; the server provides them to the shell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetNames {
+    /// The name of the WASM bundle and its JS, without extension.
+    pub bundle: String,
+    /// The stylesheet's file name in `/style/`.
+    pub stylesheet: String,
+}
+
+impl Default for AssetNames {
+    /// The names of an unhashed build.
+    fn default() -> Self {
+        Self { bundle: "antrean".into(), stylesheet: "main.css".into() }
+    }
+}
+
+impl AssetNames {
+    /// Reads `assets.txt` (`bundle <name>` and `stylesheet <name>` lines); a
+    /// name that is missing, or not a plain file name, keeps its default.
+    pub fn parse(text: &str) -> Self {
+        let mut names = Self::default();
+        let plain = |name: &str| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        for line in text.lines() {
+            match line.trim().split_once(' ') {
+                Some(("bundle", name)) if plain(name.trim()) => names.bundle = name.trim().into(),
+                Some(("stylesheet", name)) if plain(name.trim()) => names.stylesheet = name.trim().into(),
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// Every file the service worker keeps for offline use, by its address.
+    pub fn offline_files(&self) -> [String; 6] {
+        [
+            "/offline.html".into(),
+            format!("/style/{}", self.stylesheet),
+            "/favicon.svg".into(),
+            "/icons/icon-192.png".into(),
+            format!("/pkg/{}.js", self.bundle),
+            format!("/pkg/{}_bg.wasm", self.bundle),
+        ]
+    }
+}
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
+    let stylesheet = format!("/style/{}", use_context::<AssetNames>().unwrap_or_default().stylesheet);
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -44,6 +94,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <link rel="stylesheet" id="antrean" href=stylesheet />
                 <script inner_html=REGISTER_SERVICE_WORKER></script>
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -84,7 +135,6 @@ pub fn App() -> impl IntoView {
     let text = move |key| move || t(lang.get(), key);
 
     view! {
-        <Stylesheet id="antrean" href="/style/main.css" />
         <Title formatter=|title: String| if title.is_empty() { "Antrean".to_string() } else { format!("{title} · Antrean") } />
         <Router>
             <a class="skip" href="#main">{text(Key::SkipToContent)}</a>

@@ -1,8 +1,10 @@
 //! Server-only plumbing shared by the server functions, in three parts: the
 //! request's context (`context`), who is calling and whether they may
-//! (`session`), and form round-trips (`forms`).
+//! (`session`), form round-trips (`forms`), and how store errors become
+//! `AppError` (`errors`).
 
 mod context;
+mod errors;
 mod forms;
 mod session;
 

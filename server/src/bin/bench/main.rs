@@ -507,11 +507,13 @@ async fn bench_ssr(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn wasm_size(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let wasm = site_root.join("pkg/antrean_bg.wasm");
-    let raw = std::fs::metadata(&wasm)?.len();
-    let gzip = std::fs::metadata(wasm.with_extension("wasm.gz"))?.len();
+    let names = app::AssetNames::parse(&std::fs::read_to_string(site_root.join("assets.txt")).unwrap_or_default());
+    let wasm = site_root.join(format!("pkg/{}_bg.wasm", names.bundle));
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len() as f64 / 1000.0);
+    let (raw, gzip) = (size(&wasm)?, size(&wasm.with_extension("wasm.gz"))?);
+    let brotli = size(&wasm.with_extension("wasm.br")).unwrap_or(f64::NAN);
     println!("front-end bundle (release, wasm-opt -Oz)");
-    println!("  WASM raw / gzip:       {:.0} KB / {:.0} KB", raw as f64 / 1000.0, gzip as f64 / 1000.0);
+    println!("  WASM raw / gzip / brotli: {raw:.0} KB / {gzip:.0} KB / {brotli:.0} KB   (target: ≤ 150 KB brotli per screen)");
     Ok(())
 }
 

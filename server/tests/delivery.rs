@@ -1,0 +1,96 @@
+//! How the front end is delivered: hashed file names served for good,
+//! precompressed files chosen by the browser's Accept-Encoding, pages and
+//! server functions compressed, and a service worker that knows this build's
+//! names.
+
+mod common;
+
+use common::spawn_app_with;
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING};
+
+const BUNDLE: &str = "antrean-0123456789abcdef";
+const STYLESHEET: &str = "main-fedcba9876543210.css";
+
+/// A built site as `./antrean build` leaves it, with small stand-in files.
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    std::fs::create_dir_all(root.join("style")).unwrap();
+    std::fs::write(root.join("assets.txt"), format!("bundle {BUNDLE}\nstylesheet {STYLESHEET}\n")).unwrap();
+    let js = root.join(format!("pkg/{BUNDLE}.js"));
+    std::fs::write(&js, "export default function init() {}\n".repeat(20)).unwrap();
+    std::fs::write(js.with_extension("js.br"), b"brotli bytes").unwrap();
+    std::fs::write(js.with_extension("js.gz"), b"gzip bytes").unwrap();
+    std::fs::write(root.join(format!("style/{STYLESHEET}")), "body { margin: 0 }\n").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn hashed_files_are_kept_for_good_and_sent_precompressed_as_accepted() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let get = |path: &str, encoding: &str| {
+        app.client.get(format!("{}{path}", app.base)).header(ACCEPT_ENCODING, encoding).send()
+    };
+    let js = get(&format!("/pkg/{BUNDLE}.js"), "gzip, deflate, br").await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert_eq!(js.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(js.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(js.bytes().await.unwrap().as_ref(), b"brotli bytes");
+    let gzip = get(&format!("/pkg/{BUNDLE}.js"), "gzip").await.unwrap();
+    assert_eq!(gzip.headers()[CONTENT_ENCODING], "gzip");
+    let css = get(&format!("/style/{STYLESHEET}"), "identity").await.unwrap();
+    assert_eq!(css.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(css.headers().get(CONTENT_ENCODING).is_none());
+
+    // A name that is not there is not remembered for a year.
+    let missing = get("/pkg/antrean-ffffffffffffffff.js", "br").await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().get(CACHE_CONTROL).is_none_or(|value| !value.to_str().unwrap().contains("immutable")));
+}
+
+#[tokio::test]
+async fn pages_name_the_hashed_files_and_are_compressed_as_accepted() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let plain = app.client.get(format!("{}/kantor/kantah-denpasar", app.base)).send().await.unwrap();
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none(), "no Accept-Encoding, no compression");
+    let html = plain.text().await.unwrap();
+    assert!(html.contains(&format!("/style/{STYLESHEET}")), "the page links the hashed stylesheet");
+    assert!(html.contains(&format!("/pkg/{BUNDLE}.js")) && html.contains(&format!("/pkg/{BUNDLE}_bg.wasm")));
+
+    let compressed = app
+        .client
+        .get(format!("{}/kantor/kantah-denpasar", app.base))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), 200);
+    assert_eq!(compressed.headers()[CONTENT_ENCODING], "br");
+    assert!(compressed.bytes().await.unwrap().len() < html.len() / 2);
+
+    let answer = app
+        .client
+        .post(format!("{}/api/office", app.base))
+        .header(ACCEPT_ENCODING, "gzip")
+        .form(&[("slug", "kantah-denpasar")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()[CONTENT_ENCODING], "gzip", "server functions are compressed too");
+}
+
+#[tokio::test]
+async fn the_service_worker_names_this_builds_files() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let worker = app.client.get(format!("{}/sw.js", app.base)).send().await.unwrap();
+    assert_eq!(worker.status(), 200);
+    assert_eq!(worker.headers()[CACHE_CONTROL], "no-cache");
+    let script = worker.text().await.unwrap();
+    assert!(script.contains(&format!("/pkg/{BUNDLE}_bg.wasm")) && script.contains(&format!("/style/{STYLESHEET}")));
+    assert!(script.contains(&format!("const CACHE = 'antrean-{BUNDLE}-{STYLESHEET}';")), "{script}");
+}
