@@ -11,7 +11,7 @@
 //! See `relay`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,7 +35,17 @@ struct OfficeChannel {
     counts_to_publish: AtomicBool,
     /// The service summaries last sent, so only the ones that changed go out.
     last_sent: Mutex<Vec<ServiceQueue>>,
+    /// Counts every change at the office (a call, issued or moved tickets),
+    /// here or at another instance, before it goes out.
+    version: AtomicU64,
+    /// The last snapshot and the version it was taken at: screens connecting
+    /// at once (a restart, a network blip) share one set of database reads.
+    snapshot: tokio::sync::Mutex<Option<(SnapshotKey, String)>>,
 }
+
+/// What a snapshot depends on: the office's changes, and its day (the queue
+/// starts again at midnight).
+type SnapshotKey = (u64, chrono::NaiveDate);
 
 pub struct Hub {
     db: Db,
@@ -108,6 +118,8 @@ impl Hub {
                     counts_changed: AtomicBool::new(false),
                     counts_to_publish: AtomicBool::new(false),
                     last_sent: Mutex::new(Vec::new()),
+                    version: AtomicU64::new(0),
+                    snapshot: tokio::sync::Mutex::new(None),
                 })
             })
             .clone()
@@ -140,6 +152,7 @@ impl Hub {
     }
 
     async fn send_call(&self, office_id: i64, call: CallView) {
+        self.channel(office_id).version.fetch_add(1, Ordering::AcqRel);
         let services = match self.changed_services(office_id).await {
             Ok(services) => services,
             Err(error) => {
@@ -154,6 +167,7 @@ impl Hub {
     /// Tickets were issued or moved: counts go out with the next batch.
     pub fn counts_changed(&self, office_id: i64) {
         let channel = self.channel(office_id);
+        channel.version.fetch_add(1, Ordering::AcqRel);
         channel.counts_changed.store(true, Ordering::Release);
         channel.counts_to_publish.store(true, Ordering::Release);
     }
@@ -206,14 +220,30 @@ impl Hub {
         Ok(changed)
     }
 
-    /// What a screen needs when it (re)connects.
+    /// What a screen needs when it (re)connects: the office's last snapshot
+    /// while nothing changed since it was taken, else a fresh one, read once
+    /// for all the screens asking at that moment. The screen subscribes before
+    /// asking, so a change made after the snapshot was read reaches it as a
+    /// message; a change already made reaches it in a fresh snapshot, since
+    /// every change counts its version before it goes out.
     pub async fn snapshot(&self, office: &crate::domain::office::Office) -> StoreResult<String> {
+        let channel = self.channel(office.id);
+        let mut cached = channel.snapshot.lock().await;
+        let key = (channel.version.load(Ordering::Acquire), office.zone.local(self.clock.now()).date());
+        if let Some((taken_at, snapshot)) = cached.as_ref() {
+            if *taken_at == key {
+                return Ok(snapshot.clone());
+            }
+        }
         let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
         let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
         let counters = counters::now_calling(&self.db, office.id).await?;
-        self.channel(office.id).counts_changed.store(true, Ordering::Release);
+        // Screens connected earlier may hold older counts than this snapshot.
+        channel.counts_changed.store(true, Ordering::Release);
         let message = LiveMessage::Snapshot { services: view.services, counters, recent_calls };
-        serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+        let snapshot = serde_json::to_string(&message).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+        *cached = Some((key, snapshot.clone()));
+        Ok(snapshot)
     }
 }
 
@@ -326,13 +356,18 @@ mod relay {
         }
         match notice.call {
             Some(call) => hub.send_call(notice.office, call).await,
-            None => hub.channel(notice.office).counts_changed.store(true, Ordering::Release),
+            None => {
+                let channel = hub.channel(notice.office);
+                channel.version.fetch_add(1, Ordering::AcqRel);
+                channel.counts_changed.store(true, Ordering::Release);
+            }
         }
     }
 
     fn everything_changed(hub: &Hub) {
         let offices = hub.offices.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for channel in offices.values() {
+            channel.version.fetch_add(1, Ordering::AcqRel);
             channel.counts_changed.store(true, Ordering::Release);
         }
     }

@@ -80,7 +80,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     };
     let push =
         Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone(), config.push_rules).await?);
-    let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Listen(config.addr, e))?;
+    let listener = listen(config.addr).map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
     let public_url = config.public_url.clone().unwrap_or_else(|| app::domain::site::PublicUrl::of_listener(addr));
     tracing::info!(public_url = %public_url.origin(), "serving");
@@ -115,6 +115,19 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     };
     let serve = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(stopping).await });
     Ok(Running { addr, db, serve })
+}
+
+/// Connections waiting to be accepted before the kernel drops new ones (it
+/// caps this at `net.core.somaxconn`): after a restart or a network blip every
+/// screen of every office reconnects within a second, and a dropped connect is
+/// retried by the client only a second or more later.
+const PENDING_CONNECTIONS: u32 = 16_384;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(PENDING_CONNECTIONS)
 }
 
 /// The SMS gateway the configuration names.

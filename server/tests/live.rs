@@ -111,6 +111,40 @@ async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database(
     socket.close(None).await.ok();
 }
 
+/// Service A's waiting count and number called in a snapshot.
+fn service_a(snapshot: &serde_json::Value) -> (serde_json::Value, serde_json::Value) {
+    let a = snapshot["services"].as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap();
+    (a["waiting"].clone(), a["now_calling"].clone())
+}
+
+#[tokio::test]
+async fn screens_connecting_at_once_share_a_snapshot_and_a_change_makes_a_fresh_one() {
+    let app = spawn_app().await;
+    app.waiting_tickets(3).await;
+    let mut screens = futures::future::join_all((0..40).map(|_| connect(&app))).await;
+    for screen in &mut screens {
+        let snapshot = next_of(screen, "Snapshot").await;
+        assert_eq!(service_a(&snapshot), (serde_json::json!(3), serde_json::Value::Null));
+    }
+    // A call: a screen connecting after it has it in its snapshot.
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    act(&app, &staff, loket1, "call_next").await;
+    let mut late = connect(&app).await;
+    assert_eq!(service_a(&next_of(&mut late, "Snapshot").await), (serde_json::json!(2), serde_json::json!("A-001")));
+    // A ticket issued (counts only) likewise.
+    let staff_book = [
+        ("office", "kantah-denpasar"),
+        ("service", "A"),
+        ("when", "today"),
+        ("nik", "5171011201909998"),
+        ("name", "Warga Baru"),
+    ];
+    assert!(app.call("staff_book", Some(&staff), &staff_book).await.status().is_success());
+    let mut later = connect(&app).await;
+    assert_eq!(service_a(&next_of(&mut later, "Snapshot").await).0, serde_json::json!(3));
+}
+
 #[tokio::test]
 async fn two_counters_calling_at_the_same_moment_never_get_the_same_ticket() {
     let app = spawn_app().await;

@@ -95,6 +95,29 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 /// slows guessing many accounts from one place.
 pub const MAX_FAILED_FROM_ADDRESS: usize = 30;
 
+/// What a sign-in attempt does with the puzzle answer it may carry (see
+/// `proof_of_work`): a known device is never asked for one; any other browser
+/// must bring one while the password checks are all taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProof {
+    /// Checked without one (a brought answer is left unspent).
+    NotNeeded,
+    /// The answer brought is spent with the attempt.
+    Spend,
+    /// Refused until the browser brings one.
+    Needed,
+}
+
+/// `checks_under_pressure` is asked only when the answer depends on it.
+pub fn sign_in_proof(known_device: bool, brought: bool, checks_under_pressure: impl FnOnce() -> bool) -> SignInProof {
+    match (known_device, brought) {
+        (true, _) => SignInProof::NotNeeded,
+        (false, true) => SignInProof::Spend,
+        (false, false) if checks_under_pressure() => SignInProof::Needed,
+        (false, false) => SignInProof::NotNeeded,
+    }
+}
+
 /// Whether one more sign-in attempt may have its password checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInGate {
@@ -240,6 +263,14 @@ mod tests {
         assert!(check_password(&made).is_ok());
         assert_eq!(may_set_active(7, 7, false), Err(AccountProblem::OwnAccount));
         assert!(may_set_active(7, 7, true).is_ok() && may_set_active(7, 8, false).is_ok());
+    }
+
+    #[test]
+    fn a_known_device_needs_no_puzzle_and_others_need_one_only_under_pressure() {
+        assert_eq!(sign_in_proof(true, false, || true), SignInProof::NotNeeded);
+        assert_eq!(sign_in_proof(false, false, || true), SignInProof::Needed);
+        assert_eq!(sign_in_proof(false, false, || false), SignInProof::NotNeeded);
+        assert_eq!(sign_in_proof(false, true, || unreachable!("not asked")), SignInProof::Spend);
     }
 
     #[test]

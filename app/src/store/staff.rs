@@ -8,7 +8,9 @@ use rand::RngCore;
 
 use super::locks::{self, Lock};
 use super::{millis, Columns, Db, StoreError, StoreResult};
-use crate::domain::access::{sign_in_gate, AccountProblem, Role, SignInGate, LOCKOUT_MINUTES};
+use crate::domain::access::{
+    sign_in_gate, sign_in_proof, AccountProblem, Role, SignInGate, SignInProof, LOCKOUT_MINUTES,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -282,10 +284,10 @@ pub async fn sign_in(
     now: DateTime<Utc>,
 ) -> StoreResult<Result<StaffAccount, SignInRefusal>> {
     let SignInAttempt { username, password, counted_as: client, known_device, proof } = attempt;
-    let proof = match (known_device, proof) {
-        (true, _) => None,
-        (false, None) if checks.under_pressure() => return Ok(Err(SignInRefusal::ProofNeeded)),
-        (false, proof) => proof,
+    let proof = match sign_in_proof(known_device, proof.is_some(), || checks.under_pressure()) {
+        SignInProof::NotNeeded => None,
+        SignInProof::Spend => proof,
+        SignInProof::Needed => return Ok(Err(SignInRefusal::ProofNeeded)),
     };
     let queue = if known_device { &checks.known_devices } else { &checks.anyone };
     let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, queue.acquire()).await else {

@@ -328,6 +328,63 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
 
 /// A WebSocket subscriber that reads frames straight off its socket: the load
 /// generator shares the server's two cores, so it must cost as little as it can.
+/// Every screen of an office reconnecting at once (a restart, a network
+/// blip), with the office page asked for all the while.
+async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let address = server.base.trim_start_matches("http://").to_string();
+    let client = same_site_client(&server.base)?;
+    let page = format!("{}/kantor/kantah-denpasar", server.base);
+    let storming = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reader = {
+        let storming = storming.clone();
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while storming.load(Ordering::Acquire) {
+                let sent = Instant::now();
+                let answered = client.get(&page).send().await.and_then(|r| r.error_for_status());
+                if let Ok(response) = answered {
+                    if response.bytes().await.is_ok() {
+                        latencies.push(sent.elapsed());
+                    }
+                }
+            }
+            latencies
+        })
+    };
+    let started = Instant::now();
+    let screens: Vec<_> = (0..SUBSCRIBERS)
+        .map(|_| {
+            let address = address.clone();
+            tokio::spawn(async move {
+                let mut screen = Subscriber::connect(&address, "/ws/kantor/kantah-denpasar").await.ok()?;
+                screen.next_text().await?;
+                Some(screen)
+            })
+        })
+        .collect();
+    let mut connected = Vec::with_capacity(SUBSCRIBERS);
+    for screen in screens {
+        if let Ok(Some(screen)) = screen.await {
+            connected.push(screen);
+        }
+    }
+    let elapsed = started.elapsed();
+    storming.store(false, Ordering::Release);
+    let mut latencies = reader.await?;
+    latencies.sort();
+    println!("reconnect storm ({SUBSCRIBERS} screens of one office connecting at once)");
+    println!("  subscribed:            {} in {:.1} s   (target: all in ≤ 5 s)", connected.len(), elapsed.as_secs_f64());
+    if !latencies.is_empty() {
+        println!(
+            "  office page meanwhile: {} answers, p50 / p99 {} / {}   (target: answered throughout)",
+            latencies.len(),
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99))
+        );
+    }
+    Ok(())
+}
+
 struct Subscriber {
     stream: tokio::net::TcpStream,
     received: Vec<u8>,
@@ -542,6 +599,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if runs("live") {
         let server = start_server(&site_root).await?;
         bench_live(&server).await?;
+        println!();
+    }
+    if runs("storm") {
+        let server = start_server(&site_root).await?;
+        bench_reconnect_storm(&server).await?;
         println!();
     }
     if runs("wasm") {
