@@ -26,4 +26,4 @@ pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{shell, App, AssetNames};
+pub use pages::{shell, App, AssetNames, Audience};

@@ -151,7 +151,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
     let public_url = context.public_url.clone();
     let (assets, hashed) = assets::names(&config.site_root);
     let options = LeptosOptions::builder()
-        .output_name(assets.bundle.as_str())
+        .output_name(assets.bundle(app::Audience::Citizen))
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(addr)

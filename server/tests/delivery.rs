@@ -8,7 +8,9 @@ mod common;
 use common::spawn_app_with;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING};
 
-const BUNDLE: &str = "antrean-0123456789abcdef";
+const BUNDLE: &str = "antrean-citizen-0123456789abcdef";
+const STAFF_BUNDLE: &str = "antrean-staff-1111111111111111";
+const KIOSK_BUNDLE: &str = "antrean-kiosk-2222222222222222";
 const STYLESHEET: &str = "main-fedcba9876543210.css";
 
 /// A built site as `./antrean build` leaves it, with small stand-in files.
@@ -17,7 +19,10 @@ fn site() -> tempfile::TempDir {
     let root = dir.path();
     std::fs::create_dir_all(root.join("pkg")).unwrap();
     std::fs::create_dir_all(root.join("style")).unwrap();
-    std::fs::write(root.join("assets.txt"), format!("bundle {BUNDLE}\nstylesheet {STYLESHEET}\n")).unwrap();
+    let names = format!(
+        "bundle citizen {BUNDLE}\nbundle staff {STAFF_BUNDLE}\nbundle kiosk {KIOSK_BUNDLE}\nstylesheet {STYLESHEET}\n"
+    );
+    std::fs::write(root.join("assets.txt"), names).unwrap();
     let js = root.join(format!("pkg/{BUNDLE}.js"));
     std::fs::write(&js, "export default function init() {}\n".repeat(20)).unwrap();
     std::fs::write(js.with_extension("js.br"), b"brotli bytes").unwrap();
@@ -84,6 +89,24 @@ async fn pages_name_the_hashed_files_and_are_compressed_as_accepted() {
 }
 
 #[tokio::test]
+async fn each_page_loads_the_bundle_of_its_audience_only() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    for (path, mine) in [
+        ("/kantor/kantah-denpasar", BUNDLE),
+        ("/masuk", BUNDLE),
+        ("/petugas/masuk", STAFF_BUNDLE),
+        ("/papan/kantah-denpasar", KIOSK_BUNDLE),
+        ("/kiosk/kantah-denpasar", KIOSK_BUNDLE),
+    ] {
+        let html = app.client.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
+        for bundle in [BUNDLE, STAFF_BUNDLE, KIOSK_BUNDLE] {
+            assert_eq!(html.contains(&format!("/pkg/{bundle}")), bundle == mine, "{path} and {bundle}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_service_worker_names_this_builds_files() {
     let site = site();
     let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
@@ -92,5 +115,5 @@ async fn the_service_worker_names_this_builds_files() {
     assert_eq!(worker.headers()[CACHE_CONTROL], "no-cache");
     let script = worker.text().await.unwrap();
     assert!(script.contains(&format!("/pkg/{BUNDLE}_bg.wasm")) && script.contains(&format!("/style/{STYLESHEET}")));
-    assert!(script.contains(&format!("const CACHE = 'antrean-{BUNDLE}-{STYLESHEET}';")), "{script}");
+    assert!(script.contains(&format!("const CACHE = '{BUNDLE}-{STYLESHEET}';")), "{script}");
 }

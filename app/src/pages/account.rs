@@ -25,7 +25,8 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn SignInForm() -> impl IntoView {
     let action = ServerAction::<RequestSignInCode>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -145,7 +146,8 @@ fn MyTicketRow(ticket: MyTicket) -> impl IntoView {
 }
 
 /// Cancels one upcoming ticket; the server sends the browser back to the list.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CancelTicketButton(code: String) -> impl IntoView {
     let lang = use_lang();
     let cancel = ServerAction::<CancelMyTicket>::new();
@@ -211,7 +213,8 @@ pub fn CancelLinkPage() -> impl IntoView {
 }
 
 /// Cancels the linked ticket; the server then shows its ticket page.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CancelByLinkButton(token: String) -> impl IntoView {
     let lang = use_lang();
     let cancel = ServerAction::<CancelByLink>::new();

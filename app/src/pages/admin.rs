@@ -110,7 +110,8 @@ fn PasswordNotice(done: Key, shown: InitialPassword) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn ResetPasswordButton(account: i64) -> impl IntoView {
     let lang = use_lang();
     let reset = ServerAction::<ResetAccountPassword>::new();
@@ -127,7 +128,8 @@ fn ResetPasswordButton(account: i64) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn NewAccountForm(offices: Vec<(String, String)>, all_offices: bool) -> impl IntoView {
     let lang = use_lang();
     let create = ServerAction::<CreateAccount>::new();

@@ -50,7 +50,8 @@ fn BookingForm(office: OfficeView, signed_in: bool) -> impl IntoView {
 }
 
 /// The interactive part: the form, with inline errors from the server's checks.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn BookingFormIsland(office: OfficeView, chosen: String, signed_in: bool) -> impl IntoView {
     let fields = move |error: Signal<Option<AppError>>| {
         view! { <BookingFields office=office.clone() chosen=chosen.clone() error /> }

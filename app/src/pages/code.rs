@@ -42,7 +42,8 @@ pub fn CodePage() -> impl IntoView {
 }
 
 /// The code form and the resend button, with their errors shown inline.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CodeForms(request: String) -> impl IntoView {
     let confirm = ServerAction::<ConfirmCode>::new();
     let resend = ServerAction::<ResendCode>::new();

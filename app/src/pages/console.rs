@@ -39,7 +39,8 @@ fn status_key(status: CounterStatus) -> Key {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn CounterConsole(view: ConsoleView) -> impl IntoView {
     let lang = use_lang();
     let counter = view.counter_id;

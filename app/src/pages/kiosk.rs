@@ -32,7 +32,8 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-kiosk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-kiosk")), component)]
 fn DisplayBoard(board: BoardView) -> impl IntoView {
     let lang = use_lang();
     let counters = RwSignal::new(board.counters);
@@ -182,7 +183,8 @@ pub fn KioskPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-kiosk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-kiosk")), component)]
 fn KioskButtons(office: OfficeView) -> impl IntoView {
     let lang = use_lang();
     let nik = RwSignal::new(String::new());
@@ -265,7 +267,8 @@ pub fn ReceiptPage() -> impl IntoView {
 }
 
 /// Opens the print dialog (silent in kiosk mode) and returns to the kiosk after.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-kiosk"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-kiosk")), component)]
 fn PrintReceipt(back: String) -> impl IntoView {
     let lang = use_lang();
     #[cfg(feature = "hydrate")]

@@ -31,59 +31,119 @@ use components::LanguageSwitch;
 const REGISTER_SERVICE_WORKER: &str = "if ('serviceWorker' in navigator) { \
     addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {})); }";
 
+/// Who a page is for, and so which browser bundle hydrates it: a citizen's
+/// phone never downloads the counter console, the display board or the admin
+/// forms. Each island belongs to one audience (`bundle-*` features).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Citizen,
+    Staff,
+    Kiosk,
+}
+
+impl Audience {
+    pub const ALL: [Self; 3] = [Self::Citizen, Self::Staff, Self::Kiosk];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::Staff => "staff",
+            Self::Kiosk => "kiosk",
+        }
+    }
+
+    /// The audience of the page at `path` (see the routes in `App`).
+    pub fn of_path(path: &str) -> Self {
+        let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+        if under("/petugas") || under("/admin") {
+            Self::Staff
+        } else if under("/papan") || under("/kiosk") {
+            Self::Kiosk
+        } else {
+            Self::Citizen
+        }
+    }
+}
+
 /// The front end's file names, which carry a hash of their content so
 /// browsers may keep them for good (`./antrean build` writes them to the
 /// site's `assets.txt`; the server provides them to the shell).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetNames {
-    /// The name of the WASM bundle and its JS, without extension.
-    pub bundle: String,
+    /// Each audience's WASM bundle and its JS, without extension, in `Audience::ALL` order.
+    pub bundles: [String; 3],
     /// The stylesheet's file name in `/style/`.
     pub stylesheet: String,
 }
 
 impl Default for AssetNames {
-    /// The names of an unhashed build.
+    /// The names of one unsplit, unhashed build.
     fn default() -> Self {
-        Self { bundle: "antrean".into(), stylesheet: "main.css".into() }
+        Self { bundles: Audience::ALL.map(|_| "antrean".to_string()), stylesheet: "main.css".into() }
     }
 }
 
 impl AssetNames {
-    /// Reads `assets.txt` (`bundle <name>` and `stylesheet <name>` lines); a
-    /// name that is missing, or not a plain file name, keeps its default.
+    /// Reads `assets.txt` (`bundle <audience> <name>` and `stylesheet <name>`
+    /// lines); a name that is missing, or not a plain file name, keeps its default.
     pub fn parse(text: &str) -> Self {
         let mut names = Self::default();
         let plain = |name: &str| {
             !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         };
         for line in text.lines() {
-            match line.trim().split_once(' ') {
-                Some(("bundle", name)) if plain(name.trim()) => names.bundle = name.trim().into(),
-                Some(("stylesheet", name)) if plain(name.trim()) => names.stylesheet = name.trim().into(),
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["bundle", audience, name] if plain(name) => {
+                    if let Some(at) = Audience::ALL.iter().position(|a| a.name() == *audience) {
+                        names.bundles[at] = (*name).to_string();
+                    }
+                }
+                ["stylesheet", name] if plain(name) => names.stylesheet = (*name).to_string(),
                 _ => {}
             }
         }
         names
     }
 
-    /// Every file the service worker keeps for offline use, by its address.
+    pub fn bundle(&self, audience: Audience) -> &str {
+        let at = Audience::ALL.iter().position(|a| *a == audience).unwrap_or(0);
+        &self.bundles[at]
+    }
+
+    /// Every file the service worker keeps for offline use (the citizens'
+    /// pages), by its address.
     pub fn offline_files(&self) -> [String; 6] {
+        let bundle = self.bundle(Audience::Citizen);
         [
             "/offline.html".into(),
             format!("/style/{}", self.stylesheet),
             "/favicon.svg".into(),
             "/icons/icon-192.png".into(),
-            format!("/pkg/{}.js", self.bundle),
-            format!("/pkg/{}_bg.wasm", self.bundle),
+            format!("/pkg/{bundle}.js"),
+            format!("/pkg/{bundle}_bg.wasm"),
         ]
     }
 }
 
+/// The path of the page being rendered (on the server).
+fn request_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string()).unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
+    }
+}
+
 /// The HTML document the server renders around the app.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
-    let stylesheet = format!("/style/{}", use_context::<AssetNames>().unwrap_or_default().stylesheet);
+    let assets = use_context::<AssetNames>().unwrap_or_default();
+    let stylesheet = format!("/style/{}", assets.stylesheet);
+    options.output_name = assets.bundle(Audience::of_path(&request_path())).into();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>

@@ -24,7 +24,8 @@ pub fn StaffSignInPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffSignInForm() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<StaffSignIn>::new();
@@ -139,7 +140,8 @@ fn OfficeDesk(office: OfficeView) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffBookForm(office: OfficeView) -> impl IntoView {
     let action = ServerAction::<StaffBook>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -154,7 +156,8 @@ fn StaffBookForm(office: OfficeView) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffCancelForm() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<StaffCancel>::new();
@@ -186,7 +189,8 @@ fn StaffCancelForm() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn ChangePasswordForm() -> impl IntoView {
     let lang = use_lang();
     let action = ServerAction::<ChangePassword>::new();
