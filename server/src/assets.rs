@@ -74,7 +74,8 @@ mod tests {
         assert!(!script.contains("__VERSION__") && !script.contains("__OFFLINE_FILES__"));
         let mut next = names.clone();
         next.bundles[0] = "antrean-citizen-89ab".into();
-        let cache = |script: &str| script.lines().find(|l| l.starts_with("const CACHE")).unwrap_or_default().to_string();
+        let cache =
+            |script: &str| script.lines().find(|l| l.starts_with("const CACHE")).unwrap_or_default().to_string();
         assert_ne!(cache(&script), cache(&service_worker(&next)), "a new build's worker drops the old cache");
     }
 }
