@@ -46,7 +46,7 @@ pub fn files<S: Clone + Send + Sync + 'static>(dir: &Path, hashed: bool) -> Rout
 pub fn service_worker(names: &AssetNames) -> String {
     let files = serde_json::to_string(&names.offline_files()).unwrap_or_else(|_| "[]".into());
     include_str!("../assets/sw.js")
-        .replace("'__VERSION__'", &format!("'{}-{}'", names.bundle(app::Audience::Citizen), names.stylesheet))
+        .replace("'__VERSION__'", &format!("'{}-{}'", names.bundle(app::Audience::Live), names.stylesheet))
         .replace("['__OFFLINE_FILES__']", &files)
 }
 
@@ -65,15 +65,16 @@ mod tests {
 
     #[test]
     fn the_worker_names_this_builds_files_and_a_cache_of_its_own() {
-        let bundles = ["antrean-citizen-0123abcd", "antrean-staff-1", "antrean-kiosk-2"].map(String::from);
+        let bundles =
+            ["antrean-citizen-3", "antrean-live-0123abcd", "antrean-staff-1", "antrean-kiosk-2"].map(String::from);
         let names = AssetNames { bundles, stylesheet: "main-4567ef.css".into() };
         let script = service_worker(&names);
-        assert!(script.contains("\"/pkg/antrean-citizen-0123abcd_bg.wasm\""), "{script}");
-        assert!(!script.contains("antrean-staff"), "the worker keeps the citizens' bundle only");
+        assert!(script.contains("\"/pkg/antrean-live-0123abcd_bg.wasm\""), "{script}");
+        assert!(!script.contains("antrean-staff"), "the worker keeps the office pages' bundle only");
         assert!(script.contains("/style/main-4567ef.css"));
         assert!(!script.contains("__VERSION__") && !script.contains("__OFFLINE_FILES__"));
         let mut next = names.clone();
-        next.bundles[0] = "antrean-citizen-89ab".into();
+        next.bundles[1] = "antrean-live-89ab".into();
         let cache =
             |script: &str| script.lines().find(|l| l.starts_with("const CACHE")).unwrap_or_default().to_string();
         assert_ne!(cache(&script), cache(&service_worker(&next)), "a new build's worker drops the old cache");

@@ -8,7 +8,8 @@ mod common;
 use common::spawn_app_with;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING};
 
-const BUNDLE: &str = "antrean-citizen-0123456789abcdef";
+const BUNDLE: &str = "antrean-live-0123456789abcdef";
+const FORMS_BUNDLE: &str = "antrean-citizen-3333333333333333";
 const STAFF_BUNDLE: &str = "antrean-staff-1111111111111111";
 const KIOSK_BUNDLE: &str = "antrean-kiosk-2222222222222222";
 const STYLESHEET: &str = "main-fedcba9876543210.css";
@@ -20,7 +21,7 @@ fn site() -> tempfile::TempDir {
     std::fs::create_dir_all(root.join("pkg")).unwrap();
     std::fs::create_dir_all(root.join("style")).unwrap();
     let names = format!(
-        "bundle citizen {BUNDLE}\nbundle staff {STAFF_BUNDLE}\nbundle kiosk {KIOSK_BUNDLE}\nstylesheet {STYLESHEET}\n"
+        "bundle citizen {FORMS_BUNDLE}\nbundle live {BUNDLE}\nbundle staff {STAFF_BUNDLE}\nbundle kiosk {KIOSK_BUNDLE}\nstylesheet {STYLESHEET}\n"
     );
     std::fs::write(root.join("assets.txt"), names).unwrap();
     let js = root.join(format!("pkg/{BUNDLE}.js"));
@@ -94,13 +95,15 @@ async fn each_page_loads_the_bundle_of_its_audience_only() {
     let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
     for (path, mine) in [
         ("/kantor/kantah-denpasar", BUNDLE),
-        ("/masuk", BUNDLE),
+        ("/masuk", FORMS_BUNDLE),
+        ("/kantor/kantah-denpasar/daftar", FORMS_BUNDLE),
+        ("/tiket/ABCDEFGHJK", BUNDLE),
         ("/petugas/masuk", STAFF_BUNDLE),
         ("/papan/kantah-denpasar", KIOSK_BUNDLE),
         ("/kiosk/kantah-denpasar", KIOSK_BUNDLE),
     ] {
         let html = app.client.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
-        for bundle in [BUNDLE, STAFF_BUNDLE, KIOSK_BUNDLE] {
+        for bundle in [BUNDLE, FORMS_BUNDLE, STAFF_BUNDLE, KIOSK_BUNDLE] {
             assert_eq!(html.contains(&format!("/pkg/{bundle}")), bundle == mine, "{path} and {bundle}");
         }
     }

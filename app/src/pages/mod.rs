@@ -33,20 +33,26 @@ const REGISTER_SERVICE_WORKER: &str = "if ('serviceWorker' in navigator) { \
 
 /// Who a page is for, and so which browser bundle hydrates it: a citizen's
 /// phone never downloads the counter console, the display board or the admin
-/// forms. Each island belongs to one audience (`bundle-*` features).
+/// forms, and the pages citizens open most (an office, their ticket) load
+/// only their live view. Each island belongs to one audience (`bundle-*`
+/// features).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
+    /// The citizens' forms: booking, access codes, sign-in, their tickets.
     Citizen,
+    /// An office's page and a ticket's page: the live queue only.
+    Live,
     Staff,
     Kiosk,
 }
 
 impl Audience {
-    pub const ALL: [Self; 3] = [Self::Citizen, Self::Staff, Self::Kiosk];
+    pub const ALL: [Self; 4] = [Self::Citizen, Self::Live, Self::Staff, Self::Kiosk];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Citizen => "citizen",
+            Self::Live => "live",
             Self::Staff => "staff",
             Self::Kiosk => "kiosk",
         }
@@ -55,10 +61,13 @@ impl Audience {
     /// The audience of the page at `path` (see the routes in `App`).
     pub fn of_path(path: &str) -> Self {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         if under("/petugas") || under("/admin") {
             Self::Staff
         } else if under("/papan") || under("/kiosk") {
             Self::Kiosk
+        } else if matches!(segments.as_slice(), ["kantor", _] | ["tiket", _]) {
+            Self::Live
         } else {
             Self::Citizen
         }
@@ -71,7 +80,7 @@ impl Audience {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetNames {
     /// Each audience's WASM bundle and its JS, without extension, in `Audience::ALL` order.
-    pub bundles: [String; 3],
+    pub bundles: [String; 4],
     /// The stylesheet's file name in `/style/`.
     pub stylesheet: String,
 }
@@ -111,10 +120,10 @@ impl AssetNames {
         &self.bundles[at]
     }
 
-    /// Every file the service worker keeps for offline use (the citizens'
-    /// pages), by its address.
+    /// Every file the service worker keeps for offline use (the office
+    /// pages it stores), by its address.
     pub fn offline_files(&self) -> [String; 6] {
-        let bundle = self.bundle(Audience::Citizen);
+        let bundle = self.bundle(Audience::Live);
         [
             "/offline.html".into(),
             format!("/style/{}", self.stylesheet),
@@ -249,4 +258,37 @@ fn AccountLink() -> impl IntoView {
         };
         view! { <a class="topnav-link" href=href>{move || t(lang.get(), key)}</a> }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_belongs_to_the_audience_whose_bundle_it_loads() {
+        for (path, audience) in [
+            ("/", Audience::Citizen),
+            ("/kantor/kantah-denpasar", Audience::Live),
+            ("/kantor/kantah-denpasar/daftar", Audience::Citizen),
+            ("/tiket/ABCDEFGHJK", Audience::Live),
+            ("/tiket-saya", Audience::Citizen),
+            ("/petugas", Audience::Staff),
+            ("/petugas/loket/3", Audience::Staff),
+            ("/admin/kantor/x/laporan", Audience::Staff),
+            ("/papan/kantah-denpasar", Audience::Kiosk),
+            ("/kiosk/kantah-denpasar/struk/ABC", Audience::Kiosk),
+            ("/petugasku", Audience::Citizen),
+        ] {
+            assert_eq!(Audience::of_path(path), audience, "{path}");
+        }
+    }
+
+    #[test]
+    fn asset_names_are_read_per_audience_and_odd_names_are_left_out() {
+        let names =
+            AssetNames::parse("bundle live antrean-live-12\nbundle staff ../etc/passwd\nstylesheet main-3.css\n");
+        assert_eq!(names.bundle(Audience::Live), "antrean-live-12");
+        assert_eq!(names.bundle(Audience::Staff), "antrean", "a name with a slash keeps the default");
+        assert_eq!(names.stylesheet, "main-3.css");
+    }
 }

@@ -59,8 +59,8 @@ fn OfficeQueues(office: OfficeView) -> impl IntoView {
 }
 
 /// The service cards, kept up to date by the office's live connection.
-#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-live"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-live")), component)]
 fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoView {
     let services = RwSignal::new(services);
     let connected = follow_office(office_slug.clone(), move |message| match message {

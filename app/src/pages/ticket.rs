@@ -29,8 +29,8 @@ pub fn TicketPage() -> impl IntoView {
 }
 
 /// The ticket, refreshed whenever its office's queue moves.
-#[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
+#[cfg_attr(any(feature = "ssr", feature = "bundle-live"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "bundle-live")), component)]
 fn LiveTicket(ticket: TicketView) -> impl IntoView {
     let (code, office) = (ticket.code.clone(), ticket.office_slug.clone());
     let current = RwSignal::new(ticket);
