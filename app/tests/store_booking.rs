@@ -145,14 +145,7 @@ async fn a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_i
     let tuesday = BookingRequest::Date(date("2026-11-24"));
     let first = f.book(&citizen(1), tuesday).await.unwrap();
     f.book(&citizen(2), tuesday).await.unwrap();
-    tickets::apply(
-        &f.db,
-        &first.code,
-        TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-        monday_10_wib(),
-    )
-    .await
-    .unwrap();
+    tickets::cancel(&f.db, &first.code, CancelReason::CitizenRequest, None, monday_10_wib()).await.unwrap();
     let minutes = |m| monday_10_wib() + chrono::Duration::minutes(m);
 
     // Within the office's delay (10 minutes by default) the place is not free yet.
@@ -174,14 +167,7 @@ async fn released_places_are_given_once_at_any_concurrency(engine: Engine) {
         first_five.push(f.book(&citizen(serial), tuesday).await.unwrap());
     }
     for booked in &first_five[..3] {
-        tickets::apply(
-            &f.db,
-            &booked.code,
-            TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-            monday_10_wib(),
-        )
-        .await
-        .unwrap();
+        tickets::cancel(&f.db, &booked.code, CancelReason::CitizenRequest, None, monday_10_wib()).await.unwrap();
     }
     let later = monday_10_wib() + chrono::Duration::minutes(15);
     let bookings = (100..140).map(|serial| {
@@ -251,14 +237,7 @@ async fn the_same_nik_gets_its_ticket_back_even_when_its_request_rolled(engine: 
 async fn a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place(engine: Engine) {
     let f = office_with_quota(engine, 2, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
-    tickets::apply(
-        &f.db,
-        &first.code,
-        TicketMove::Cancel { reason: CancelReason::CitizenRequest, by_staff: None },
-        monday_10_wib(),
-    )
-    .await
-    .unwrap();
+    tickets::cancel(&f.db, &first.code, CancelReason::CitizenRequest, None, monday_10_wib()).await.unwrap();
     let second = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     assert!(!second.existing);
     assert_eq!(second.sequence, 2, "sequence numbers are never reused");

@@ -101,6 +101,7 @@ async fn each_page_loads_the_bundle_of_its_audience_only() {
         ("/petugas/masuk", STAFF_BUNDLE),
         ("/papan/kantah-denpasar", KIOSK_BUNDLE),
         ("/kiosk/kantah-denpasar", KIOSK_BUNDLE),
+        ("/", "none: the home page has no island"),
     ] {
         let html = app.client.get(format!("{}{path}", app.base)).send().await.unwrap().text().await.unwrap();
         for bundle in [BUNDLE, FORMS_BUNDLE, STAFF_BUNDLE, KIOSK_BUNDLE] {

@@ -58,18 +58,22 @@ impl Audience {
         }
     }
 
-    /// The audience of the page at `path` (see the routes in `App`).
-    pub fn of_path(path: &str) -> Self {
+    /// The audience of the page at `path` (see the routes in `App`), or none
+    /// for the pages that have no island (the home page, the calls list, the
+    /// office settings, report and outbox): they load no WASM at all.
+    pub fn of_path(path: &str) -> Option<Self> {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if under("/petugas") || under("/admin") {
-            Self::Staff
+        if segments.is_empty() || path == "/panggilan" || under("/admin/kantor") {
+            None
+        } else if under("/petugas") || under("/admin") {
+            Some(Self::Staff)
         } else if under("/papan") || under("/kiosk") {
-            Self::Kiosk
+            Some(Self::Kiosk)
         } else if matches!(segments.as_slice(), ["kantor", _] | ["tiket", _]) {
-            Self::Live
+            Some(Self::Live)
         } else {
-            Self::Citizen
+            Some(Self::Citizen)
         }
     }
 }
@@ -148,11 +152,15 @@ fn request_path() -> String {
 }
 
 /// The HTML document the server renders around the app.
-pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
     let assets = use_context::<AssetNames>().unwrap_or_default();
     let stylesheet = format!("/style/{}", assets.stylesheet);
-    options.output_name = assets.bundle(Audience::of_path(&request_path())).into();
+    let scripts = Audience::of_path(&request_path()).map(|audience| {
+        let mut options = options.clone();
+        options.output_name = assets.bundle(audience).into();
+        view! { <HydrationScripts options islands=true /> }
+    });
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -165,7 +173,7 @@ pub fn shell(mut options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
                 <link rel="stylesheet" id="antrean" href=stylesheet />
                 <script inner_html=REGISTER_SERVICE_WORKER></script>
-                <HydrationScripts options islands=true />
+                {scripts}
                 <MetaTags />
             </head>
             <body>
@@ -267,17 +275,19 @@ mod tests {
     #[test]
     fn each_page_belongs_to_the_audience_whose_bundle_it_loads() {
         for (path, audience) in [
-            ("/", Audience::Citizen),
-            ("/kantor/kantah-denpasar", Audience::Live),
-            ("/kantor/kantah-denpasar/daftar", Audience::Citizen),
-            ("/tiket/ABCDEFGHJK", Audience::Live),
-            ("/tiket-saya", Audience::Citizen),
-            ("/petugas", Audience::Staff),
-            ("/petugas/loket/3", Audience::Staff),
-            ("/admin/kantor/x/laporan", Audience::Staff),
-            ("/papan/kantah-denpasar", Audience::Kiosk),
-            ("/kiosk/kantah-denpasar/struk/ABC", Audience::Kiosk),
-            ("/petugasku", Audience::Citizen),
+            ("/", None),
+            ("/panggilan", None),
+            ("/kantor/kantah-denpasar", Some(Audience::Live)),
+            ("/kantor/kantah-denpasar/daftar", Some(Audience::Citizen)),
+            ("/tiket/ABCDEFGHJK", Some(Audience::Live)),
+            ("/tiket-saya", Some(Audience::Citizen)),
+            ("/petugas", Some(Audience::Staff)),
+            ("/petugas/loket/3", Some(Audience::Staff)),
+            ("/admin/akun", Some(Audience::Staff)),
+            ("/admin/kantor/x/laporan", None),
+            ("/papan/kantah-denpasar", Some(Audience::Kiosk)),
+            ("/kiosk/kantah-denpasar/struk/ABC", Some(Audience::Kiosk)),
+            ("/petugasku", Some(Audience::Citizen)),
         ] {
             assert_eq!(Audience::of_path(path), audience, "{path}");
         }
