@@ -20,8 +20,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::SqlitePool;
-
 mod abuse;
 mod notices;
 mod soak;
@@ -64,6 +62,8 @@ struct Server {
     child: Child,
     base: String,
     db_file: PathBuf,
+    /// The database it runs on: its own SQLite file, or a PostgreSQL database.
+    database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -99,8 +99,12 @@ async fn start_server_with(site_root: &Path, settings: &[(&str, &str)]) -> Resul
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-    let server =
-        Server { child, base: format!("http://127.0.0.1:{port}"), db_file: dir.path().join("antrean.db"), _dir: dir };
+    let db_file = dir.path().join("antrean.db");
+    let database_url = settings
+        .iter()
+        .find(|(name, _)| *name == "ANTREAN_DATABASE_URL")
+        .map_or_else(|| format!("sqlite://{}", db_file.display()), |(_, url)| url.to_string());
+    let server = Server { child, base: format!("http://127.0.0.1:{port}"), db_file, database_url, _dir: dir };
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client.get(format!("{}/", server.base)).send().await.is_ok() {
@@ -457,7 +461,7 @@ async fn citizen_sessions(
     serials: std::ops::Range<usize>,
 ) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     use app::store::sessions::{self, SessionOwner};
-    let db = app::store::Db::open_sqlite(&server.db_file).await?;
+    let db = app::store::Db::open_url(&server.database_url).await?;
     let mut cookies = Vec::with_capacity(serials.len());
     for n in serials {
         let owner =
@@ -468,14 +472,18 @@ async fn citizen_sessions(
     Ok(cookies)
 }
 
-async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+/// Bookings over HTTP from 64 clients, spread over `servers` (instances on
+/// one database); returns the bookings per second.
+async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dyn std::error::Error>> {
+    let server = servers[0];
     let sessions = Arc::new(citizen_sessions(server, 0..BOOKINGS.div_ceil(BOOKINGS_PER_PHONE)).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut clients = Vec::new();
-    for _ in 0..CLIENTS {
-        let (next, failures, base, sessions) = (next.clone(), failures.clone(), server.base.clone(), sessions.clone());
+    for client in 0..CLIENTS {
+        let base = servers[client % servers.len()].base.clone();
+        let (next, failures, sessions) = (next.clone(), failures.clone(), sessions.clone());
         let client = same_site_client(&base)?;
         clients.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -517,16 +525,17 @@ async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error
     let elapsed = started.elapsed();
     latencies.sort();
 
-    let db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    // Written to mean the same on SQLite and PostgreSQL.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&server.database_url).await?;
     let overbooked: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT t.service_id, t.service_date, COUNT(*) AS n, MAX(s.daily_quota) AS quota
-           FROM tickets t JOIN services s ON s.id = t.service_id
-           GROUP BY t.service_id, t.service_date HAVING n > quota)",
+        "SELECT COUNT(*) FROM (SELECT t.service_id, t.service_date FROM tickets t JOIN services s ON s.id = t.service_id
+           GROUP BY t.service_id, t.service_date HAVING COUNT(*) > MAX(s.daily_quota)) AS over",
     )
     .fetch_one(&db)
     .await?;
     let duplicates: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets))
+        "SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT service_id, service_date, sequence FROM tickets) AS d)
          FROM tickets",
     )
     .fetch_one(&db)
@@ -534,22 +543,63 @@ async fn bench_bookings(server: &Server) -> Result<(), Box<dyn std::error::Error
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&db).await?;
     db.close().await;
 
-    println!("bookings over HTTP ({CLIENTS} concurrent clients, SQLite)");
+    let over_http = BOOKINGS as f64 / elapsed.as_secs_f64();
+    let instances = if servers.len() == 1 { "1 instance".to_string() } else { format!("{} instances", servers.len()) };
+    println!("bookings over HTTP ({CLIENTS} concurrent clients, {engine}, {instances})");
     println!("  bookings:              {BOOKINGS} sent, {stored} stored, {} failed", failures.load(Ordering::Relaxed));
     println!(
-        "  throughput:            {:.0} bookings/s   (target: ≥ 5,000/s)",
-        BOOKINGS as f64 / elapsed.as_secs_f64()
+        "  throughput:            {over_http:.0} bookings/s   (target: {})",
+        if engine == "SQLite" { "≥ 5,000/s" } else { "≥ 2,000/s on one instance, more on two" }
     );
     println!("  latency p50 / p99:     {} / {}", ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99)));
     println!("  overbooked dates:      {overbooked}   (target: 0)");
     println!("  duplicate sequences:   {duplicates}");
+    Ok(over_http)
+}
+
+/// The SQLite bookings, and the same bookings in the store alone for comparison.
+async fn bench_bookings_sqlite(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+    let over_http = bench_bookings(&[server], "SQLite").await?;
     let in_store = store_bookings_per_second().await?;
-    let over_http = BOOKINGS as f64 / elapsed.as_secs_f64();
     println!(
         "  the same bookings in the store alone (no HTTP, {CLIENTS} tasks): {in_store:.0}/s; HTTP reaches {:.0}% of it",
         100.0 * over_http / in_store
     );
     Ok(())
+}
+
+/// Bookings on PostgreSQL (the throwaway server `scripts/test-postgres`
+/// starts, which `./antrean bench` does): one instance, then two instances
+/// sharing a database, each on a fresh database.
+async fn bench_bookings_postgres(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let server_url = std::env::var("ANTREAN_TEST_POSTGRES_URL")
+        .map_err(|_| "the PostgreSQL figures need ANTREAN_TEST_POSTGRES_URL (./antrean bench starts a server)")?;
+    for instances in [1, 2] {
+        let url = fresh_postgres_database(&server_url, instances).await?;
+        let settings = [("ANTREAN_DATABASE_URL", url.as_str())];
+        // One after the other: the first migrates and seeds the database.
+        let mut servers = Vec::new();
+        for _ in 0..instances {
+            servers.push(start_server_with(site_root, &settings).await?);
+        }
+        let servers: Vec<&Server> = servers.iter().collect();
+        bench_bookings(&servers, "PostgreSQL").await?;
+        if instances == 1 {
+            println!();
+        }
+    }
+    Ok(())
+}
+
+/// A new database on the PostgreSQL server at `server_url`.
+async fn fresh_postgres_database(server_url: &str, serial: usize) -> Result<String, Box<dyn std::error::Error>> {
+    use sqlx::Connection;
+    let name = format!("bench_{}_{serial}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(server_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+    admin.close().await?;
+    let (base, _) = server_url.rsplit_once('/').ok_or("a server URL ending in a database name")?;
+    Ok(format!("{base}/{name}"))
 }
 
 /// Bookings straight into the store (the booking writer's group commit on a
@@ -649,7 +699,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("antrean-bench on {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if runs("bookings") {
         let server = start_server(&site_root).await?;
-        bench_bookings(&server).await?;
+        bench_bookings_sqlite(&server).await?;
+        println!();
+    }
+    if runs("bookings-postgres") {
+        bench_bookings_postgres(&site_root).await?;
         println!();
     }
     if runs("ssr") {
