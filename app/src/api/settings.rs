@@ -377,9 +377,8 @@ pub async fn save_service(
     #[server(default)] active: Option<String>,
 ) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
-    use crate::domain::office::NewService;
+    use crate::domain::office::{NewService, ServiceChange};
     use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, ServiceName};
-    use crate::store::offices::ServiceChange;
 
     let ctx = context()?;
     let existing = service.trim().parse::<i64>().ok();

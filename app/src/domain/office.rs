@@ -72,3 +72,13 @@ pub struct NewService<'a> {
     pub daily_quota: u32,
     pub horizon_days: u32,
 }
+
+/// What a service's settings form changes; the letter is fixed once numbers exist.
+#[derive(Debug, Clone)]
+pub struct ServiceChange<'a> {
+    pub name_id: &'a str,
+    pub name_en: &'a str,
+    pub daily_quota: u32,
+    pub horizon_days: u32,
+    pub active: bool,
+}

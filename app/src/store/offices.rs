@@ -8,7 +8,7 @@ use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
-use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service};
+use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service, ServiceChange};
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
@@ -450,16 +450,6 @@ pub async fn remove_holiday(db: &Db, office_id: i64, date: NaiveDate) -> StoreRe
         .execute(db.writer())
         .await?;
     Ok(())
-}
-
-/// What a service's settings form changes; the letter is fixed once numbers exist.
-#[derive(Debug, Clone)]
-pub struct ServiceChange<'a> {
-    pub name_id: &'a str,
-    pub name_en: &'a str,
-    pub daily_quota: u32,
-    pub horizon_days: u32,
-    pub active: bool,
 }
 
 /// Changes a service of the office; `false` when the office has no such service.
