@@ -89,6 +89,22 @@ async fn pages_name_the_hashed_files_and_are_compressed_as_accepted() {
     assert_eq!(answer.headers()[CONTENT_ENCODING], "gzip", "server functions are compressed too");
 }
 
+/// On a slow link a preloaded bundle competes with the page's own text and
+/// styles (Leptos's `HydrationScripts` preloads it at high priority, and links
+/// a stylesheet under `/pkg` that does not exist).
+#[tokio::test]
+async fn the_bundle_starts_after_the_page_has_loaded_and_is_never_preloaded() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let html =
+        app.client.get(format!("{}/kantor/kantah-denpasar", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("rel=\"preload\"") && !html.contains("modulepreload"), "no preload: {html}");
+    assert!(!html.contains(&format!("/pkg/{BUNDLE}.css")));
+    let loader = html.split("<script type=\"module\">").nth(1).expect("the bundle's loader");
+    assert!(loader.contains("addEventListener(\"load\"") && loader.contains("requestIdleCallback"));
+    assert!(loader.contains(&format!("\"/pkg/{BUNDLE}.js\", \"/pkg/{BUNDLE}_bg.wasm\"")));
+}
+
 #[tokio::test]
 async fn each_page_loads_the_bundle_of_its_audience_only() {
     let site = site();

@@ -151,16 +151,14 @@ fn request_path() -> String {
     }
 }
 
-/// The HTML document the server renders around the app.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document the server renders around the app. (The options are what
+/// leptos_axum hands every shell; the bundle names come from `AssetNames`.)
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
     let lang = initial_lang();
     let assets = use_context::<AssetNames>().unwrap_or_default();
     let stylesheet = format!("/style/{}", assets.stylesheet);
-    let scripts = Audience::of_path(&request_path()).map(|audience| {
-        let mut options = options.clone();
-        options.output_name = assets.bundle(audience).into();
-        view! { <HydrationScripts options islands=true /> }
-    });
+    let scripts = Audience::of_path(&request_path())
+        .map(|audience| view! { <IslandLoader bundle=assets.bundle(audience).to_string() /> });
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -181,6 +179,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The page's browser bundle, started by `island_loader.js` after the page has
+/// loaded. Leptos's own `HydrationScripts` preloads the bundle at high priority
+/// (and links a stylesheet we don't have), which delays the first paint on a
+/// slow link.
+#[component]
+fn IslandLoader(bundle: String) -> impl IntoView {
+    // What `HydrationScripts` does in islands mode: outside an island the server
+    // renders plain HTML, without hydration markers.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    // The loader's comments are for its readers, not for every page's bytes.
+    let loader: String = include_str!("island_loader.js")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let start = format!("{loader}({:?}, {:?});", format!("/pkg/{bundle}.js"), format!("/pkg/{bundle}_bg.wasm"));
+    view! { <script type="module" inner_html=start></script> }
 }
 
 /// The language chosen in the `lang` cookie, read from the request on the server

@@ -218,29 +218,17 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
             rollover: rollover.clone(),
             existing: false,
         };
-        // A savepoint, because on PostgreSQL a failed statement spoils the whole
-        // transaction: the unique violation below must not.
-        let mut insert = sqlx::Connection::begin(&mut **tx).await?;
-        let inserted = insert_ticket(&mut insert, job, &booked).await;
-        match &inserted {
-            Ok(()) => insert.commit().await?,
-            Err(_) => insert.rollback().await?,
+        if insert_ticket(tx, job, &booked).await? {
+            return Ok(Ok(booked));
         }
-        return match inserted {
-            Ok(()) => Ok(Ok(booked)),
-            // The holder already has an active ticket on this date (a concurrent
-            // request, or an earlier one that rolled here): give the place back and
-            // answer with that ticket.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                release_place(tx, job.service.id, *date, sequence).await?;
-                let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt(e.to_string()))?;
-                let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
-                let existing =
-                    existing.ok_or_else(|| StoreError::Corrupt("unique violation without a ticket".into()))?;
-                Ok(existing.answer_to(&job.holder, job.by))
-            }
-            Err(e) => Err(e.into()),
-        };
+        // The holder already has an active ticket on this date (a concurrent
+        // request, or an earlier one that rolled here): give the place back and
+        // answer with that ticket.
+        release_place(tx, job.service.id, *date, sequence).await?;
+        let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt("a ticket not inserted".into()))?;
+        let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
+        let existing = existing.ok_or_else(|| StoreError::Corrupt("a NIK's ticket not found".into()))?;
+        return Ok(existing.answer_to(&job.holder, job.by));
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
 }
@@ -329,16 +317,23 @@ async fn release_place(
     Ok(())
 }
 
-async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: &Booked) -> Result<(), sqlx::Error> {
+/// Inserts the ticket unless the holder's NIK already has an active one for the
+/// service that day (the only uniqueness a new ticket can meet: its public code
+/// is random, its sequence just claimed); says whether it did. `ON CONFLICT DO
+/// NOTHING` rather than catching the violation: on PostgreSQL a failed
+/// statement spoils the whole transaction, and a savepoint around each insert
+/// costs two round trips per booking.
+async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: &Booked) -> StoreResult<bool> {
     let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
     let holder = &job.holder;
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date, requested_date, rollover_reason, sequence,
             display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff,
             queue_key)
          VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
             (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
-                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))",
+                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
+         ON CONFLICT DO NOTHING",
     )
     .bind(&booked.code)
     .bind(job.service.id)
@@ -356,7 +351,7 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     .bind(job.by.staff_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// A NIK's active ticket, found when the same NIK books the same service and day again.

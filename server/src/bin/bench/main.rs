@@ -5,8 +5,9 @@
 //! checks that no (service, date) got more tickets than its quota, (2) SSR latency
 //! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
 //! "call next" to receipt at every one, and the server's memory per idle
-//! connection, (4) the size of the WASM bundle, raw and gzipped, (5) notices
-//! dispatched to local sinks and call → SMS receipt (see `notices.rs`); (6) with
+//! connection, (4) the size of each WASM bundle and Lighthouse's mobile score
+//! (see `lighthouse.rs`), (5) notices dispatched to local sinks and call → SMS
+//! receipt (see `notices.rs`); (6) with
 //! `antrean-bench abuse`, what each attack of the open internet gets, and how
 //! long a legitimate booking and sign-in take meanwhile (see `abuse.rs`); and
 //! (7) with `antrean-bench soak [MINUTES]`, a simulated office day that fails
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod abuse;
+mod lighthouse;
 mod notices;
 mod soak;
 
@@ -561,9 +563,14 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
 async fn bench_bookings_sqlite(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let over_http = bench_bookings(&[server], "SQLite").await?;
     let in_store = store_bookings_per_second().await?;
+    let raw = raw_sqlite_bookings_per_second().await?;
     println!(
         "  the same bookings in the store alone (no HTTP, {CLIENTS} tasks): {in_store:.0}/s; HTTP reaches {:.0}% of it",
         100.0 * over_http / in_store
+    );
+    println!(
+        "  the same bookings as plain SQL, one SQLite transaction per {CLIENTS}: {raw:.0}/s; HTTP reaches {:.0}% of it",
+        100.0 * over_http / raw
     );
     Ok(())
 }
@@ -645,6 +652,54 @@ async fn store_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> 
     Ok(BOOKINGS as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The same bookings as plain SQL on a fresh SQLite file with the same schema
+/// and durability (WAL, `synchronous = FULL`): one transaction per 64, each
+/// sent as one script. What SQLite itself costs, without our code and without
+/// a round trip per statement; the yardstick for the booking writer.
+async fn raw_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("raw.db");
+    let mut services = Vec::new();
+    {
+        let db = app::store::Db::open_sqlite(&path).await?;
+        let now = chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc);
+        app::store::seed::seed_demo_offices(&db, now).await?;
+        for slug in OFFICES {
+            let office = app::store::offices::find(&db, slug).await?.ok_or("no demo office")?;
+            for prefix in SERVICES {
+                services.push(app::store::offices::find_service(&db, office.id, prefix).await?.ok_or("no service")?.id);
+            }
+        }
+    }
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        .execute(&mut conn)
+        .await?;
+    let numbers: Vec<usize> = (0..BOOKINGS).collect();
+    let started = Instant::now();
+    for batch in numbers.chunks(CLIENTS) {
+        let mut script = String::from("BEGIN IMMEDIATE;");
+        for &n in batch {
+            let service = services[(n % 2) * SERVICES.len() + (n / 2) % SERVICES.len()];
+            let date = DATES[(n / 8) % DATES.len()];
+            script.push_str(&format!(
+                "INSERT INTO service_days (service_id, service_date, issued) VALUES ({service}, '{date}', 1)
+                   ON CONFLICT (service_id, service_date) DO UPDATE SET issued = issued + 1;
+                 INSERT INTO tickets (public_code, issued_service_id, service_id, service_date, requested_date,
+                   sequence, display_number, holder_nik, channel, issued_at, queue_key)
+                 VALUES ('R{n:09}', {service}, {service}, '{date}', '{date}',
+                   (SELECT issued FROM service_days WHERE service_id = {service} AND service_date = '{date}'),
+                   'R-{n}', '{nik}', 'walk_in', 0, {n});",
+                nik = nik(n)
+            ));
+        }
+        script.push_str("COMMIT;");
+        sqlx::raw_sql(&script).execute(&mut conn).await?;
+    }
+    Ok(BOOKINGS as f64 / started.elapsed().as_secs_f64())
+}
+
 async fn bench_ssr(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let client = reqwest::Client::new();
     let url = format!("{}/kantor/kantah-denpasar", server.base);
@@ -702,6 +757,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         bench_bookings_sqlite(&server).await?;
         println!();
     }
+    // Not part of the default run: the store figure alone, to profile the
+    // booking writer (`perf record -g antrean-bench bookings-store`).
+    if only.as_deref() == Some("bookings-store") {
+        println!(
+            "bookings straight into the store (no HTTP, {CLIENTS} tasks): {:.0}/s",
+            store_bookings_per_second().await?
+        );
+        println!("the same as plain SQL: {:.0}/s", raw_sqlite_bookings_per_second().await?);
+    }
     if runs("bookings-postgres") {
         bench_bookings_postgres(&site_root).await?;
         println!();
@@ -723,6 +787,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if runs("wasm") {
         wasm_size(&site_root)?;
+        println!();
+    }
+    if runs("lighthouse") {
+        lighthouse::run(&site_root).await?;
+        println!();
     }
     if runs("notices") {
         notices::run(&site_root).await?;
