@@ -47,6 +47,9 @@ pub enum Field {
     PhoneUpcomingCap,
     ReleaseDelay,
     ReminderHour,
+    BoardAnnouncement,
+    Channels,
+    WalkInReserve,
 }
 
 impl Field {
@@ -83,6 +86,9 @@ impl Field {
             Self::PhoneUpcomingCap => "phone_upcoming_cap",
             Self::ReleaseDelay => "release_delay",
             Self::ReminderHour => "reminder_hour",
+            Self::BoardAnnouncement => "board_announcement",
+            Self::Channels => "channels",
+            Self::WalkInReserve => "walk_in_reserve",
         }
     }
 }

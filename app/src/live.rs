@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use tokio::sync::broadcast;
 
 use crate::clock::Clock;
-use crate::model::{CallView, LiveMessage, ServiceQueue};
+use crate::model::{CallView, CounterNow, LiveMessage, ServiceQueue};
 use crate::store::{counters, offices, Db, StoreResult};
 
 /// Messages a subscriber may fall behind by before it is dropped (it reconnects
@@ -35,6 +35,9 @@ struct OfficeChannel {
     counts_to_publish: AtomicBool,
     /// The service summaries last sent, so only the ones that changed go out.
     last_sent: Mutex<Vec<ServiceQueue>>,
+    /// The counters last sent (or in the snapshot), so a board hears when one
+    /// opens or closes.
+    last_counters: Mutex<Vec<CounterNow>>,
     /// Counts every change at the office (a call, issued or moved tickets),
     /// here or at another instance, before it goes out.
     version: AtomicU64,
@@ -118,6 +121,7 @@ impl Hub {
                     counts_changed: AtomicBool::new(false),
                     counts_to_publish: AtomicBool::new(false),
                     last_sent: Mutex::new(Vec::new()),
+                    last_counters: Mutex::new(Vec::new()),
                     version: AtomicU64::new(0),
                     snapshot: tokio::sync::Mutex::new(None),
                 })
@@ -195,18 +199,29 @@ impl Hub {
                 .collect()
         };
         for office_id in changed {
-            match self.services(office_id).await {
-                Ok(Some(message)) => self.send(office_id, &message),
-                Ok(None) => {}
+            match self.changes(office_id).await {
+                Ok(messages) => messages.iter().for_each(|message| self.send(office_id, message)),
                 Err(error) => tracing::error!(%error, office_id, "could not compute live counts"),
             }
         }
     }
 
-    /// The count update for an office, if any service changed since the last one.
-    async fn services(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
-        let changed = self.changed_services(office_id).await?;
-        Ok((!changed.is_empty()).then_some(LiveMessage::Services(changed)))
+    /// The updates for an office: the services changed since the last one,
+    /// and the counters if one changed.
+    async fn changes(&self, office_id: i64) -> StoreResult<Vec<LiveMessage>> {
+        let mut messages = Vec::new();
+        let services = self.changed_services(office_id).await?;
+        if !services.is_empty() {
+            messages.push(LiveMessage::Services(services));
+        }
+        let counters = counters::now_calling(&self.db, office_id).await?;
+        let channel = self.channel(office_id);
+        let mut last = channel.last_counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *last != counters {
+            last.clone_from(&counters);
+            messages.push(LiveMessage::Counters(counters));
+        }
+        Ok(messages)
     }
 
     /// The services whose summary changed since the last message.
@@ -236,7 +251,7 @@ impl Hub {
             }
         }
         let view = offices::queue_view(&self.db, office, self.clock.now()).await?;
-        let recent_calls = counters::recent_calls(&self.db, office.id, 5).await?;
+        let recent_calls = counters::recent_calls(&self.db, office.id).await?;
         let counters = counters::now_calling(&self.db, office.id).await?;
         // Screens connected earlier may hold older counts than this snapshot.
         channel.counts_changed.store(true, Ordering::Release);

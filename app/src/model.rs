@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::RolloverReason;
+use crate::domain::calendar::OfficeZone;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct ServiceQueue {
     pub now_calling: Option<String>,
     pub issued_today: u32,
     pub daily_quota: u32,
+    /// Who takes its numbers: a walk-in service has no booking button.
+    pub channels: crate::domain::office::ServiceChannels,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +83,8 @@ pub struct CallView {
 pub struct CounterNow {
     pub counter: String,
     pub now_calling: Option<String>,
+    /// Open and calling (not paused or closed).
+    pub open: bool,
 }
 
 /// What the live connection of an office carries. A client gets a snapshot when
@@ -98,6 +103,8 @@ pub enum LiveMessage {
         call: CallView,
         services: Vec<ServiceQueue>,
     },
+    /// The counters, when one opened, paused or closed.
+    Counters(Vec<CounterNow>),
 }
 
 /// A ticket in the counter console's lists.
@@ -204,14 +211,21 @@ pub struct ReceivedCall {
     pub ticket_code: String,
 }
 
-/// A display board's data: the office, each counter's number, the last calls.
+/// How many of the last calls a display board lists.
+pub const RECENT_CALLS: usize = 6;
+
+/// A display board's data: the office, each counter's number, the last
+/// calls, the queue of each service and the admin's announcement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardView {
     pub office_slug: String,
     pub office_name: String,
-    pub zone: String,
+    /// The board shows the office's time whatever the device's zone.
+    pub zone: OfficeZone,
     pub counters: Vec<CounterNow>,
     pub recent_calls: Vec<CallView>,
+    pub services: Vec<ServiceQueue>,
+    pub announcement: String,
 }
 
 /// A walk-in receipt: the ticket, when it was printed, and a QR code of its page.
@@ -271,6 +285,7 @@ pub struct OfficeSettingsView {
     pub release_delay: u32,
     /// The hour (office time) of the evening reminders.
     pub reminder_hour: u32,
+    pub board_announcement: String,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,
@@ -289,6 +304,8 @@ pub struct ServiceSettingsRow {
     pub daily_quota: u32,
     pub horizon_days: u32,
     pub active: bool,
+    pub channels: crate::domain::office::ServiceChannels,
+    pub walk_in_reserve: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,8 +14,8 @@ use app::domain::booking::{Booked, Holder, IssuedBy};
 use app::domain::booking::{BookingRefusal, BookingRequest, RolloverReason};
 use app::domain::calendar::{ClosedReason, Holiday};
 use app::domain::identity::{FullName, Nik, PhoneNumber};
-use app::domain::office::{Office, Service};
-use app::domain::ticket::{CancelReason, TicketState};
+use app::domain::office::{Office, Service, ServiceChange, ServiceChannels};
+use app::domain::ticket::{CancelReason, Channel, TicketState};
 use app::store::offices;
 use app::store::tickets::{self, BookError, TicketMove};
 use app::store::{Db, Engine};
@@ -91,6 +91,8 @@ on_both_engines!(
     serving_a_waiting_ticket_without_calling_it_is_refused,
     a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_is_never_reused,
     released_places_are_given_once_at_any_concurrency,
+    online_booking_leaves_the_walk_in_reserve_to_the_kiosk,
+    a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_number,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -120,6 +122,26 @@ fn citizen(serial: u32) -> Holder {
 }
 
 impl Fixture {
+    /// Sets who takes the service's numbers and the walk-ins' reserve.
+    async fn set_channels(&mut self, channels: ServiceChannels, walk_in_reserve: u32) {
+        let change = ServiceChange {
+            name_id: &self.service.name_id,
+            name_en: &self.service.name_en,
+            daily_quota: self.service.daily_quota,
+            horizon_days: self.service.horizon_days,
+            active: true,
+            channels,
+            walk_in_reserve,
+        };
+        assert!(offices::update_service(&self.db, self.office.id, self.service.id, &change).await.unwrap());
+        self.service = offices::find_service(&self.db, self.office.id, "A").await.unwrap().unwrap();
+    }
+
+    async fn walk_in(&self, holder: &Holder) -> Result<Booked, BookError> {
+        let by = IssuedBy { channel: Channel::WalkIn, staff_id: None };
+        tickets::book(&self.db, &self.office, &self.service, holder, by, BookingRequest::Today, monday_10_wib()).await
+    }
+
     async fn book(&self, holder: &Holder, request: BookingRequest) -> Result<Booked, BookError> {
         self.book_on(&self.db, holder, request).await
     }
@@ -308,4 +330,33 @@ async fn serving_a_waiting_ticket_without_calling_it_is_refused(engine: Engine) 
     let booked = f.book(&citizen(1), BookingRequest::Today).await.unwrap();
     let refused = tickets::apply(&f.db, &booked.code, TicketMove::StartServing, monday_10_wib()).await;
     assert!(matches!(refused, Err(tickets::ActionError::Transition(_))));
+}
+
+async fn online_booking_leaves_the_walk_in_reserve_to_the_kiosk(engine: Engine) {
+    let mut f = office_with_quota(engine, 3, 30).await;
+    f.set_channels(ServiceChannels::All, 2).await;
+    f.book(&citizen(1), BookingRequest::Today).await.unwrap();
+    let refused = f.book(&citizen(2), BookingRequest::Today).await.unwrap_err();
+    assert!(matches!(refused, BookError::Refused(BookingRefusal::TodayFull)), "{refused:?}");
+    // A date rolls past the days whose online share is taken, not into the reserve.
+    let rolled = f.book(&citizen(3), BookingRequest::Date(date("2026-11-23"))).await.unwrap();
+    assert_eq!(rolled.service_date, date("2026-11-24"));
+    // The walk-ins get the two places kept for them, and then the day is full.
+    for serial in [4, 5] {
+        assert_eq!(f.walk_in(&citizen(serial)).await.unwrap().service_date, date("2026-11-23"));
+    }
+    let full = f.walk_in(&citizen(6)).await.unwrap_err();
+    assert!(matches!(full, BookError::Refused(BookingRefusal::TodayFull)), "{full:?}");
+}
+
+async fn a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_number(engine: Engine) {
+    let mut f = office_with_quota(engine, 10, 30).await;
+    f.set_channels(ServiceChannels::WalkInOnly, 0).await;
+    let refused = f.book(&citizen(1), BookingRequest::Today).await.unwrap_err();
+    assert!(matches!(refused, BookError::Refused(BookingRefusal::WalkInOnly)), "{refused:?}");
+    f.walk_in(&citizen(2)).await.unwrap();
+    f.set_channels(ServiceChannels::OnlineOnly, 0).await;
+    let refused = f.walk_in(&citizen(3)).await.unwrap_err();
+    assert!(matches!(refused, BookError::Refused(BookingRefusal::OnlineOnly)), "{refused:?}");
+    f.book(&citizen(4), BookingRequest::Today).await.unwrap();
 }

@@ -3,7 +3,7 @@
 // form that keeps what was typed and says why. Works only on its own office
 // (kantah-badung), never on the seeded demo offices the other specs rely on.
 import { expect, test, type Page } from '@playwright/test';
-import { signInAsAdmin } from './helpers';
+import { nik, signInAsAdmin, signInOverHttp, writeHeaders } from './helpers';
 
 const SLUG = 'kantah-badung';
 const SETTINGS = `/admin/kantor/${SLUG}`;
@@ -191,6 +191,48 @@ test.describe.serial('office settings', () => {
     await expect(existing.getByLabel('Nama (Bahasa Indonesia)')).toHaveValue('Pendaftaran Tanah');
     await expect(existing.locator('.notice-error')).toHaveCount(0);
   });
+});
+
+test('a walk-in-only service shows no booking button, is not offered for booking and refuses an online booking', async ({
+  page,
+  request,
+}) => {
+  await signInAsAdmin(page);
+  await openBadungSettings(page);
+  if ((await page.locator('form[data-service="W"]').count()) === 0) {
+    const form = page.locator('#layanan-baru');
+    await form.getByLabel('Huruf').fill('W');
+    await form.getByLabel('Nama (Bahasa Indonesia)').fill('Legalisir Dokumen');
+    await form.getByLabel('Nama (Inggris)').fill('Document legalisation');
+    await form.getByLabel('Kuota harian').fill('30');
+    await form.getByLabel('Dapat dipesan hingga (hari ke depan)').fill('0');
+    await form.getByLabel('Cara mengambil nomor').selectOption({ label: 'Datang langsung saja (kios dan petugas)' });
+    await form.getByRole('button', { name: 'Buat' }).click();
+    await expect(page.locator('#layanan-baru .notice-success')).toHaveText('Tersimpan.');
+  }
+  const saved = page.locator('form[data-service="W"]');
+  await expect(saved.getByLabel('Cara mengambil nomor')).toHaveValue('walk_in');
+
+  // The office page: W with today's hours and no booking button; A still bookable.
+  await page.goto(`/kantor/${SLUG}`);
+  const walkIn = page.locator('.service-card[data-service="W"]');
+  await expect(walkIn.getByTestId('walk-in-only')).toContainText('Hanya untuk yang datang langsung');
+  await expect(walkIn.getByTestId('walk-in-only')).toContainText('07:30–14:00 WITA');
+  await expect(walkIn.getByRole('link', { name: 'Daftar' })).toHaveCount(0);
+  await expect(page.locator('.service-card[data-service="A"]').getByRole('link', { name: 'Daftar' })).toBeVisible();
+  // The booking form does not offer it.
+  await page.goto(`/kantor/${SLUG}/daftar?layanan=W`);
+  await expect(page.locator('select#service option[value="W"]')).toHaveCount(0);
+  await expect(page.locator('select#service option[value="A"]')).toHaveCount(1);
+
+  // A booking sent for it anyway is refused with a 4xx that says why.
+  const session = await signInOverHttp(request, '081377778888', '+6281377778888');
+  const refused = await request.post('/api/book', {
+    headers: writeHeaders({ Cookie: session }),
+    form: { office: SLUG, service: 'W', when: 'today', nik: nik(7301), name: 'Made Wirawan', email: 'made@contoh.id' },
+  });
+  expect(refused.status()).toBe(409);
+  expect(await refused.text()).toContain('WalkInOnly');
 });
 
 test('an admin reads an office report and downloads it as CSV', async ({ page }) => {

@@ -18,9 +18,11 @@ pub async fn load_board(office: String) -> Result<BoardView, AppError> {
     Ok(BoardView {
         office_slug: office.slug.clone(),
         office_name: office.name.clone(),
-        zone: office.zone.abbreviation().to_string(),
+        zone: office.zone,
         counters: counters::now_calling(&ctx.db, office.id).await?,
-        recent_calls: counters::recent_calls(&ctx.db, office.id, 5).await?,
+        recent_calls: counters::recent_calls(&ctx.db, office.id).await?,
+        services: crate::store::offices::queue_view(&ctx.db, &office, ctx.clock.now()).await?.services,
+        announcement: office.board_announcement.clone(),
     })
 }
 

@@ -94,6 +94,7 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         phone_upcoming_cap: settings.office.phone_caps.upcoming,
         release_delay: settings.office.release_delay_minutes,
         reminder_hour: settings.office.reminder_hour,
+        board_announcement: settings.office.board_announcement.clone(),
         requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
@@ -116,6 +117,8 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
                 daily_quota: s.daily_quota,
                 horizon_days: s.horizon_days,
                 active: s.active,
+                channels: s.channels,
+                walk_in_reserve: s.walk_in_reserve,
             })
             .collect(),
         counters: settings
@@ -186,13 +189,14 @@ pub async fn save_office_details(
     phone_upcoming_cap: String,
     release_delay: String,
     reminder_hour: String,
+    #[server(default)] board_announcement: String,
 ) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
     use crate::domain::booking::PhoneCaps;
     use crate::domain::counter::CallPolicy;
     use crate::domain::settings::{
         parse_max_calls, parse_phone_cap, parse_release_delay, parse_reminder_hour, parse_requeue_after, parse_zone,
-        OfficeAddress, OfficeName,
+        BoardAnnouncement, OfficeAddress, OfficeName,
     };
 
     let ctx = context()?;
@@ -208,6 +212,8 @@ pub async fn save_office_details(
         let upcoming = checks.take(Field::PhoneUpcomingCap, parse_phone_cap(&phone_upcoming_cap));
         let release_delay_minutes = checks.take(Field::ReleaseDelay, parse_release_delay(&release_delay));
         let reminder_hour = checks.take(Field::ReminderHour, parse_reminder_hour(&reminder_hour));
+        let announcement =
+            checks.take(Field::BoardAnnouncement, BoardAnnouncement::parse(&board_announcement).map(String::from));
         checks.finish()?;
         let (
             Some(name),
@@ -219,6 +225,7 @@ pub async fn save_office_details(
             Some(upcoming),
             Some(release_delay_minutes),
             Some(reminder_hour),
+            Some(announcement),
         ) = (
             name,
             address,
@@ -229,6 +236,7 @@ pub async fn save_office_details(
             upcoming,
             release_delay_minutes,
             reminder_hour,
+            announcement,
         )
         else {
             return Err(AppError::Internal);
@@ -241,6 +249,7 @@ pub async fn save_office_details(
             phone_caps: PhoneCaps { per_office_day, upcoming },
             release_delay_minutes,
             reminder_hour,
+            board_announcement: &announcement,
         };
         crate::store::offices::update_details(&ctx.db, found.id, &details).await?;
         ctx.hub.counts_changed(found.id);
@@ -257,6 +266,7 @@ pub async fn save_office_details(
         ("phone_upcoming_cap", &phone_upcoming_cap),
         ("release_delay", &release_delay),
         ("reminder_hour", &reminder_hour),
+        ("board_announcement", &board_announcement),
     ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
 }
@@ -375,10 +385,14 @@ pub async fn save_service(
     daily_quota: String,
     horizon_days: String,
     #[server(default)] active: Option<String>,
+    #[server(default)] channels: String,
+    #[server(default)] walk_in_reserve: String,
 ) -> Result<(), AppError> {
     use super::server::{context, return_to_form};
-    use crate::domain::office::{NewService, ServiceChange};
-    use crate::domain::settings::{parse_horizon, parse_prefix, parse_quota, ServiceName};
+    use crate::domain::office::{NewService, ServiceChange, ServiceChannels};
+    use crate::domain::settings::{
+        parse_channels, parse_horizon, parse_prefix, parse_quota, parse_walk_in_reserve, ServiceName,
+    };
 
     let ctx = context()?;
     let existing = service.trim().parse::<i64>().ok();
@@ -393,8 +407,21 @@ pub async fn save_service(
         let name_en = checks.take(Field::NameEn, ServiceName::parse(&name_en).map(String::from));
         let quota = checks.take(Field::Quota, parse_quota(&daily_quota));
         let horizon = checks.take(Field::Horizon, parse_horizon(&horizon_days));
+        // A form from before the setting existed keeps the default.
+        let channels = match channels.as_str() {
+            "" => Some(ServiceChannels::default()),
+            chosen => checks.take(Field::Channels, parse_channels(chosen)),
+        };
+        let reserve = checks.take(Field::WalkInReserve, parse_walk_in_reserve(&walk_in_reserve, quota));
         checks.finish()?;
-        let (Some(name_id), Some(name_en), Some(daily_quota), Some(horizon_days)) = (name_id, name_en, quota, horizon)
+        let (
+            Some(name_id),
+            Some(name_en),
+            Some(daily_quota),
+            Some(horizon_days),
+            Some(channels),
+            Some(walk_in_reserve),
+        ) = (name_id, name_en, quota, horizon, channels, reserve)
         else {
             return Err(AppError::Internal);
         };
@@ -406,13 +433,23 @@ pub async fn save_service(
                     daily_quota,
                     horizon_days,
                     active: active.is_some(),
+                    channels,
+                    walk_in_reserve,
                 };
                 if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await? {
                     return Err(AppError::NotFound);
                 }
             }
             (None, Some(prefix)) => {
-                let new = NewService { prefix, name_id: &name_id, name_en: &name_en, daily_quota, horizon_days };
+                let new = NewService {
+                    prefix,
+                    name_id: &name_id,
+                    name_en: &name_en,
+                    daily_quota,
+                    horizon_days,
+                    channels,
+                    walk_in_reserve,
+                };
                 crate::store::offices::add_unique_service(&ctx.db, found.id, &new)
                     .await?
                     .map_err(|problem| AppError::settings(Field::Prefix, problem))?;
@@ -430,6 +467,8 @@ pub async fn save_service(
         ("name_en", &name_en),
         ("daily_quota", &daily_quota),
         ("horizon_days", &horizon_days),
+        ("channels", &channels),
+        ("walk_in_reserve", &walk_in_reserve),
     ];
     if let Some(on) = &active {
         typed.push(("active", on));

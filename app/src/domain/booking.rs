@@ -112,6 +112,10 @@ pub enum BookingRefusal {
     PhoneUpcomingFull {
         most: u32,
     },
+    /// The service takes walk-ins only: its numbers are taken at the office.
+    WalkInOnly,
+    /// The service is booked online only: the kiosk does not issue it.
+    OnlineOnly,
 }
 
 /// Why the ticket's date differs from the requested one, shown to the citizen.

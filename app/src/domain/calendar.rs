@@ -50,6 +50,14 @@ impl OfficeZone {
         FixedOffset::east_opt(hours * 3600).expect("UTC+7..9 is a valid offset")
     }
 
+    /// The time on the office's clocks at `instant`, as a board shows it
+    /// ("10:07:05"), whatever the zone of the device showing it.
+    pub fn clock(self, instant: DateTime<Utc>) -> String {
+        use chrono::Timelike;
+        let local = self.local(instant);
+        format!("{:02}:{:02}:{:02}", local.hour(), local.minute(), local.second())
+    }
+
     /// The office's wall-clock date and time at the given instant.
     pub fn local(self, instant: DateTime<Utc>) -> NaiveDateTime {
         instant.with_timezone(&self.offset()).naive_local()
@@ -198,6 +206,18 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_board_shows_the_office_time_whatever_the_device_zone() {
+        // 02:07:05 UTC is 10:07:05 in Denpasar, 09:07:05 in Jakarta, 11:07:05 in Jayapura.
+        let instant = DateTime::parse_from_rfc3339("2026-12-02T02:07:05Z").unwrap().with_timezone(&Utc);
+        assert_eq!(OfficeZone::Wita.clock(instant), "10:07:05");
+        assert_eq!(OfficeZone::Wib.clock(instant), "09:07:05");
+        assert_eq!(OfficeZone::Wit.clock(instant), "11:07:05");
+        // Past midnight UTC-wise it is still the office's evening.
+        let late = DateTime::parse_from_rfc3339("2026-12-02T15:59:59Z").unwrap().with_timezone(&Utc);
+        assert_eq!(OfficeZone::Wita.clock(late), "23:59:59");
     }
 
     fn office_calendar() -> WorkingCalendar {

@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::booking::{BookingWindow, PhoneCaps};
+use serde::{Deserialize, Serialize};
+
+use super::booking::{BookingRefusal, BookingWindow, PhoneCaps};
 use super::calendar::{Holiday, OfficeZone, WeeklyHours, WorkingCalendar};
 use super::counter::CallPolicy;
-use super::ticket::ServicePrefix;
+use super::ticket::{Channel, ServicePrefix};
 
 #[derive(Debug, Clone)]
 pub struct Office {
@@ -21,6 +23,8 @@ pub struct Office {
     pub release_delay_minutes: u32,
     /// The hour (office time) of the evening reminders.
     pub reminder_hour: u32,
+    /// The line of announcements on the display board; empty for none.
+    pub board_announcement: String,
 }
 
 /// What the office details form sets.
@@ -33,6 +37,7 @@ pub struct OfficeDetails<'a> {
     pub phone_caps: PhoneCaps,
     pub release_delay_minutes: u32,
     pub reminder_hour: u32,
+    pub board_announcement: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -44,11 +49,70 @@ pub struct Service {
     pub name_en: String,
     pub daily_quota: u32,
     pub horizon_days: u32,
+    pub channels: ServiceChannels,
+    /// Places of the daily quota online booking leaves for walk-ins.
+    pub walk_in_reserve: u32,
 }
 
 impl Service {
     pub fn booking_window(&self, office: &Office, now: DateTime<Utc>) -> BookingWindow {
         BookingWindow { now: office.zone.local(now), horizon_days: self.horizon_days }
+    }
+
+    /// Whether a number of this service may be issued through `channel`.
+    pub fn admits(&self, channel: Channel) -> Result<(), BookingRefusal> {
+        match (self.channels, channel) {
+            (ServiceChannels::WalkInOnly, Channel::Online) => Err(BookingRefusal::WalkInOnly),
+            (ServiceChannels::OnlineOnly, Channel::WalkIn) => Err(BookingRefusal::OnlineOnly),
+            _ => Ok(()),
+        }
+    }
+
+    /// The places of a day's quota that `channel` may not take: online
+    /// booking stops short of the walk-ins' reserve.
+    pub fn places_kept_from(&self, channel: Channel) -> u32 {
+        match channel {
+            Channel::Online => self.walk_in_reserve.min(self.daily_quota),
+            Channel::WalkIn | Channel::StaffAssisted => 0,
+        }
+    }
+}
+
+/// Who takes a service's numbers. Staff may always issue a number at the
+/// desk; the kiosk and online booking only where the service allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ServiceChannels {
+    /// Online, at the kiosk and at the desk.
+    #[default]
+    All,
+    /// At the kiosk and at the desk only: a walk-in service (the kecamatan's
+    /// counter without an online queue).
+    WalkInOnly,
+    /// Booked online (or at the desk for a citizen), not at the kiosk.
+    OnlineOnly,
+}
+
+impl ServiceChannels {
+    pub const ALL: [Self; 3] = [Self::All, Self::WalkInOnly, Self::OnlineOnly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::WalkInOnly => "walk_in",
+            Self::OnlineOnly => "online",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|channels| channels.as_str() == raw)
+    }
+
+    pub fn online(self) -> bool {
+        self != Self::WalkInOnly
+    }
+
+    pub fn walk_in(self) -> bool {
+        self != Self::OnlineOnly
     }
 }
 
@@ -71,6 +135,8 @@ pub struct NewService<'a> {
     pub name_en: &'a str,
     pub daily_quota: u32,
     pub horizon_days: u32,
+    pub channels: ServiceChannels,
+    pub walk_in_reserve: u32,
 }
 
 /// What a service's settings form changes; the letter is fixed once numbers exist.
@@ -81,4 +147,57 @@ pub struct ServiceChange<'a> {
     pub daily_quota: u32,
     pub horizon_days: u32,
     pub active: bool,
+    pub channels: ServiceChannels,
+    pub walk_in_reserve: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(channels: ServiceChannels, daily_quota: u32, walk_in_reserve: u32) -> Service {
+        Service {
+            id: 1,
+            office_id: 1,
+            prefix: ServicePrefix::parse("A").unwrap(),
+            name_id: "Layanan".into(),
+            name_en: "Service".into(),
+            daily_quota,
+            horizon_days: 30,
+            channels,
+            walk_in_reserve,
+        }
+    }
+
+    #[test]
+    fn a_walk_in_service_refuses_online_booking_and_an_online_one_the_kiosk() {
+        let walk_in = service(ServiceChannels::WalkInOnly, 200, 0);
+        assert_eq!(walk_in.admits(Channel::Online), Err(BookingRefusal::WalkInOnly));
+        assert_eq!(walk_in.admits(Channel::WalkIn), Ok(()));
+        assert_eq!(walk_in.admits(Channel::StaffAssisted), Ok(()));
+        let online = service(ServiceChannels::OnlineOnly, 200, 0);
+        assert_eq!(online.admits(Channel::WalkIn), Err(BookingRefusal::OnlineOnly));
+        assert_eq!(online.admits(Channel::Online), Ok(()));
+        assert_eq!(online.admits(Channel::StaffAssisted), Ok(()), "staff book for a citizen who cannot");
+        for channel in [Channel::Online, Channel::WalkIn, Channel::StaffAssisted] {
+            assert_eq!(service(ServiceChannels::All, 200, 0).admits(channel), Ok(()));
+        }
+    }
+
+    #[test]
+    fn online_booking_leaves_the_walk_in_reserve() {
+        let shared = service(ServiceChannels::All, 200, 50);
+        assert_eq!(shared.places_kept_from(Channel::Online), 50);
+        assert_eq!(shared.places_kept_from(Channel::WalkIn), 0);
+        assert_eq!(shared.places_kept_from(Channel::StaffAssisted), 0);
+        assert_eq!(service(ServiceChannels::All, 20, 50).places_kept_from(Channel::Online), 20);
+    }
+
+    #[test]
+    fn channels_are_stored_by_name() {
+        for channels in ServiceChannels::ALL {
+            assert_eq!(ServiceChannels::parse(channels.as_str()), Some(channels));
+        }
+        assert_eq!(ServiceChannels::parse("kiosk"), None);
+    }
 }

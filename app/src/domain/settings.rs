@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{OfficeZone, OpeningHours, WeeklyHours};
+use super::office::ServiceChannels;
 use super::ticket::ServicePrefix;
 
 /// Why a settings value was refused.
@@ -32,6 +33,9 @@ pub enum SettingsProblem {
     PhoneCapRange,
     ReleaseDelayRange,
     ReminderHourRange,
+    UnknownChannels,
+    /// The walk-ins' reserve is more than the daily quota.
+    ReserveAboveQuota,
     DateShape,
     HolidayPast,
     HolidayTaken,
@@ -113,6 +117,8 @@ impl<const LOW: u8, const HIGH: u8> From<Text<LOW, HIGH>> for String {
 pub type OfficeName = Text<3, 100>;
 /// An office's street address; it may be left empty.
 pub type OfficeAddress = Text<0, 200>;
+/// The display board's line of announcements; it may be left empty.
+pub type BoardAnnouncement = Text<0, 200>;
 pub type HolidayName = Text<3, 100>;
 /// A service's name, in either language.
 pub type ServiceName = Text<3, 80>;
@@ -146,6 +152,22 @@ pub fn parse_quota(raw: &str) -> Result<u32, SettingsProblem> {
 
 pub fn parse_horizon(raw: &str) -> Result<u32, SettingsProblem> {
     parse_whole(raw, MAX_HORIZON_DAYS, SettingsProblem::HorizonRange)
+}
+
+pub fn parse_channels(raw: &str) -> Result<ServiceChannels, SettingsProblem> {
+    ServiceChannels::parse(raw.trim()).ok_or(SettingsProblem::UnknownChannels)
+}
+
+/// The places kept for walk-ins: none when left empty, never more than the quota.
+pub fn parse_walk_in_reserve(raw: &str, quota: Option<u32>) -> Result<u32, SettingsProblem> {
+    if raw.trim().is_empty() {
+        return Ok(0);
+    }
+    let reserve = parse_whole(raw, MAX_DAILY_QUOTA, SettingsProblem::ReserveAboveQuota)?;
+    match quota {
+        Some(quota) if reserve > quota => Err(SettingsProblem::ReserveAboveQuota),
+        _ => Ok(reserve),
+    }
 }
 
 /// Calls before a no-show: at least one, and more than five only keeps the hall waiting.
@@ -220,6 +242,17 @@ mod tests {
         assert_eq!(CounterName::parse(&"x".repeat(41)), Err(SettingsProblem::TextLength { min: 2, max: 40 }));
         assert_eq!((OfficeAddress::MIN, OfficeAddress::MAX), (0, 200));
         assert!(OfficeAddress::parse("").is_ok(), "an address may be left empty");
+    }
+
+    #[test]
+    fn the_walk_in_reserve_is_empty_or_within_the_quota() {
+        assert_eq!(parse_walk_in_reserve("", Some(200)), Ok(0));
+        assert_eq!(parse_walk_in_reserve(" 50 ", Some(200)), Ok(50));
+        assert_eq!(parse_walk_in_reserve("200", Some(200)), Ok(200));
+        assert_eq!(parse_walk_in_reserve("201", Some(200)), Err(SettingsProblem::ReserveAboveQuota));
+        assert_eq!(parse_walk_in_reserve("-1", Some(200)), Err(SettingsProblem::ReserveAboveQuota));
+        assert_eq!(parse_channels("walk_in"), Ok(ServiceChannels::WalkInOnly));
+        assert_eq!(parse_channels("kiosk"), Err(SettingsProblem::UnknownChannels));
     }
 
     #[test]

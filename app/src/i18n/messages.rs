@@ -175,9 +175,10 @@ pub fn access_code_sms(code: &str, host: &str, lifetime: Duration) -> String {
 
 /// What the display board says aloud for a call: the number character by
 /// character, so "A-012" is heard as "A 0 1 2", then the counter.
-pub fn call_announcement(display_number: &str, counter: &str) -> String {
+pub fn call_announcement(display_number: &str, counter: &str, recall: bool) -> String {
     let spelled: Vec<String> = display_number.chars().filter(|c| c.is_alphanumeric()).map(String::from).collect();
-    format!("Nomor antrean {}, silakan ke {}", spelled.join(" "), counter.to_lowercase())
+    let again = if recall { "Panggilan ulang. " } else { "" };
+    format!("{again}Nomor antrean {}, silakan ke {}", spelled.join(" "), counter.to_lowercase())
 }
 
 #[cfg(test)]
@@ -260,6 +261,10 @@ mod tests {
 
     #[test]
     fn a_call_is_announced_digit_by_digit_in_indonesian() {
-        assert_eq!(call_announcement("A-012", "Loket 3"), "Nomor antrean A 0 1 2, silakan ke loket 3");
+        assert_eq!(call_announcement("A-012", "Loket 3", false), "Nomor antrean A 0 1 2, silakan ke loket 3");
+        assert_eq!(
+            call_announcement("A-012", "Loket 3", true),
+            "Panggilan ulang. Nomor antrean A 0 1 2, silakan ke loket 3"
+        );
     }
 }

@@ -179,6 +179,10 @@ pub enum Key {
     CallsTitle,
     NoCalls,
     RecallMark,
+    WalkInOnly,
+    BoardNowCalling,
+    BoardCalledAgain,
+    BoardWaitingTitle,
     KioskIntro,
     KioskNik,
     ReceiptScan,
@@ -362,6 +366,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         CallsTitle => ("Panggilan", "Calls"),
         NoCalls => ("Belum ada panggilan.", "No calls yet."),
         RecallMark => ("panggil ulang", "called again"),
+        WalkInOnly => (
+            "Hanya untuk yang datang langsung: ambil nomor di kantor, jam buka hari ini",
+            "Walk-ins only: take a number at the office, open today",
+        ),
+        BoardNowCalling => ("Nomor dipanggil", "Now calling"),
+        BoardCalledAgain => ("Panggilan ulang", "Called again"),
+        BoardWaitingTitle => ("Menunggu per layanan", "Waiting per service"),
         KioskIntro => ("Sentuh layanan yang Anda tuju untuk mengambil nomor antrean.", "Touch the service you need to take a queue number."),
         KioskNik => ("NIK (boleh dikosongkan)", "NIK (optional)"),
         ReceiptScan => ("Pindai kode ini untuk mengikuti antrean di ponsel Anda.", "Scan this code to follow the queue on your phone."),
@@ -616,6 +627,10 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
                 Lang::En => format!("A whole number from 1 to {MAX_CALLS}."),
             }
         }
+        SettingsProblem::UnknownChannels => pick(lang, "Pilih salah satu cara.", "Choose one of the ways."),
+        SettingsProblem::ReserveAboveQuota => {
+            pick(lang, "Bilangan bulat dari 0 sampai kuota harian.", "A whole number from 0 up to the daily quota.")
+        }
         SettingsProblem::ReminderHourRange => {
             return pick(lang, "Jam 0–23, waktu kantor.", "An hour from 0 to 23, office time.").to_string()
         }
@@ -759,6 +774,18 @@ pub fn refusal(lang: Lang, refusal: &BookingRefusal) -> String {
                  Cancel one you no longer need under \"My tickets\", or wait until one is done."
             ),
         },
+        BookingRefusal::WalkInOnly => pick(
+            lang,
+            "Layanan ini tidak dapat dipesan daring. Silakan ambil nomor di kantor, pada jam buka.",
+            "This service cannot be booked online. Please take a number at the office during opening hours.",
+        )
+        .to_string(),
+        BookingRefusal::OnlineOnly => pick(
+            lang,
+            "Layanan ini hanya dapat dipesan daring atau melalui petugas.",
+            "This service can only be booked online or through staff.",
+        )
+        .to_string(),
     }
 }
 

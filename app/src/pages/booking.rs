@@ -100,12 +100,15 @@ pub fn BookingFields(
     office: OfficeView,
     chosen: String,
     error: Signal<Option<AppError>>,
-    #[prop(optional)] contact_optional: bool,
+    /// Staff booking at the desk: contact details are optional, and walk-in
+    /// services are offered too.
+    #[prop(optional)]
+    at_desk: bool,
 ) -> impl IntoView {
     let lang = use_lang();
     let today_first = office.open_now;
     let (min_date, max_date) = (office.today.to_string(), office.last_bookable.to_string());
-    let optional = contact_optional.then_some(Key::Optional);
+    let optional = at_desk.then_some(Key::Optional);
     view! {
         <input type="hidden" name="office" value=office.slug.clone() />
         <div class="field">
@@ -114,6 +117,7 @@ pub fn BookingFields(
                 {office
                     .services
                     .iter()
+                    .filter(|s| at_desk || s.channels.online())
                     .map(|s| {
                         let (prefix, name_id, name_en) = (s.prefix.clone(), s.name_id.clone(), s.name_en.clone());
                         let selected = prefix == chosen;

@@ -10,8 +10,9 @@ use super::components::{fetch, service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_board, load_office, load_receipt, IssueWalkIn};
+use crate::domain::calendar::OfficeZone;
 use crate::i18n::{app_error, t, Key};
-use crate::model::{BoardView, CallView, CounterNow, LiveMessage, OfficeView};
+use crate::model::{BoardView, CallView, CounterNow, LiveMessage, OfficeView, ServiceQueue, RECENT_CALLS};
 
 fn office_param() -> impl Fn() -> String + Copy {
     let params = use_params_map();
@@ -32,36 +33,80 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
+/// How long the board shows one call before it announces the next: the
+/// chime (1.3 s) and the spoken call (about 4 s) fit in it, so calls made
+/// together are announced one after another, none cut off.
+const ANNOUNCE_FOR: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// The hall's display board, laid out for a TV (see `.board` in the
+/// stylesheet): the call being announced largest, the open counters with
+/// their numbers, the last calls, the waiting per service, the office's own
+/// time and the admin's announcement.
 #[cfg_attr(any(feature = "ssr", feature = "bundle-kiosk"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-kiosk")), component)]
 fn DisplayBoard(board: BoardView) -> impl IntoView {
     let lang = use_lang();
     let counters = RwSignal::new(board.counters);
+    let services = RwSignal::new(board.services);
     let calls = RwSignal::new(board.recent_calls);
-    let flash = RwSignal::new(None::<String>);
-    let clock = RwSignal::new(String::new());
+    let announcer = Announcer::new();
+    let clock = RwSignal::new(board.zone.clock(now()));
     let connected = follow_office(board.office_slug.clone(), move |message| match message {
-        LiveMessage::Snapshot { counters: fresh, recent_calls, .. } => {
+        LiveMessage::Snapshot { counters: fresh, recent_calls, services: queues } => {
             counters.set(fresh);
             calls.set(recent_calls);
+            services.set(queues);
         }
-        LiveMessage::Services(_) => {}
-        LiveMessage::Called { call, .. } => announce(call, counters, calls, flash),
+        LiveMessage::Services(changed) => merge_services(services, changed),
+        LiveMessage::Counters(fresh) => counters.set(fresh),
+        LiveMessage::Called { call, services: changed } => {
+            merge_services(services, changed);
+            counters.update(|all| {
+                if let Some(entry) = all.iter_mut().find(|c| c.counter == call.counter) {
+                    entry.now_calling = Some(call.display_number.clone());
+                }
+            });
+            calls.update(|recent| {
+                recent.insert(0, call.clone());
+                recent.truncate(RECENT_CALLS);
+            });
+            announcer.queue(call);
+        }
     });
-    start_clock(clock);
+    start_clock(clock, board.zone);
     keep_session_alive(board.office_slug.clone());
+    // The call in the big panel: the one being announced, else the latest.
+    let shown = move || announcer.current.get().or_else(|| calls.with(|c| c.first().cloned()));
+    let announcing =
+        move |number: &str| announcer.current.with(|c| c.as_ref().is_some_and(|c| c.display_number == number));
+    let announcement = board.announcement.clone();
     view! {
-        <div class="board" data-live=move || if connected.get() { "online" } else { "offline" }>
+        <div class="board" data-live=move || if connected.get() { "online" } else { "offline" }
+            data-announced=move || announcer.log.get().join(" ")>
             <header class="board-head">
                 <h1>{board.office_name.clone()}</h1>
-                <p class="board-clock" data-testid="board-clock">{move || clock.get()} " " {board.zone.clone()}</p>
+                <p class="board-clock" data-testid="board-clock">{move || clock.get()} " " {board.zone.abbreviation()}</p>
             </header>
             {move || (!connected.get()).then(|| view! {
                 <p class="notice notice-error board-offline" role="status">{move || t(lang.get(), Key::Offline)}</p>
             })}
-            <ul class="board-counters">
-                {move || counters.get().into_iter().map(|CounterNow { counter, now_calling }| {
-                    let flashing = now_calling.clone().is_some_and(|n| flash.get().as_deref() == Some(n.as_str()));
+            <section class="board-latest" class:flash=move || announcer.current.with(Option::is_some) aria-live="assertive">
+                {move || match shown() {
+                    Some(call) => view! {
+                        <p class="board-latest-label">
+                            {move || t(lang.get(), if call.recall { Key::BoardCalledAgain } else { Key::BoardNowCalling })}
+                        </p>
+                        <p class="board-latest-number" data-testid="board-latest">{call.display_number.clone()}</p>
+                        <p class="board-latest-counter">{call.counter.clone()}</p>
+                    }.into_any(),
+                    None => view! {
+                        <p class="board-latest-label">{move || t(lang.get(), Key::NoCalls)}</p>
+                    }.into_any(),
+                }}
+            </section>
+            <ul class="board-counters" aria-label=move || t(lang.get(), Key::CountersTitle)>
+                {move || counters.get().into_iter().filter(|c| c.open || c.now_calling.is_some()).map(|CounterNow { counter, now_calling, .. }| {
+                    let flashing = now_calling.as_deref().is_some_and(announcing);
                     let name = counter.clone();
                     view! {
                         <li class="board-counter" class:flash=flashing data-counter=counter>
@@ -75,34 +120,84 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
                 <h2>{move || t(lang.get(), Key::CallsTitle)}</h2>
                 <ol data-testid="board-recent">
                     {move || calls.get().into_iter().map(|call| view! {
-                        <li><strong>{call.display_number}</strong> " → " {call.counter}</li>
+                        <li class:recall=call.recall><strong>{call.display_number}</strong> " → " {call.counter}</li>
                     }).collect_view()}
                 </ol>
             </section>
+            <section class="board-waiting">
+                <h2 class="visually-hidden">{move || t(lang.get(), Key::BoardWaitingTitle)}</h2>
+                <ul>
+                    {move || services.get().into_iter().map(|service| {
+                        let (name_id, name_en) = (service.name_id.clone(), service.name_en.clone());
+                        view! {
+                            <li data-service=service.prefix.clone()>
+                                <span class="service-prefix">{service.prefix.clone()}</span>
+                                <span class="board-service-name">{move || service_name(lang.get(), &name_id, &name_en)}</span>
+                                <span class="board-service-waiting" data-testid="board-waiting">{service.waiting}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+            {(!announcement.is_empty()).then(|| view! {
+                <p class="board-announcement" data-testid="board-announcement">{announcement}</p>
+            })}
         </div>
     }
 }
 
-/// Shows a new call, flashes it, plays the chime and speaks it.
-fn announce(
-    call: CallView,
-    counters: RwSignal<Vec<CounterNow>>,
-    calls: RwSignal<Vec<CallView>>,
-    flash: RwSignal<Option<String>>,
-) {
-    counters.update(|all| {
-        if let Some(entry) = all.iter_mut().find(|c| c.counter == call.counter) {
-            entry.now_calling = Some(call.display_number.clone());
+fn merge_services(services: RwSignal<Vec<ServiceQueue>>, changed: Vec<ServiceQueue>) {
+    services.update(|all| {
+        for fresh in changed {
+            if let Some(service) = all.iter_mut().find(|s| s.prefix == fresh.prefix) {
+                *service = fresh;
+            }
         }
     });
-    calls.update(|recent| {
-        recent.insert(0, call.clone());
-        recent.truncate(5);
-    });
-    flash.set(Some(call.display_number.clone()));
-    set_timeout(move || flash.set(None), std::time::Duration::from_secs(6));
-    #[cfg(feature = "hydrate")]
-    sound::chime_then_speak(crate::i18n::call_announcement(&call.display_number, &call.counter));
+}
+
+/// Announces calls one after another: each is shown large and flashing, the
+/// chime plays and the call is spoken, and the next waits its turn.
+#[derive(Clone, Copy)]
+struct Announcer {
+    waiting: StoredValue<std::collections::VecDeque<CallView>>,
+    /// The call being announced now.
+    current: RwSignal<Option<CallView>>,
+    /// The numbers announced, latest last (the last ten): the browser tests
+    /// read the order from it.
+    log: RwSignal<Vec<String>>,
+}
+
+impl Announcer {
+    fn new() -> Self {
+        Self {
+            waiting: StoredValue::new(Default::default()),
+            current: RwSignal::new(None),
+            log: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn queue(self, call: CallView) {
+        self.waiting.update_value(|waiting| waiting.push_back(call));
+        if self.current.with_untracked(Option::is_none) {
+            self.next();
+        }
+    }
+
+    fn next(self) {
+        let call = self.waiting.try_update_value(|waiting| waiting.pop_front()).flatten();
+        if let Some(call) = &call {
+            self.log.update(|log| {
+                log.push(call.display_number.clone());
+                let excess = log.len().saturating_sub(10);
+                log.drain(..excess);
+            });
+            #[cfg(feature = "hydrate")]
+            sound::chime_then_speak(crate::i18n::call_announcement(&call.display_number, &call.counter, call.recall));
+            set_timeout(move || self.next(), ANNOUNCE_FOR);
+        }
+        self.current.set(call);
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -136,15 +231,20 @@ mod sound {
 
 /// A board or kiosk screen runs for weeks without a reload. Asking the server
 /// now and then keeps its device session in use, and sessions in use are
-/// renewed, so the screen never finds itself signed out one morning.
+/// renewed, so the screen never finds itself signed out one morning. When an
+/// admin has revoked the device (its account disabled), the screen goes to the
+/// sign-in page instead of showing the hall a stale queue.
 fn keep_session_alive(office: String) {
     #[cfg(feature = "hydrate")]
     {
-        const EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+        use crate::error::AppError;
+        const EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
         let ask = move || {
             let office = office.clone();
             leptos::task::spawn_local(async move {
-                let _ = load_board(office).await;
+                if let Err(AppError::NotSignedIn | AppError::Forbidden) = load_board(office).await {
+                    let _ = window().location().set_href("/petugas/masuk");
+                }
             });
         };
         let _ = set_interval_with_handle(ask, EVERY);
@@ -153,19 +253,24 @@ fn keep_session_alive(office: String) {
     let _ = office;
 }
 
-/// The board's clock, ticking in the browser only (the server renders it empty).
-fn start_clock(clock: RwSignal<String>) {
+/// The board's clock: the office's time, whatever the zone the device is set
+/// to. The server renders the time it answered at; the browser ticks on.
+fn start_clock(clock: RwSignal<String>, zone: OfficeZone) {
     #[cfg(feature = "hydrate")]
     {
-        let tick = move || {
-            let now = js_sys::Date::new_0();
-            clock.set(format!("{:02}:{:02}:{:02}", now.get_hours(), now.get_minutes(), now.get_seconds()));
-        };
+        let tick = move || clock.set(zone.clock(now()));
         tick();
         let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = clock;
+    let _ = (clock, zone);
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(feature = "hydrate")]
+    return chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    #[cfg(not(feature = "hydrate"))]
+    chrono::Utc::now()
 }
 
 #[component]
@@ -209,7 +314,7 @@ fn KioskButtons(office: OfficeView) -> impl IntoView {
                     prop:value=move || nik.get() on:input=move |ev| nik.set(event_target_value(&ev)) />
             </div>
             <div class="kiosk-services">
-                {office.services.into_iter().map(|service| {
+                {office.services.into_iter().filter(|service| service.channels.walk_in()).map(|service| {
                     let (prefix, office_slug) = (service.prefix.clone(), office_slug.clone());
                     let (name_id, name_en) = (service.name_id.clone(), service.name_en.clone());
                     view! {

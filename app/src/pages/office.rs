@@ -36,6 +36,7 @@ fn OfficeQueues(office: OfficeView) -> impl IntoView {
     let today = office.today;
     let zone = office.zone.clone();
     let slug = office.slug.clone();
+    let walk_in_hours = office.hours_today.as_ref().map(|hours| format!("{hours} {}", office.zone));
     view! {
         <Title text=name.clone() />
         <p class="crumbs"><a href="/">{move || t(lang.get(), Key::BackToOffices)}</a></p>
@@ -54,14 +55,14 @@ fn OfficeQueues(office: OfficeView) -> impl IntoView {
             }}
         </p>
         <h2>{move || t(lang.get(), Key::ServiceCounters)}</h2>
-        <LiveServices office_slug=slug services=office.services />
+        <LiveServices office_slug=slug services=office.services walk_in_hours />
     }
 }
 
 /// The service cards, kept up to date by the office's live connection.
 #[cfg_attr(any(feature = "ssr", feature = "bundle-live"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-live")), component)]
-fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoView {
+fn LiveServices(office_slug: String, services: Vec<ServiceQueue>, walk_in_hours: Option<String>) -> impl IntoView {
     let services = RwSignal::new(services);
     let connected = follow_office(office_slug.clone(), move |message| match message {
         LiveMessage::Snapshot { services: fresh, .. } => services.set(fresh),
@@ -72,6 +73,7 @@ fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoVi
                 }
             }
         }),
+        LiveMessage::Counters(_) => {}
     });
     view! {
         <ul class="service-list" data-live=move || if connected.get() { "online" } else { "offline" }>
@@ -79,7 +81,9 @@ fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoVi
                 services
                     .get()
                     .into_iter()
-                    .map(|service| view! { <ServiceCard service office_slug=office_slug.clone() /> })
+                    .map(|service| {
+                        view! { <ServiceCard service office_slug=office_slug.clone() walk_in_hours=walk_in_hours.clone() /> }
+                    })
                     .collect_view()
             }}
         </ul>
@@ -87,9 +91,10 @@ fn LiveServices(office_slug: String, services: Vec<ServiceQueue>) -> impl IntoVi
 }
 
 #[component]
-fn ServiceCard(service: ServiceQueue, office_slug: String) -> impl IntoView {
+fn ServiceCard(service: ServiceQueue, office_slug: String, walk_in_hours: Option<String>) -> impl IntoView {
     let lang = use_lang();
-    let ServiceQueue { prefix, name_id, name_en, counters, waiting, now_calling, issued_today, daily_quota } = service;
+    let ServiceQueue { prefix, name_id, name_en, counters, waiting, now_calling, issued_today, daily_quota, channels } =
+        service;
     let href = format!("/kantor/{office_slug}/daftar?layanan={prefix}");
     let counters = counters.join(", ");
     view! {
@@ -120,7 +125,16 @@ fn ServiceCard(service: ServiceQueue, office_slug: String) -> impl IntoView {
                     <dd class="figure-small">{format!("{issued_today}/{daily_quota}")}</dd>
                 </div>
             </dl>
-            <a class="button" href=href>{move || t(lang.get(), Key::TakeNumber)}</a>
+            {if channels.online() {
+                view! { <a class="button" href=href>{move || t(lang.get(), Key::TakeNumber)}</a> }.into_any()
+            } else {
+                view! {
+                    <p class="walk-in-only" data-testid="walk-in-only">
+                        {move || t(lang.get(), Key::WalkInOnly)}
+                        {walk_in_hours.clone().map(|hours| view! { " " <strong>{hours}</strong> })}
+                    </p>
+                }.into_any()
+            }}
         </li>
     }
 }

@@ -19,9 +19,10 @@ use crate::api::{
     SaveOfficeDetails, SaveOpeningHours, SaveService,
 };
 use crate::domain::calendar::OfficeZone;
+use crate::domain::office::ServiceChannels;
 use crate::domain::settings::{
-    CounterName, HolidayName, OfficeAddress, OfficeName, ServiceName, SettingsProblem, Slug, MAX_CALLS,
-    MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
+    BoardAnnouncement, CounterName, HolidayName, OfficeAddress, OfficeName, ServiceName, SettingsProblem, Slug,
+    MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
 };
 use crate::error::{AppError, Field, FieldProblem};
 use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
@@ -259,6 +260,10 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                     <input type="number" name="reminder_hour" value=returned.value(form, "reminder_hour", settings.reminder_hour) min="0" max="23" step="1" required />
                     <span class="hint">{admin_text(lang, AdminText::ReminderHourHint)}</span>
                 }, returned.problem(form, Field::ReminderHour))}
+                {field(lang, AdminText::BoardAnnouncement, view! {
+                    {text_input("board_announcement", returned.value(form, "board_announcement", &settings.board_announcement), BoardAnnouncement::MIN, BoardAnnouncement::MAX)}
+                    <span class="hint">{admin_text(lang, AdminText::BoardAnnouncementHint)}</span>
+                }, returned.problem(form, Field::BoardAnnouncement))}
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>
@@ -356,6 +361,11 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
             {field(lang, AdminText::NameEn, text_input("name_en", returned.value(&form, "name_en", saved(|s| s.name_en.clone(), "")), ServiceName::MIN, ServiceName::MAX), problem(Field::NameEn))}
             {field(lang, AdminText::Quota, number_input("daily_quota", returned.value(&form, "daily_quota", saved(|s| s.daily_quota.to_string(), "200")), MAX_DAILY_QUOTA), problem(Field::Quota))}
             {field(lang, AdminText::Horizon, number_input("horizon_days", returned.value(&form, "horizon_days", saved(|s| s.horizon_days.to_string(), "30")), MAX_HORIZON_DAYS), problem(Field::Horizon))}
+            {field(lang, AdminText::Channels, channels_select(lang, returned.value(&form, "channels", saved(|s| s.channels.as_str().to_string(), "all"))), problem(Field::Channels))}
+            {field(lang, AdminText::WalkInReserve, view! {
+                <input type="number" name="walk_in_reserve" value=returned.value(&form, "walk_in_reserve", saved(|s| s.walk_in_reserve.to_string(), "0")) min="0" max=MAX_DAILY_QUOTA step="1" inputmode="numeric" />
+                <span class="hint">{admin_text(lang, AdminText::WalkInReserveHint)}</span>
+            }, problem(Field::WalkInReserve))}
             <label class="inline">
                 <input type="checkbox" name="active" checked=returned.ticked(&form, "active", service.is_none_or(|s| s.active)) />
                 " " {admin_text(lang, AdminText::Active)}
@@ -363,6 +373,18 @@ fn service_form(lang: Lang, returned: &Returned, slug: &str, service: Option<&Se
             <button type="submit" class="button button-primary">{admin_text(lang, if service.is_some() { AdminText::Save } else { AdminText::Create })}</button>
         </form>
     }
+}
+
+fn channels_select(lang: Lang, chosen: String) -> impl IntoView {
+    let options = ServiceChannels::ALL.map(|channels| {
+        let text = match channels {
+            ServiceChannels::All => AdminText::ChannelsAll,
+            ServiceChannels::WalkInOnly => AdminText::ChannelsWalkIn,
+            ServiceChannels::OnlineOnly => AdminText::ChannelsOnline,
+        };
+        view! { <option value=channels.as_str() selected=chosen == channels.as_str()>{admin_text(lang, text)}</option> }
+    });
+    view! { <select name="channels">{options.into_iter().collect_view()}</select> }
 }
 
 fn counter_form(

@@ -148,7 +148,7 @@ fn StaffBookForm(office: OfficeView) -> impl IntoView {
     view! {
             <ActionForm action attr:class="booking-form" attr:novalidate=true>
                 <FormAlert error />
-                <BookingFields office chosen=String::new() error contact_optional=true />
+                <BookingFields office chosen=String::new() error at_desk=true />
                 <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::Optional) error
                     input_type="tel" autocomplete="off" inputmode="tel" />
                 <SubmitButton pending=action.pending() label=Key::Submit />

@@ -50,6 +50,7 @@ fn LiveTicket(ticket: TicketView) -> impl IntoView {
             LiveMessage::Called { call, services } => {
                 call.service_prefix == prefix || services.iter().any(|s| s.prefix == prefix)
             }
+            LiveMessage::Counters(_) => false,
         };
         if concerns_me {
             refresh();

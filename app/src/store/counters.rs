@@ -364,8 +364,8 @@ pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime
     })
 }
 
-/// The latest calls at an office, newest first, for display boards.
-pub async fn recent_calls(db: &Db, office_id: i64, limit: i64) -> StoreResult<Vec<CallView>> {
+/// The latest calls at an office, newest first, as many as a display board lists.
+pub async fn recent_calls(db: &Db, office_id: i64) -> StoreResult<Vec<CallView>> {
     let rows = sqlx::query(
         "SELECT t.display_number, s.prefix, c.name AS counter, k.called_at, k.recall
          FROM calls k JOIN tickets t ON t.id = k.ticket_id JOIN services s ON s.id = t.service_id
@@ -373,7 +373,7 @@ pub async fn recent_calls(db: &Db, office_id: i64, limit: i64) -> StoreResult<Ve
          WHERE c.office_id = $1 ORDER BY k.id DESC LIMIT $2",
     )
     .bind(office_id)
-    .bind(limit)
+    .bind(crate::model::RECENT_CALLS as i64)
     .fetch_all(db.reader())
     .await?;
     rows.into_iter()
@@ -422,7 +422,7 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
 /// Every counter of an office with the number it is calling or serving now.
 pub async fn now_calling(db: &Db, office_id: i64) -> StoreResult<Vec<CounterNow>> {
     let rows = sqlx::query(&format!(
-        "SELECT c.name,
+        "SELECT c.name, c.status,
             (SELECT t.display_number FROM tickets t WHERE t.counter_id = c.id AND t.state IN {at_counter}
              ORDER BY t.called_at DESC LIMIT 1) AS now_calling
          FROM counters c WHERE c.office_id = $1 ORDER BY c.name",
@@ -432,6 +432,12 @@ pub async fn now_calling(db: &Db, office_id: i64) -> StoreResult<Vec<CounterNow>
     .fetch_all(db.reader())
     .await?;
     rows.into_iter()
-        .map(|row| Ok(CounterNow { counter: row.col("name")?, now_calling: row.col("now_calling")? }))
+        .map(|row| {
+            Ok(CounterNow {
+                counter: row.col("name")?,
+                now_calling: row.col("now_calling")?,
+                open: CounterStatus::parse(&row.col::<String>("status")?) == Some(CounterStatus::Open),
+            })
+        })
         .collect()
 }

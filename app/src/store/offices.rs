@@ -8,7 +8,7 @@ use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
-use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service, ServiceChange};
+use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service, ServiceChange, ServiceChannels};
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
@@ -85,8 +85,9 @@ async fn write_holidays(tx: &mut Transaction<'_, Any>, office_id: i64, holidays:
 
 pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO services (office_id, prefix, name_id, name_en, daily_quota, horizon_days, position)
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COUNT(*) FROM services WHERE office_id = $1))
+        "INSERT INTO services (office_id, prefix, name_id, name_en, daily_quota, horizon_days, channels, walk_in_reserve,
+            position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT COUNT(*) FROM services WHERE office_id = $1))
          RETURNING id",
     )
     .bind(office_id)
@@ -95,6 +96,8 @@ pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> S
     .bind(service.name_en)
     .bind(i64::from(service.daily_quota))
     .bind(i64::from(service.horizon_days))
+    .bind(service.channels.as_str())
+    .bind(i64::from(service.walk_in_reserve))
     .fetch_one(db.writer())
     .await?)
 }
@@ -124,7 +127,7 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 /// The columns `load` reads.
 const OFFICE_COLUMNS: &str =
     "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes,
-     reminder_hour";
+     reminder_hour, board_announcement";
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
     let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
@@ -185,6 +188,7 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
         },
         release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
         reminder_hour: count_setting(&row, "reminder_hour")?,
+        board_announcement: row.col("board_announcement")?,
     }))
 }
 
@@ -195,7 +199,7 @@ fn count_setting(row: &sqlx::any::AnyRow, column: &'static str) -> StoreResult<u
 
 pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<Option<Service>> {
     let row = sqlx::query(
-        "SELECT id, office_id, prefix, name_id, name_en, daily_quota, horizon_days
+        "SELECT id, office_id, prefix, name_id, name_en, daily_quota, horizon_days, channels, walk_in_reserve
          FROM services WHERE office_id = $1 AND prefix = $2 AND active = 1",
     )
     .bind(office_id)
@@ -212,9 +216,16 @@ pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<
             name_en: row.col("name_en")?,
             daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
             horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
+            channels: channels(&row)?,
+            walk_in_reserve: u32::try_from(row.col::<i64>("walk_in_reserve")?).unwrap_or(0),
         })
     })
     .transpose()
+}
+
+fn channels(row: &sqlx::any::AnyRow) -> StoreResult<ServiceChannels> {
+    let channels: String = row.col("channels")?;
+    ServiceChannels::parse(&channels).ok_or_else(|| StoreError::Corrupt(format!("channels {channels:?}")))
 }
 
 /// The office page: every active service with today's queue.
@@ -222,7 +233,7 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
     let local = office.zone.local(now);
     let today = local.date();
     let rows = sqlx::query(&format!(
-        "SELECT s.id, s.prefix, s.name_id, s.name_en, s.daily_quota, s.horizon_days,
+        "SELECT s.id, s.prefix, s.name_id, s.name_en, s.daily_quota, s.horizon_days, s.channels,
             (SELECT COUNT(*) FROM tickets t
               WHERE t.service_id = s.id AND t.service_date = $2 AND t.state = 'waiting') AS waiting,
             (SELECT t.display_number FROM tickets t
@@ -261,6 +272,7 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
                 now_calling: row.col("now_calling")?,
                 issued_today: u32::try_from(row.col::<i64>("issued")?).unwrap_or(0),
                 daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
+                channels: channels(&row)?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -294,6 +306,8 @@ pub struct ServiceSettings {
     pub daily_quota: u32,
     pub horizon_days: u32,
     pub active: bool,
+    pub channels: ServiceChannels,
+    pub walk_in_reserve: u32,
 }
 
 /// A counter as its settings form shows it; `in_use` when calls were made from
@@ -335,7 +349,7 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
         .map(|row| Ok(Holiday { date: parse_date(row.col("date")?)?, name: row.col("name")? }))
         .collect::<StoreResult<Vec<_>>>()?;
     let services = sqlx::query(
-        "SELECT id, prefix, name_id, name_en, daily_quota, horizon_days, active
+        "SELECT id, prefix, name_id, name_en, daily_quota, horizon_days, active, channels, walk_in_reserve
          FROM services WHERE office_id = $1 ORDER BY position, prefix",
     )
     .bind(office_id)
@@ -352,6 +366,8 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
             daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
             horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
             active: row.col::<i64>("active")? != 0,
+            channels: channels(&row)?,
+            walk_in_reserve: u32::try_from(row.col::<i64>("walk_in_reserve")?).unwrap_or(0),
         })
     })
     .collect::<StoreResult<Vec<_>>>()?;
@@ -406,7 +422,7 @@ pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>
     sqlx::query(
         "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6,
             phone_office_day_cap = $7, phone_upcoming_cap = $8, release_delay_minutes = $9,
-            reminder_hour = $10
+            reminder_hour = $10, board_announcement = $11
          WHERE id = $1",
     )
     .bind(office_id)
@@ -419,6 +435,7 @@ pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>
     .bind(i64::from(details.phone_caps.upcoming))
     .bind(i64::from(details.release_delay_minutes))
     .bind(i64::from(details.reminder_hour))
+    .bind(details.board_announcement)
     .execute(db.writer())
     .await?;
     Ok(())
@@ -455,7 +472,8 @@ pub async fn remove_holiday(db: &Db, office_id: i64, date: NaiveDate) -> StoreRe
 /// Changes a service of the office; `false` when the office has no such service.
 pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &ServiceChange<'_>) -> StoreResult<bool> {
     let updated = sqlx::query(
-        "UPDATE services SET name_id = $3, name_en = $4, daily_quota = $5, horizon_days = $6, active = $7
+        "UPDATE services SET name_id = $3, name_en = $4, daily_quota = $5, horizon_days = $6, active = $7,
+            channels = $8, walk_in_reserve = $9
          WHERE id = $2 AND office_id = $1",
     )
     .bind(office_id)
@@ -465,6 +483,8 @@ pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &S
     .bind(i64::from(change.daily_quota))
     .bind(i64::from(change.horizon_days))
     .bind(i64::from(change.active))
+    .bind(change.channels.as_str())
+    .bind(i64::from(change.walk_in_reserve))
     .execute(db.writer())
     .await?
     .rows_affected();

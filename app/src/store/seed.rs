@@ -80,6 +80,8 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
                 name_en,
                 daily_quota: DEFAULT_DAILY_QUOTA,
                 horizon_days: DEFAULT_HORIZON_DAYS,
+                channels: Default::default(),
+                walk_in_reserve: 0,
             };
             service_ids.push((prefix.letter(), offices::add_service(db, office_id, &service).await?));
         }

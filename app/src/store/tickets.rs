@@ -57,6 +57,7 @@ pub async fn book(
     request: BookingRequest,
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
+    service.admits(by.channel).map_err(BookError::Refused)?;
     let window = service.booking_window(office, now);
     let candidates = candidate_dates(&office.calendar, window, request).map_err(BookError::Refused)?;
     let requested = request.requested_date(window.today());
@@ -206,7 +207,8 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let Some(sequence) = claim_place(tx, job.service.id, *date, job.released_until).await? else {
+        let kept = job.service.places_kept_from(job.by.channel);
+        let Some(sequence) = claim_place(tx, job.service.id, *date, job.released_until, kept).await? else {
             continue;
         };
         let booked = Booked {
@@ -272,28 +274,31 @@ async fn phone_holdings(
 /// places are free again, stay below the quota. Sequence numbers only grow, so a
 /// display number is never given twice in a day. The quota is read inside the
 /// statement, so a change by an admin applies at once; the row's lock orders
-/// concurrent claims on PostgreSQL.
+/// concurrent claims on PostgreSQL. `kept` places of the quota are not for
+/// this claim (the walk-ins' reserve, for an online booking).
 async fn claim_place(
     tx: &mut Transaction<'_, Any>,
     service_id: i64,
     date: NaiveDate,
     released_until: DateTime<Utc>,
+    kept: u32,
 ) -> StoreResult<Option<u32>> {
     let issued: Option<i64> = sqlx::query_scalar(
         "INSERT INTO service_days (service_id, service_date, issued)
-         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota > 0
+         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota - $4 > 0
          ON CONFLICT (service_id, service_date)
          DO UPDATE SET issued = service_days.issued + 1
          WHERE service_days.issued
                - (SELECT COUNT(*) FROM tickets t
                    WHERE t.issued_service_id = $1 AND t.service_date = $2 AND t.state = 'cancelled'
                      AND t.cancelled_at <= $3)
-             < (SELECT daily_quota FROM services WHERE id = $1)
+             < (SELECT daily_quota FROM services WHERE id = $1) - $4
          RETURNING issued",
     )
     .bind(service_id)
     .bind(date.to_string())
     .bind(millis(released_until))
+    .bind(i64::from(kept))
     .fetch_optional(&mut **tx)
     .await?;
     issued.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("issued {n}")))).transpose()
@@ -713,7 +718,7 @@ pub async fn move_off_closed_day(
             .filter_map(|days| date.checked_add_days(chrono::Days::new(days)))
             .filter(|day| matches!(office.calendar.status(*day), crate::domain::calendar::DayStatus::Open(_)));
         for day in working_days {
-            let Some(sequence) = claim_place(&mut tx, service_id, day, released_until).await? else { continue };
+            let Some(sequence) = claim_place(&mut tx, service_id, day, released_until, 0).await? else { continue };
             let number = display_number(prefix, sequence);
             // A savepoint: the holder's NIK may already hold a number that day.
             let mut update = sqlx::Connection::begin(&mut *tx).await?;

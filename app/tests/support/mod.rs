@@ -31,7 +31,15 @@ pub async fn office_with_service(db: &app::store::Db, daily_quota: u32, horizon_
     };
     let office_id = offices::create(db, &office, monday_10_wib()).await.unwrap();
     let prefix = ServicePrefix::parse("A").unwrap();
-    let service = NewService { prefix, name_id: "Layanan", name_en: "Service", daily_quota, horizon_days };
+    let service = NewService {
+        prefix,
+        name_id: "Layanan",
+        name_en: "Service",
+        daily_quota,
+        horizon_days,
+        channels: Default::default(),
+        walk_in_reserve: 0,
+    };
     offices::add_service(db, office_id, &service).await.unwrap();
     office_id
 }

@@ -1,10 +1,13 @@
 //! `antrean-bench`: prints the performance figures the README records.
 //!
-//! It starts the release server as a separate process on a fresh SQLite file,
-//! then measures (1) bookings per second over HTTP from 64 concurrent clients and
-//! checks that no (service, date) got more tickets than its quota, (2) SSR latency
-//! of the office page, (3) live calls: 10,000 WebSocket subscribers, the time from
-//! "call next" to receipt at every one, and the server's memory per idle
+//! It starts the release server as a separate process on a fresh SQLite file
+//! (or PostgreSQL database, on the server `ANTREAN_TEST_POSTGRES_URL` names),
+//! then measures (1) bookings per second over HTTP from 64 concurrent clients,
+//! on SQLite and on PostgreSQL with one and two instances, and checks that no
+//! (service, date) got more tickets than its quota, (2) SSR latency of the
+//! office page, (3) live calls: 10,000 WebSocket subscribers on one instance,
+//! then 2 × 10,000 on two instances sharing PostgreSQL, the time from "call
+//! next" to receipt at every one, and the server's memory per idle
 //! connection, (4) the size of each WASM bundle and Lighthouse's mobile score
 //! (see `lighthouse.rs`), (5) notices dispatched to local sinks and call → SMS
 //! receipt (see `notices.rs`); (6) with
@@ -196,7 +199,8 @@ async fn staff_session(client: &reqwest::Client, server: &Server) -> Result<Stri
 
 /// The id of Denpasar's Loket 1, as its console is addressed.
 pub(crate) async fn loket_1(server: &Server) -> Result<String, Box<dyn std::error::Error>> {
-    let db = sqlx::sqlite::SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.db_file.display())).await?;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&server.database_url).await?;
     let counter: i64 = sqlx::query_scalar(
         "SELECT c.id FROM counters c JOIN offices o ON o.id = c.office_id
          WHERE o.slug = 'kantah-denpasar' AND c.name = 'Loket 1'",
@@ -207,7 +211,14 @@ pub(crate) async fn loket_1(server: &Server) -> Result<String, Box<dyn std::erro
     Ok(counter.to_string())
 }
 
-async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
+/// Live calls to `subscribers` screens spread over `servers`, called on the first.
+async fn bench_live(
+    servers: &[&Server],
+    subscribers_per_server: usize,
+    target_p99_ms: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let server = servers[0];
+    let total = subscribers_per_server * servers.len();
     let client = same_site_client(&server.base)?;
     // A staff session with Loket 1 of Denpasar open, and tickets taken at its desk to call.
     let staff = staff_session(&client, server).await?;
@@ -228,20 +239,20 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
 
     let pid = server.child.id();
     let before = resident_kb(pid).unwrap_or(0);
-    let address = server.base.trim_start_matches("http://").to_string();
+    let addresses: Vec<String> = servers.iter().map(|s| s.base.trim_start_matches("http://").to_string()).collect();
     // When the current call was sent, in nanoseconds since `epoch`.
     let epoch = Instant::now();
     let sent_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let connected = Arc::new(AtomicUsize::new(0));
     let received = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let mut subscribers = Vec::with_capacity(SUBSCRIBERS);
+    let mut subscribers = Vec::with_capacity(total);
     // Connect in waves, each subscriber reading its snapshot before the next wave.
-    for wave in (0..SUBSCRIBERS).collect::<Vec<_>>().chunks(250) {
+    for wave in (0..total).collect::<Vec<_>>().chunks(250) {
         let mut opening = Vec::new();
-        for _ in wave {
+        for &n in wave {
             let (address, sent_at, connected, received) =
-                (address.clone(), sent_at.clone(), connected.clone(), received.clone());
+                (addresses[n % servers.len()].clone(), sent_at.clone(), connected.clone(), received.clone());
             opening.push(tokio::spawn(async move {
                 let mut screen = Subscriber::connect(&address, "/ws/kantor/kantah-denpasar").await.ok()?;
                 // The snapshot.
@@ -302,12 +313,16 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     }
     latencies.sort();
     let expected = subscribed * CALLS;
-    println!("live calls over WebSocket ({SUBSCRIBERS} subscribers on one office, {CALLS} calls)");
+    let instances = match servers.len() {
+        1 => "one instance".to_string(),
+        n => format!("{n} instances sharing PostgreSQL, {subscribers_per_server} on each, called on the first"),
+    };
+    println!("live calls over WebSocket ({total} subscribers on one office, {instances}, {CALLS} calls)");
     println!("  subscribed:            {subscribed} in {:.1} s   (in waves of 250)", connect_time.as_secs_f64());
     println!("  calls received:        {} of {expected}", latencies.len());
     if !latencies.is_empty() {
         println!(
-            "  call → receipt p50 / p99 / max: {} / {} / {}   (target: p99 ≤ 100 ms)",
+            "  call → receipt p50 / p99 / max: {} / {} / {}   (target: p99 ≤ {target_p99_ms} ms)",
             ms(percentile(&latencies, 0.5)),
             ms(percentile(&latencies, 0.99)),
             ms(latencies[latencies.len() - 1])
@@ -323,10 +338,10 @@ async fn bench_live(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     }
     if subscribed > 0 {
         println!(
-            "  server memory:         {} MB before, {} MB with subscribers: {:.1} KB per idle connection",
+            "  server memory:         {} MB before, {} MB with subscribers: {:.1} KB per idle connection   (target: ≤ 30 KB)",
             before / 1024,
             after / 1024,
-            after.saturating_sub(before) as f64 / subscribed as f64
+            after.saturating_sub(before) as f64 / (subscribed / servers.len()) as f64
         );
     }
     Ok(())
@@ -579,8 +594,7 @@ async fn bench_bookings_sqlite(server: &Server) -> Result<(), Box<dyn std::error
 /// starts, which `./antrean bench` does): one instance, then two instances
 /// sharing a database, each on a fresh database.
 async fn bench_bookings_postgres(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let server_url = std::env::var("ANTREAN_TEST_POSTGRES_URL")
-        .map_err(|_| "the PostgreSQL figures need ANTREAN_TEST_POSTGRES_URL (./antrean bench starts a server)")?;
+    let server_url = postgres_server_url()?;
     for instances in [1, 2] {
         let url = fresh_postgres_database(&server_url, instances).await?;
         let settings = [("ANTREAN_DATABASE_URL", url.as_str())];
@@ -596,6 +610,11 @@ async fn bench_bookings_postgres(site_root: &Path) -> Result<(), Box<dyn std::er
         }
     }
     Ok(())
+}
+
+fn postgres_server_url() -> Result<String, Box<dyn std::error::Error>> {
+    Ok(std::env::var("ANTREAN_TEST_POSTGRES_URL")
+        .map_err(|_| "the PostgreSQL figures need ANTREAN_TEST_POSTGRES_URL (./antrean bench starts a server)")?)
 }
 
 /// A new database on the PostgreSQL server at `server_url`.
@@ -748,8 +767,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
     // The server process inherits the raised limit.
     let open_files = antrean_server::limits::raise_open_files().unwrap_or(0);
-    if open_files < SUBSCRIBERS as u64 + 100 {
-        eprintln!("warning: {open_files} open files allowed; the live figures need {} (ulimit -n)", SUBSCRIBERS + 100);
+    if open_files < 2 * SUBSCRIBERS as u64 + 100 {
+        eprintln!(
+            "warning: {open_files} open files allowed; the live figures need {} (ulimit -n)",
+            2 * SUBSCRIBERS + 100
+        );
     }
     println!("antrean-bench on {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if runs("bookings") {
@@ -777,7 +799,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if runs("live") {
         let server = start_server(&site_root).await?;
-        bench_live(&server).await?;
+        bench_live(&[&server], SUBSCRIBERS, 100).await?;
+        println!();
+    }
+    if runs("live-postgres") {
+        let url = fresh_postgres_database(&postgres_server_url()?, 3).await?;
+        let settings = [("ANTREAN_DATABASE_URL", url.as_str())];
+        let first = start_server_with(&site_root, &settings).await?;
+        let second = start_server_with(&site_root, &settings).await?;
+        bench_live(&[&first, &second], SUBSCRIBERS, 150).await?;
         println!();
     }
     if runs("storm") {
