@@ -50,6 +50,9 @@ pub enum Field {
     BoardAnnouncement,
     Channels,
     WalkInReserve,
+    PriorityMode,
+    OrdinaryMaxWait,
+    Priority,
 }
 
 impl Field {
@@ -89,6 +92,9 @@ impl Field {
             Self::BoardAnnouncement => "board_announcement",
             Self::Channels => "channels",
             Self::WalkInReserve => "walk_in_reserve",
+            Self::PriorityMode => "mode",
+            Self::OrdinaryMaxWait => "max_wait",
+            Self::Priority => "priority",
         }
     }
 }
@@ -100,6 +106,7 @@ pub enum FieldProblem {
     Missing,
     BadDate,
     UnknownService,
+    UnknownPriority,
     /// A value of an office's settings.
     Settings(SettingsProblem),
 }

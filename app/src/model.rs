@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::booking::RolloverReason;
 use crate::domain::calendar::OfficeZone;
+use crate::domain::estimate::CallEstimate;
+use crate::domain::priority::PriorityCategory;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +45,10 @@ pub struct OfficeView {
     pub hours_today: Option<String>,
     pub last_bookable: NaiveDate,
     pub services: Vec<ServiceQueue>,
+    /// The categories the office serves first; the kiosk and the staff desk offer them.
+    pub priority_categories: Vec<PriorityCategory>,
+    /// Online booking may declare one of them too.
+    pub priority_online: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +72,9 @@ pub struct TicketView {
     pub cancel_reason: Option<CancelReason>,
     /// The counter the ticket was called to, once called.
     pub counter: Option<String>,
+    /// When a waiting ticket will likely be called.
+    pub estimate: Option<CallEstimate>,
+    pub priority: Option<PriorityCategory>,
 }
 
 /// One call of a number to a counter, as display boards and phones show it.
@@ -76,6 +85,8 @@ pub struct CallView {
     pub counter: String,
     pub at: DateTime<Utc>,
     pub recall: bool,
+    /// The priority category the called ticket is served first for.
+    pub priority: Option<PriorityCategory>,
 }
 
 /// A counter and the number it is calling or serving now, for display boards.
@@ -118,6 +129,7 @@ pub struct ConsoleTicket {
     pub state: TicketState,
     pub call_count: u32,
     pub issued_at: DateTime<Utc>,
+    pub priority: Option<PriorityCategory>,
 }
 
 /// Everything the counter console shows.
@@ -286,6 +298,7 @@ pub struct OfficeSettingsView {
     /// The hour (office time) of the evening reminders.
     pub reminder_hour: u32,
     pub board_announcement: String,
+    pub priority: crate::domain::priority::PriorityPolicy,
     /// Monday first; `None` for a closed weekday, else ("08:00", "15:00").
     pub hours: Vec<Option<(String, String)>>,
     pub today: NaiveDate,
@@ -363,6 +376,7 @@ impl ReportView {
             cells.extend(tally.counts().iter().map(u32::to_string));
             cells.push(minutes(tally.average_wait));
             cells.push(minutes(tally.average_service));
+            cells.push(minutes(tally.average_estimate_error));
             lines.push(cells.join(","));
         };
         for (letter, tally) in &self.report.services {

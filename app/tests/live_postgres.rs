@@ -33,6 +33,7 @@ fn call(number: &str) -> CallView {
         counter: "Loket 1".into(),
         at: monday_10_wib(),
         recall: false,
+        priority: None,
     }
 }
 

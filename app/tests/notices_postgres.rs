@@ -32,6 +32,7 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
         name: Some(FullName::parse("Warga Uji").unwrap()),
         phone: Some(PhoneNumber::parse("081234567890").unwrap()),
         email: None,
+        priority: None,
     };
     let booked =
         tickets::book(&first, &office, &service, &holder, IssuedBy::ONLINE, BookingRequest::Today, monday_10_wib())

@@ -93,6 +93,7 @@ on_both_engines!(
     released_places_are_given_once_at_any_concurrency,
     online_booking_leaves_the_walk_in_reserve_to_the_kiosk,
     a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_number,
+    a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_finished,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -359,4 +360,38 @@ async fn a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_nu
     let refused = f.walk_in(&citizen(3)).await.unwrap_err();
     assert!(matches!(refused, BookError::Refused(BookingRefusal::OnlineOnly)), "{refused:?}");
     f.book(&citizen(4), BookingRequest::Today).await.unwrap();
+}
+
+async fn a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_finished(engine: Engine) {
+    use app::domain::estimate::CallEstimate;
+    use chrono::{Duration, NaiveTime};
+
+    let f = office_with_quota(engine, 20, 30).await;
+    let mut issued = Vec::new();
+    for serial in 1..=8 {
+        issued.push(f.walk_in(&citizen(serial)).await.unwrap());
+    }
+    let start = monday_10_wib();
+    let minutes = |m: i64| start + Duration::minutes(m);
+    let estimate = |now| tickets::call_estimate(&f.db, &f.office, f.service.id, date("2026-11-23"), 2, now);
+    // Each of the first five is called every ten minutes and takes eight.
+    for (i, ticket) in issued.iter().take(5).enumerate() {
+        assert_eq!(estimate(minutes(10 * i as i64)).await.unwrap(), Some(CallEstimate::TooLittleHistory));
+        let at = 10 * i as i64;
+        tickets::apply(&f.db, &ticket.code, TicketMove::Call { counter_id: None }, minutes(at)).await.unwrap();
+        tickets::apply(&f.db, &ticket.code, TicketMove::StartServing, minutes(at + 1)).await.unwrap();
+        tickets::apply(&f.db, &ticket.code, TicketMove::Finish, minutes(at + 8)).await.unwrap();
+    }
+    // Two ahead at the one counter: 2.5 × 8 minutes after 10:50, give or take five.
+    let time = |text| NaiveTime::parse_from_str(text, "%H:%M").unwrap();
+    assert_eq!(
+        estimate(minutes(50)).await.unwrap(),
+        Some(CallEstimate::Between { from: time("11:05"), to: time("11:15") })
+    );
+    // Before the office opens, the count starts at the opening (08:00).
+    let early = tickets::call_estimate(&f.db, &f.office, f.service.id, date("2026-11-24"), 2, minutes(50));
+    assert_eq!(early.await.unwrap(), Some(CallEstimate::Between { from: time("08:15"), to: time("08:25") }));
+    // A day gone by has no estimate.
+    let past = tickets::call_estimate(&f.db, &f.office, f.service.id, date("2026-11-20"), 2, minutes(50));
+    assert_eq!(past.await.unwrap(), None);
 }

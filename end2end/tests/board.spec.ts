@@ -1,36 +1,14 @@
 // The hall's display board on a TV: full screen, the office's own time on a
 // device set to another zone, a number readable from the back of the hall,
 // the admin's announcement, and calls made together announced one by one.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { adminSessionOverHttp, deskBookOverHttp, signInAsAdmin, waitForHydration, writeHeaders } from './helpers';
+import { expect, test, type Page } from '@playwright/test';
+import { adminSessionOverHttp, counterAction, counterIds, deskBookOverHttp, signInAsAdmin, waitForHydration } from './helpers';
 
 /** The office's clock (WIB, UTC+7, for Bogor) at `instant`, "HH:MM". */
 function officeMinute(instant: Date, offsetHours: number): string {
   const office = new Date(instant.getTime() + offsetHours * 3600_000);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(office.getUTCHours())}:${two(office.getUTCMinutes())}`;
-}
-
-/** The ids of an office's counters by name, read from the staff desk's links. */
-async function counterIds(page: Page, office: string): Promise<Record<string, string>> {
-  await page.goto('/petugas');
-  const links = page.locator(`ul.counter-links[data-office="${office}"] a`);
-  const ids: Record<string, string> = {};
-  for (const link of await links.all()) {
-    const name = (await link.textContent())?.match(/Loket \d+/)?.[0];
-    const id = (await link.getAttribute('href'))?.match(/\/petugas\/loket\/(\d+)$/)?.[1];
-    if (name && id) ids[name] = id;
-  }
-  return ids;
-}
-
-async function counterAction(request: APIRequestContext, session: string, counter: string, action: string) {
-  const response = await request.post('/api/counter_action', {
-    headers: writeHeaders({ Cookie: session }),
-    form: { counter, action },
-  });
-  if (!response.ok()) throw new Error(`${action} at counter ${counter}: ${response.status()} ${await response.text()}`);
-  return response.json();
 }
 
 /** Height in pixels of the accent-coloured glyphs in a PNG screenshot,

@@ -128,3 +128,26 @@ export async function createKioskAccount(browser: Browser) {
   await context.close();
   return { username, password: password! };
 }
+
+/** The ids of an office's counters by name, read from the staff desk's links. */
+export async function counterIds(page: Page, office: string): Promise<Record<string, string>> {
+  await page.goto('/petugas');
+  const links = page.locator(`ul.counter-links[data-office="${office}"] a`);
+  const ids: Record<string, string> = {};
+  for (const link of await links.all()) {
+    const name = (await link.textContent())?.match(/Loket \d+/)?.[0];
+    const id = (await link.getAttribute('href'))?.match(/\/petugas\/loket\/(\d+)$/)?.[1];
+    if (name && id) ids[name] = id;
+  }
+  return ids;
+}
+
+/** One move at a counter over HTTP, as the console makes it; the console's JSON back. */
+export async function counterAction(request: APIRequestContext, session: string, counter: string, action: string) {
+  const response = await request.post('/api/counter_action', {
+    headers: writeHeaders({ Cookie: session }),
+    form: { counter, action },
+  });
+  if (!response.ok()) throw new Error(`${action} at counter ${counter}: ${response.status()} ${await response.text()}`);
+  return response.json();
+}

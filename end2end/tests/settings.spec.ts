@@ -3,7 +3,7 @@
 // form that keeps what was typed and says why. Works only on its own office
 // (kantah-badung), never on the seeded demo offices the other specs rely on.
 import { expect, test, type Page } from '@playwright/test';
-import { nik, signInAsAdmin, signInOverHttp, writeHeaders } from './helpers';
+import { nik, signInAsAdmin, writeHeaders } from './helpers';
 
 const SLUG = 'kantah-badung';
 const SETTINGS = `/admin/kantor/${SLUG}`;
@@ -225,14 +225,17 @@ test('a walk-in-only service shows no booking button, is not offered for booking
   await expect(page.locator('select#service option[value="W"]')).toHaveCount(0);
   await expect(page.locator('select#service option[value="A"]')).toHaveCount(1);
 
-  // A booking sent for it anyway is refused with a 4xx that says why.
-  const session = await signInOverHttp(request, '081377778888', '+6281377778888');
-  const refused = await request.post('/api/book', {
-    headers: writeHeaders({ Cookie: session }),
-    form: { office: SLUG, service: 'W', when: 'today', nik: nik(7301), name: 'Made Wirawan', email: 'made@contoh.id' },
+  // A booking sent for it anyway is refused with a 4xx that says why, before
+  // any code is sent to the phone.
+  const form = { office: SLUG, service: 'W', when: 'today', nik: nik(7301), name: 'Made Wirawan', email: 'made@contoh.id' };
+  const refused = await request.post('/api/request_booking_code', {
+    headers: writeHeaders(),
+    form: { ...form, phone: '081377770001' },
   });
   expect(refused.status()).toBe(409);
   expect(await refused.text()).toContain('WalkInOnly');
+  const outbox = await (await request.get('/dev/outbox')).text();
+  expect(outbox).not.toContain('data-phone="+6281377770001"');
 });
 
 test('an admin reads an office report and downloads it as CSV', async ({ page }) => {

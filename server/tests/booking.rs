@@ -108,6 +108,62 @@ async fn the_ticket_page_shows_people_ahead_and_the_rolled_date() {
     assert!(page.contains(r#"data-date="2026-11-30""#));
     assert!(page.contains("Kantor tutup pada Sabtu, 28 November 2026, jadi nomor Anda untuk Senin, 30 November 2026."));
     assert!(page.contains(r#"data-testid="people-ahead" class="figure">3<"#), "{page}");
+    // No ticket of C was finished yet: the page says so rather than guess a time.
+    assert!(page.contains("Belum cukup data untuk memperkirakan waktu panggilan Anda."), "{page}");
+}
+
+#[tokio::test]
+async fn a_priority_declared_online_is_refused_unless_the_office_allows_it() {
+    use app::domain::priority::PriorityPolicy;
+
+    let app = spawn_app().await;
+    let s = app.sign_in_citizen("081234567890").await;
+    fn form(nik: &str) -> [(&str, &str); 8] {
+        [
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "date"),
+            ("date", "2026-11-24"),
+            ("nik", nik),
+            ("name", "Warga Uji"),
+            ("email", "warga@contoh.id"),
+            ("priority", "elderly"),
+        ]
+    }
+    let first = nik(11);
+    let refused = app.call("book", Some(&s), &form(&first)).await;
+    assert_eq!(refused.status(), reqwest::StatusCode::CONFLICT);
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"Refused": "PriorityNotOffered"})
+    );
+    // Asking for a code to book it is refused too, before an SMS is sent.
+    let asked =
+        app.call("request_booking_code", None, &[&form(&first)[..], &[("phone", "081299990000")]].concat()).await;
+    assert_eq!(asked.status(), reqwest::StatusCode::CONFLICT);
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_outbox WHERE phone = '+6281299990000'")
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(sent, 0);
+    // An unknown category is a field error.
+    let second = nik(12);
+    let mut unknown = form(&second);
+    unknown[7] = ("priority", "raja");
+    assert_eq!(app.call("book", Some(&s), &unknown).await.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Once the office allows it, the ticket carries the category.
+    let office = app::store::offices::find(&app.running.db, "kantah-denpasar").await.unwrap().unwrap();
+    let allowed = PriorityPolicy { online: true, ..PriorityPolicy::default() };
+    app::store::offices::set_priority(&app.running.db, office.id, &allowed).await.unwrap();
+    let third = nik(13);
+    let booked: Booked = app.call("book", Some(&s), &form(&third)).await.json().await.unwrap();
+    let priority: Option<String> = sqlx::query_scalar("SELECT priority FROM tickets WHERE public_code = $1")
+        .bind(&booked.code)
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(priority.as_deref(), Some("elderly"));
 }
 
 #[tokio::test]

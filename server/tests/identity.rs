@@ -282,6 +282,9 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
             ];
             office.iter().chain(&policy).map(|(k, v)| (*k, s(v))).collect()
         }
+        "save_priority" => {
+            vec![("office", s("kantah-denpasar")), ("mode", s("kadang")), ("every", s("3")), ("max_wait", s("60"))]
+        }
         "save_opening_hours" => vec![
             ("office", s("kantah-denpasar")),
             ("hours[0][open]", s("on")),

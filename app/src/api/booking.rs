@@ -28,6 +28,9 @@ pub struct BookingInput {
     pub nik: String,
     pub name: String,
     pub email: String,
+    /// A priority category the holder declares; empty for none.
+    #[serde(default)]
+    pub priority: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -41,6 +44,7 @@ impl BookingInput {
             name: &self.name,
             email: &self.email,
             phone,
+            priority: &self.priority,
             contact_optional,
         }
     }
@@ -59,6 +63,7 @@ pub async fn request_booking_code(
     email: String,
     phone: String,
     #[server(default)] pow: String,
+    #[server(default)] priority: String,
 ) -> Result<(), AppError> {
     use super::server::{authorize, context, internal};
     use crate::error::{Field, FieldProblem};
@@ -68,8 +73,15 @@ pub async fn request_booking_code(
     authorize::<RequestBookingCode>(&ctx, None).await?;
     let office_row = super::server::find_office(&ctx, &office).await?;
     let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await?;
-    let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email };
+    let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email, priority };
     let (_, holder) = input.form(&phone, false).parse(known.is_some())?;
+    // What the booking would be refused for is refused before a code is sent.
+    if let Some(service) = &known {
+        service.admits(crate::domain::ticket::Channel::Online).map_err(AppError::Refused)?;
+    }
+    if holder.priority.is_some_and(|category| !office_row.priority.admits(category, true)) {
+        return Err(AppError::Refused(crate::domain::booking::BookingRefusal::PriorityNotOffered));
+    }
     let phone = holder.phone.ok_or(AppError::field(Field::Phone, FieldProblem::Missing))?;
     let payload = serde_json::to_string(&input).map_err(internal)?;
     let request = super::account::send_code(&ctx, &phone, Purpose::Booking, Some(&payload), &pow).await?;
@@ -147,6 +159,7 @@ pub async fn resend_code(request: String, #[server(default)] pow: String) -> Res
 }
 
 /// A signed-in citizen books with the phone already verified.
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "book")]
 pub async fn book_ticket(
     office: String,
@@ -156,6 +169,7 @@ pub async fn book_ticket(
     nik: String,
     name: String,
     email: String,
+    #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context};
     use crate::domain::access::Caller;
@@ -164,7 +178,7 @@ pub async fn book_ticket(
     let Caller::Citizen { phone } = authorize::<BookTicket>(&ctx, None).await? else {
         return Err(AppError::Forbidden);
     };
-    let input = BookingInput { office, service, when, date, nik, name, email };
+    let input = BookingInput { office, service, when, date, nik, name, email, priority };
     let office = super::server::find_office(&ctx, &input.office).await?;
     let form = input.form(phone.as_str(), false);
     let booked = issue(&ctx, &office, &input.service, &form, crate::domain::booking::IssuedBy::ONLINE).await?;

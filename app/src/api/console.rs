@@ -39,7 +39,9 @@ pub async fn counter_action(
         return Err(AppError::Forbidden);
     };
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
-    let (now, today) = (ctx.clock.now(), office_today(&ctx, info.office_id).await?);
+    let office = crate::store::offices::find_by_id(&ctx.db, info.office_id).await?.ok_or(AppError::NotFound)?;
+    let now = ctx.clock.now();
+    let today = office.zone.local(now).date();
     match action {
         Action::Open | Action::Pause | Action::Close => {
             let status = action.status().ok_or(AppError::NotFound)?;
@@ -47,7 +49,7 @@ pub async fn counter_action(
         }
         Action::CallNext | Action::Recall => {
             let call = if action == Action::CallNext {
-                counters::call_next(&ctx.db, &info, today, now).await
+                counters::call_next(&ctx.db, &info, &office, now).await
             } else {
                 counters::recall(&ctx.db, &info, now).await
             };

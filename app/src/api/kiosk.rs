@@ -32,12 +32,14 @@ pub async fn issue_walk_in(
     office: String,
     service: String,
     #[server(default)] nik: String,
+    #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
-    use crate::domain::booking::BookingRequest;
+    use crate::domain::booking::{BookingRefusal, BookingRequest};
     use crate::domain::booking::{Holder, IssuedBy};
     use crate::domain::identity::Nik;
+    use crate::domain::priority::PriorityCategory;
     use crate::domain::ticket::Channel;
     use crate::error::{Field, FieldError, FieldProblem};
     use crate::store::tickets;
@@ -56,7 +58,13 @@ pub async fn issue_walk_in(
     };
     let service =
         crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await?.ok_or(AppError::NotFound)?;
-    let holder = Holder { nik, ..Holder::default() };
+    // Confirmed by the citizen on the kiosk; an office that does not serve the
+    // category refuses it in `tickets::book`.
+    let priority = match priority.trim() {
+        "" => None,
+        name => Some(PriorityCategory::parse(name).ok_or(AppError::Refused(BookingRefusal::PriorityNotOffered))?),
+    };
+    let holder = Holder { nik, priority, ..Holder::default() };
     let by = IssuedBy { channel: Channel::WalkIn, staff_id: Some(issuer) };
     let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now()).await?;
     ctx.hub.counts_changed(office.id);

@@ -85,6 +85,7 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<RetryNotice as ServerFn>::PATH, Permission::Admin),
     (<CreateOffice as ServerFn>::PATH, Permission::Admin),
     (<SaveOfficeDetails as ServerFn>::PATH, Permission::Admin),
+    (<SavePriority as ServerFn>::PATH, Permission::Admin),
     (<SaveOpeningHours as ServerFn>::PATH, Permission::Admin),
     (<AddHoliday as ServerFn>::PATH, Permission::Admin),
     (<RemoveHoliday as ServerFn>::PATH, Permission::Admin),

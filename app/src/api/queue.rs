@@ -28,6 +28,7 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     use super::server::{authorize, context};
     use crate::domain::access::sees_holder;
     use crate::domain::identity::masked_name;
+    use crate::domain::ticket::TicketState;
     use crate::store::tickets;
 
     let ctx = context()?;
@@ -36,6 +37,13 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     let mut view = ticket.view;
     if !sees_holder(&caller, ticket.holder_phone.as_deref(), ticket.office_id) {
         view.holder_name = view.holder_name.as_deref().map(masked_name);
+    }
+    if view.state == TicketState::Waiting {
+        let office = crate::store::offices::find_by_id(&ctx.db, ticket.office_id).await?.ok_or(AppError::NotFound)?;
+        let now = ctx.clock.now();
+        view.estimate =
+            tickets::call_estimate(&ctx.db, &office, ticket.service_id, view.service_date, view.people_ahead, now)
+                .await?;
     }
     Ok(view)
 }

@@ -95,6 +95,7 @@ pub async fn load_office_settings(office: String) -> Result<OfficeSettingsView, 
         release_delay: settings.office.release_delay_minutes,
         reminder_hour: settings.office.reminder_hour,
         board_announcement: settings.office.board_announcement.clone(),
+        priority: settings.office.priority.clone(),
         requeue_after: u32::try_from(settings.policy.requeue_after).unwrap_or(u32::MAX),
         hours: settings
             .office
@@ -269,6 +270,64 @@ pub async fn save_office_details(
         ("board_announcement", &board_announcement),
     ];
     return_to_form::<SaveOfficeDetails>(&settings_page(&office), "kantor", &typed, outcome)
+}
+
+/// How the office's counters serve its priority categories (see
+/// `domain::priority`): a checkbox per category, the mode and its k, the
+/// ordinary tickets' maximum wait, and whether online booking may declare one.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "save_priority")]
+pub async fn save_priority(
+    office: String,
+    #[server(default)] elderly: String,
+    #[server(default)] disabled: String,
+    #[server(default)] pregnant: String,
+    #[server(default)] with_infant: String,
+    #[server(default)] veteran: String,
+    mode: String,
+    every: String,
+    max_wait: String,
+    #[server(default)] online: String,
+) -> Result<(), AppError> {
+    use super::server::{context, return_to_form};
+    use crate::domain::priority::{PriorityCategory, PriorityPolicy};
+    use crate::domain::settings::{parse_ordinary_max_wait, parse_priority_mode};
+
+    let ticked = |value: &str| !value.is_empty();
+    let ctx = context()?;
+    let outcome = async {
+        let found = administered_office::<SavePriority>(&ctx, &office).await?;
+        let mut checks = checks::Checks::default();
+        let parsed_mode = checks.take(Field::PriorityMode, parse_priority_mode(&mode, &every));
+        let parsed_wait = checks.take(Field::OrdinaryMaxWait, parse_ordinary_max_wait(&max_wait));
+        checks.finish()?;
+        let (Some(mode), Some(ordinary_max_wait_minutes)) = (parsed_mode, parsed_wait) else {
+            return Err(AppError::Internal);
+        };
+        let boxes = [&elderly, &disabled, &pregnant, &with_infant, &veteran];
+        let categories =
+            PriorityCategory::ALL.into_iter().zip(boxes).filter(|(_, b)| ticked(b)).map(|(c, _)| c).collect();
+        let policy = PriorityPolicy { categories, mode, ordinary_max_wait_minutes, online: ticked(&online) };
+        crate::store::offices::set_priority(&ctx.db, found.id, &policy).await?;
+        Ok(())
+    }
+    .await;
+    // An unticked box is sent back as absent, as the browser sent it.
+    let typed: Vec<(&str, &str)> = [
+        ("elderly", elderly.as_str()),
+        ("disabled", &disabled),
+        ("pregnant", &pregnant),
+        ("with_infant", &with_infant),
+        ("veteran", &veteran),
+        ("mode", &mode),
+        ("every", &every),
+        ("max_wait", &max_wait),
+        ("online", &online),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
+    return_to_form::<SavePriority>(&settings_page(&office), "prioritas", &typed, outcome)
 }
 
 /// One weekday of the opening-hours form.
@@ -573,7 +632,9 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
             .into_iter()
             .map(|s| (s.prefix.letter().to_string(), s.name_id, s.name_en))
             .collect(),
-        report: summarize(&tickets),
+        report: summarize(&tickets, |date| {
+            found.calendar.hours().on(date).map(|hours| found.zone.instant(date.and_time(hours.opens)))
+        }),
     })
 }
 

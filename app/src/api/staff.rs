@@ -121,6 +121,7 @@ pub async fn staff_book(
     name: String,
     #[server(default)] email: String,
     #[server(default)] phone: String,
+    #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
     use crate::domain::access::Caller;
@@ -131,7 +132,8 @@ pub async fn staff_book(
     let Caller::Staff { id, .. } = authorize::<StaffBook>(&ctx, Some(office.id)).await? else {
         return Err(AppError::Forbidden);
     };
-    let input = super::booking::BookingInput { office: office.slug.clone(), service, when, date, nik, name, email };
+    let input =
+        super::booking::BookingInput { office: office.slug.clone(), service, when, date, nik, name, email, priority };
     let booked =
         super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(id)).await?;
     ctx.hub.counts_changed(office.id);

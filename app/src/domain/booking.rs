@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{ClosedReason, DayStatus, WorkingCalendar};
 use super::identity::{Email, FullName, Nik, PhoneNumber};
+use super::priority::PriorityCategory;
 use super::ticket::Channel;
 
 /// Tickets per service per day unless an admin sets another number.
@@ -116,6 +117,9 @@ pub enum BookingRefusal {
     WalkInOnly,
     /// The service is booked online only: the kiosk does not issue it.
     OnlineOnly,
+    /// The office does not serve this category first, or not through this
+    /// channel (a priority declared online where the office does not allow it).
+    PriorityNotOffered,
 }
 
 /// Why the ticket's date differs from the requested one, shown to the citizen.
@@ -223,6 +227,8 @@ pub struct Holder {
     pub nik: Option<Nik>,
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
+    /// The category the holder is served first for, if any.
+    pub priority: Option<PriorityCategory>,
 }
 
 /// The channel a ticket comes through, and the staff member who issued it, if any.

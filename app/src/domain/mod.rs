@@ -12,12 +12,14 @@ pub mod client;
 pub mod counter;
 #[cfg(feature = "ssr")]
 pub mod device;
+pub mod estimate;
 pub mod identity;
 pub mod notify;
 pub mod office;
 pub mod otp;
 #[cfg(feature = "ssr")]
 pub mod outbound;
+pub mod priority;
 pub mod proof_of_work;
 pub mod report;
 pub mod settings;

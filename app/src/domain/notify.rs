@@ -9,6 +9,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::OfficeZone;
+use super::estimate::CallEstimate;
 use super::ticket::CancelReason;
 
 /// "Almost your turn" goes out when this many people or fewer are ahead.
@@ -42,13 +43,14 @@ impl Channel {
 /// The moment a notice is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Moment {
-    /// `ahead` people are ahead (at most `NEAR`).
-    Near { ahead: u32 },
+    /// `ahead` people are ahead (at most `NEAR`), to be called about `estimate`.
+    Near { ahead: u32, estimate: CallEstimate },
     /// Called to `counter`; `call` counts the calls (2 and 3 are recalls).
     Called { counter: String, call: u32 },
     /// The evening before the booked `date`: what is booked, and a link that
-    /// cancels it in one tap (after a confirmation).
-    Reminder { service: String, date: NaiveDate, cancel_link: String },
+    /// cancels it in one tap (after a confirmation), and when the call is
+    /// likely.
+    Reminder { service: String, date: NaiveDate, cancel_link: String, estimate: CallEstimate },
     /// Staff cancelled the ticket, for this reason.
     Cancelled { reason: CancelReason },
     /// The office closed on the booked day `from` (`why`: the holiday) after
@@ -106,13 +108,14 @@ pub fn reminder_round(zone: OfficeZone, hour: u32, now: DateTime<Utc>) -> Option
 
 /// The waiting line of one service, front first: which tickets are now due an
 /// "almost your turn" notice. `told[i]` says whether the ticket `i` places from
-/// the front was already told.
-pub fn due_near(told: &[bool]) -> Vec<(usize, Moment)> {
+/// the front was already told; `estimate` gives the call estimate `i` places
+/// from the front.
+pub fn due_near(told: &[bool], estimate: impl Fn(u32) -> CallEstimate) -> Vec<(usize, Moment)> {
     told.iter()
         .enumerate()
         .take(NEAR as usize + 1)
         .filter(|(_, told)| !**told)
-        .map(|(ahead, _)| (ahead, Moment::Near { ahead: ahead as u32 }))
+        .map(|(ahead, _)| (ahead, Moment::Near { ahead: ahead as u32, estimate: estimate(ahead as u32) }))
         .collect()
 }
 
@@ -127,17 +130,18 @@ mod tests {
 
     #[test]
     fn the_first_six_in_line_are_told_once_each() {
-        let due = due_near(&[true, false, true, false, false, false, false, false]);
+        let unknown = |_| CallEstimate::TooLittleHistory;
+        let due = due_near(&[true, false, true, false, false, false, false, false], unknown);
         let places: Vec<usize> = due.iter().map(|(ahead, _)| *ahead).collect();
         assert_eq!(places, vec![1, 3, 4, 5]);
-        assert_eq!(due[0].1, Moment::Near { ahead: 1 });
-        assert!(due_near(&[true; 6]).is_empty());
-        assert!(due_near(&[]).is_empty());
+        assert_eq!(due[0].1, Moment::Near { ahead: 1, estimate: CallEstimate::TooLittleHistory });
+        assert!(due_near(&[true; 6], unknown).is_empty());
+        assert!(due_near(&[], unknown).is_empty());
     }
 
     #[test]
     fn each_call_is_its_own_notice_and_near_is_one() {
-        assert_eq!(Moment::Near { ahead: 4 }.call_number(), 0);
+        assert_eq!(Moment::Near { ahead: 4, estimate: CallEstimate::TooLittleHistory }.call_number(), 0);
         assert_eq!(Moment::Called { counter: "Loket 3".into(), call: 2 }.call_number(), 2);
         assert_eq!(Moment::Called { counter: "Loket 3".into(), call: 1 }.kind(), "called");
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::booking::{BookingRefusal, BookingWindow, PhoneCaps};
 use super::calendar::{Holiday, OfficeZone, WeeklyHours, WorkingCalendar};
 use super::counter::CallPolicy;
+use super::priority::PriorityPolicy;
 use super::ticket::{Channel, ServicePrefix};
 
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct Office {
     pub reminder_hour: u32,
     /// The line of announcements on the display board; empty for none.
     pub board_announcement: String,
+    pub priority: PriorityPolicy,
 }
 
 /// What the office details form sets.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::estimate::{replay, spent_newest_first, Recorded, HISTORY};
 use super::ticket::{Channel, TicketState};
 
 /// The longest period one report covers: a quarter.
@@ -48,7 +49,11 @@ pub struct TicketFacts {
     pub first_called_at: Option<DateTime<Utc>>,
     pub serving_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
+    pub no_show_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
     pub counter: Option<String>,
+    /// Issued for a priority category.
+    pub priority: bool,
 }
 
 /// Counts and averages over a set of tickets. Averages are in whole seconds,
@@ -59,6 +64,8 @@ pub struct Tally {
     pub online: u32,
     pub walk_in: u32,
     pub staff_assisted: u32,
+    /// Of the issued, how many for a priority category.
+    pub priority: u32,
     pub served: u32,
     pub no_show: u32,
     pub cancelled: u32,
@@ -66,10 +73,15 @@ pub struct Tally {
     pub open: u32,
     pub average_wait: Option<u32>,
     pub average_service: Option<u32>,
+    /// How far the estimated calls were from the real ones, on average (see
+    /// `domain::estimate::replay`).
+    pub average_estimate_error: Option<u32>,
     #[serde(skip)]
     waits: Sum,
     #[serde(skip)]
     services: Sum,
+    #[serde(skip)]
+    estimate_errors: Sum,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,8 +92,11 @@ struct Sum {
 
 impl Sum {
     fn add(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
+        self.add_seconds((to - from).num_seconds());
+    }
+
+    fn add_seconds(&mut self, seconds: i64) {
         // A clock set back between two moments would give a negative span; skip it.
-        let seconds = (to - from).num_seconds();
         if seconds >= 0 {
             self.seconds += seconds;
             self.count += 1;
@@ -95,13 +110,14 @@ impl Sum {
 
 impl Tally {
     /// The counts in report order: issued, online, walk-in, staff-assisted,
-    /// served, no-show, cancelled, open.
-    pub fn counts(&self) -> [u32; 8] {
+    /// priority, served, no-show, cancelled, open.
+    pub fn counts(&self) -> [u32; 9] {
         [
             self.issued,
             self.online,
             self.walk_in,
             self.staff_assisted,
+            self.priority,
             self.served,
             self.no_show,
             self.cancelled,
@@ -109,13 +125,14 @@ impl Tally {
         ]
     }
 
-    fn count(&mut self, ticket: &TicketFacts) {
+    fn count(&mut self, ticket: &TicketFacts, estimate_error: Option<i64>) {
         self.issued += 1;
         match ticket.channel {
             Channel::Online => self.online += 1,
             Channel::WalkIn => self.walk_in += 1,
             Channel::StaffAssisted => self.staff_assisted += 1,
         }
+        self.priority += u32::from(ticket.priority);
         match ticket.state {
             TicketState::Done => self.served += 1,
             TicketState::NoShow => self.no_show += 1,
@@ -128,8 +145,12 @@ impl Tally {
         if let (TicketState::Done, Some(start), Some(end)) = (ticket.state, ticket.serving_at, ticket.done_at) {
             self.services.add(start, end);
         }
+        if let Some(error) = estimate_error {
+            self.estimate_errors.add_seconds(error);
+        }
         self.average_wait = self.waits.average();
         self.average_service = self.services.average();
+        self.average_estimate_error = self.estimate_errors.average();
     }
 }
 
@@ -144,18 +165,21 @@ pub struct Report {
     pub total: Tally,
 }
 
-pub fn summarize(tickets: &[TicketFacts]) -> Report {
+/// The report of `tickets`, each service's in queue order day by day;
+/// `opening` gives the moment the office opened on a date.
+pub fn summarize(tickets: &[TicketFacts], opening: impl Fn(NaiveDate) -> Option<DateTime<Utc>>) -> Report {
+    let errors = estimate_errors(tickets, opening);
     let mut services: BTreeMap<String, Tally> = BTreeMap::new();
     let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
     let mut counters: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
-    for ticket in tickets {
-        services.entry(ticket.service.clone()).or_default().count(ticket);
-        days.entry(ticket.service_date).or_default().count(ticket);
+    for (ticket, error) in tickets.iter().zip(errors) {
+        services.entry(ticket.service.clone()).or_default().count(ticket, error);
+        days.entry(ticket.service_date).or_default().count(ticket, error);
         if let Some(counter) = &ticket.counter {
-            counters.entry(counter.clone()).or_default().count(ticket);
+            counters.entry(counter.clone()).or_default().count(ticket, error);
         }
-        total.count(ticket);
+        total.count(ticket, error);
     }
     Report {
         services: services.into_iter().collect(),
@@ -163,6 +187,43 @@ pub fn summarize(tickets: &[TicketFacts]) -> Report {
         counters: counters.into_iter().collect(),
         total,
     }
+}
+
+/// How far each ticket's estimated call was off: each day of each service
+/// replayed, with the service times of the days before it in the period.
+fn estimate_errors(tickets: &[TicketFacts], opening: impl Fn(NaiveDate) -> Option<DateTime<Utc>>) -> Vec<Option<i64>> {
+    let mut lines: BTreeMap<(&str, NaiveDate), Vec<usize>> = BTreeMap::new();
+    for (index, ticket) in tickets.iter().enumerate() {
+        lines.entry((ticket.service.as_str(), ticket.service_date)).or_default().push(index);
+    }
+    let mut errors = vec![None; tickets.len()];
+    let mut earlier: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for ((service, date), line) in lines {
+        let day: Vec<Recorded> = line
+            .iter()
+            .map(|&index| {
+                let ticket = &tickets[index];
+                Recorded {
+                    issued: ticket.issued_at,
+                    first_called: ticket.first_called_at,
+                    ended: ticket.done_at.or(ticket.no_show_at),
+                    cancelled: ticket.cancelled_at,
+                    counter: ticket.counter.clone(),
+                }
+            })
+            .collect();
+        let history = earlier.entry(service).or_default();
+        if let Some(opens) = opening(date) {
+            for (index, error) in line.iter().zip(replay(&day, opens, history)) {
+                errors[*index] = error;
+            }
+        }
+        let mut newest = spent_newest_first(&day, DateTime::<Utc>::MAX_UTC);
+        newest.extend(history.iter().copied());
+        newest.truncate(HISTORY);
+        *history = newest;
+    }
+    errors
 }
 
 #[cfg(test)]
@@ -188,7 +249,10 @@ mod tests {
             first_called_at: None,
             serving_at: None,
             done_at: None,
+            no_show_at: None,
+            cancelled_at: None,
             counter: None,
+            priority: false,
         }
     }
 
@@ -205,13 +269,16 @@ mod tests {
 
     #[test]
     fn tickets_are_counted_by_service_channel_and_outcome() {
-        let report = summarize(&[
-            ticket("A", Channel::Online, TicketState::Waiting),
-            ticket("A", Channel::Online, TicketState::NoShow),
-            ticket("A", Channel::StaffAssisted, TicketState::Cancelled),
-            ticket("B", Channel::WalkIn, TicketState::Called),
-            served("B", 0, 10, 11, 20, "Loket 2"),
-        ]);
+        let report = summarize(
+            &[
+                ticket("A", Channel::Online, TicketState::Waiting),
+                ticket("A", Channel::Online, TicketState::NoShow),
+                ticket("A", Channel::StaffAssisted, TicketState::Cancelled),
+                ticket("B", Channel::WalkIn, TicketState::Called),
+                served("B", 0, 10, 11, 20, "Loket 2"),
+            ],
+            |_| None,
+        );
         let (a, b) = (&report.services[0], &report.services[1]);
         assert_eq!((a.0.as_str(), a.1.issued, a.1.online, a.1.staff_assisted), ("A", 3, 2, 1));
         assert_eq!((a.1.no_show, a.1.cancelled, a.1.open, a.1.served), (1, 1, 1, 0));
@@ -223,7 +290,8 @@ mod tests {
 
     #[test]
     fn waits_run_from_issue_to_first_call_and_service_from_start_to_end() {
-        let report = summarize(&[served("A", 0, 10, 12, 20, "Loket 1"), served("A", 5, 25, 26, 30, "Loket 1")]);
+        let report =
+            summarize(&[served("A", 0, 10, 12, 20, "Loket 1"), served("A", 5, 25, 26, 30, "Loket 1")], |_| None);
         // Waits of 10 and 20 minutes, services of 8 and 4 minutes.
         assert_eq!(report.total.average_wait, Some(15 * 60));
         assert_eq!(report.total.average_service, Some(6 * 60));
@@ -232,7 +300,7 @@ mod tests {
     #[test]
     fn a_booking_made_days_ahead_has_no_wait_but_still_counts() {
         let booked = TicketFacts { same_day: false, ..served("A", -3 * 24 * 60, 10, 12, 20, "Loket 1") };
-        let report = summarize(&[booked]);
+        let report = summarize(&[booked], |_| None);
         assert_eq!((report.total.issued, report.total.served), (1, 1));
         assert_eq!(report.total.average_wait, None);
         assert_eq!(report.total.average_service, Some(8 * 60));
@@ -241,7 +309,7 @@ mod tests {
     #[test]
     fn days_are_reported_in_date_order() {
         let later = TicketFacts { service_date: date(25), ..ticket("A", Channel::Online, TicketState::Waiting) };
-        let report = summarize(&[later, ticket("A", Channel::Online, TicketState::Waiting)]);
+        let report = summarize(&[later, ticket("A", Channel::Online, TicketState::Waiting)], |_| None);
         assert_eq!(report.days.iter().map(|(day, _)| *day).collect::<Vec<_>>(), [date(23), date(25)]);
     }
 
@@ -252,5 +320,19 @@ mod tests {
         let start = date(1);
         assert!(check_period(start, start + chrono::Duration::days(91)).is_ok());
         assert_eq!(check_period(start, start + chrono::Duration::days(92)), Err(PeriodProblem::TooLong));
+    }
+
+    #[test]
+    fn the_report_says_how_far_the_estimated_calls_were_off() {
+        // Five tickets of ten minutes each at one counter, then a walk-in at
+        // minute 50: told "in about five minutes", called at once.
+        let mut tickets: Vec<TicketFacts> =
+            (0..5).map(|i| served("A", 0, 10 * i, 10 * i, 10 * i + 10, "Loket 1")).collect();
+        tickets.push(served("A", 50, 50, 50, 60, "Loket 1"));
+        let report = summarize(&tickets, |_| Some(at(0)));
+        assert_eq!(report.services[0].1.average_estimate_error, Some(300));
+        assert_eq!(report.total.average_estimate_error, Some(300));
+        // No opening time known, no replay.
+        assert_eq!(summarize(&tickets, |_| None).total.average_estimate_error, None);
     }
 }

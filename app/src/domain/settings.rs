@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{OfficeZone, OpeningHours, WeeklyHours};
 use super::office::ServiceChannels;
+use super::priority::PriorityMode;
 use super::ticket::ServicePrefix;
 
 /// Why a settings value was refused.
@@ -34,6 +35,9 @@ pub enum SettingsProblem {
     ReleaseDelayRange,
     ReminderHourRange,
     UnknownChannels,
+    UnknownPriorityMode,
+    PriorityEveryRange,
+    OrdinaryMaxWaitRange,
     /// The walk-ins' reserve is more than the daily quota.
     ReserveAboveQuota,
     DateShape,
@@ -152,6 +156,28 @@ pub fn parse_quota(raw: &str) -> Result<u32, SettingsProblem> {
 
 pub fn parse_horizon(raw: &str) -> Result<u32, SettingsProblem> {
     parse_whole(raw, MAX_HORIZON_DAYS, SettingsProblem::HorizonRange)
+}
+
+/// The longest "every k-th call" may be: beyond it a priority line barely moves.
+pub const MAX_PRIORITY_EVERY: u32 = 20;
+/// The longest an office may let an ordinary ticket wait before it goes first.
+pub const MAX_ORDINARY_WAIT_MINUTES: u32 = 480;
+
+/// The priority policy form: the mode ("first" or "every"), its k, and the
+/// ordinary tickets' maximum wait.
+pub fn parse_priority_mode(mode: &str, every: &str) -> Result<PriorityMode, SettingsProblem> {
+    let every = parse_whole(every, MAX_PRIORITY_EVERY, SettingsProblem::PriorityEveryRange).and_then(|k| {
+        if k >= 2 {
+            Ok(k)
+        } else {
+            Err(SettingsProblem::PriorityEveryRange)
+        }
+    })?;
+    PriorityMode::parse(mode.trim(), every).ok_or(SettingsProblem::UnknownPriorityMode)
+}
+
+pub fn parse_ordinary_max_wait(raw: &str) -> Result<u32, SettingsProblem> {
+    parse_whole(raw, MAX_ORDINARY_WAIT_MINUTES, SettingsProblem::OrdinaryMaxWaitRange)
 }
 
 pub fn parse_channels(raw: &str) -> Result<ServiceChannels, SettingsProblem> {

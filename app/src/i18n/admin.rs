@@ -108,22 +108,36 @@ pub enum AdminText {
     ColumnOpen,
     ColumnWait,
     ColumnServiceTime,
+    ColumnEstimateError,
+    ColumnPriority,
+    Priority,
+    PriorityHint,
+    PriorityCategories,
+    PriorityMode,
+    PriorityFirst,
+    PriorityEvery,
+    PriorityEveryK,
+    OrdinaryMaxWait,
+    OrdinaryMaxWaitHint,
+    PriorityOnline,
     ReportWaitNote,
 }
 
 /// The headings of a report's figures: `Tally::counts` in order, then the
 /// average wait and the average service time.
-pub const REPORT_COLUMNS: [AdminText; 10] = [
+pub const REPORT_COLUMNS: [AdminText; 12] = [
     AdminText::ColumnIssued,
     AdminText::ColumnOnline,
     AdminText::ColumnWalkIn,
     AdminText::ColumnStaffAssisted,
+    AdminText::ColumnPriority,
     AdminText::ColumnServed,
     AdminText::ColumnNoShow,
     AdminText::ColumnCancelled,
     AdminText::ColumnOpen,
     AdminText::ColumnWait,
     AdminText::ColumnServiceTime,
+    AdminText::ColumnEstimateError,
 ];
 
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
@@ -281,6 +295,27 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
         ColumnOpen => ("Belum selesai", "Unfinished"),
         ColumnWait => ("Rata-rata tunggu", "Average wait"),
         ColumnServiceTime => ("Rata-rata layanan", "Average service"),
+        ColumnEstimateError => ("Selisih perkiraan panggilan", "Call estimate off by"),
+        ColumnPriority => ("Prioritas", "Priority"),
+        Priority => ("Layanan prioritas", "Priority service"),
+        PriorityHint => (
+            "Nomor prioritas diberikan petugas atau kios (setelah warga menyatakannya). Kosongkan semua kategori untuk mematikan.",
+            "Priority numbers are given by staff or the kiosk (after the citizen declares it). Untick every category to turn it off.",
+        ),
+        PriorityCategories => ("Kategori yang didahulukan", "Categories served first"),
+        PriorityMode => ("Aturan pemanggilan", "Calling rule"),
+        PriorityFirst => ("Nomor prioritas dipanggil lebih dahulu", "Priority numbers are called first"),
+        PriorityEvery => ("Satu dari setiap k panggilan untuk prioritas", "One call in every k goes to priority"),
+        PriorityEveryK => ("k (untuk \"satu dari setiap k\")", "k (for \"one in every k\")"),
+        OrdinaryMaxWait => ("Waktu tunggu terlama nomor biasa (menit)", "Longest wait for ordinary numbers (minutes)"),
+        OrdinaryMaxWaitHint => (
+            "Nomor biasa yang sudah menunggu selama ini dipanggil lebih dahulu, apa pun aturannya.",
+            "An ordinary number that has waited this long is called first, whatever the rule.",
+        ),
+        PriorityOnline => (
+            "Warga boleh menyatakan kategori sendiri saat mendaftar daring",
+            "Citizens may declare a category themselves when booking online",
+        ),
         ReportWaitNote => (
             "Waktu tunggu dihitung dari pengambilan nomor sampai panggilan pertama, hanya untuk nomor yang diambil pada hari layanan.",
             "Waits run from taking the number to the first call, for numbers taken on the day of service only.",

@@ -4,11 +4,48 @@
 //! it can); emails carry both languages. The numbers in the texts (a code's
 //! lifetime, people ahead) come from the rules that set them.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::{cancel_reason_name, long_date, Lang};
+use crate::domain::estimate::CallEstimate;
 use crate::domain::notify::Moment;
+
+/// A time range as the language writes it: "10.40–10.55", "10:40–10:55".
+/// SMS take a hyphen: an en dash would leave the GSM alphabet and halve the segment.
+fn time_range(lang: Lang, from: NaiveTime, to: NaiveTime, dash: &str) -> String {
+    let format = match lang {
+        Lang::Id => "%H.%M",
+        Lang::En => "%H:%M",
+    };
+    format!("{}{dash}{}", from.format(format), to.format(format))
+}
+
+/// The estimated call as a sentence, for the ticket page and the emails.
+pub fn call_estimate(lang: Lang, estimate: &CallEstimate) -> String {
+    match (lang, estimate) {
+        (Lang::Id, CallEstimate::Between { from, to }) => {
+            format!("Perkiraan dipanggil pukul {}.", time_range(lang, *from, *to, "–"))
+        }
+        (Lang::En, CallEstimate::Between { from, to }) => {
+            format!("Estimated call: {}.", time_range(lang, *from, *to, "–"))
+        }
+        (Lang::Id, CallEstimate::TooLittleHistory) => {
+            "Belum cukup data untuk memperkirakan waktu panggilan Anda.".into()
+        }
+        (Lang::En, CallEstimate::TooLittleHistory) => "Too little data yet to estimate when you will be called.".into(),
+    }
+}
+
+/// ", perkiraan dipanggil 10.40-10.55" for an SMS, when there is an estimate.
+fn sms_estimate(estimate: &CallEstimate) -> String {
+    match estimate {
+        CallEstimate::Between { from, to } => {
+            format!(", perkiraan dipanggil {}", time_range(Lang::Id, *from, *to, "-"))
+        }
+        CallEstimate::TooLittleHistory => String::new(),
+    }
+}
 
 /// What the ticket is, for the wording of a notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,13 +59,22 @@ pub struct About<'a> {
 /// The SMS: short, in Bahasa Indonesia (one segment where it can).
 pub fn notice_sms(moment: &Moment, about: &About) -> String {
     match moment {
-        Moment::Near { ahead: 0 } => {
+        Moment::Near { ahead: 0, .. } => {
             format!(
                 "Antrean {}: Anda berikutnya di {}. Mohon bersiap. {}",
                 about.display_number, about.office, about.link
             )
         }
-        Moment::Near { ahead } => format!(
+        // With an estimate the time says when to be back; the request to
+        // come back makes room for it in one segment.
+        Moment::Near { ahead, estimate: estimate @ CallEstimate::Between { .. } } => format!(
+            "Antrean {}: {ahead} orang lagi sebelum giliran Anda di {}{}. {}",
+            about.display_number,
+            about.office,
+            sms_estimate(estimate),
+            about.link
+        ),
+        Moment::Near { ahead, .. } => format!(
             "Antrean {}: {ahead} orang lagi sebelum giliran Anda di {}. Mohon kembali ke ruang tunggu. {}",
             about.display_number, about.office, about.link
         ),
@@ -39,11 +85,12 @@ pub fn notice_sms(moment: &Moment, about: &About) -> String {
             "Antrean {}: panggilan ke-{call}. Silakan segera menuju {counter}, {}.",
             about.display_number, about.office
         ),
-        Moment::Reminder { service, date, cancel_link } => format!(
-            "Antrean {}: pengingat {service}, {}, {}. Tidak jadi datang? Batalkan: {cancel_link}",
+        Moment::Reminder { service, date, cancel_link, estimate } => format!(
+            "Antrean {}: pengingat {service}, {}, {}{}. Tidak jadi datang? Batalkan: {cancel_link}",
             about.display_number,
             long_date(Lang::Id, *date),
-            about.office
+            about.office,
+            sms_estimate(estimate)
         ),
         Moment::Moved { from, to, why } => format!(
             "{} tutup pada {} ({why}). Antrean Anda dipindah ke {}, nomor {}. {}",
@@ -66,32 +113,40 @@ pub fn notice_sms(moment: &Moment, about: &About) -> String {
 /// The email: subject and plain-text body, in Bahasa Indonesia with English below.
 pub fn notice_email(moment: &Moment, about: &About) -> (String, String) {
     let (subject, id, en) = match moment {
-        Moment::Near { ahead: 0 } => (
+        Moment::Near { ahead: 0, .. } => (
             format!("Antrean {}: Anda berikutnya", about.display_number),
             "Anda berikutnya. Mohon bersiap di ruang tunggu.".to_string(),
             "You are next. Please be ready in the waiting hall.".to_string(),
         ),
-        Moment::Near { ahead } => (
+        Moment::Near { ahead, estimate } => (
             format!("Antrean {}: hampir giliran Anda", about.display_number),
-            format!("{ahead} orang lagi sebelum giliran Anda. Mohon kembali ke ruang tunggu."),
-            format!("{ahead} people are ahead of you. Please come back to the waiting hall."),
+            format!(
+                "{ahead} orang lagi sebelum giliran Anda. {} Mohon kembali ke ruang tunggu.",
+                call_estimate(Lang::Id, estimate)
+            ),
+            format!(
+                "{ahead} people are ahead of you. {} Please come back to the waiting hall.",
+                call_estimate(Lang::En, estimate)
+            ),
         ),
         Moment::Called { counter, .. } => (
             format!("Antrean {}: giliran Anda di {counter}", about.display_number),
             format!("Nomor Anda dipanggil. Silakan menuju {counter}."),
             format!("Your number is called. Please go to {counter}."),
         ),
-        Moment::Reminder { service, date, cancel_link } => (
+        Moment::Reminder { service, date, cancel_link, estimate } => (
             format!("Antrean {}: pengingat untuk {}", about.display_number, long_date(Lang::Id, *date)),
             format!(
-                "Pengingat: {service} pada {}. Tidak jadi datang? Batalkan nomor ini agar tempatnya dapat \
+                "Pengingat: {service} pada {}. {} Tidak jadi datang? Batalkan nomor ini agar tempatnya dapat \
                  dipakai warga lain: {cancel_link}",
-                long_date(Lang::Id, *date)
+                long_date(Lang::Id, *date),
+                call_estimate(Lang::Id, estimate)
             ),
             format!(
-                "Reminder: {service} on {}. Not coming? Cancel this number so someone else can have the place: \
+                "Reminder: {service} on {}. {} Not coming? Cancel this number so someone else can have the place: \
                  {cancel_link}",
-                long_date(Lang::En, *date)
+                long_date(Lang::En, *date),
+                call_estimate(Lang::En, estimate)
             ),
         ),
         Moment::Moved { from, to, why } => (
@@ -134,8 +189,11 @@ pub struct PushMessage {
 
 pub fn notice_push(moment: &Moment, about: &About) -> PushMessage {
     let body = match moment {
-        Moment::Near { ahead: 0 } => "Anda berikutnya. Mohon bersiap.".to_string(),
-        Moment::Near { ahead } => format!("{ahead} orang lagi sebelum giliran Anda. Mohon kembali ke ruang tunggu."),
+        Moment::Near { ahead: 0, .. } => "Anda berikutnya. Mohon bersiap.".to_string(),
+        Moment::Near { ahead, estimate } => format!(
+            "{ahead} orang lagi sebelum giliran Anda. {} Mohon kembali ke ruang tunggu.",
+            call_estimate(Lang::Id, estimate)
+        ),
         Moment::Called { counter, call: 1 } => format!("Giliran Anda. Silakan menuju {counter}."),
         Moment::Called { counter, call } => format!("Panggilan ke-{call}. Silakan segera menuju {counter}."),
         Moment::Reminder { service, date, .. } => {
@@ -200,9 +258,23 @@ mod tests {
         let called = notice_sms(&Moment::Called { counter: "Loket 3".into(), call: 1 }, &ABOUT);
         assert_eq!(called, "Antrean A-012: giliran Anda. Silakan menuju Loket 3, Kantor Pertanahan Kota Denpasar.");
         assert!(called.len() <= 160);
-        let near = notice_sms(&Moment::Near { ahead: 5 }, &ABOUT);
+        let unknown = CallEstimate::TooLittleHistory;
+        let near = notice_sms(&Moment::Near { ahead: 5, estimate: unknown }, &ABOUT);
         assert!(near.contains("5 orang lagi") && near.ends_with(ABOUT.link), "{near}");
-        assert!(notice_sms(&Moment::Near { ahead: 0 }, &ABOUT).contains("Anda berikutnya"));
+        assert!(notice_sms(&Moment::Near { ahead: 0, estimate: unknown }, &ABOUT).contains("Anda berikutnya"));
+        // The estimate, in the GSM alphabet and still one segment.
+        let estimate = CallEstimate::Between {
+            from: NaiveTime::from_hms_opt(10, 40, 0).unwrap(),
+            to: NaiveTime::from_hms_opt(10, 55, 0).unwrap(),
+        };
+        let near = notice_sms(&Moment::Near { ahead: 5, estimate }, &ABOUT);
+        assert!(near.contains("perkiraan dipanggil 10.40-10.55") && near.ends_with(ABOUT.link), "{near}");
+        assert!(near.is_ascii() && near.len() <= 160, "{} characters: {near}", near.len());
+        let (_, body) = notice_email(&Moment::Near { ahead: 5, estimate }, &ABOUT);
+        assert!(
+            body.contains("Perkiraan dipanggil pukul 10.40–10.55.") && body.contains("Estimated call: 10:40–10:55.")
+        );
+        assert!(call_estimate(Lang::Id, &unknown).starts_with("Belum cukup data"));
         assert!(notice_sms(&Moment::Called { counter: "Loket 3".into(), call: 3 }, &ABOUT).contains("panggilan ke-3"));
     }
 
@@ -219,7 +291,8 @@ mod tests {
         let message = notice_push(&Moment::Called { counter: "Loket 1".into(), call: 1 }, &ABOUT);
         assert_eq!(message.body, "Giliran Anda. Silakan menuju Loket 1.");
         assert_eq!(message.url, ABOUT.link);
-        assert_eq!(message.tag, notice_push(&Moment::Near { ahead: 2 }, &ABOUT).tag);
+        let near = Moment::Near { ahead: 2, estimate: CallEstimate::TooLittleHistory };
+        assert_eq!(message.tag, notice_push(&near, &ABOUT).tag);
     }
 
     #[test]
@@ -228,11 +301,16 @@ mod tests {
             service: "Pengecekan Sertipikat".into(),
             date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             cancel_link: "https://antrean.example/batal/TOKEN".into(),
+            estimate: CallEstimate::Between {
+                from: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                to: NaiveTime::from_hms_opt(8, 20, 0).unwrap(),
+            },
         };
         assert_eq!(reminder.kind(), "reminder");
         let sms = notice_sms(&reminder, &ABOUT);
         assert!(sms.contains("Pengecekan Sertipikat") && sms.contains("Selasa, 1 Desember 2026"), "{sms}");
         assert!(sms.ends_with("https://antrean.example/batal/TOKEN"), "{sms}");
+        assert!(sms.contains("perkiraan dipanggil 08.00-08.20"), "{sms}");
         let (_, body) = notice_email(&reminder, &ABOUT);
         assert!(body.contains("Tuesday, 1 December 2026") && body.contains("/batal/TOKEN"), "{body}");
         assert_eq!(notice_push(&reminder, &ABOUT).url, "https://antrean.example/batal/TOKEN");

@@ -10,6 +10,7 @@ use crate::domain::booking::{BookingRefusal, RolloverReason};
 use crate::domain::calendar::ClosedReason;
 use crate::domain::counter::CounterRefusal;
 use crate::domain::identity::IdentityError;
+use crate::domain::priority::PriorityCategory;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 use crate::error::{AppError, FieldProblem};
 
@@ -184,6 +185,16 @@ pub enum Key {
     BoardCalledAgain,
     BoardWaitingTitle,
     KioskIntro,
+    PriorityMark,
+    FieldPriority,
+    FieldPriorityHint,
+    PriorityNone,
+    KioskPriorityTitle,
+    KioskPriorityHint,
+    KioskPriorityConfirm,
+    KioskPriorityYes,
+    KioskPriorityNo,
+    KioskPriorityChosen,
     KioskNik,
     ReceiptScan,
     KioskBack,
@@ -373,6 +384,25 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         BoardNowCalling => ("Nomor dipanggil", "Now calling"),
         BoardCalledAgain => ("Panggilan ulang", "Called again"),
         BoardWaitingTitle => ("Menunggu per layanan", "Waiting per service"),
+        PriorityMark => ("Prioritas", "Priority"),
+        FieldPriority => ("Layanan prioritas", "Priority service"),
+        FieldPriorityHint => (
+            "Untuk lansia, penyandang disabilitas, ibu hamil dan kategori lain yang dilayani kantor; petugas dapat meminta bukti.",
+            "For the elderly, people with disabilities, pregnant women and the other categories the office serves; staff may ask for proof.",
+        ),
+        PriorityNone => ("Tidak", "None"),
+        KioskPriorityTitle => ("Layanan prioritas", "Priority service"),
+        KioskPriorityHint => (
+            "Untuk lansia, penyandang disabilitas, ibu hamil, dan kategori lain yang dilayani kantor ini: pilih sebelum menyentuh layanan.",
+            "For the elderly, people with disabilities, pregnant women and the other categories this office serves: choose before touching the service.",
+        ),
+        KioskPriorityConfirm => (
+            "Anda menyatakan termasuk kategori ini. Petugas dapat meminta bukti di loket. Benar?",
+            "You declare that you belong to this category. Staff may ask for proof at the counter. Is that right?",
+        ),
+        KioskPriorityYes => ("Ya, benar", "Yes, that's right"),
+        KioskPriorityNo => ("Batal", "Cancel"),
+        KioskPriorityChosen => ("Nomor prioritas untuk:", "Priority number for:"),
         KioskIntro => ("Sentuh layanan yang Anda tuju untuk mengambil nomor antrean.", "Touch the service you need to take a queue number."),
         KioskNik => ("NIK (boleh dikosongkan)", "NIK (optional)"),
         ReceiptScan => ("Pindai kode ini untuk mengikuti antrean di ponsel Anda.", "Scan this code to follow the queue on your phone."),
@@ -450,6 +480,18 @@ pub fn channel_name(lang: Lang, channel: Channel) -> &'static str {
         Channel::Online => ("Daring", "Online"),
         Channel::WalkIn => ("Datang langsung", "Walk-in"),
         Channel::StaffAssisted => ("Dibantu petugas", "Booked by staff"),
+    };
+    pick(lang, id, en)
+}
+
+/// A priority category, as citizens and staff call it.
+pub fn priority_name(lang: Lang, category: PriorityCategory) -> &'static str {
+    let (id, en) = match category {
+        PriorityCategory::Elderly => ("Lansia", "Elderly"),
+        PriorityCategory::Disabled => ("Penyandang disabilitas", "Person with a disability"),
+        PriorityCategory::Pregnant => ("Ibu hamil", "Pregnant woman"),
+        PriorityCategory::WithInfant => ("Membawa balita", "With a small child"),
+        PriorityCategory::Veteran => ("Veteran", "Veteran"),
     };
     pick(lang, id, en)
 }
@@ -570,6 +612,9 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
         FieldProblem::Missing => pick(lang, "Wajib diisi.", "This field is required.").into(),
         FieldProblem::BadDate => pick(lang, "Pilih tanggal yang valid.", "Choose a valid date.").into(),
         FieldProblem::UnknownService => pick(lang, "Pilih loket layanan.", "Choose a service.").into(),
+        FieldProblem::UnknownPriority => {
+            pick(lang, "Pilih kategori dari daftar.", "Choose a category from the list.").into()
+        }
         FieldProblem::Settings(problem) => settings_problem(lang, problem),
     }
 }
@@ -577,8 +622,8 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
 /// Why a value of an office's settings was refused.
 pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsProblem) -> String {
     use crate::domain::settings::{
-        SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES,
-        MAX_REQUEUE_AFTER,
+        SettingsProblem, MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_ORDINARY_WAIT_MINUTES, MAX_PHONE_CAP,
+        MAX_PRIORITY_EVERY, MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
     };
     let text = match problem {
         SettingsProblem::SlugShape => pick(
@@ -628,6 +673,13 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
             }
         }
         SettingsProblem::UnknownChannels => pick(lang, "Pilih salah satu cara.", "Choose one of the ways."),
+        SettingsProblem::UnknownPriorityMode => pick(lang, "Pilih salah satu aturan.", "Choose one of the rules."),
+        SettingsProblem::PriorityEveryRange => {
+            return format!("{} 2–{MAX_PRIORITY_EVERY}.", pick(lang, "Isi bilangan bulat", "Enter a whole number"))
+        }
+        SettingsProblem::OrdinaryMaxWaitRange => {
+            return format!("{} 0–{MAX_ORDINARY_WAIT_MINUTES}.", pick(lang, "Isi menit", "Enter minutes"))
+        }
         SettingsProblem::ReserveAboveQuota => {
             pick(lang, "Bilangan bulat dari 0 sampai kuota harian.", "A whole number from 0 up to the daily quota.")
         }
@@ -784,6 +836,12 @@ pub fn refusal(lang: Lang, refusal: &BookingRefusal) -> String {
             lang,
             "Layanan ini hanya dapat dipesan daring atau melalui petugas.",
             "This service can only be booked online or through staff.",
+        )
+        .to_string(),
+        BookingRefusal::PriorityNotOffered => pick(
+            lang,
+            "Kantor ini tidak melayani kategori prioritas tersebut melalui cara ini. Petugas di kantor dapat membantu.",
+            "This office does not serve that priority category this way. Staff at the office can help.",
         )
         .to_string(),
     }

@@ -12,7 +12,7 @@ use super::components::{fetch, service_name, ErrorNotice, FieldError, FormAlert,
 use super::use_lang;
 use crate::api::{load_office, who_am_i, BookTicket, RequestBookingCode};
 use crate::error::{AppError, Field};
-use crate::i18n::{t, Key};
+use crate::i18n::{priority_name, t, Key};
 use crate::model::{OfficeView, Viewer};
 
 #[component]
@@ -109,6 +109,8 @@ pub fn BookingFields(
     let today_first = office.open_now;
     let (min_date, max_date) = (office.today.to_string(), office.last_bookable.to_string());
     let optional = at_desk.then_some(Key::Optional);
+    // Staff give a priority; a citizen online declares one only where the office allows it.
+    let priorities = if at_desk || office.priority_online { office.priority_categories.clone() } else { Vec::new() };
     view! {
         <input type="hidden" name="office" value=office.slug.clone() />
         <div class="field">
@@ -154,5 +156,18 @@ pub fn BookingFields(
             input_type="text" autocomplete="off" inputmode="numeric" />
         <TextField field=Field::Name label=Key::FieldName hint=Some(Key::FieldNameWarning) error
             input_type="text" autocomplete="name" inputmode="text" />
+        {(!priorities.is_empty()).then(|| view! {
+            <div class="field">
+                <label for="priority">{move || t(lang.get(), Key::FieldPriority)}</label>
+                <select id="priority" name="priority" aria-describedby="priority-hint priority-error">
+                    <option value="">{move || t(lang.get(), Key::PriorityNone)}</option>
+                    {priorities.iter().map(|&category| view! {
+                        <option value=category.as_str()>{move || priority_name(lang.get(), category)}</option>
+                    }).collect_view()}
+                </select>
+                <p id="priority-hint" class="hint">{move || t(lang.get(), Key::FieldPriorityHint)}</p>
+                <FieldError field=Field::Priority error />
+            </div>
+        })}
     }
 }

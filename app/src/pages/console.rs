@@ -11,7 +11,8 @@ use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_console, CounterAction};
 use crate::domain::counter::{CounterAction as Action, CounterStatus};
-use crate::i18n::{app_error, channel_name, state_name, t, Key};
+use crate::domain::priority::PriorityCategory;
+use crate::i18n::{app_error, channel_name, priority_name, state_name, t, Key};
 use crate::model::{ConsoleTicket, ConsoleView};
 
 #[component]
@@ -122,6 +123,11 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
                             <p class="ticket-state">{move || state_name(lang.get(), ticket.state)}
                                 " · " {move || t(lang.get(), Key::CallsMade)} " " {format!("{}/{max}", ticket.call_count)}</p>
                             <p>{ticket.holder_name.clone().unwrap_or_default()}</p>
+                            {ticket.priority.map(|category| view! {
+                                <p><span class="badge badge-priority" data-testid="current-priority">
+                                    {move || t(lang.get(), Key::PriorityMark)} " · " {move || priority_name(lang.get(), category)}
+                                </span></p>
+                            })}
                         }
                         .into_any()
                     }
@@ -191,10 +197,17 @@ fn CounterConsole(view: ConsoleView) -> impl IntoView {
 fn WaitingRow(ticket: ConsoleTicket, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let lang = use_lang();
     let waited = (now - ticket.issued_at).num_minutes().max(0);
-    let ConsoleTicket { display_number, holder_name, channel, state, .. } = ticket;
+    let ConsoleTicket { display_number, holder_name, channel, state, priority, .. } = ticket;
     view! {
-        <tr data-state=state.as_str()>
-            <td><strong>{display_number}</strong></td>
+        <tr data-state=state.as_str() data-priority=priority.map(PriorityCategory::as_str)>
+            <td>
+                <strong>{display_number}</strong>
+                {priority.map(|category| view! {
+                    " " <span class="badge badge-priority" title=move || priority_name(lang.get(), category)>
+                        {move || t(lang.get(), Key::PriorityMark)}
+                    </span>
+                })}
+            </td>
             <td>{holder_name.unwrap_or_default()}</td>
             <td>{move || channel_name(lang.get(), channel)}</td>
             <td>{move || format!("{waited} {}", t(lang.get(), Key::Minutes))}</td>

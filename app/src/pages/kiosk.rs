@@ -11,7 +11,8 @@ use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::{load_board, load_office, load_receipt, IssueWalkIn};
 use crate::domain::calendar::OfficeZone;
-use crate::i18n::{app_error, t, Key};
+use crate::domain::priority::PriorityCategory;
+use crate::i18n::{app_error, priority_name, t, Key};
 use crate::model::{BoardView, CallView, CounterNow, LiveMessage, OfficeView, ServiceQueue, RECENT_CALLS};
 
 fn office_param() -> impl Fn() -> String + Copy {
@@ -98,6 +99,11 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
                         </p>
                         <p class="board-latest-number" data-testid="board-latest">{call.display_number.clone()}</p>
                         <p class="board-latest-counter">{call.counter.clone()}</p>
+                        {call.priority.map(|category| view! {
+                            <p class="board-latest-priority" data-testid="board-latest-priority">
+                                {move || t(lang.get(), Key::PriorityMark)} " · " {move || priority_name(lang.get(), category)}
+                            </p>
+                        })}
                     }.into_any(),
                     None => view! {
                         <p class="board-latest-label">{move || t(lang.get(), Key::NoCalls)}</p>
@@ -120,7 +126,10 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
                 <h2>{move || t(lang.get(), Key::CallsTitle)}</h2>
                 <ol data-testid="board-recent">
                     {move || calls.get().into_iter().map(|call| view! {
-                        <li class:recall=call.recall><strong>{call.display_number}</strong> " → " {call.counter}</li>
+                        <li class:recall=call.recall data-priority=call.priority.map(PriorityCategory::as_str)>
+                            <strong>{call.display_number}</strong> " → " {call.counter}
+                            {call.priority.map(|_| view! { " " <span class="badge-priority">{move || t(lang.get(), Key::PriorityMark)}</span> })}
+                        </li>
                     }).collect_view()}
                 </ol>
             </section>
@@ -303,6 +312,10 @@ fn KioskButtons(office: OfficeView) -> impl IntoView {
     });
     let error = move || action.value().get().and_then(Result::err).map(|e| app_error(lang.get(), &e));
     let office_slug = office.slug.clone();
+    // A priority is taken only once the citizen confirmed it.
+    let chosen = RwSignal::new(None::<PriorityCategory>);
+    let asking = RwSignal::new(None::<PriorityCategory>);
+    let categories = office.priority_categories.clone();
     view! {
         <div class="kiosk">
             <h1>{office.name.clone()}</h1>
@@ -313,6 +326,49 @@ fn KioskButtons(office: OfficeView) -> impl IntoView {
                 <input id="kiosk-nik" inputmode="numeric" autocomplete="off"
                     prop:value=move || nik.get() on:input=move |ev| nik.set(event_target_value(&ev)) />
             </div>
+            {(!categories.is_empty()).then(|| view! {
+                <section class="kiosk-priority" aria-labelledby="kiosk-priority-title">
+                    <h2 id="kiosk-priority-title">{move || t(lang.get(), Key::KioskPriorityTitle)}</h2>
+                    <p class="hint">{move || t(lang.get(), Key::KioskPriorityHint)}</p>
+                    <div class="kiosk-priority-choices">
+                        {categories.iter().map(|&category| view! {
+                            <button type="button" class="button" data-priority=category.as_str()
+                                aria-pressed=move || if chosen.get() == Some(category) { "true" } else { "false" }
+                                on:click=move |_| {
+                                    if chosen.get_untracked() == Some(category) {
+                                        chosen.set(None);
+                                    } else {
+                                        asking.set(Some(category));
+                                    }
+                                }>
+                                {move || priority_name(lang.get(), category)}
+                            </button>
+                        }).collect_view()}
+                    </div>
+                    {move || asking.get().map(|category| view! {
+                        <div class="notice notice-info kiosk-confirm" role="alertdialog" aria-labelledby="kiosk-confirm-text"
+                            data-testid="priority-confirm">
+                            <p id="kiosk-confirm-text">
+                                <strong>{move || priority_name(lang.get(), category)}</strong> ". "
+                                {move || t(lang.get(), Key::KioskPriorityConfirm)}
+                            </p>
+                            <button type="button" class="button button-primary"
+                                on:click=move |_| { chosen.set(Some(category)); asking.set(None); }>
+                                {move || t(lang.get(), Key::KioskPriorityYes)}
+                            </button>
+                            " "
+                            <button type="button" class="button" on:click=move |_| asking.set(None)>
+                                {move || t(lang.get(), Key::KioskPriorityNo)}
+                            </button>
+                        </div>
+                    })}
+                    {move || chosen.get().map(|category| view! {
+                        <p class="notice notice-success" data-testid="priority-chosen">
+                            {move || t(lang.get(), Key::KioskPriorityChosen)} " " {move || priority_name(lang.get(), category)}
+                        </p>
+                    })}
+                </section>
+            })}
             <div class="kiosk-services">
                 {office.services.into_iter().filter(|service| service.channels.walk_in()).map(|service| {
                     let (prefix, office_slug) = (service.prefix.clone(), office_slug.clone());
@@ -325,6 +381,7 @@ fn KioskButtons(office: OfficeView) -> impl IntoView {
                                     office: office_slug.clone(),
                                     service: prefix.clone(),
                                     nik: nik.get_untracked(),
+                                    priority: chosen.get_untracked().map_or("", PriorityCategory::as_str).to_string(),
                                 });
                             }>
                             <span class="service-prefix">{service.prefix.clone()}</span>
@@ -355,6 +412,11 @@ pub fn ReceiptPage() -> impl IntoView {
                             <p class="receipt-office">{ticket.office_name.clone()}</p>
                             <p class="receipt-label">{move || t(lang.get(), Key::YourTicket)}</p>
                             <p class="receipt-number" data-testid="receipt-number">{ticket.display_number.clone()}</p>
+                            {ticket.priority.map(|category| view! {
+                                <p class="receipt-priority" data-testid="receipt-priority">
+                                    {move || t(lang.get(), Key::PriorityMark)} ": " {move || priority_name(lang.get(), category)}
+                                </p>
+                            })}
                             <p>{move || service_name(lang.get(), &name_id, &name_en)}</p>
                             <p>{receipt.printed_at.clone()}</p>
                             <p>{move || t(lang.get(), Key::PeopleAhead)} ": " <strong data-testid="receipt-ahead">{ticket.people_ahead}</strong></p>

@@ -57,6 +57,7 @@ fn tally_cells(lang: Lang, tally: &Tally) -> impl IntoView {
         {tally.counts().into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
         <td class="number">{minutes(lang, tally.average_wait)}</td>
         <td class="number">{minutes(lang, tally.average_service)}</td>
+        <td class="number">{minutes(lang, tally.average_estimate_error)}</td>
     }
 }
 

@@ -16,16 +16,18 @@ use super::components::{fetch, ErrorNotice};
 use super::use_lang;
 use crate::api::{
     load_admin_offices, load_office_settings, AddHoliday, CreateOffice, RemoveCounter, RemoveHoliday, SaveCounter,
-    SaveOfficeDetails, SaveOpeningHours, SaveService,
+    SaveOfficeDetails, SaveOpeningHours, SavePriority, SaveService,
 };
 use crate::domain::calendar::OfficeZone;
 use crate::domain::office::ServiceChannels;
+use crate::domain::priority::{PriorityCategory, PriorityMode, PriorityPolicy};
 use crate::domain::settings::{
     BoardAnnouncement, CounterName, HolidayName, OfficeAddress, OfficeName, ServiceName, SettingsProblem, Slug,
-    MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_PHONE_CAP, MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
+    MAX_CALLS, MAX_DAILY_QUOTA, MAX_HORIZON_DAYS, MAX_ORDINARY_WAIT_MINUTES, MAX_PHONE_CAP, MAX_PRIORITY_EVERY,
+    MAX_RELEASE_DELAY_MINUTES, MAX_REQUEUE_AFTER,
 };
 use crate::error::{AppError, Field, FieldProblem};
-use crate::i18n::{admin_text, app_error, long_date, settings_problem, weekday_name, AdminText, Lang};
+use crate::i18n::{admin_text, app_error, long_date, priority_name, settings_problem, weekday_name, AdminText, Lang};
 use crate::model::{CounterSettingsRow, OfficeSettingsView, ServiceSettingsRow};
 
 /// What the last settings form sent back in this page's address.
@@ -207,6 +209,7 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
             <a class="button" href=format!("/admin/kantor/{slug}/kotak-keluar")>{admin_text(lang, AdminText::OutboxLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
+        {priority_form(lang, &returned, &settings)}
         {hours_form(lang, &returned, &settings)}
         {holidays_section(lang, &returned, &settings)}
         <section class="card staff-section" id="layanan">
@@ -264,6 +267,56 @@ fn details_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) 
                     {text_input("board_announcement", returned.value(form, "board_announcement", &settings.board_announcement), BoardAnnouncement::MIN, BoardAnnouncement::MAX)}
                     <span class="hint">{admin_text(lang, AdminText::BoardAnnouncementHint)}</span>
                 }, returned.problem(form, Field::BoardAnnouncement))}
+                <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
+            </form>
+        </section>
+    }
+}
+
+fn priority_form(lang: Lang, returned: &Returned, settings: &OfficeSettingsView) -> impl IntoView {
+    let form = "prioritas";
+    let policy = &settings.priority;
+    let every = match policy.mode {
+        PriorityMode::Every(k) => k,
+        PriorityMode::First => PriorityPolicy::default_every(),
+    };
+    let mode = returned.value(form, "mode", policy.mode.as_str());
+    let boxes = PriorityCategory::ALL.map(|category| {
+        let ticked = returned.ticked(form, category.as_str(), policy.categories.contains(&category));
+        view! {
+            <label class="inline">
+                <input type="checkbox" name=category.as_str() checked=ticked /> " " {priority_name(lang, category)}
+            </label>
+        }
+    });
+    view! {
+        <section class="card staff-section" id=form>
+            <h2>{admin_text(lang, AdminText::Priority)}</h2>
+            <p class="hint">{admin_text(lang, AdminText::PriorityHint)}</p>
+            {form_notice(lang, returned, form)}
+            <form method="post" action={<SavePriority as ServerFn>::PATH} class="settings-form">
+                <input type="hidden" name="office" value=settings.slug.clone() />
+                <fieldset class="field">
+                    <legend>{admin_text(lang, AdminText::PriorityCategories)}</legend>
+                    {boxes.into_iter().collect_view()}
+                </fieldset>
+                {field(lang, AdminText::PriorityMode, view! {
+                    <select name="mode">
+                        <option value="first" selected=mode == "first">{admin_text(lang, AdminText::PriorityFirst)}</option>
+                        <option value="every" selected=mode == "every">{admin_text(lang, AdminText::PriorityEvery)}</option>
+                    </select>
+                }, returned.problem(form, Field::PriorityMode))}
+                {field(lang, AdminText::PriorityEveryK, view! {
+                    <input type="number" name="every" value=returned.value(form, "every", every) min="2" max=MAX_PRIORITY_EVERY step="1" required />
+                }, None)}
+                {field(lang, AdminText::OrdinaryMaxWait, view! {
+                    <input type="number" name="max_wait" value=returned.value(form, "max_wait", policy.ordinary_max_wait_minutes) min="0" max=MAX_ORDINARY_WAIT_MINUTES step="1" required />
+                    <span class="hint">{admin_text(lang, AdminText::OrdinaryMaxWaitHint)}</span>
+                }, returned.problem(form, Field::OrdinaryMaxWait))}
+                <label class="inline">
+                    <input type="checkbox" name="online" checked=returned.ticked(form, "online", policy.online) />
+                    " " {admin_text(lang, AdminText::PriorityOnline)}
+                </label>
                 <button type="submit" class="button button-primary">{admin_text(lang, AdminText::Save)}</button>
             </form>
         </section>

@@ -10,7 +10,10 @@ use super::live_client::follow_office;
 use super::use_lang;
 use crate::api::load_ticket;
 use crate::domain::ticket::TicketState;
-use crate::i18n::{cancel_reason_name, channel_name, long_date, rollover, state_name, t, your_turn_text, Key};
+use crate::i18n::{
+    call_estimate, cancel_reason_name, channel_name, long_date, priority_name, rollover, state_name, t, your_turn_text,
+    Key,
+};
 use crate::model::{LiveMessage, TicketView};
 
 #[component]
@@ -82,6 +85,8 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
         now_calling,
         cancel_reason,
         counter,
+        estimate,
+        priority,
         ..
     } = ticket;
     let your_turn = (state == TicketState::Called).then(|| {
@@ -100,6 +105,11 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
             <p class="ticket-label">{move || t(lang.get(), Key::YourTicket)}</p>
             <p id="ticket-number" class="ticket-number" data-testid="ticket-number">{display_number}</p>
             <p class="ticket-state" data-state=state.as_str()>{move || state_name(lang.get(), state)}</p>
+            {priority.map(|category| view! {
+                <p><span class="badge badge-priority" data-testid="ticket-priority">
+                    {move || t(lang.get(), Key::PriorityMark)} " · " {move || priority_name(lang.get(), category)}
+                </span></p>
+            })}
             {your_turn}
             {rolled.map(|reason| {
                 view! {
@@ -149,6 +159,9 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
                     </div>
                 })}
             </dl>
+            {estimate.map(|estimate| view! {
+                <p class="ticket-estimate" data-testid="call-estimate">{move || call_estimate(lang.get(), &estimate)}</p>
+            })}
             <p class="hint">{move || t(lang.get(), Key::KeepThisPage)}</p>
         </article>
     }

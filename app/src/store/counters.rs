@@ -4,7 +4,7 @@
 //! the move to `tickets::move_ticket`, the one writer of a ticket's state, so
 //! two counters pressing "call next" at once never get the same ticket.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use thiserror::Error;
@@ -13,6 +13,8 @@ use super::tickets::{move_ticket, ActionError, TicketMove};
 use super::{millis, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::counter::{CallPolicy, Counter, CounterRefusal, CounterStatus};
+use crate::domain::office::Office;
+use crate::domain::priority::{Heads, Line, PriorityCategory, PriorityMode};
 use crate::domain::ticket::{next_state, Channel, TicketAction, TicketState};
 use crate::model::{CallView, ConsoleTicket, ConsoleView, CounterNow, CounterSummary, ReceivedCall};
 
@@ -91,7 +93,14 @@ pub async fn set_status(db: &Db, counter_id: i64, status: CounterStatus, staff_i
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.public_code, t.display_number, s.prefix, t.holder_name, t.channel, t.state,
-    t.call_count, t.issued_at, t.queue_key";
+    t.call_count, t.issued_at, t.queue_key, t.priority";
+
+fn priority(row: &AnyRow) -> StoreResult<Option<PriorityCategory>> {
+    let value: Option<String> = row.col("priority")?;
+    value
+        .map(|name| PriorityCategory::parse(&name).ok_or_else(|| StoreError::Corrupt(format!("priority {name:?}"))))
+        .transpose()
+}
 
 fn console_ticket(row: &AnyRow) -> StoreResult<ConsoleTicket> {
     let state: String = row.col("state")?;
@@ -105,6 +114,7 @@ fn console_ticket(row: &AnyRow) -> StoreResult<ConsoleTicket> {
         state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
         call_count: u32::try_from(row.col::<i64>("call_count")?).unwrap_or(0),
         issued_at: DateTime::from_timestamp_millis(row.col("issued_at")?).unwrap_or_default(),
+        priority: priority(row)?,
     })
 }
 
@@ -157,6 +167,7 @@ fn call_view(row: &AnyRow, counter: &Counter, recall: bool, now: DateTime<Utc>) 
         counter: counter.name.clone(),
         at: now,
         recall,
+        priority: priority(row)?,
     })
 }
 
@@ -177,13 +188,19 @@ async fn move_at_counter(
     }
 }
 
-/// Calls the oldest waiting ticket of the counter's services for `today`.
+/// Calls the next waiting ticket of the counter's services at `office`
+/// today: the head of the priority line or of the ordinary one, as the
+/// office's priority policy chooses (see `domain::priority`).
 pub async fn call_next(
     db: &Db,
     counter: &Counter,
-    today: NaiveDate,
+    office: &Office,
     now: DateTime<Utc>,
 ) -> Result<CallView, CounterError> {
+    let today = office.zone.local(now).date();
+    // A ticket issued before the day has waited since the opening.
+    let opened =
+        office.calendar.hours().on(today).map_or(now, |hours| office.zone.instant(today.and_time(hours.opens)));
     let mut tx = db.writer().begin().await?;
     let status = lock_counter(&mut tx, db, counter.id).await?;
     if status != CounterStatus::Open.as_str() {
@@ -192,24 +209,83 @@ pub async fn call_next(
     if current_of(&mut *tx, counter.id).await?.is_some() {
         return Err(CounterRefusal::Busy.into());
     }
-    let next = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
-         WHERE t.service_date = $1 AND t.state = $3
-           AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2)
-         ORDER BY t.queue_key, t.id LIMIT 1{skip_locked}",
-        skip_locked = db.engine().lock_rows_skipping_locked("t")
-    ))
-    .bind(today.to_string())
-    .bind(counter.id)
-    .bind(TicketState::Waiting.as_str())
-    .fetch_optional(&mut *tx)
-    .await?
+    let policy = &office.priority;
+    let next = if policy.categories.is_empty() {
+        head_of_line(&mut tx, db, counter, today, "").await?
+    } else {
+        let first = head_of_line(&mut tx, db, counter, today, " AND t.priority IS NOT NULL").await?;
+        let ordinary = head_of_line(&mut tx, db, counter, today, " AND t.priority IS NULL").await?;
+        let since = |row: &Option<AnyRow>| -> StoreResult<Option<DateTime<Utc>>> {
+            let Some(row) = row else { return Ok(None) };
+            let issued = DateTime::from_timestamp_millis(row.col("issued_at")?).unwrap_or_default();
+            Ok(Some(issued.max(opened)))
+        };
+        // Only "every k-th call" with both lines waiting needs the count.
+        let counted = matches!(policy.mode, PriorityMode::Every(_)) && first.is_some() && ordinary.is_some();
+        let ordinary_calls_since_priority = if counted {
+            let midnight = office.zone.instant(today.and_time(NaiveTime::MIN));
+            ordinary_calls_since_priority(&mut tx, counter, midnight).await?
+        } else {
+            0
+        };
+        let heads =
+            Heads { priority_since: since(&first)?, ordinary_since: since(&ordinary)?, ordinary_calls_since_priority };
+        match policy.next_line(&heads, now) {
+            Some(Line::Priority) => first,
+            Some(Line::Ordinary) => ordinary,
+            None => None,
+        }
+    }
     .ok_or(CounterRefusal::NoneWaiting)?;
     let id: i64 = next.col("id")?;
     move_at_counter(&mut tx, id, TicketState::Waiting, TicketMove::Call { counter_id: Some(counter.id) }, now).await?;
     record_call(&mut tx, id, counter, false, now).await?;
     tx.commit().await?;
     Ok(call_view(&next, counter, false, now)?)
+}
+
+/// The first waiting ticket today of the counter's services that also
+/// matches `and` (a condition on `t`, or nothing).
+async fn head_of_line(
+    tx: &mut Transaction<'_, Any>,
+    db: &Db,
+    counter: &Counter,
+    today: NaiveDate,
+    and: &str,
+) -> StoreResult<Option<AnyRow>> {
+    Ok(sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.service_date = $1 AND t.state = $3
+           AND t.service_id IN (SELECT service_id FROM counter_services WHERE counter_id = $2){and}
+         ORDER BY t.queue_key, t.id LIMIT 1{skip_locked}",
+        skip_locked = db.engine().lock_rows_skipping_locked("t")
+    ))
+    .bind(today.to_string())
+    .bind(counter.id)
+    .bind(TicketState::Waiting.as_str())
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The ordinary tickets the counter called (first calls) since its last
+/// priority one, of the day that began at `midnight`.
+async fn ordinary_calls_since_priority(
+    tx: &mut Transaction<'_, Any>,
+    counter: &Counter,
+    midnight: DateTime<Utc>,
+) -> StoreResult<u32> {
+    let calls: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM calls k JOIN tickets t ON t.id = k.ticket_id
+         WHERE k.counter_id = $1 AND k.recall = 0 AND t.priority IS NULL
+           AND k.called_at > COALESCE((SELECT MAX(p.called_at) FROM calls p JOIN tickets q ON q.id = p.ticket_id
+                                       WHERE p.counter_id = $1 AND p.recall = 0 AND q.priority IS NOT NULL), $2)
+           AND k.called_at >= $2",
+    )
+    .bind(counter.id)
+    .bind(millis(midnight))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(u32::try_from(calls).unwrap_or(u32::MAX))
 }
 
 /// Calls the counter's current ticket again.
@@ -367,7 +443,7 @@ pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime
 /// The latest calls at an office, newest first, as many as a display board lists.
 pub async fn recent_calls(db: &Db, office_id: i64) -> StoreResult<Vec<CallView>> {
     let rows = sqlx::query(
-        "SELECT t.display_number, s.prefix, c.name AS counter, k.called_at, k.recall
+        "SELECT t.display_number, s.prefix, c.name AS counter, k.called_at, k.recall, t.priority
          FROM calls k JOIN tickets t ON t.id = k.ticket_id JOIN services s ON s.id = t.service_id
          JOIN counters c ON c.id = k.counter_id
          WHERE c.office_id = $1 ORDER BY k.id DESC LIMIT $2",
@@ -384,6 +460,7 @@ pub async fn recent_calls(db: &Db, office_id: i64) -> StoreResult<Vec<CallView>>
                 counter: row.col("counter")?,
                 at: DateTime::from_timestamp_millis(row.col("called_at")?).unwrap_or_default(),
                 recall: row.col::<i64>("recall")? != 0,
+                priority: priority(&row)?,
             })
         })
         .collect()
@@ -417,6 +494,26 @@ pub async fn calls_for_phone(db: &Db, phone: &str) -> StoreResult<Vec<ReceivedCa
             })
         })
         .collect()
+}
+
+/// How many counters call a service: those open now if `open_now` and any
+/// is, else all that serve it (a day not begun yet is served by them all).
+pub async fn calling_service<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    service_id: i64,
+    open_now: bool,
+) -> StoreResult<u32> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS serving, SUM(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END) AS open_now
+         FROM counters c JOIN counter_services cs ON cs.counter_id = c.id WHERE cs.service_id = $1",
+    )
+    .bind(service_id)
+    .fetch_one(executor)
+    .await?;
+    let serving: i64 = row.col("serving")?;
+    let open: i64 = row.col::<Option<i64>>("open_now")?.unwrap_or(0);
+    let counters = if open_now && open > 0 { open } else { serving };
+    Ok(u32::try_from(counters).unwrap_or(0))
 }
 
 /// Every counter of an office with the number it is calling or serving now.

@@ -9,6 +9,7 @@ use sqlx::{Any, Transaction};
 use super::{millis, Columns, Db, Engine, StoreError, StoreResult};
 use crate::domain::calendar::OfficeZone;
 use crate::domain::cancel_link;
+use crate::domain::estimate::{CallEstimate, Place};
 use crate::domain::notify::{self, Channel, Moment};
 use crate::domain::ticket::CancelReason;
 use crate::i18n::About;
@@ -55,7 +56,7 @@ pub async fn after_call(db: &Db, counter_id: i64, origin: &str, email: bool, now
     let mut tx = db.writer().begin().await?;
     let Some(called) = sqlx::query(
         "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, t.call_count,
-                t.service_id, t.service_date, c.name AS counter, o.name AS office
+                t.service_id, t.service_date, c.name AS counter, o.name AS office, o.time_zone
          FROM tickets t JOIN counters c ON c.id = t.counter_id JOIN offices o ON o.id = c.office_id
          WHERE t.counter_id = $1 AND t.state = 'called' ORDER BY t.called_at DESC LIMIT 1",
     )
@@ -70,8 +71,9 @@ pub async fn after_call(db: &Db, counter_id: i64, origin: &str, email: bool, now
     let moment = Moment::Called { counter: called.col("counter")?, call };
     let mut written = write(&mut tx, &holder(&called)?, &moment, &office, origin, email, now).await?;
 
-    let (service_id, service_date) = (called.col("service_id")?, called.col("service_date")?);
-    written += tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
+    let line =
+        Line { service_id: called.col("service_id")?, service_date: called.col("service_date")?, zone: zone(&called)? };
+    written += tell_front_of_line(&mut tx, &line, &office, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -87,7 +89,7 @@ pub async fn after_issue(
 ) -> StoreResult<u64> {
     let mut tx = db.writer().begin().await?;
     let Some(ticket) = sqlx::query(
-        "SELECT t.service_id, t.service_date, o.name AS office
+        "SELECT t.service_id, t.service_date, o.name AS office, o.time_zone
          FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
          WHERE t.public_code = $1 AND t.state = 'waiting'",
     )
@@ -98,8 +100,9 @@ pub async fn after_issue(
         return Ok(0);
     };
     let office: String = ticket.col("office")?;
-    let (service_id, service_date) = (ticket.col("service_id")?, ticket.col("service_date")?);
-    let written = tell_front_of_line(&mut tx, service_id, service_date, &office, origin, email, now).await?;
+    let line =
+        Line { service_id: ticket.col("service_id")?, service_date: ticket.col("service_date")?, zone: zone(&ticket)? };
+    let written = tell_front_of_line(&mut tx, &line, &office, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -125,7 +128,11 @@ pub async fn write_reminders(
         let Some(round) = notify::reminder_round(zone, hour, now) else { continue };
         // Looked for on a read connection: most rounds find nothing to write.
         let tickets = sqlx::query(
-            "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, s.name_id AS service
+            "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email, t.service_id,
+                s.name_id AS service,
+                (SELECT COUNT(*) FROM tickets w WHERE w.service_id = t.service_id
+                   AND w.service_date = t.service_date AND w.state = 'waiting'
+                   AND (w.queue_key < t.queue_key OR (w.queue_key = t.queue_key AND w.id < t.id))) AS ahead
              FROM tickets t JOIN services s ON s.id = t.service_id
              WHERE s.office_id = $1 AND t.service_date = $2 AND t.state = 'waiting' AND t.issued_at < $3
                AND (t.holder_phone IS NOT NULL OR t.holder_email IS NOT NULL)
@@ -139,15 +146,25 @@ pub async fn write_reminders(
         if tickets.is_empty() {
             continue;
         }
+        // The estimates are read before the write transaction, not under it.
+        let Some(found) = super::offices::find_by_id(db, office.col("id")?).await? else { continue };
+        let mut estimates = Vec::with_capacity(tickets.len());
+        for ticket in &tickets {
+            let ahead = u32::try_from(ticket.col::<i64>("ahead")?).unwrap_or(0);
+            let service_id = ticket.col("service_id")?;
+            let estimate = super::tickets::call_estimate(db, &found, service_id, round.for_date, ahead, now).await?;
+            estimates.push(estimate.unwrap_or(CallEstimate::TooLittleHistory));
+        }
         let mut tx = db.writer().begin().await?;
         let office_name: String = office.col("name")?;
-        for ticket in &tickets {
+        for (ticket, estimate) in tickets.iter().zip(estimates) {
             let holder = holder(ticket)?;
             let token = cancel_link::token(link_key, &holder.code, round.links_expire_at);
             let moment = Moment::Reminder {
                 service: ticket.col("service")?,
                 date: round.for_date,
                 cancel_link: format!("{origin}/batal/{token}"),
+                estimate,
             };
             written += write(&mut tx, &holder, &moment, &office_name, origin, email, now).await?;
         }
@@ -218,33 +235,52 @@ async fn tell(
     write(tx, &holder(&ticket)?, moment, &office, origin, email, now).await
 }
 
-/// "Almost your turn" for the first places of a service's line on a date that
-/// were not told yet.
-async fn tell_front_of_line(
-    tx: &mut Transaction<'_, Any>,
+/// A service's line on a date, at an office in `zone`.
+struct Line {
     service_id: i64,
     service_date: String,
+    zone: OfficeZone,
+}
+
+fn zone(row: &AnyRow) -> StoreResult<OfficeZone> {
+    let name: String = row.col("time_zone")?;
+    OfficeZone::from_iana_name(&name).ok_or_else(|| StoreError::Corrupt(format!("zone {name:?}")))
+}
+
+/// "Almost your turn", with the estimated call, for the first places of a
+/// service's line on a date that were not told yet.
+async fn tell_front_of_line(
+    tx: &mut Transaction<'_, Any>,
+    line: &Line,
     office: &str,
     origin: &str,
     email: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let line = sqlx::query(
+    let front = sqlx::query(
         "SELECT t.id, t.public_code, t.display_number, t.holder_phone, t.holder_email,
                 CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = t.id AND n.moment = 'near')
                   THEN 1 ELSE 0 END AS told
          FROM tickets t WHERE t.service_id = $1 AND t.service_date = $2 AND t.state = 'waiting'
          ORDER BY t.queue_key, t.id LIMIT $3",
     )
-    .bind(service_id)
-    .bind(service_date)
+    .bind(line.service_id)
+    .bind(&line.service_date)
     .bind(i64::from(notify::NEAR) + 1)
     .fetch_all(&mut **tx)
     .await?;
-    let told: Vec<bool> = line.iter().map(|row| Ok(row.col::<i64>("told")? != 0)).collect::<StoreResult<_>>()?;
+    let told: Vec<bool> = front.iter().map(|row| Ok(row.col::<i64>("told")? != 0)).collect::<StoreResult<_>>()?;
+    if told.iter().all(|told| *told) {
+        return Ok(0);
+    }
+    // The line is moving, so the count starts now, at the counters open now.
+    let today = line.zone.local(now).date();
+    let times = super::tickets::service_times(&mut **tx, line.service_id, today).await?;
+    let counters = super::counters::calling_service(&mut **tx, line.service_id, true).await?;
+    let estimate = |ahead| Place { start: now, ahead, counters }.estimate(times.as_ref(), line.zone);
     let mut written = 0;
-    for (place, moment) in notify::due_near(&told) {
-        written += write(tx, &holder(&line[place])?, &moment, office, origin, email, now).await?;
+    for (place, moment) in notify::due_near(&told, estimate) {
+        written += write(tx, &holder(&front[place])?, &moment, office, origin, email, now).await?;
     }
     Ok(written)
 }

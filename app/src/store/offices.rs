@@ -9,6 +9,7 @@ use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
 use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Service, ServiceChange, ServiceChannels};
+use crate::domain::priority::{PriorityCategory, PriorityMode, PriorityPolicy};
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
@@ -127,7 +128,8 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 /// The columns `load` reads.
 const OFFICE_COLUMNS: &str =
     "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes,
-     reminder_hour, board_announcement";
+     reminder_hour, board_announcement, priority_categories, priority_mode, priority_every, ordinary_max_wait,
+     priority_online";
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
     let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
@@ -189,7 +191,41 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
         release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
         reminder_hour: count_setting(&row, "reminder_hour")?,
         board_announcement: row.col("board_announcement")?,
+        priority: priority_policy(&row)?,
     }))
+}
+
+fn priority_policy(row: &sqlx::any::AnyRow) -> StoreResult<PriorityPolicy> {
+    let mode: String = row.col("priority_mode")?;
+    Ok(PriorityPolicy {
+        categories: PriorityCategory::list_from_str(&row.col::<String>("priority_categories")?),
+        mode: PriorityMode::parse(&mode, count_setting(row, "priority_every")?)
+            .ok_or_else(|| StoreError::Corrupt(format!("priority mode {mode:?}")))?,
+        ordinary_max_wait_minutes: count_setting(row, "ordinary_max_wait")?,
+        online: count_setting(row, "priority_online")? != 0,
+    })
+}
+
+/// Sets how the office's counters serve its priority categories.
+pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy) -> StoreResult<()> {
+    let every = match policy.mode {
+        PriorityMode::Every(k) => k,
+        PriorityMode::First => PriorityPolicy::default_every(),
+    };
+    sqlx::query(
+        "UPDATE offices SET priority_categories = $2, priority_mode = $3, priority_every = $4,
+            ordinary_max_wait = $5, priority_online = $6
+         WHERE id = $1",
+    )
+    .bind(office_id)
+    .bind(PriorityCategory::list_to_string(&policy.categories))
+    .bind(policy.mode.as_str())
+    .bind(i64::from(every))
+    .bind(i64::from(policy.ordinary_max_wait_minutes))
+    .bind(i64::from(policy.online))
+    .execute(db.writer())
+    .await?;
+    Ok(())
 }
 
 fn count_setting(row: &sqlx::any::AnyRow, column: &'static str) -> StoreResult<u32> {
@@ -291,6 +327,8 @@ pub async fn queue_view(db: &Db, office: &Office, now: DateTime<Utc>) -> StoreRe
         hours_today: hours_today.map(|h| format!("{}–{}", hh_mm(h.opens), hh_mm(h.closes))),
         last_bookable: BookingWindow { now: local, horizon_days: u32::try_from(horizon).unwrap_or(0) }.last_bookable(),
         services,
+        priority_categories: office.priority.categories.clone(),
+        priority_online: office.priority.online,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Tickets: issuing them under the daily quota, reading them back for the ticket
 //! page, and moving them between states.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::AnyPool;
@@ -15,8 +15,10 @@ use crate::domain::booking::{
     RolloverReason,
 };
 use crate::domain::booking::{Booked, Holder, IssuedBy};
+use crate::domain::estimate::{CallEstimate, Place, ServiceTimes, HISTORY};
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
 use crate::domain::office::{Office, Service};
+use crate::domain::priority::PriorityCategory;
 use crate::domain::ticket::{
     display_number, people_ahead, transition, CallCount, CancelReason, Channel, CounterSeat, ServicePrefix,
     TicketAction, TicketState, Transition, TransitionError,
@@ -58,6 +60,11 @@ pub async fn book(
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
     service.admits(by.channel).map_err(BookError::Refused)?;
+    if let Some(category) = holder.priority {
+        if !office.priority.admits(category, by.channel == Channel::Online) {
+            return Err(BookError::Refused(BookingRefusal::PriorityNotOffered));
+        }
+    }
     let window = service.booking_window(office, now);
     let candidates = candidate_dates(&office.calendar, window, request).map_err(BookError::Refused)?;
     let requested = request.requested_date(window.today());
@@ -334,8 +341,8 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     let inserted = sqlx::query(
         "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date, requested_date, rollover_reason, sequence,
             display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff,
-            queue_key)
-         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+            priority, queue_key)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
             (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
                                  UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
          ON CONFLICT DO NOTHING",
@@ -354,6 +361,7 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     .bind(job.by.channel.as_str())
     .bind(millis(job.now))
     .bind(job.by.staff_id)
+    .bind(holder.priority.map(PriorityCategory::as_str))
     .execute(&mut **tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
@@ -429,12 +437,13 @@ pub struct ViewedTicket {
     pub view: TicketView,
     pub holder_phone: Option<String>,
     pub office_id: i64,
+    pub service_id: i64,
 }
 
 pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
     let row = sqlx::query(&format!(
         "SELECT t.public_code, t.display_number, t.service_date, t.requested_date, t.rollover_reason,
-            t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason,
+            t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason, t.service_id, t.priority,
             s.prefix, s.name_id, s.name_en, o.id AS office_id, o.slug, o.name AS office_name,
             (SELECT c.name FROM counters c WHERE c.id = t.counter_id) AS counter,
             (SELECT COUNT(*) FROM tickets w WHERE w.service_id = t.service_id
@@ -478,8 +487,62 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
         now_calling: row.col("now_calling")?,
         cancel_reason: row.col::<Option<String>>("cancel_reason")?.as_deref().and_then(CancelReason::parse),
         counter: row.col("counter")?,
+        estimate: None,
+        priority: row.col::<Option<String>>("priority")?.as_deref().and_then(PriorityCategory::parse),
     };
-    Ok(Some(ViewedTicket { view, holder_phone: row.col("holder_phone")?, office_id: row.col("office_id")? }))
+    Ok(Some(ViewedTicket {
+        view,
+        holder_phone: row.col("holder_phone")?,
+        office_id: row.col("office_id")?,
+        service_id: row.col("service_id")?,
+    }))
+}
+
+/// Days of finished tickets the estimate of a call learns from.
+const ESTIMATE_HISTORY_DAYS: u64 = 7;
+
+/// The time counters spent on the service's latest tickets (see
+/// `domain::estimate`). A recalled ticket counts from its last call.
+pub(crate) async fn service_times<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    service_id: i64,
+    today: NaiveDate,
+) -> StoreResult<Option<ServiceTimes>> {
+    let since = today.checked_sub_days(Days::new(ESTIMATE_HISTORY_DAYS)).unwrap_or(today);
+    let millis: Vec<i64> = sqlx::query_scalar(
+        "SELECT COALESCE(done_at, no_show_at) - called_at FROM tickets
+         WHERE service_id = $1 AND service_date BETWEEN $2 AND $3
+           AND state IN ('done', 'no_show') AND called_at IS NOT NULL
+         ORDER BY COALESCE(done_at, no_show_at) DESC LIMIT $4",
+    )
+    .bind(service_id)
+    .bind(since.to_string())
+    .bind(today.to_string())
+    .bind(HISTORY as i64)
+    .fetch_all(executor)
+    .await?;
+    Ok(ServiceTimes::from_latest(millis.into_iter().map(|ms| ms / 1000)))
+}
+
+/// When a waiting ticket of `service_id` on `date` with `ahead` people before
+/// it will likely be called; `None` for a day gone by.
+pub async fn call_estimate(
+    db: &Db,
+    office: &Office,
+    service_id: i64,
+    date: NaiveDate,
+    ahead: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<CallEstimate>> {
+    let today = office.zone.local(now).date();
+    if date < today {
+        return Ok(None);
+    }
+    let opens = office.calendar.hours().on(date).map(|hours| office.zone.instant(date.and_time(hours.opens)));
+    let start = opens.map_or(now, |opens| opens.max(now));
+    let times = service_times(db.reader(), service_id, today).await?;
+    let counters = super::counters::calling_service(db.reader(), service_id, date == today).await?;
+    Ok(Some(Place { start, ahead, counters }.estimate(times.as_ref(), office.zone)))
 }
 
 #[derive(Debug, Error)]
@@ -792,12 +855,14 @@ pub async fn report_facts(
     until: NaiveDate,
 ) -> StoreResult<Vec<crate::domain::report::TicketFacts>> {
     let rows = sqlx::query(
-        "SELECT s.prefix, t.service_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at, c.name AS counter,
+        "SELECT s.prefix, t.service_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at, t.no_show_at,
+            t.cancelled_at, t.priority, c.name AS counter,
             (SELECT MIN(k.called_at) FROM calls k WHERE k.ticket_id = t.id) AS first_called_at
          FROM tickets t
          JOIN services s ON s.id = t.service_id
          LEFT JOIN counters c ON c.id = t.counter_id
-         WHERE s.office_id = $1 AND t.service_date BETWEEN $2 AND $3",
+         WHERE s.office_id = $1 AND t.service_date BETWEEN $2 AND $3
+         ORDER BY s.prefix, t.service_date, t.queue_key, t.id",
     )
     .bind(office.id)
     .bind(from.to_string())
@@ -822,7 +887,10 @@ pub async fn report_facts(
                 first_called_at: instant(row, "first_called_at")?,
                 serving_at: instant(row, "serving_at")?,
                 done_at: instant(row, "done_at")?,
+                no_show_at: instant(row, "no_show_at")?,
+                cancelled_at: instant(row, "cancelled_at")?,
                 counter: row.col("counter")?,
+                priority: row.col::<Option<String>>("priority")?.is_some(),
             })
         })
         .collect()

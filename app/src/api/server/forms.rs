@@ -7,6 +7,7 @@ use super::context::redirect;
 use crate::domain::booking::BookingRequest;
 use crate::domain::booking::Holder;
 use crate::domain::identity::{Email, FullName, IdentityError, Nik, PhoneNumber};
+use crate::domain::priority::PriorityCategory;
 use crate::error::{AppError, Field, FieldError, FieldProblem};
 
 /// The raw booking form, parsed field by field so every mistake is reported at once.
@@ -17,6 +18,8 @@ pub struct BookingForm<'a> {
     pub name: &'a str,
     pub email: &'a str,
     pub phone: &'a str,
+    /// A priority category's name, or empty.
+    pub priority: &'a str,
     /// Staff may book for a citizen who has no phone or email.
     pub contact_optional: bool,
 }
@@ -57,8 +60,15 @@ impl BookingForm<'_> {
                 check(&mut errors, Field::Phone, self.phone, PhoneNumber::parse),
             )
         };
+        let priority = match self.priority.trim() {
+            "" => None,
+            name => PriorityCategory::parse(name).or_else(|| {
+                errors.push(FieldError { field: Field::Priority, problem: FieldProblem::UnknownPriority });
+                None
+            }),
+        };
         match (request, errors.is_empty()) {
-            (Some(request), true) => Ok((request, Holder { name, nik, phone, email })),
+            (Some(request), true) => Ok((request, Holder { name, nik, phone, email, priority })),
             _ => Err(AppError::Invalid(errors)),
         }
     }
@@ -119,6 +129,7 @@ mod tests {
             name: "Budi Santoso",
             email: "budi@contoh.id",
             phone: "081234567890",
+            priority: "",
             contact_optional: false,
         }
     }
@@ -139,6 +150,7 @@ mod tests {
             name: "",
             email: "x",
             phone: "021",
+            priority: "",
             contact_optional: false,
         };
         let AppError::Invalid(errors) = bad.parse(false).unwrap_err() else { panic!("expected invalid") };
