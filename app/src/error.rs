@@ -53,6 +53,8 @@ pub enum Field {
     PriorityMode,
     OrdinaryMaxWait,
     Priority,
+    Rating,
+    Comment,
 }
 
 impl Field {
@@ -95,6 +97,8 @@ impl Field {
             Self::PriorityMode => "mode",
             Self::OrdinaryMaxWait => "max_wait",
             Self::Priority => "priority",
+            Self::Rating => "rating",
+            Self::Comment => "comment",
         }
     }
 }
@@ -168,6 +172,9 @@ pub enum AppError {
     /// A reminder's cancel link whose ticket date is over.
     #[error("cancel link expired")]
     CancelLinkExpired,
+    /// The ticket was rated already, is not finished, or was finished too long ago.
+    #[error("feedback closed")]
+    FeedbackClosed,
     /// Something broke on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,
@@ -206,7 +213,7 @@ impl AppError {
             Self::Counter(_) => "counter",
             Self::PushServiceRefused => "push",
             Self::CancelLinkExpired => "link-expired",
-            Self::NotCancellable => "refused",
+            Self::NotCancellable | Self::FeedbackClosed => "refused",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
         }
@@ -220,7 +227,7 @@ impl AppError {
             Self::Account(AccountProblem::UsernameTaken) => 409,
             Self::Account(AccountProblem::CurrentPasswordWrong) => 403,
             Self::Account(_) => 422,
-            Self::Refused(_) | Self::Counter(_) | Self::CodeDead | Self::NotCancellable => 409,
+            Self::Refused(_) | Self::Counter(_) | Self::CodeDead | Self::NotCancellable | Self::FeedbackClosed => 409,
             Self::NotFound => 404,
             Self::CancelLinkExpired => 410,
             Self::NotSignedIn | Self::StaffSignInWrong => 401,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::booking::RolloverReason;
 use crate::domain::calendar::OfficeZone;
 use crate::domain::estimate::CallEstimate;
+use crate::domain::feedback::FeedbackState;
 use crate::domain::priority::PriorityCategory;
 use crate::domain::ticket::{CancelReason, Channel, TicketState};
 
@@ -75,6 +76,8 @@ pub struct TicketView {
     /// When a waiting ticket will likely be called.
     pub estimate: Option<CallEstimate>,
     pub priority: Option<PriorityCategory>,
+    /// Whether its holder may rate the service now, or the rating given.
+    pub feedback: FeedbackState,
 }
 
 /// One call of a number to a counter, as display boards and phones show it.
@@ -348,6 +351,8 @@ pub struct ReportView {
     /// (letter, Indonesian name, English name) of every service, inactive ones included.
     pub service_names: Vec<(String, String, String)>,
     pub report: crate::domain::report::Report,
+    /// The comments given with ratings, newest first.
+    pub comments: Vec<crate::domain::feedback::FeedbackNote>,
 }
 
 impl ReportView {
@@ -367,6 +372,7 @@ impl ReportView {
         let field = csv_field;
 
         let minutes = |seconds: Option<u32>| seconds.map(|s| whole_minutes(s).to_string()).unwrap_or_default();
+        let tenths = |tenths: u32| format!("{}.{}", tenths / 10, tenths % 10);
         let mut lines = Vec::new();
         let mut heading = vec![field(&format!("{} {} – {}", self.office_name, self.from, self.until)), String::new()];
         heading.extend(REPORT_COLUMNS.iter().map(|text| field(admin_text(lang, *text))));
@@ -377,6 +383,8 @@ impl ReportView {
             cells.push(minutes(tally.average_wait));
             cells.push(minutes(tally.average_service));
             cells.push(minutes(tally.average_estimate_error));
+            cells.push(tally.average_rating_tenths.map(tenths).unwrap_or_default());
+            cells.push(tally.ratings.to_string());
             lines.push(cells.join(","));
         };
         for (letter, tally) in &self.report.services {

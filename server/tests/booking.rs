@@ -172,3 +172,46 @@ async fn an_unknown_office_page_says_so() {
     let page = app.client.get(format!("{}/kantor/tidak-ada", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Kantor tidak ditemukan."));
 }
+
+#[tokio::test]
+async fn a_finished_ticket_is_thanked_and_rated_once_by_its_code() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let s = app.sign_in_citizen("081234567890").await;
+    let booked: Booked = app.book(&s, "kantah-denpasar", "C", "2026-11-23", &nik(21)).await.json().await.unwrap();
+    let rate = |rating: &'static str| {
+        let code = booked.code.clone();
+        let app = &app;
+        async move { app.call("give_feedback", None, &[("code", &code), ("rating", rating), ("comment", "Cepat.")]).await }
+    };
+    // Not served yet: nothing to rate.
+    assert_eq!(rate("5").await.status(), reqwest::StatusCode::CONFLICT);
+
+    let loket3 = app.counter_id("kantah-denpasar", "Loket 3").await.to_string();
+    for action in ["open", "call_next", "serve", "finish"] {
+        let done = app.call("counter_action", Some(&admin), &[("counter", &loket3), ("action", action)]).await;
+        assert!(done.status().is_success(), "{action}: {}", done.status());
+    }
+    // The holder is thanked and asked, by SMS, with the ticket's link.
+    let asked: Vec<String> = sqlx::query_scalar(
+        "SELECT n.body FROM notifications n JOIN tickets t ON t.id = n.ticket_id
+         WHERE t.public_code = $1 AND n.moment = 'finished' AND n.channel = 'sms'",
+    )
+    .bind(&booked.code)
+    .fetch_all(&app.inspect().await)
+    .await
+    .unwrap();
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].contains("Beri nilai layanan kami 1-5") && asked[0].contains(&format!("/tiket/{}", booked.code)), "{asked:?}");
+
+    assert_eq!(rate("9").await.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(rate("5").await.status().is_success());
+    assert_eq!(rate("1").await.status(), reqwest::StatusCode::CONFLICT, "rated once");
+    let (rating, comment): (i64, String) =
+        sqlx::query_as("SELECT rating, comment FROM feedback").fetch_one(&app.inspect().await).await.unwrap();
+    assert_eq!((rating, comment.as_str()), (5, "Cepat."));
+    let page =
+        app.client.get(format!("{}/tiket/{}", app.base, booked.code)).send().await.unwrap().text().await.unwrap();
+    let given = page.split(r#"data-testid="feedback-given""#).nth(1).expect("the thanks").split("</p>").next().unwrap();
+    assert!(given.contains("Terima kasih atas penilaian Anda:") && given.contains("5/5"), "{given}");
+}

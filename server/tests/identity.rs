@@ -252,6 +252,7 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "board" => vec![("office", s("kantah-denpasar"))],
         "walk_in" => vec![("office", s("kantah-denpasar")), ("service", s("C"))],
         "receipt" => vec![("code", s(ticket))],
+        "give_feedback" => vec![("code", s(ticket)), ("rating", s("9"))],
         "counter_action" => vec![("counter", counter.to_string()), ("action", s("pause"))],
         "office" => vec![("slug", s("kantah-denpasar"))],
         "ticket" => vec![("code", s(ticket))],

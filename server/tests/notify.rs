@@ -78,19 +78,22 @@ async fn numbers_near_the_front_are_told_at_once_and_each_call_tells_the_called_
     assert!(mails.iter().all(|m| m.to == ["warga@contoh.id"] && m.from == "antrean@uji.test"));
     assert!(mails.iter().any(|m| m.data.contains("Subject: Antrean A-001: giliran Anda di Loket 1")));
 
-    // The next call: A-002 is called, and A-008 now has 5 ahead; nobody is told twice.
+    // A-001 is served and thanked (SMS and email, with the link to rate the
+    // service); the next call: A-002 is called, and A-008 now has 5 ahead;
+    // nobody is told twice.
     act("serve").await;
     act("finish").await;
     act("call_next").await;
-    assert_eq!(settled(&app).await, (20, 0));
+    assert_eq!(settled(&app).await, (22, 0));
     let sms = sms_bodies(&app).await;
-    assert_eq!(sms.len(), 10);
+    assert_eq!(sms.len(), 11);
+    assert!(sms[8..].iter().any(|s| s.starts_with("Antrean A-001: terima kasih telah datang")));
     assert!(sms[8..].iter().any(|s| s.starts_with("Antrean A-002: giliran Anda")));
     assert!(sms[8..].iter().any(|s| s.starts_with("Antrean A-008: 5 orang lagi")));
 
     // Calling again is a notice of its own.
     act("recall").await;
-    assert_eq!(settled(&app).await, (22, 0));
+    assert_eq!(settled(&app).await, (24, 0));
     assert!(sms_bodies(&app).await.last().unwrap().starts_with("Antrean A-002: panggilan ke-2"));
 }
 

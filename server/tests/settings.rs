@@ -410,9 +410,9 @@ async fn the_report_downloads_as_csv_for_spreadsheets() {
         "{}",
         lines[0]
     );
-    assert!(lines.contains(&"Layanan,A — Pendaftaran Hak dan Peralihan Hak,2,0,0,2,0,0,0,0,2,,,"), "{csv}");
-    assert!(lines.contains(&"Tanggal,2026-11-23,2,0,0,2,0,0,0,0,2,,,"), "{csv}");
-    assert_eq!(lines.last(), Some(&"Total,,2,0,0,2,0,0,0,0,2,,,"));
+    assert!(lines.contains(&"Layanan,A — Pendaftaran Hak dan Peralihan Hak,2,0,0,2,0,0,0,0,2,,,,,0"), "{csv}");
+    assert!(lines.contains(&"Tanggal,2026-11-23,2,0,0,2,0,0,0,0,2,,,,,0"), "{csv}");
+    assert_eq!(lines.last(), Some(&"Total,,2,0,0,2,0,0,0,0,2,,,,,0"));
 }
 
 #[tokio::test]

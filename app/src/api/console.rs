@@ -58,7 +58,13 @@ pub async fn counter_action(
         }
         Action::StartServing | Action::Finish | Action::MarkNoShow => {
             let wanted = action.ticket_action().ok_or(AppError::NotFound)?;
-            counters::move_current(&ctx.db, &info, wanted, now).await?;
+            let moved = counters::move_current(&ctx.db, &info, wanted, now).await?;
+            if action == Action::Finish {
+                let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
+                let written =
+                    crate::store::notifications::after_finish(&ctx.db, &moved.code, &origin, email, now).await;
+                ctx.notifier.after_writing(written, "a finished ticket");
+            }
         }
         Action::Requeue => counters::requeue(&ctx.db, &info, ticket.trim(), now).await?,
         Action::Transfer => counters::transfer(&ctx.db, &info, to.trim(), now).await?,

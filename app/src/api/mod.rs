@@ -72,6 +72,8 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadBoard as ServerFn>::PATH, Permission::OfficeDevice),
     (<IssueWalkIn as ServerFn>::PATH, Permission::OfficeDevice),
     (<LoadReceipt as ServerFn>::PATH, Permission::Anyone),
+    // The ticket's code is the holder's proof, as for the ticket page.
+    (<GiveFeedback as ServerFn>::PATH, Permission::Anyone),
     (<PushKey as ServerFn>::PATH, Permission::Anyone),
     (<SavePushSubscription as ServerFn>::PATH, Permission::Citizen),
     (<RemovePushSubscription as ServerFn>::PATH, Permission::Citizen),

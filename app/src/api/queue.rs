@@ -27,6 +27,7 @@ pub async fn load_office(slug: String) -> Result<OfficeView, AppError> {
 pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     use super::server::{authorize, context};
     use crate::domain::access::sees_holder;
+    use crate::domain::feedback::FeedbackState;
     use crate::domain::identity::masked_name;
     use crate::domain::ticket::TicketState;
     use crate::store::tickets;
@@ -38,6 +39,7 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     if !sees_holder(&caller, ticket.holder_phone.as_deref(), ticket.office_id) {
         view.holder_name = view.holder_name.as_deref().map(masked_name);
     }
+    view.feedback = FeedbackState::of(view.state, ticket.done_at, ticket.rating, ctx.clock.now());
     if view.state == TicketState::Waiting {
         let office = crate::store::offices::find_by_id(&ctx.db, ticket.office_id).await?.ok_or(AppError::NotFound)?;
         let now = ctx.clock.now();
@@ -46,4 +48,35 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
                 .await?;
     }
     Ok(view)
+}
+
+/// Rates a finished ticket's service, once, within the days allowed; the
+/// ticket's code is the holder's proof, as for its page.
+#[server(prefix = "/api", endpoint = "give_feedback")]
+pub async fn give_feedback(code: String, rating: String, #[server(default)] comment: String) -> Result<(), AppError> {
+    use super::server::{authorize, context};
+    use crate::domain::feedback::{FeedbackComment, Rating};
+    use crate::error::{Field, FieldError, FieldProblem};
+    use crate::store::feedback::{give, GiveRefusal};
+
+    let ctx = context()?;
+    authorize::<GiveFeedback>(&ctx, None).await?;
+    let mut errors = Vec::new();
+    let rating = Rating::parse(&rating);
+    if rating.is_none() {
+        errors.push(FieldError { field: Field::Rating, problem: FieldProblem::Missing });
+    }
+    let comment = FeedbackComment::parse(&comment)
+        .map_err(|problem| errors.push(FieldError { field: Field::Comment, problem: FieldProblem::Settings(problem) }))
+        .ok();
+    let (Some(rating), Some(comment)) = (rating, comment) else { return Err(AppError::Invalid(errors)) };
+    let code = code.trim();
+    match give(&ctx.db, code, rating, &comment, ctx.clock.now()).await? {
+        Ok(()) => {
+            super::server::redirect(&format!("/tiket/{code}"));
+            Ok(())
+        }
+        Err(GiveRefusal::NoSuchTicket) => Err(AppError::NotFound),
+        Err(GiveRefusal::Closed) => Err(AppError::FeedbackClosed),
+    }
 }

@@ -621,6 +621,7 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
     let (from, until) =
         check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
     let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await?;
+    let comments = crate::store::feedback::comments(&ctx.db, &found, from, until).await?;
     let settings = crate::store::offices::settings(&ctx.db, found.id, today).await?.ok_or(AppError::NotFound)?;
     Ok(crate::model::ReportView {
         slug: found.slug.clone(),
@@ -635,6 +636,7 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
         report: summarize(&tickets, |date| {
             found.calendar.hours().on(date).map(|hours| found.zone.instant(date.and_time(hours.opens)))
         }),
+        comments,
     })
 }
 

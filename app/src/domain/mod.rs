@@ -13,6 +13,7 @@ pub mod counter;
 #[cfg(feature = "ssr")]
 pub mod device;
 pub mod estimate;
+pub mod feedback;
 pub mod identity;
 pub mod notify;
 pub mod office;

@@ -56,6 +56,8 @@ pub enum Moment {
     /// The office closed on the booked day `from` (`why`: the holiday) after
     /// the booking: the ticket now stands on `to`, with a new number.
     Moved { from: NaiveDate, to: NaiveDate, why: String },
+    /// Served: thanks, and the link to rate the service (on the ticket page).
+    Finished,
 }
 
 impl Moment {
@@ -66,6 +68,7 @@ impl Moment {
             Self::Reminder { .. } => "reminder",
             Self::Cancelled { .. } => "cancelled",
             Self::Moved { .. } => "moved",
+            Self::Finished => "finished",
         }
     }
 

@@ -54,6 +54,8 @@ pub struct TicketFacts {
     pub counter: Option<String>,
     /// Issued for a priority category.
     pub priority: bool,
+    /// The rating its holder gave after service (1–5).
+    pub rating: Option<u8>,
 }
 
 /// Counts and averages over a set of tickets. Averages are in whole seconds,
@@ -76,6 +78,11 @@ pub struct Tally {
     /// How far the estimated calls were from the real ones, on average (see
     /// `domain::estimate::replay`).
     pub average_estimate_error: Option<u32>,
+    /// Ratings given after service: how many, and their average in tenths (43 = 4.3).
+    pub ratings: u32,
+    pub average_rating_tenths: Option<u32>,
+    #[serde(skip)]
+    rating_sum: u32,
     #[serde(skip)]
     waits: Sum,
     #[serde(skip)]
@@ -147,6 +154,11 @@ impl Tally {
         }
         if let Some(error) = estimate_error {
             self.estimate_errors.add_seconds(error);
+        }
+        if let Some(rating) = ticket.rating {
+            self.ratings += 1;
+            self.rating_sum += u32::from(rating);
+            self.average_rating_tenths = Some((self.rating_sum * 10 + self.ratings / 2) / self.ratings);
         }
         self.average_wait = self.waits.average();
         self.average_service = self.services.average();
@@ -253,6 +265,7 @@ mod tests {
             cancelled_at: None,
             counter: None,
             priority: false,
+            rating: None,
         }
     }
 
@@ -334,5 +347,15 @@ mod tests {
         assert_eq!(report.total.average_estimate_error, Some(300));
         // No opening time known, no replay.
         assert_eq!(summarize(&tickets, |_| None).total.average_estimate_error, None);
+    }
+
+    #[test]
+    fn ratings_are_counted_and_averaged_per_service_and_counter() {
+        let rated = |rating, counter| TicketFacts { rating: Some(rating), ..served("A", 0, 1, 2, 3, counter) };
+        let report = summarize(&[rated(5, "Loket 1"), rated(4, "Loket 1"), rated(4, "Loket 2")], |_| None);
+        assert_eq!((report.total.ratings, report.total.average_rating_tenths), (3, Some(43)));
+        assert_eq!(report.counters[0].1.average_rating_tenths, Some(45));
+        assert_eq!(report.counters[1].1.average_rating_tenths, Some(40));
+        assert_eq!(Tally::default().average_rating_tenths, None);
     }
 }

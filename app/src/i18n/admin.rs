@@ -110,6 +110,10 @@ pub enum AdminText {
     ColumnServiceTime,
     ColumnEstimateError,
     ColumnPriority,
+    ColumnRating,
+    ColumnRatings,
+    ReportComments,
+    ReportNoComments,
     Priority,
     PriorityHint,
     PriorityCategories,
@@ -125,7 +129,7 @@ pub enum AdminText {
 
 /// The headings of a report's figures: `Tally::counts` in order, then the
 /// average wait and the average service time.
-pub const REPORT_COLUMNS: [AdminText; 12] = [
+pub const REPORT_COLUMNS: [AdminText; 14] = [
     AdminText::ColumnIssued,
     AdminText::ColumnOnline,
     AdminText::ColumnWalkIn,
@@ -138,6 +142,8 @@ pub const REPORT_COLUMNS: [AdminText; 12] = [
     AdminText::ColumnWait,
     AdminText::ColumnServiceTime,
     AdminText::ColumnEstimateError,
+    AdminText::ColumnRating,
+    AdminText::ColumnRatings,
 ];
 
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
@@ -297,6 +303,10 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
         ColumnServiceTime => ("Rata-rata layanan", "Average service"),
         ColumnEstimateError => ("Selisih perkiraan panggilan", "Call estimate off by"),
         ColumnPriority => ("Prioritas", "Priority"),
+        ColumnRating => ("Nilai rata-rata (1–5)", "Average rating (1–5)"),
+        ColumnRatings => ("Jumlah penilaian", "Ratings"),
+        ReportComments => ("Saran warga", "Citizens' comments"),
+        ReportNoComments => ("Belum ada saran pada periode ini.", "No comments in this period."),
         Priority => ("Layanan prioritas", "Priority service"),
         PriorityHint => (
             "Nomor prioritas diberikan petugas atau kios (setelah warga menyatakannya). Kosongkan semua kategori untuk mematikan.",

@@ -100,6 +100,10 @@ pub fn notice_sms(moment: &Moment, about: &About) -> String {
             about.display_number,
             about.link
         ),
+        Moment::Finished => format!(
+            "Antrean {}: terima kasih telah datang ke {}. Beri nilai layanan kami 1-5: {}",
+            about.display_number, about.office, about.link
+        ),
         Moment::Cancelled { reason } => format!(
             "Antrean {} di {} dibatalkan petugas: {}. {}",
             about.display_number,
@@ -164,6 +168,15 @@ pub fn notice_email(moment: &Moment, about: &About) -> (String, String) {
                 about.display_number
             ),
         ),
+        Moment::Finished => (
+            format!("Antrean {}: bagaimana layanan kami?", about.display_number),
+            "Terima kasih telah datang. Beri nilai layanan kami dari 1 sampai 5 (dan saran bila ada) di \
+             halaman nomor Anda, dalam 3 hari."
+                .to_string(),
+            "Thank you for coming. Rate our service from 1 to 5 (and tell us how to improve) on your number's page, \
+             within 3 days."
+                .to_string(),
+        ),
         Moment::Cancelled { reason } => (
             format!("Antrean {}: dibatalkan petugas", about.display_number),
             format!("Nomor ini dibatalkan oleh petugas. Alasan: {}.", cancel_reason_name(Lang::Id, *reason)),
@@ -202,6 +215,7 @@ pub fn notice_push(moment: &Moment, about: &About) -> PushMessage {
         Moment::Cancelled { reason } => {
             format!("Dibatalkan petugas: {}.", cancel_reason_name(Lang::Id, *reason))
         }
+        Moment::Finished => "Terima kasih telah datang. Ketuk untuk memberi nilai layanan kami.".to_string(),
         Moment::Moved { from, to, why } => format!(
             "Kantor tutup pada {} ({why}). Antrean Anda dipindah ke {}.",
             long_date(Lang::Id, *from),
@@ -325,6 +339,9 @@ mod tests {
             "{sms}"
         );
         assert!(sms.contains("nomor A-012") && sms.ends_with(ABOUT.link), "{sms}");
+        let finished = notice_sms(&Moment::Finished, &ABOUT);
+        assert!(finished.contains("Beri nilai layanan kami 1-5") && finished.ends_with(ABOUT.link), "{finished}");
+        assert!(finished.is_ascii() && finished.len() <= 160, "{} characters: {finished}", finished.len());
         let cancelled = notice_sms(&Moment::Cancelled { reason: CancelReason::IdentityMismatch }, &ABOUT);
         assert!(cancelled.contains("dibatalkan petugas: Data tidak sesuai"), "{cancelled}");
     }

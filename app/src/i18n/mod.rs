@@ -186,6 +186,12 @@ pub enum Key {
     BoardWaitingTitle,
     KioskIntro,
     PriorityMark,
+    FeedbackTitle,
+    FeedbackRating,
+    FeedbackComment,
+    FeedbackSend,
+    FeedbackThanks,
+    FeedbackClosed,
     FieldPriority,
     FieldPriorityHint,
     PriorityNone,
@@ -385,6 +391,15 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         BoardCalledAgain => ("Panggilan ulang", "Called again"),
         BoardWaitingTitle => ("Menunggu per layanan", "Waiting per service"),
         PriorityMark => ("Prioritas", "Priority"),
+        FeedbackTitle => ("Bagaimana layanan kami?", "How was our service?"),
+        FeedbackRating => ("Nilai: 1 = buruk, 5 = sangat baik", "Rating: 1 = poor, 5 = excellent"),
+        FeedbackComment => ("Saran (boleh dikosongkan)", "Suggestion (optional)"),
+        FeedbackSend => ("Kirim penilaian", "Send rating"),
+        FeedbackThanks => ("Terima kasih atas penilaian Anda:", "Thank you for your rating:"),
+        FeedbackClosed => (
+            "Layanan ini sudah dinilai, atau waktu penilaian (3 hari setelah dilayani) sudah lewat.",
+            "This service was rated already, or the time to rate it (3 days after service) is over.",
+        ),
         FieldPriority => ("Layanan prioritas", "Priority service"),
         FieldPriorityHint => (
             "Untuk lansia, penyandang disabilitas, ibu hamil dan kategori lain yang dilayani kantor; petugas dapat meminta bukti.",
@@ -514,6 +529,7 @@ pub fn notice_moment_name(lang: Lang, kind: &str) -> &'static str {
         "reminder" => pick(lang, "Pengingat malam sebelumnya", "Reminder the evening before"),
         "cancelled" => pick(lang, "Dibatalkan petugas", "Cancelled by staff"),
         "moved" => pick(lang, "Dipindah: kantor tutup", "Moved: office closed"),
+        "finished" => pick(lang, "Terima kasih dan permintaan nilai", "Thanks and a request for a rating"),
         _ => "?",
     }
 }
@@ -902,6 +918,7 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         )
         .to_string(),
         AppError::NotCancellable => t(lang, Key::CancelLinkTooLate).to_string(),
+        AppError::FeedbackClosed => t(lang, Key::FeedbackClosed).to_string(),
         AppError::CancelLinkExpired => pick(
             lang,
             "Tautan pembatalan ini sudah tidak berlaku: hari antreannya sudah lewat.",

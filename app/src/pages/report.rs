@@ -52,12 +52,20 @@ fn minutes(lang: Lang, seconds: Option<u32>) -> String {
     seconds.map_or_else(|| "–".to_string(), |s| format!("{} {unit}", whole_minutes(s)))
 }
 
+/// An average rating from its tenths, with the language's decimal mark: "4,3", "4.3".
+fn rating(lang: Lang, tenths: Option<u32>) -> String {
+    let mark = if lang == Lang::En { '.' } else { ',' };
+    tenths.map_or_else(|| "–".to_string(), |t| format!("{}{mark}{}", t / 10, t % 10))
+}
+
 fn tally_cells(lang: Lang, tally: &Tally) -> impl IntoView {
     view! {
         {tally.counts().into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
         <td class="number">{minutes(lang, tally.average_wait)}</td>
         <td class="number">{minutes(lang, tally.average_service)}</td>
         <td class="number">{minutes(lang, tally.average_estimate_error)}</td>
+        <td class="number" data-testid="average-rating">{rating(lang, tally.average_rating_tenths)}</td>
+        <td class="number">{tally.ratings}</td>
     }
 }
 
@@ -79,7 +87,7 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
     }
     let labels: Vec<(String, String)> =
         letters.into_iter().map(|letter| (report.service_label(&letter, lang), letter)).collect();
-    let ReportView { slug, office_name, from, until, report, .. } = report;
+    let ReportView { slug, office_name, from, until, report, comments, .. } = report;
     let title = format!("{} — {office_name}", admin_text(lang, AdminText::ReportTitle));
     let empty = report.total.issued == 0;
     view! {
@@ -151,5 +159,19 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
                 </div>
             </section>
         })}
+        // Whose a comment is is never shown: not even to admins.
+        <section class="card staff-section">
+            <h2>{admin_text(lang, AdminText::ReportComments)}</h2>
+            {comments.is_empty().then(|| view! { <p class="muted">{admin_text(lang, AdminText::ReportNoComments)}</p> })}
+            <ul class="report-comments" data-testid="report-comments">
+                {comments.into_iter().map(|note| view! {
+                    <li data-service=note.service.clone()>
+                        <strong>{format!("{}/5", note.rating)}</strong> " · " {note.service.clone()}
+                        {note.counter.clone().map(|counter| format!(" · {counter}"))} " · " {long_date(lang, note.service_date)}
+                        <blockquote>{note.comment.clone()}</blockquote>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

@@ -2,17 +2,19 @@
 //! are ahead and which number is being called now.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::components::{fetch, service_name, ErrorNotice};
 use super::live_client::follow_office;
 use super::use_lang;
-use crate::api::load_ticket;
+use crate::api::{load_ticket, GiveFeedback};
+use crate::domain::feedback::{FeedbackComment, FeedbackState};
 use crate::domain::ticket::TicketState;
 use crate::i18n::{
     call_estimate, cancel_reason_name, channel_name, long_date, priority_name, rollover, state_name, t, your_turn_text,
-    Key,
+    Key, Lang,
 };
 use crate::model::{LiveMessage, TicketView};
 
@@ -70,6 +72,8 @@ fn LiveTicket(ticket: TicketView) -> impl IntoView {
 fn TicketCard(ticket: TicketView) -> impl IntoView {
     let lang = use_lang();
     let TicketView {
+        code,
+        feedback,
         display_number,
         office_slug,
         office_name,
@@ -164,5 +168,46 @@ fn TicketCard(ticket: TicketView) -> impl IntoView {
             })}
             <p class="hint">{move || t(lang.get(), Key::KeepThisPage)}</p>
         </article>
+        {feedback_section(lang, code, feedback)}
+    }
+}
+
+/// After service: the rating form (a plain form, so it works before the WASM
+/// arrives), or the thanks for the rating given.
+fn feedback_section(lang: RwSignal<Lang>, code: String, feedback: FeedbackState) -> impl IntoView {
+    match feedback {
+        FeedbackState::Closed => None,
+        FeedbackState::Given(rating) => Some(
+            view! {
+                <p class="notice notice-success" data-testid="feedback-given">
+                    {move || t(lang.get(), Key::FeedbackThanks)} " " {format!("{}/5", rating.value())}
+                </p>
+            }
+            .into_any(),
+        ),
+        FeedbackState::Open => Some(
+            view! {
+                <section class="card feedback" data-testid="feedback" aria-labelledby="feedback-title">
+                    <h2 id="feedback-title">{move || t(lang.get(), Key::FeedbackTitle)}</h2>
+                    <form method="post" action={<GiveFeedback as ServerFn>::PATH}>
+                        <input type="hidden" name="code" value=code />
+                        <fieldset class="field rating">
+                            <legend>{move || t(lang.get(), Key::FeedbackRating)}</legend>
+                            {(1..=5).map(|value| view! {
+                                <label class="choice">
+                                    <input type="radio" name="rating" value=value required=true /> " " {value}
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                        <div class="field">
+                            <label for="feedback-comment">{move || t(lang.get(), Key::FeedbackComment)}</label>
+                            <textarea id="feedback-comment" name="comment" maxlength=FeedbackComment::MAX rows="3"></textarea>
+                        </div>
+                        <button type="submit" class="button button-primary">{move || t(lang.get(), Key::FeedbackSend)}</button>
+                    </form>
+                </section>
+            }
+            .into_any(),
+        ),
     }
 }

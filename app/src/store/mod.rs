@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod counters;
+pub mod feedback;
 pub(crate) mod locks;
 pub mod notifications;
 pub mod offices;

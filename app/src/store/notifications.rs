@@ -173,6 +173,26 @@ pub async fn write_reminders(
     Ok(written)
 }
 
+/// After a ticket was finished at a counter: its holder is thanked and asked
+/// to rate the service (see `domain::feedback`).
+pub async fn after_finish(
+    db: &Db,
+    ticket_code: &str,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = db.writer().begin().await?;
+    let ticket: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE public_code = $1 AND state = 'done'")
+        .bind(ticket_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(ticket) = ticket else { return Ok(0) };
+    let written = tell(&mut tx, ticket, &Moment::Finished, origin, email, now).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
 /// After staff cancelled a ticket: its holder is told, with the reason.
 pub async fn after_staff_cancel(
     db: &Db,
@@ -438,6 +458,7 @@ pub async fn still_current(db: &Db, notice: &Notice) -> StoreResult<bool> {
     Ok(match notice.moment.as_str() {
         "called" => state == "called" && row.col::<i64>("call_count")? == notice.call_number,
         "cancelled" => state == "cancelled",
+        "finished" => state == "done",
         _ => state == "waiting",
     })
 }

@@ -16,6 +16,7 @@ use crate::domain::booking::{
 };
 use crate::domain::booking::{Booked, Holder, IssuedBy};
 use crate::domain::estimate::{CallEstimate, Place, ServiceTimes, HISTORY};
+use crate::domain::feedback::{FeedbackState, Rating};
 use crate::domain::identity::{Email, FullName, Nik, PhoneNumber};
 use crate::domain::office::{Office, Service};
 use crate::domain::priority::PriorityCategory;
@@ -438,12 +439,16 @@ pub struct ViewedTicket {
     pub holder_phone: Option<String>,
     pub office_id: i64,
     pub service_id: i64,
+    pub done_at: Option<DateTime<Utc>>,
+    /// The rating its holder gave, once finished.
+    pub rating: Option<Rating>,
 }
 
 pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
     let row = sqlx::query(&format!(
         "SELECT t.public_code, t.display_number, t.service_date, t.requested_date, t.rollover_reason,
-            t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason, t.service_id, t.priority,
+            t.state, t.channel, t.holder_name, t.holder_phone, t.cancel_reason, t.service_id, t.priority, t.done_at,
+            (SELECT f.rating FROM feedback f WHERE f.ticket_id = t.id) AS rating,
             s.prefix, s.name_id, s.name_en, o.id AS office_id, o.slug, o.name AS office_name,
             (SELECT c.name FROM counters c WHERE c.id = t.counter_id) AS counter,
             (SELECT COUNT(*) FROM tickets w WHERE w.service_id = t.service_id
@@ -489,12 +494,15 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
         counter: row.col("counter")?,
         estimate: None,
         priority: row.col::<Option<String>>("priority")?.as_deref().and_then(PriorityCategory::parse),
+        feedback: FeedbackState::Closed,
     };
     Ok(Some(ViewedTicket {
         view,
         holder_phone: row.col("holder_phone")?,
         office_id: row.col("office_id")?,
         service_id: row.col("service_id")?,
+        done_at: row.col::<Option<i64>>("done_at")?.and_then(DateTime::from_timestamp_millis),
+        rating: row.col::<Option<i64>>("rating")?.and_then(Rating::from_stored),
     }))
 }
 
@@ -857,6 +865,7 @@ pub async fn report_facts(
     let rows = sqlx::query(
         "SELECT s.prefix, t.service_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at, t.no_show_at,
             t.cancelled_at, t.priority, c.name AS counter,
+            (SELECT f.rating FROM feedback f WHERE f.ticket_id = t.id) AS rating,
             (SELECT MIN(k.called_at) FROM calls k WHERE k.ticket_id = t.id) AS first_called_at
          FROM tickets t
          JOIN services s ON s.id = t.service_id
@@ -891,6 +900,7 @@ pub async fn report_facts(
                 cancelled_at: instant(row, "cancelled_at")?,
                 counter: row.col("counter")?,
                 priority: row.col::<Option<String>>("priority")?.is_some(),
+                rating: row.col::<Option<i64>>("rating")?.and_then(|r| u8::try_from(r).ok()),
             })
         })
         .collect()
