@@ -202,7 +202,10 @@ async fn a_finished_ticket_is_thanked_and_rated_once_by_its_code() {
     .await
     .unwrap();
     assert_eq!(asked.len(), 1);
-    assert!(asked[0].contains("Beri nilai layanan kami 1-5") && asked[0].contains(&format!("/tiket/{}", booked.code)), "{asked:?}");
+    assert!(
+        asked[0].contains("Beri nilai layanan kami 1-5") && asked[0].contains(&format!("/tiket/{}", booked.code)),
+        "{asked:?}"
+    );
 
     assert_eq!(rate("9").await.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rate("5").await.status().is_success());
