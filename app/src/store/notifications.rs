@@ -182,15 +182,7 @@ pub async fn after_finish(
     email: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let mut tx = db.writer().begin().await?;
-    let ticket: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE public_code = $1 AND state = 'done'")
-        .bind(ticket_code)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(ticket) = ticket else { return Ok(0) };
-    let written = tell(&mut tx, ticket, &Moment::Finished, origin, email, now).await?;
-    tx.commit().await?;
-    Ok(written)
+    tell_if_still(db, ticket_code, "done", &Moment::Finished, origin, email, now).await
 }
 
 /// After staff cancelled a ticket: its holder is told, with the reason.
@@ -202,14 +194,28 @@ pub async fn after_staff_cancel(
     email: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
+    tell_if_still(db, ticket_code, "cancelled", &Moment::Cancelled { reason }, origin, email, now).await
+}
+
+/// Writes `moment` for the holder of the ticket `ticket_code` if it is still
+/// in `state` (a later move makes the notice moot).
+async fn tell_if_still(
+    db: &Db,
+    ticket_code: &str,
+    state: &str,
+    moment: &Moment,
+    origin: &str,
+    email: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let mut tx = db.writer().begin().await?;
-    let ticket: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM tickets WHERE public_code = $1 AND state = 'cancelled'")
-            .bind(ticket_code)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let ticket: Option<i64> = sqlx::query_scalar("SELECT id FROM tickets WHERE public_code = $1 AND state = $2")
+        .bind(ticket_code)
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(ticket) = ticket else { return Ok(0) };
-    let written = tell(&mut tx, ticket, &Moment::Cancelled { reason }, origin, email, now).await?;
+    let written = tell(&mut tx, ticket, moment, origin, email, now).await?;
     tx.commit().await?;
     Ok(written)
 }
