@@ -55,6 +55,7 @@ pub enum Field {
     Priority,
     Rating,
     Comment,
+    RetentionDays,
 }
 
 impl Field {
@@ -99,6 +100,7 @@ impl Field {
             Self::Priority => "priority",
             Self::Rating => "rating",
             Self::Comment => "comment",
+            Self::RetentionDays => "days",
         }
     }
 }

@@ -405,6 +405,37 @@ impl ReportView {
 /// starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
 /// `'`, so a counter or office named `=HYPERLINK(…)` stays text; cells with a
 /// separator, quote or line break are quoted.
+/// A change's fields on one line: "quota=200; name=Loket 1".
+pub fn fields_line(fields: &crate::domain::audit::Fields) -> String {
+    fields.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+}
+
+/// Audit entries as CSV, times in `zone`, newest first as listed.
+pub fn audit_csv(lang: crate::i18n::Lang, zone: OfficeZone, entries: &[AuditRow]) -> String {
+    use crate::domain::audit::AuditAction;
+    use crate::i18n::{admin_text, audit_action_name, AdminText::*};
+    let heading =
+        [AuditWhen, AuditOffice, AuditAccount, AuditAddress, AuditAction, AuditObject, AuditBefore, AuditAfter];
+    let mut lines = vec![heading.map(|text| csv_field(admin_text(lang, text))).join(",")];
+    for entry in entries {
+        let action = AuditAction::parse(&entry.action).map_or(entry.action.as_str(), |a| audit_action_name(lang, a));
+        let when = format!("{} {}", zone.local(entry.at).format("%Y-%m-%d %H:%M:%S"), zone.abbreviation());
+        let account = if entry.account.is_empty() { admin_text(lang, AuditSystem) } else { &entry.account };
+        let cells = [
+            when.as_str(),
+            &entry.office_name,
+            account,
+            &entry.address,
+            action,
+            &entry.object,
+            &fields_line(&entry.before),
+            &fields_line(&entry.after),
+        ];
+        lines.push(cells.map(csv_field).join(","));
+    }
+    lines.join("\n") + "\n"
+}
+
 pub fn csv_field(value: &str) -> String {
     let value =
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
@@ -467,4 +498,37 @@ pub struct OutboxView {
     pub zone: crate::domain::calendar::OfficeZone,
     pub channels: Vec<OutboxChannel>,
     pub failures: Vec<FailedNoticeView>,
+}
+
+/// One entry of the audit log as an admin reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    /// Empty for what concerns no one office.
+    pub office_name: String,
+    pub account: String,
+    pub address: String,
+    /// The stored action name (`domain::audit::AuditAction::as_str`).
+    pub action: String,
+    pub object: String,
+    pub before: crate::domain::audit::Fields,
+    pub after: crate::domain::audit::Fields,
+}
+
+/// A page of the audit log, for one office or (for a global admin) all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    /// The office shown; empty for all offices.
+    pub office: String,
+    /// The offices the caller may choose from: (slug, name).
+    pub offices: Vec<(String, String)>,
+    pub zone: OfficeZone,
+    pub entries: Vec<AuditRow>,
+    pub page: u32,
+    pub more: bool,
+    /// The filter as a query string (`office=…&action=…`), for page links and the download.
+    pub filter_query: String,
+    pub retention_days: u32,
+    /// Only a global admin sets how long entries are kept.
+    pub may_set_retention: bool,
 }

@@ -134,12 +134,13 @@ impl Fixture {
             channels,
             walk_in_reserve,
         };
-        assert!(offices::update_service(&self.db, self.office.id, self.service.id, &change).await.unwrap());
+        let admin = app::domain::audit::Actor { account_id: 1, address: "127.0.0.1".into(), at: monday_10_wib() };
+        assert!(offices::update_service(&self.db, self.office.id, self.service.id, &change, &admin).await.unwrap());
         self.service = offices::find_service(&self.db, self.office.id, "A").await.unwrap().unwrap();
     }
 
     async fn walk_in(&self, holder: &Holder) -> Result<Booked, BookError> {
-        let by = IssuedBy { channel: Channel::WalkIn, staff_id: None };
+        let by = IssuedBy { channel: Channel::WalkIn, account: None };
         tickets::book(&self.db, &self.office, &self.service, holder, by, BookingRequest::Today, monday_10_wib()).await
     }
 

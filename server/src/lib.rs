@@ -105,6 +105,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         trusted_proxies: config.trusted_proxies.clone(),
         password_checks: Arc::new(app::store::staff::PasswordChecks::new(config.password_checks)),
     };
+    keep_audit_log(db.clone(), clock);
     let screens = Arc::new(live_socket::Screens::default());
     let service = router(config, context, addr, screens.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // On SIGTERM: no new connections, live screens told to go elsewhere, and
@@ -115,6 +116,23 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     };
     let serve = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(stopping).await });
     Ok(Running { addr, db, serve })
+}
+
+/// Removes audit entries older than their retention, at start and then
+/// hourly. Several instances may all run it: a second removal finds nothing
+/// and writes nothing.
+fn keep_audit_log(db: Db, clock: Clock) {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            match app::store::audit::remove_expired(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed audit entries past their retention"),
+                Err(error) => tracing::warn!(%error, "removing old audit entries failed; trying again in an hour"),
+            }
+        }
+    });
 }
 
 /// Connections waiting to be accepted before the kernel drops new ones (it

@@ -155,7 +155,8 @@ async fn a_priority_declared_online_is_refused_unless_the_office_allows_it() {
     // Once the office allows it, the ticket carries the category.
     let office = app::store::offices::find(&app.running.db, "kantah-denpasar").await.unwrap().unwrap();
     let allowed = PriorityPolicy { online: true, ..PriorityPolicy::default() };
-    app::store::offices::set_priority(&app.running.db, office.id, &allowed).await.unwrap();
+    let admin = app::domain::audit::Actor { account_id: 1, address: "127.0.0.1".into(), at: chrono::Utc::now() };
+    app::store::offices::set_priority(&app.running.db, office.id, &allowed, &admin).await.unwrap();
     let third = nik(13);
     let booked: Booked = app.call("book", Some(&s), &form(&third)).await.json().await.unwrap();
     let priority: Option<String> = sqlx::query_scalar("SELECT priority FROM tickets WHERE public_code = $1")

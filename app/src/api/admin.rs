@@ -18,20 +18,20 @@ pub(super) async fn own_office(ctx: &super::server::ServerContext) -> Result<Opt
     })
 }
 
-/// Checks that the caller administers the office of account `id`; returns the account.
+/// Checks that the caller administers the office of account `id`; returns
+/// the account and the caller as the audit log names them.
 #[cfg(feature = "ssr")]
 async fn managed_account<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
     id: i64,
-) -> Result<(crate::store::staff::AccountListing, i64), AppError> {
-    use super::server::authorize;
-    use crate::domain::access::Caller;
+) -> Result<(crate::store::staff::AccountListing, crate::domain::audit::Actor), AppError> {
+    use super::server::{actor, authorize};
 
     let listing = crate::store::staff::listing_of(&ctx.db, id, ctx.clock.now()).await?;
     // Unknown accounts answer like foreign ones, so ids cannot be probed.
     let office = listing.as_ref().map_or(Some(-1), |l| l.account.office_id);
-    let Caller::Staff { id: me, .. } = authorize::<F>(ctx, office).await? else { return Err(AppError::Forbidden) };
-    Ok((listing.ok_or(AppError::Forbidden)?, me))
+    let caller = authorize::<F>(ctx, office).await?;
+    Ok((listing.ok_or(AppError::Forbidden)?, actor(ctx, &caller).await?))
 }
 
 #[server(prefix = "/api", endpoint = "accounts")]
@@ -86,7 +86,8 @@ pub async fn create_account(
         "" => None,
         slug => Some(find_office(&ctx, slug).await?.id),
     };
-    authorize::<CreateAccount>(&ctx, office_id).await?;
+    let caller = authorize::<CreateAccount>(&ctx, office_id).await?;
+    let by = super::server::actor(&ctx, &caller).await?;
 
     let mut problems = Vec::new();
     let mut problem = |field, problem| problems.push(FieldError { field, problem });
@@ -115,9 +116,19 @@ pub async fn create_account(
         return Err(AppError::Invalid(problems));
     };
     let password = if chosen { password } else { crate::store::staff::made_password() };
-    crate::store::staff::create(&ctx.db, &username, &full_name, &password, role, office_id, ctx.clock.now())
-        .await?
-        .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
+    crate::store::staff::create_by(
+        &ctx.db,
+        &crate::store::staff::NewAccount {
+            username: &username,
+            full_name: &full_name,
+            password: &password,
+            role,
+            office_id,
+        },
+        &by,
+    )
+    .await?
+    .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
     Ok(InitialPassword { username, password: (!chosen).then_some(password) })
 }
 
@@ -128,9 +139,9 @@ pub async fn reset_account_password(account: i64) -> Result<InitialPassword, App
     use super::server::context;
 
     let ctx = context()?;
-    let (listing, _) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
+    let (listing, by) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
     let password = crate::store::staff::made_password();
-    crate::store::staff::set_password(&ctx.db, account, &password, false).await?;
+    crate::store::staff::set_password(&ctx.db, account, &password, false, &by).await?;
     crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await?;
     Ok(InitialPassword { username: listing.account.username, password: Some(password) })
 }
@@ -141,10 +152,10 @@ pub async fn set_account_active(account: i64, active: bool) -> Result<(), AppErr
     use super::server::context;
 
     let ctx = context()?;
-    let (_, me) = managed_account::<SetAccountActive>(&ctx, account).await?;
-    crate::domain::access::may_set_active(me, account, active).map_err(AppError::Account)?;
-    let now = ctx.clock.now();
-    crate::store::staff::set_active(&ctx.db, account, active, now).await?;
+    let (_, by) = managed_account::<SetAccountActive>(&ctx, account).await?;
+    crate::domain::access::may_set_active(by.account_id, account, active).map_err(AppError::Account)?;
+    let now = by.at;
+    crate::store::staff::set_active(&ctx.db, account, active, &by).await?;
     if !active {
         crate::store::sessions::revoke_staff(&ctx.db, account, now).await?;
     }

@@ -29,36 +29,30 @@ pub async fn counter_action(
     #[server(default)] to: String,
 ) -> Result<ConsoleView, AppError> {
     use super::server::{authorize, context};
-    use crate::domain::access::Caller;
     use crate::domain::counter::CounterAction as Action;
     use crate::store::counters;
 
     let ctx = context()?;
     let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
-    let Caller::Staff { id: staff_id, .. } = authorize::<CounterAction>(&ctx, Some(info.office_id)).await? else {
-        return Err(AppError::Forbidden);
-    };
+    let caller = authorize::<CounterAction>(&ctx, Some(info.office_id)).await?;
+    let by = super::server::actor(&ctx, &caller).await?;
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let office = crate::store::offices::find_by_id(&ctx.db, info.office_id).await?.ok_or(AppError::NotFound)?;
-    let now = ctx.clock.now();
+    let now = by.at;
     let today = office.zone.local(now).date();
     match action {
-        Action::Open | Action::Pause | Action::Close => {
-            let status = action.status().ok_or(AppError::NotFound)?;
-            counters::set_status(&ctx.db, counter, status, staff_id).await?;
-        }
+        Action::Open | Action::Pause | Action::Close => counters::set_status(&ctx.db, &info, action, &by).await?,
         Action::CallNext | Action::Recall => {
             let call = if action == Action::CallNext {
-                counters::call_next(&ctx.db, &info, &office, now).await
+                counters::call_next(&ctx.db, &info, &office, &by).await
             } else {
-                counters::recall(&ctx.db, &info, now).await
+                counters::recall(&ctx.db, &info, &by).await
             };
             ctx.hub.called(info.office_id, call?).await;
             notify_after_call(&ctx, counter).await;
         }
         Action::StartServing | Action::Finish | Action::MarkNoShow => {
-            let wanted = action.ticket_action().ok_or(AppError::NotFound)?;
-            let moved = counters::move_current(&ctx.db, &info, wanted, now).await?;
+            let moved = counters::move_current(&ctx.db, &info, action, &by).await?;
             if action == Action::Finish {
                 let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
                 let written =
@@ -66,8 +60,8 @@ pub async fn counter_action(
                 ctx.notifier.after_writing(written, "a finished ticket");
             }
         }
-        Action::Requeue => counters::requeue(&ctx.db, &info, ticket.trim(), now).await?,
-        Action::Transfer => counters::transfer(&ctx.db, &info, to.trim(), now).await?,
+        Action::Requeue => counters::requeue(&ctx.db, &info, ticket.trim(), &by).await?,
+        Action::Transfer => counters::transfer(&ctx.db, &info, to.trim(), &by).await?,
     }
     ctx.hub.counts_changed(info.office_id);
     let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;

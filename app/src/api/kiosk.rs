@@ -35,7 +35,6 @@ pub async fn issue_walk_in(
     #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
-    use crate::domain::access::Caller;
     use crate::domain::booking::{BookingRefusal, BookingRequest};
     use crate::domain::booking::{Holder, IssuedBy};
     use crate::domain::identity::Nik;
@@ -47,9 +46,8 @@ pub async fn issue_walk_in(
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;
     // The ticket carries the kiosk (or staff) account that issued it.
-    let Caller::Staff { id: issuer, .. } = authorize::<IssueWalkIn>(&ctx, Some(office.id)).await? else {
-        return Err(AppError::Forbidden);
-    };
+    let caller = authorize::<IssueWalkIn>(&ctx, Some(office.id)).await?;
+    let issuer = super::server::actor(&ctx, &caller).await?;
     let nik = match nik.trim() {
         "" => None,
         typed => Some(Nik::parse(typed).map_err(|e| {
@@ -65,7 +63,7 @@ pub async fn issue_walk_in(
         name => Some(PriorityCategory::parse(name).ok_or(AppError::Refused(BookingRefusal::PriorityNotOffered))?),
     };
     let holder = Holder { nik, priority, ..Holder::default() };
-    let by = IssuedBy { channel: Channel::WalkIn, staff_id: Some(issuer) };
+    let by = IssuedBy { channel: Channel::WalkIn, account: Some(issuer) };
     let booked = tickets::book(&ctx.db, &office, &service, &holder, by, BookingRequest::Today, ctx.clock.now()).await?;
     ctx.hub.counts_changed(office.id);
     super::server::redirect(&format!("/kiosk/{}/struk/{}", office.slug, booked.code));

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod booking;
 mod console;
 mod kiosk;
@@ -17,6 +18,7 @@ mod staff;
 
 pub use account::*;
 pub use admin::*;
+pub use audit::*;
 pub use booking::*;
 pub use console::*;
 pub use kiosk::*;
@@ -96,6 +98,10 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<RemoveCounter as ServerFn>::PATH, Permission::Admin),
     (<LoadReport as ServerFn>::PATH, Permission::Admin),
     (<ReportCsv as ServerFn>::PATH, Permission::Admin),
+    (<LoadAudit as ServerFn>::PATH, Permission::Admin),
+    (<AuditCsv as ServerFn>::PATH, Permission::Admin),
+    // Asked without an office, so only an admin of every office holds it.
+    (<SaveAuditRetention as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -54,9 +54,9 @@ pub async fn retry_notice(office: String, notice: String) -> Result<(), AppError
     use super::server::{context, redirect};
 
     let ctx = context()?;
-    let found = super::settings::administered_office::<RetryNotice>(&ctx, &office).await?;
+    let (found, by) = super::settings::office_changed_by::<RetryNotice>(&ctx, &office).await?;
     let id: i64 = notice.trim().parse().map_err(|_| AppError::NotFound)?;
-    if !crate::store::notifications::retry(&ctx.db, found.id, id, ctx.clock.now()).await? {
+    if !crate::store::notifications::retry(&ctx.db, found.id, id, &by).await? {
         return Err(AppError::NotFound);
     }
     ctx.notifier.wake();

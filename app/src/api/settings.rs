@@ -51,11 +51,20 @@ pub(super) async fn administered_office<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
     slug: &str,
 ) -> Result<crate::domain::office::Office, AppError> {
+    Ok(office_changed_by::<F>(ctx, slug).await?.0)
+}
+
+/// The office an admin changes, and the admin as the audit log names them.
+#[cfg(feature = "ssr")]
+pub(super) async fn office_changed_by<F: leptos::server_fn::ServerFn>(
+    ctx: &super::server::ServerContext,
+    slug: &str,
+) -> Result<(crate::domain::office::Office, crate::domain::audit::Actor), AppError> {
     let office = super::server::find_office(ctx, slug).await;
     // An unknown office is checked as a foreign one, so only admins of every
     // office learn that it does not exist.
-    super::server::authorize::<F>(ctx, Some(office.as_ref().map_or(-1, |o| o.id))).await?;
-    office
+    let caller = super::server::authorize::<F>(ctx, Some(office.as_ref().map_or(-1, |o| o.id))).await?;
+    Ok((office?, super::server::actor(ctx, &caller).await?))
 }
 
 #[server(prefix = "/api", endpoint = "admin_offices")]
@@ -139,7 +148,8 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
 
     let ctx = context()?;
     let outcome = async {
-        authorize::<CreateOffice>(&ctx, None).await?;
+        let caller = authorize::<CreateOffice>(&ctx, None).await?;
+        let by = super::server::actor(&ctx, &caller).await?;
         let mut checks = checks::Checks::default();
         let slug = checks.take(Field::Slug, Slug::parse(&slug).map(|slug| slug.as_str().to_string()));
         let name = checks.take(Field::Name, OfficeName::parse(&name).map(String::from));
@@ -158,7 +168,7 @@ pub async fn create_office(slug: String, name: String, address: String, zone: St
             hours: starting_hours(),
             holidays: &holidays,
         };
-        crate::store::offices::create_unique(&ctx.db, &office, ctx.clock.now())
+        crate::store::offices::create_unique(&ctx.db, &office, &by)
             .await?
             .map_err(|problem| AppError::settings(Field::Slug, problem))?;
         Ok(slug)
@@ -202,7 +212,7 @@ pub async fn save_office_details(
 
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<SaveOfficeDetails>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<SaveOfficeDetails>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
         let name = checks.take(Field::Name, OfficeName::parse(&name).map(String::from));
         let address = checks.take(Field::Address, OfficeAddress::parse(&address).map(String::from));
@@ -252,7 +262,7 @@ pub async fn save_office_details(
             reminder_hour,
             board_announcement: &announcement,
         };
-        crate::store::offices::update_details(&ctx.db, found.id, &details).await?;
+        crate::store::offices::update_details(&ctx.db, found.id, &details, &by).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -296,7 +306,7 @@ pub async fn save_priority(
     let ticked = |value: &str| !value.is_empty();
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<SavePriority>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<SavePriority>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
         let parsed_mode = checks.take(Field::PriorityMode, parse_priority_mode(&mode, &every));
         let parsed_wait = checks.take(Field::OrdinaryMaxWait, parse_ordinary_max_wait(&max_wait));
@@ -308,7 +318,7 @@ pub async fn save_priority(
         let categories =
             PriorityCategory::ALL.into_iter().zip(boxes).filter(|(_, b)| ticked(b)).map(|(c, _)| c).collect();
         let policy = PriorityPolicy { categories, mode, ordinary_max_wait_minutes, online: ticked(&online) };
-        crate::store::offices::set_priority(&ctx.db, found.id, &policy).await?;
+        crate::store::offices::set_priority(&ctx.db, found.id, &policy, &by).await?;
         Ok(())
     }
     .await;
@@ -355,7 +365,7 @@ pub async fn save_opening_hours(
 
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<SaveOpeningHours>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<SaveOpeningHours>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
         let mut week = WeeklyHours([None; 7]);
         for (weekday, slot) in week.0.iter_mut().enumerate() {
@@ -364,7 +374,7 @@ pub async fn save_opening_hours(
             *slot = checks.take(field, parse_day_hours(day.open.is_some(), &day.opens, &day.closes)).flatten();
         }
         checks.finish()?;
-        crate::store::offices::set_hours(&ctx.db, found.id, &week).await?;
+        crate::store::offices::set_hours(&ctx.db, found.id, &week, &by).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -390,14 +400,14 @@ pub async fn add_holiday(office: String, date: String, name: String) -> Result<(
 
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<AddHoliday>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<AddHoliday>(&ctx, &office).await?;
         let today = found.zone.local(ctx.clock.now()).date();
         let mut checks = checks::Checks::default();
         let day = checks.take(Field::Date, parse_holiday(&date, today));
         let label = checks.take(Field::Name, HolidayName::parse(&name).map(String::from));
         checks.finish()?;
         let (Some(date), Some(name)) = (day, label) else { return Err(AppError::Internal) };
-        crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name: name.clone() })
+        crate::store::offices::add_holiday(&ctx.db, found.id, &Holiday { date, name: name.clone() }, &by)
             .await?
             .map_err(|problem| AppError::settings(Field::Date, problem))?;
         // Numbers already booked for that day move to the next working day with room, and are told.
@@ -421,9 +431,9 @@ pub async fn remove_holiday(office: String, date: String) -> Result<(), AppError
 
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<RemoveHoliday>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<RemoveHoliday>(&ctx, &office).await?;
         let date = date.parse().map_err(|_| AppError::NotFound)?;
-        crate::store::offices::remove_holiday(&ctx.db, found.id, date).await?;
+        crate::store::offices::remove_holiday(&ctx.db, found.id, date, &by).await?;
         ctx.hub.counts_changed(found.id);
         Ok(())
     }
@@ -456,7 +466,7 @@ pub async fn save_service(
     let ctx = context()?;
     let existing = service.trim().parse::<i64>().ok();
     let outcome = async {
-        let found = administered_office::<SaveService>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<SaveService>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
         let letter = match existing {
             Some(_) => None,
@@ -495,7 +505,7 @@ pub async fn save_service(
                     channels,
                     walk_in_reserve,
                 };
-                if !crate::store::offices::update_service(&ctx.db, found.id, id, &change).await? {
+                if !crate::store::offices::update_service(&ctx.db, found.id, id, &change, &by).await? {
                     return Err(AppError::NotFound);
                 }
             }
@@ -509,7 +519,7 @@ pub async fn save_service(
                     channels,
                     walk_in_reserve,
                 };
-                crate::store::offices::add_unique_service(&ctx.db, found.id, &new)
+                crate::store::offices::add_unique_service(&ctx.db, found.id, &new, &by)
                     .await?
                     .map_err(|problem| AppError::settings(Field::Prefix, problem))?;
             }
@@ -549,13 +559,13 @@ pub async fn save_counter(
     let ctx = context()?;
     let existing = counter.trim().parse::<i64>().ok();
     let outcome = async {
-        let found = administered_office::<SaveCounter>(&ctx, &office).await?;
+        let (found, by) = office_changed_by::<SaveCounter>(&ctx, &office).await?;
         let mut checks = checks::Checks::default();
         let label = checks.take(Field::Name, CounterName::parse(&name).map(String::from));
         checks.take(Field::Services, check_counter_services(&services));
         checks.finish()?;
         let Some(name) = label else { return Err(AppError::Internal) };
-        crate::store::offices::save_counter(&ctx.db, found.id, existing, &name, &services)
+        crate::store::offices::save_counter(&ctx.db, found.id, existing, &name, &services, Some(&by))
             .await?
             .map_err(|problem| AppError::settings(Field::Name, problem))?
             .ok_or(AppError::NotFound)?;
@@ -578,8 +588,8 @@ pub async fn remove_counter(office: String, counter: i64) -> Result<(), AppError
 
     let ctx = context()?;
     let outcome = async {
-        let found = administered_office::<RemoveCounter>(&ctx, &office).await?;
-        crate::store::offices::remove_counter(&ctx.db, found.id, counter)
+        let (found, by) = office_changed_by::<RemoveCounter>(&ctx, &office).await?;
+        crate::store::offices::remove_counter(&ctx.db, found.id, counter, &by)
             .await?
             .map_err(|problem| AppError::settings(Field::Name, problem))?;
         ctx.hub.counts_changed(found.id);
@@ -657,19 +667,6 @@ pub async fn report_csv(
 
     let ctx = context()?;
     let view = load_report_as::<ReportCsv>(&ctx, &office, &from, &until).await?;
-    let lang = super::server::request_lang();
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        use http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
-        // A browser following the link asks for HTML, which server functions
-        // answer by sending it back to the page it came from; a download is an
-        // answer of its own.
-        response.set_status(http::StatusCode::OK);
-        let file = format!("attachment; filename=\"laporan-{}-{}-{}.csv\"", view.slug, view.from, view.until);
-        response.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        if let Ok(file) = HeaderValue::from_str(&file) {
-            response.insert_header(CONTENT_DISPOSITION, file);
-        }
-    }
-    let csv = view.to_csv(lang);
-    Ok(leptos::server_fn::codec::TextStream::new(futures::stream::once(async move { Ok(csv) })))
+    let csv = view.to_csv(super::server::request_lang());
+    Ok(super::server::csv_file(&format!("laporan-{}-{}-{}.csv", view.slug, view.from, view.until), csv))
 }

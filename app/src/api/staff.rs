@@ -25,9 +25,10 @@ pub async fn staff_sign_in(username: String, password: String, #[server(default)
     let now = ctx.clock.now();
     let proof = Solution::decode(&pow).and_then(|s| proof_of_work::check(ctx.code_key.proof_key(), &s, now).ok());
     let device = super::server::known_device(&ctx, &username);
+    let address = client_address(&ctx).await;
     let counted_as = match &device {
         Some(name) => format!("device:{name}"),
-        None => client_address(&ctx).await,
+        None => address.clone(),
     };
     let attempt = SignInAttempt {
         username: &username,
@@ -35,6 +36,7 @@ pub async fn staff_sign_in(username: String, password: String, #[server(default)
         counted_as: &counted_as,
         known_device: device.is_some(),
         proof: proof.as_ref(),
+        audited_from: Some(&address),
     };
     match crate::store::staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await? {
         Ok(account) => {
@@ -124,18 +126,16 @@ pub async fn staff_book(
     #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
-    use crate::domain::access::Caller;
     use crate::domain::booking::IssuedBy;
 
     let ctx = context()?;
     let office = find_office(&ctx, &office).await?;
-    let Caller::Staff { id, .. } = authorize::<StaffBook>(&ctx, Some(office.id)).await? else {
-        return Err(AppError::Forbidden);
-    };
+    let caller = authorize::<StaffBook>(&ctx, Some(office.id)).await?;
+    let by = super::server::actor(&ctx, &caller).await?;
     let input =
         super::booking::BookingInput { office: office.slug.clone(), service, when, date, nik, name, email, priority };
     let booked =
-        super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(id)).await?;
+        super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(by)).await?;
     ctx.hub.counts_changed(office.id);
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
@@ -145,19 +145,17 @@ pub async fn staff_book(
 #[server(prefix = "/api", endpoint = "staff_cancel")]
 pub async fn staff_cancel(code: String, reason: String) -> Result<(), AppError> {
     use super::server::{authorize, context};
-    use crate::domain::access::Caller;
     use crate::domain::ticket::CancelReason;
     use crate::error::{Field, FieldError, FieldProblem};
 
     let ctx = context()?;
     let code = code.trim().to_uppercase();
     let ticket = crate::store::tickets::ownership(&ctx.db, &code).await?.ok_or(AppError::NotFound)?;
-    let Caller::Staff { id, .. } = authorize::<StaffCancel>(&ctx, Some(ticket.office_id)).await? else {
-        return Err(AppError::Forbidden);
-    };
+    let caller = authorize::<StaffCancel>(&ctx, Some(ticket.office_id)).await?;
+    let by = super::server::actor(&ctx, &caller).await?;
     let reason = CancelReason::parse(&reason)
         .ok_or_else(|| AppError::Invalid(vec![FieldError { field: Field::Reason, problem: FieldProblem::Missing }]))?;
-    crate::store::tickets::cancel(&ctx.db, &code, reason, Some(id), ctx.clock.now()).await?;
+    crate::store::tickets::cancel(&ctx.db, &code, reason, Some(&by), by.at).await?;
     ctx.hub.counts_changed(ticket.office_id);
     let (origin, email, now) = (ctx.public_url.origin(), ctx.notifier.sends_email(), ctx.clock.now());
     let written = crate::store::notifications::after_staff_cancel(&ctx.db, &code, reason, &origin, email, now).await;
@@ -192,6 +190,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         // A signed-in session is no flood: it needs no puzzle and uses the kept checks.
         known_device: true,
         proof: None,
+        audited_from: None,
     };
     match staff::sign_in(&ctx.db, &ctx.password_checks, attempt, now).await? {
         Ok(_) => {}
@@ -201,7 +200,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         }
         Err(refusal) => return Err(sign_in_refused(&ctx, refusal, now)),
     }
-    staff::set_password(&ctx.db, id, &new_password, false).await?;
+    let by = crate::domain::audit::Actor { account_id: id, address: client, at: now };
+    staff::set_password(&ctx.db, id, &new_password, false, &by).await?;
     crate::store::sessions::revoke_staff(&ctx.db, id, now).await?;
     start_session(&ctx, &SessionOwner::Staff { staff_id: id }).await
 }

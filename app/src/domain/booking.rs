@@ -231,18 +231,23 @@ pub struct Holder {
     pub priority: Option<PriorityCategory>,
 }
 
-/// The channel a ticket comes through, and the staff member who issued it, if any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The channel a ticket comes through, and the staff or kiosk account that
+/// issued it, if any (the audit log names it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedBy {
     pub channel: Channel,
-    pub staff_id: Option<i64>,
+    pub account: Option<super::audit::Actor>,
 }
 
 impl IssuedBy {
-    pub const ONLINE: Self = Self { channel: Channel::Online, staff_id: None };
+    pub const ONLINE: Self = Self { channel: Channel::Online, account: None };
 
-    pub fn staff(staff_id: i64) -> Self {
-        Self { channel: Channel::StaffAssisted, staff_id: Some(staff_id) }
+    pub fn staff(account: super::audit::Actor) -> Self {
+        Self { channel: Channel::StaffAssisted, account: Some(account) }
+    }
+
+    pub fn staff_id(&self) -> Option<i64> {
+        self.account.as_ref().map(|account| account.account_id)
     }
 }
 

@@ -3,6 +3,7 @@
 //! directly.
 
 pub mod access;
+pub mod audit;
 pub mod booking;
 pub mod calendar;
 #[cfg(feature = "ssr")]

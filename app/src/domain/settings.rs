@@ -47,6 +47,8 @@ pub enum SettingsProblem {
     CounterNeedsService,
     /// Calls were made from the counter: it is part of the records and stays.
     CounterInUse,
+    /// How long audit entries are kept: see `audit::Retention`.
+    RetentionRange,
 }
 
 /// Display numbers grow a fourth digit past 999; past this a day would not fit

@@ -7,6 +7,30 @@ use super::{pick, Lang};
 /// A word or sentence of the admin pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminText {
+    AuditLink,
+    AuditIntro,
+    AuditWhen,
+    AuditOffice,
+    AuditAccount,
+    AuditAddress,
+    AuditAction,
+    AuditObject,
+    AuditBefore,
+    AuditAfter,
+    AuditAllOffices,
+    AuditAllActions,
+    AuditFrom,
+    AuditUntil,
+    AuditShow,
+    AuditDownload,
+    AuditNone,
+    AuditNewer,
+    AuditOlder,
+    AuditRetention,
+    AuditRetentionHint,
+    AuditRetentionDays,
+    AuditSave,
+    AuditSystem,
     OutboxLink,
     OutboxIntro,
     OutboxChannel,
@@ -149,6 +173,36 @@ pub const REPORT_COLUMNS: [AdminText; 14] = [
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
     use AdminText::*;
     let (id, en) = match text {
+        AuditLink => ("Jejak audit", "Audit log"),
+        AuditIntro => (
+            "Setiap perubahan oleh akun petugas, admin dan kios, serta setiap percobaan masuk: siapa, kapan, dari alamat mana, dan nilai sebelum dan sesudahnya. Catatan ini tidak dapat diubah atau dihapus.",
+            "Every change made by a staff, admin or kiosk account, and every sign-in attempt: who, when, from which address, and the values before and after. Entries cannot be edited or deleted.",
+        ),
+        AuditWhen => ("Waktu", "When"),
+        AuditOffice => ("Kantor", "Office"),
+        AuditAccount => ("Akun", "Account"),
+        AuditAddress => ("Alamat", "Address"),
+        AuditAction => ("Tindakan", "Action"),
+        AuditObject => ("Objek", "Object"),
+        AuditBefore => ("Sebelum", "Before"),
+        AuditAfter => ("Sesudah", "After"),
+        AuditAllOffices => ("Semua kantor", "All offices"),
+        AuditAllActions => ("Semua tindakan", "All actions"),
+        AuditFrom => ("Dari tanggal", "From"),
+        AuditUntil => ("Sampai tanggal", "Until"),
+        AuditShow => ("Tampilkan", "Show"),
+        AuditDownload => ("Unduh CSV", "Download CSV"),
+        AuditNone => ("Tidak ada catatan yang cocok.", "No entry matches."),
+        AuditNewer => ("← Lebih baru", "← Newer"),
+        AuditOlder => ("Lebih lama →", "Older →"),
+        AuditRetention => ("Masa simpan", "Kept for"),
+        AuditRetentionHint => (
+            "Catatan yang lebih tua dari ini dihapus otomatis setiap hari; penghapusan itu sendiri dicatat.",
+            "Entries older than this are removed every day; each removal is itself recorded.",
+        ),
+        AuditRetentionDays => ("Hari", "Days"),
+        AuditSave => ("Simpan", "Save"),
+        AuditSystem => ("sistem", "system"),
         OutboxLink => ("Kotak keluar", "Outbox"),
         OutboxIntro => (
             "Pemberitahuan kepada pemegang nomor yang belum terkirim, dan yang gagal beserta kesalahan terakhirnya.",
@@ -330,6 +384,51 @@ pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
             "Waktu tunggu dihitung dari pengambilan nomor sampai panggilan pertama, hanya untuk nomor yang diambil pada hari layanan.",
             "Waits run from taking the number to the first call, for numbers taken on the day of service only.",
         ),
+    };
+    pick(lang, id, en)
+}
+
+/// An audit log action as an admin reads it.
+pub fn audit_action_name(lang: Lang, action: crate::domain::audit::AuditAction) -> &'static str {
+    use crate::domain::audit::AuditAction::*;
+    use crate::domain::counter::CounterAction;
+    let (id, en) = match action {
+        SignIn => ("Masuk", "Signed in"),
+        SignInFailed => ("Gagal masuk", "Failed sign-in"),
+        PasswordChanged => ("Mengganti kata sandi sendiri", "Changed own password"),
+        AccountCreated => ("Membuat akun", "Created an account"),
+        PasswordReset => ("Mengatur ulang kata sandi", "Reset a password"),
+        AccountDisabled => ("Menonaktifkan akun", "Disabled an account"),
+        AccountEnabled => ("Mengaktifkan akun", "Enabled an account"),
+        OfficeCreated => ("Membuat kantor", "Created an office"),
+        OfficeChanged => ("Mengubah data kantor", "Changed office details"),
+        PriorityChanged => ("Mengubah layanan prioritas", "Changed priority service"),
+        HoursChanged => ("Mengubah jam buka", "Changed opening hours"),
+        HolidayAdded => ("Menambah hari libur", "Added a holiday"),
+        HolidayRemoved => ("Menghapus hari libur", "Removed a holiday"),
+        ServiceCreated => ("Menambah layanan", "Added a service"),
+        ServiceChanged => ("Mengubah layanan", "Changed a service"),
+        CounterCreated => ("Menambah loket", "Added a counter"),
+        CounterChanged => ("Mengubah loket", "Changed a counter"),
+        CounterRemoved => ("Menghapus loket", "Removed a counter"),
+        TicketBooked => ("Mendaftarkan warga", "Booked for a citizen"),
+        WalkInIssued => ("Nomor di tempat", "Walk-in number"),
+        TicketCancelled => ("Membatalkan nomor", "Cancelled a number"),
+        NoticeRetried => ("Mengirim ulang pemberitahuan", "Sent a notice again"),
+        RetentionChanged => ("Mengubah masa simpan jejak audit", "Changed how long entries are kept"),
+        EntriesRemoved => ("Menghapus catatan lama", "Removed old entries"),
+        Counter(action) => match action {
+            CounterAction::Open => ("Membuka loket", "Opened the counter"),
+            CounterAction::Pause => ("Menjeda loket", "Paused the counter"),
+            CounterAction::Close => ("Menutup loket", "Closed the counter"),
+            CounterAction::CallNext => ("Memanggil nomor berikutnya", "Called the next number"),
+            CounterAction::Recall => ("Memanggil ulang", "Called again"),
+            CounterAction::StartServing => ("Mulai melayani", "Started serving"),
+            CounterAction::Finish => ("Selesai melayani", "Finished serving"),
+            CounterAction::MarkNoShow => ("Tidak hadir", "Marked no-show"),
+            CounterAction::Requeue => ("Mengantrekan kembali", "Put back in the queue"),
+            CounterAction::Transfer => ("Memindahkan ke layanan lain", "Sent to another service"),
+        },
     };
     pick(lang, id, en)
 }

@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldProblem};
 mod admin;
 mod messages;
 
-pub use admin::{admin_text, AdminText, REPORT_COLUMNS};
+pub use admin::{admin_text, audit_action_name, AdminText, REPORT_COLUMNS};
 pub use messages::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -698,6 +698,14 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
         }
         SettingsProblem::ReserveAboveQuota => {
             pick(lang, "Bilangan bulat dari 0 sampai kuota harian.", "A whole number from 0 up to the daily quota.")
+        }
+        SettingsProblem::RetentionRange => {
+            use crate::domain::audit::Retention;
+            let (min, max) = (Retention::MIN_DAYS, Retention::MAX_DAYS);
+            return match lang {
+                Lang::Id => format!("Bilangan bulat {min}–{max} (hari)."),
+                Lang::En => format!("A whole number of days from {min} to {max}."),
+            };
         }
         SettingsProblem::ReminderHourRange => {
             return pick(lang, "Jam 0–23, waktu kantor.", "An hour from 0 to 23, office time.").to_string()

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod booking;
 mod code;
 mod components;
@@ -64,7 +65,7 @@ impl Audience {
     pub fn of_path(path: &str) -> Option<Self> {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.is_empty() || path == "/panggilan" || under("/admin/kantor") {
+        if segments.is_empty() || path == "/panggilan" || under("/admin/kantor") || under("/admin/jejak-audit") {
             None
         } else if under("/petugas") || under("/admin") {
             Some(Self::Staff)
@@ -259,6 +260,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petugas") view=staff::StaffDeskPage ssr=SsrMode::Async />
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/akun") view=admin::AccountsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/jejak-audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor") view=settings::AdminOfficesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office/laporan") view=report::ReportPage ssr=SsrMode::Async />
@@ -305,6 +307,7 @@ mod tests {
             ("/petugas/loket/3", Some(Audience::Staff)),
             ("/admin/akun", Some(Audience::Staff)),
             ("/admin/kantor/x/laporan", None),
+            ("/admin/jejak-audit", None),
             ("/papan/kantah-denpasar", Some(Audience::Kiosk)),
             ("/kiosk/kantah-denpasar/struk/ABC", Some(Audience::Kiosk)),
             ("/petugasku", Some(Audience::Citizen)),

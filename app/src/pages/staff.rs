@@ -84,6 +84,7 @@ pub fn StaffDeskPage() -> impl IntoView {
                         <p class="row-actions">
                             <a class="button" href="/admin/akun">{move || t(lang.get(), Key::ManageAccounts)}</a>
                             <a class="button" href="/admin/kantor">{admin_text(lang.get_untracked(), AdminText::OfficesTitle)}</a>
+                            <a class="button" href="/admin/jejak-audit">{admin_text(lang.get_untracked(), AdminText::AuditLink)}</a>
                         </p>
                     })}
                     {works_counters.then(|| view! {

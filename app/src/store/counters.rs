@@ -11,8 +11,9 @@ use thiserror::Error;
 
 use super::tickets::{move_ticket, ActionError, TicketMove};
 use super::{millis, Columns, Db, StoreError, StoreResult, AT_COUNTER};
+use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::calendar::OfficeZone;
-use crate::domain::counter::{CallPolicy, Counter, CounterRefusal, CounterStatus};
+use crate::domain::counter::{CallPolicy, Counter, CounterAction, CounterRefusal, CounterStatus};
 use crate::domain::office::Office;
 use crate::domain::priority::{Heads, Line, PriorityCategory, PriorityMode};
 use crate::domain::ticket::{next_state, Channel, TicketAction, TicketState};
@@ -82,14 +83,41 @@ pub async fn list(db: &Db, office_id: i64) -> StoreResult<Vec<CounterSummary>> {
         .collect()
 }
 
-pub async fn set_status(db: &Db, counter_id: i64, status: CounterStatus, staff_id: i64) -> StoreResult<()> {
+/// Opens, pauses or closes the counter, which then names `by` as its staff.
+pub async fn set_status(db: &Db, counter: &Counter, action: CounterAction, by: &Actor) -> Result<(), CounterError> {
+    let status = action.status().ok_or(CounterRefusal::WrongState)?;
+    let mut tx = db.writer().begin().await?;
     sqlx::query("UPDATE counters SET status = $1, staff_id = $2 WHERE id = $3")
         .bind(status.as_str())
-        .bind(staff_id)
-        .bind(counter_id)
-        .execute(db.writer())
+        .bind(by.account_id)
+        .bind(counter.id)
+        .execute(&mut *tx)
         .await?;
+    let status = Fields::from([("status".to_string(), status.as_str().to_string())]);
+    record_at_counter(&mut tx, by, counter, action, status).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// The audit entry of a counter action, inside its transaction: `facts` are
+/// what it did (the ticket called, where it went).
+async fn record_at_counter(
+    tx: &mut Transaction<'_, Any>,
+    by: &Actor,
+    counter: &Counter,
+    action: CounterAction,
+    facts: Fields,
+) -> StoreResult<()> {
+    let entry = AuditEntry::new(by, Some(counter.office_id), AuditAction::Counter(action), counter.name.clone());
+    super::audit::record(tx, &entry.with_after(facts)).await
+}
+
+/// A ticket as an audit entry names it.
+fn ticket_facts(row: &AnyRow) -> StoreResult<Fields> {
+    Ok(Fields::from([
+        ("ticket".to_string(), row.col::<String>("display_number")?),
+        ("code".to_string(), row.col::<String>("public_code")?),
+    ]))
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.public_code, t.display_number, s.prefix, t.holder_name, t.channel, t.state,
@@ -191,12 +219,8 @@ async fn move_at_counter(
 /// Calls the next waiting ticket of the counter's services at `office`
 /// today: the head of the priority line or of the ordinary one, as the
 /// office's priority policy chooses (see `domain::priority`).
-pub async fn call_next(
-    db: &Db,
-    counter: &Counter,
-    office: &Office,
-    now: DateTime<Utc>,
-) -> Result<CallView, CounterError> {
+pub async fn call_next(db: &Db, counter: &Counter, office: &Office, by: &Actor) -> Result<CallView, CounterError> {
+    let now = by.at;
     let today = office.zone.local(now).date();
     // A ticket issued before the day has waited since the opening.
     let opened =
@@ -240,6 +264,7 @@ pub async fn call_next(
     let id: i64 = next.col("id")?;
     move_at_counter(&mut tx, id, TicketState::Waiting, TicketMove::Call { counter_id: Some(counter.id) }, now).await?;
     record_call(&mut tx, id, counter, false, now).await?;
+    record_at_counter(&mut tx, by, counter, CounterAction::CallNext, ticket_facts(&next)?).await?;
     tx.commit().await?;
     Ok(call_view(&next, counter, false, now)?)
 }
@@ -289,7 +314,8 @@ async fn ordinary_calls_since_priority(
 }
 
 /// Calls the counter's current ticket again.
-pub async fn recall(db: &Db, counter: &Counter, now: DateTime<Utc>) -> Result<CallView, CounterError> {
+pub async fn recall(db: &Db, counter: &Counter, by: &Actor) -> Result<CallView, CounterError> {
+    let now = by.at;
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
@@ -301,6 +327,7 @@ pub async fn recall(db: &Db, counter: &Counter, now: DateTime<Utc>) -> Result<Ca
     let id: i64 = current.col("id")?;
     move_at_counter(&mut tx, id, ticket.state, TicketMove::Recall, now).await?;
     record_call(&mut tx, id, counter, true, now).await?;
+    record_at_counter(&mut tx, by, counter, CounterAction::Recall, ticket_facts(&current)?).await?;
     tx.commit().await?;
     Ok(call_view(&current, counter, true, now)?)
 }
@@ -309,13 +336,14 @@ pub async fn recall(db: &Db, counter: &Counter, now: DateTime<Utc>) -> Result<Ca
 pub async fn move_current(
     db: &Db,
     counter: &Counter,
-    action: TicketAction,
-    now: DateTime<Utc>,
+    action: CounterAction,
+    by: &Actor,
 ) -> Result<ConsoleTicket, CounterError> {
+    let now = by.at;
     let wanted = match action {
-        TicketAction::StartServing => TicketMove::StartServing,
-        TicketAction::Finish => TicketMove::Finish,
-        TicketAction::MarkNoShow => TicketMove::MarkNoShow,
+        CounterAction::StartServing => TicketMove::StartServing,
+        CounterAction::Finish => TicketMove::Finish,
+        CounterAction::MarkNoShow => TicketMove::MarkNoShow,
         _ => return Err(CounterRefusal::WrongState.into()),
     };
     let mut tx = db.writer().begin().await?;
@@ -327,17 +355,20 @@ pub async fn move_current(
     }
     let to = next_state(ticket.state, wanted.action()).map_err(|_| CounterRefusal::WrongState)?;
     move_at_counter(&mut tx, current.col("id")?, ticket.state, wanted, now).await?;
+    record_at_counter(&mut tx, by, counter, action, ticket_facts(&current)?).await?;
     tx.commit().await?;
     Ok(ConsoleTicket { state: to, ..ticket })
 }
 
 /// Puts a no-show who turned up after all back in the queue, a few tickets on.
-pub async fn requeue(db: &Db, counter: &Counter, code: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
+pub async fn requeue(db: &Db, counter: &Counter, code: &str, by: &Actor) -> Result<(), CounterError> {
+    let now = by.at;
     let mut tx = db.writer().begin().await?;
     // Only a ticket of the counter's own office: a code alone would let staff of
     // one office move another office's ticket.
     let row = sqlx::query(
-        "SELECT t.id, t.service_id, t.service_date, t.state FROM tickets t JOIN services s ON s.id = t.service_id
+        "SELECT t.id, t.service_id, t.service_date, t.state, t.display_number, t.public_code
+         FROM tickets t JOIN services s ON s.id = t.service_id
          WHERE t.public_code = $1 AND s.office_id = $2",
     )
     .bind(code)
@@ -359,13 +390,15 @@ pub async fn requeue(db: &Db, counter: &Counter, code: &str, now: DateTime<Utc>)
     .await?;
     let queue_key = counter.policy.requeue_key(&waiting, millis(now) * 1000);
     move_at_counter(&mut tx, row.col("id")?, state, TicketMove::Requeue { queue_key }, now).await?;
+    record_at_counter(&mut tx, by, counter, CounterAction::Requeue, ticket_facts(&row)?).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Sends the counter's current ticket to another service of the office. It waits
 /// there with its original place (its queue key), not at the end.
-pub async fn transfer(db: &Db, counter: &Counter, to_prefix: &str, now: DateTime<Utc>) -> Result<(), CounterError> {
+pub async fn transfer(db: &Db, counter: &Counter, to_prefix: &str, by: &Actor) -> Result<(), CounterError> {
+    let now = by.at;
     let mut tx = db.writer().begin().await?;
     lock_counter(&mut tx, db, counter.id).await?;
     let current = current_of(&mut *tx, counter.id).await?.ok_or(CounterRefusal::NothingCalled)?;
@@ -377,6 +410,9 @@ pub async fn transfer(db: &Db, counter: &Counter, to_prefix: &str, now: DateTime
         .await?
         .ok_or(CounterError::NotFound)?;
     move_at_counter(&mut tx, current.col("id")?, ticket.state, TicketMove::Transfer { service_id }, now).await?;
+    let mut facts = ticket_facts(&current)?;
+    facts.insert("to_service".to_string(), to_prefix.to_string());
+    record_at_counter(&mut tx, by, counter, CounterAction::Transfer, facts).await?;
     tx.commit().await?;
     Ok(())
 }

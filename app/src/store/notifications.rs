@@ -600,7 +600,8 @@ pub async fn outbox(db: &Db, office_id: i64, failures_shown: i64) -> StoreResult
 
 /// Sends a notice given up on again, from its first try; only a notice of a
 /// ticket of `office_id`. False if there is none such.
-pub async fn retry(db: &Db, office_id: i64, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn retry(db: &Db, office_id: i64, id: i64, by: &crate::domain::audit::Actor) -> StoreResult<bool> {
+    let mut tx = db.writer().begin().await?;
     let retried = sqlx::query(
         "UPDATE notifications SET failed_at = NULL, attempts = 0, next_attempt_at = $3
          WHERE id = $1 AND failed_at IS NOT NULL AND ticket_id IN
@@ -608,10 +609,24 @@ pub async fn retry(db: &Db, office_id: i64, id: i64, now: DateTime<Utc>) -> Stor
     )
     .bind(id)
     .bind(office_id)
-    .bind(millis(now))
-    .execute(db.writer())
+    .bind(millis(by.at))
+    .execute(&mut *tx)
     .await?;
-    Ok(retried.rows_affected() == 1)
+    if retried.rows_affected() != 1 {
+        return Ok(false);
+    }
+    use crate::domain::audit::{AuditAction, AuditEntry};
+    let notice = super::audit::row_fields(
+        &mut tx,
+        "SELECT t.display_number AS ticket, n.moment, n.channel FROM notifications n JOIN tickets t ON t.id = n.ticket_id
+         WHERE n.id = $1",
+        id,
+    )
+    .await?;
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::NoticeRetried, format!("notice {id}"));
+    super::audit::record(&mut tx, &entry.with_after(notice)).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Unsent and failed notices per channel, across offices (for the metrics).

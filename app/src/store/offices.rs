@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{Any, Transaction};
 
+use super::audit::{record, record_change, row_fields};
 use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
+use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
 use crate::domain::counter::CallPolicy;
@@ -27,6 +29,16 @@ pub async fn count(db: &Db) -> StoreResult<i64> {
 }
 
 pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> StoreResult<i64> {
+    create_as(db, office, now, None).await
+}
+
+/// What an admin's audit entry shows of an office: its row's settings.
+const OFFICE_AUDITED: &str = "SELECT slug, name, address, time_zone, max_calls, requeue_after, phone_office_day_cap,
+    phone_upcoming_cap, release_delay_minutes, reminder_hour, board_announcement, priority_categories, priority_mode,
+    priority_every, ordinary_max_wait, priority_online
+    FROM offices WHERE id = $1";
+
+async fn create_as(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>, by: Option<&Actor>) -> StoreResult<i64> {
     let mut tx = db.writer().begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO offices (slug, name, address, time_zone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -40,8 +52,26 @@ pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> Stor
     .await?;
     write_hours(&mut tx, id, &office.hours).await?;
     write_holidays(&mut tx, id, office.holidays).await?;
+    if let Some(by) = by {
+        let entry = AuditEntry::new(by, Some(id), AuditAction::OfficeCreated, office.slug);
+        record_change(&mut tx, OFFICE_AUDITED, id, &Fields::new(), entry).await?;
+    }
     tx.commit().await?;
     Ok(id)
+}
+
+/// The office's weekly hours as audit fields: weekday (0 = Monday) → "08:00-15:00".
+async fn hours_fields(tx: &mut Transaction<'_, Any>, office_id: i64) -> StoreResult<Fields> {
+    let rows = sqlx::query("SELECT weekday, opens, closes FROM office_hours WHERE office_id = $1 ORDER BY weekday")
+        .bind(office_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let (opens, closes): (String, String) = (row.col("opens")?, row.col("closes")?);
+            Ok((row.col::<i64>("weekday")?.to_string(), format!("{opens}-{closes}")))
+        })
+        .collect()
 }
 
 /// Replaces the office's weekly hours inside `tx`: a weekday without hours is closed.
@@ -85,6 +115,13 @@ async fn write_holidays(tx: &mut Transaction<'_, Any>, office_id: i64, holidays:
 }
 
 pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> StoreResult<i64> {
+    let mut tx = db.writer().begin().await?;
+    let id = insert_service(&mut tx, office_id, service).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_service(tx: &mut Transaction<'_, Any>, office_id: i64, service: &NewService<'_>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO services (office_id, prefix, name_id, name_en, daily_quota, horizon_days, channels, walk_in_reserve,
             position)
@@ -99,7 +136,7 @@ pub async fn add_service(db: &Db, office_id: i64, service: &NewService<'_>) -> S
     .bind(i64::from(service.horizon_days))
     .bind(service.channels.as_str())
     .bind(i64::from(service.walk_in_reserve))
-    .fetch_one(db.writer())
+    .fetch_one(&mut **tx)
     .await?)
 }
 
@@ -207,7 +244,9 @@ fn priority_policy(row: &sqlx::any::AnyRow) -> StoreResult<PriorityPolicy> {
 }
 
 /// Sets how the office's counters serve its priority categories.
-pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy) -> StoreResult<()> {
+pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy, by: &Actor) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    let before = row_fields(&mut tx, OFFICE_AUDITED, office_id).await?;
     let every = match policy.mode {
         PriorityMode::Every(k) => k,
         PriorityMode::First => PriorityPolicy::default_every(),
@@ -223,8 +262,11 @@ pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy) -> S
     .bind(i64::from(every))
     .bind(i64::from(policy.ordinary_max_wait_minutes))
     .bind(i64::from(policy.online))
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::PriorityChanged, office_object(&before));
+    record_change(&mut tx, OFFICE_AUDITED, office_id, &before, entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -439,12 +481,8 @@ pub async fn settings(db: &Db, office_id: i64, today: NaiveDate) -> StoreResult<
 
 /// Creates an office with its weekly hours; `Err(SlugTaken)` when another office
 /// has the address.
-pub async fn create_unique(
-    db: &Db,
-    office: &NewOffice<'_>,
-    now: DateTime<Utc>,
-) -> StoreResult<Result<i64, SettingsProblem>> {
-    unique_or(create(db, office, now).await, SettingsProblem::SlugTaken)
+pub async fn create_unique(db: &Db, office: &NewOffice<'_>, by: &Actor) -> StoreResult<Result<i64, SettingsProblem>> {
+    unique_or(create_as(db, office, by.at, Some(by)).await, SettingsProblem::SlugTaken)
 }
 
 /// A write refused by a unique constraint is the settings `problem`, not a failure.
@@ -456,7 +494,14 @@ fn unique_or<T>(written: StoreResult<T>, problem: SettingsProblem) -> StoreResul
     }
 }
 
-pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>) -> StoreResult<()> {
+/// The object an office's entries name: its address on the site.
+fn office_object(fields: &Fields) -> String {
+    fields.get("slug").cloned().unwrap_or_default()
+}
+
+pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>, by: &Actor) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    let before = row_fields(&mut tx, OFFICE_AUDITED, office_id).await?;
     sqlx::query(
         "UPDATE offices SET name = $2, address = $3, time_zone = $4, max_calls = $5, requeue_after = $6,
             phone_office_day_cap = $7, phone_upcoming_cap = $8, release_delay_minutes = $9,
@@ -474,41 +519,91 @@ pub async fn update_details(db: &Db, office_id: i64, details: &OfficeDetails<'_>
     .bind(i64::from(details.release_delay_minutes))
     .bind(i64::from(details.reminder_hour))
     .bind(details.board_announcement)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
-    Ok(())
-}
-
-pub async fn set_hours(db: &Db, office_id: i64, hours: &WeeklyHours) -> StoreResult<()> {
-    let mut tx = db.writer().begin().await?;
-    write_hours(&mut tx, office_id, hours).await?;
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::OfficeChanged, office_object(&before));
+    record_change(&mut tx, OFFICE_AUDITED, office_id, &before, entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
+pub async fn set_hours(db: &Db, office_id: i64, hours: &WeeklyHours, by: &Actor) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    let before = hours_fields(&mut tx, office_id).await?;
+    write_hours(&mut tx, office_id, hours).await?;
+    let after = hours_fields(&mut tx, office_id).await?;
+    let slug = office_object(&row_fields(&mut tx, OFFICE_AUDITED, office_id).await?);
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::HoursChanged, slug);
+    record(&mut tx, &entry.with_change(&before, &after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn holiday_fields(holiday: &Holiday) -> Fields {
+    Fields::from([("date".to_string(), holiday.date.to_string()), ("name".to_string(), holiday.name.clone())])
+}
+
 /// Adds a holiday; `Err(HolidayTaken)` when the date already is one.
-pub async fn add_holiday(db: &Db, office_id: i64, holiday: &Holiday) -> StoreResult<Result<(), SettingsProblem>> {
+pub async fn add_holiday(
+    db: &Db,
+    office_id: i64,
+    holiday: &Holiday,
+    by: &Actor,
+) -> StoreResult<Result<(), SettingsProblem>> {
+    let mut tx = db.writer().begin().await?;
     let added = sqlx::query("INSERT INTO holidays (office_id, date, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(office_id)
         .bind(holiday.date.to_string())
         .bind(&holiday.name)
-        .execute(db.writer())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-    Ok(if added == 1 { Ok(()) } else { Err(SettingsProblem::HolidayTaken) })
+    if added != 1 {
+        return Ok(Err(SettingsProblem::HolidayTaken));
+    }
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::HolidayAdded, holiday.date.to_string());
+    record(&mut tx, &entry.with_after(holiday_fields(holiday))).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
-pub async fn remove_holiday(db: &Db, office_id: i64, date: NaiveDate) -> StoreResult<()> {
-    sqlx::query("DELETE FROM holidays WHERE office_id = $1 AND date = $2")
-        .bind(office_id)
-        .bind(date.to_string())
-        .execute(db.writer())
-        .await?;
+pub async fn remove_holiday(db: &Db, office_id: i64, date: NaiveDate, by: &Actor) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    let name: Option<String> =
+        sqlx::query_scalar("DELETE FROM holidays WHERE office_id = $1 AND date = $2 RETURNING name")
+            .bind(office_id)
+            .bind(date.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    // Removing a day that is no holiday changes nothing, and writes nothing.
+    if let Some(name) = name {
+        let entry = AuditEntry::new(by, Some(office_id), AuditAction::HolidayRemoved, date.to_string());
+        let gone = holiday_fields(&Holiday { date, name });
+        record(&mut tx, &AuditEntry { before: gone, ..entry }).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
+/// What an admin's audit entry shows of a service.
+const SERVICE_AUDITED: &str = "SELECT prefix, name_id, name_en, daily_quota, horizon_days, active, channels,
+    walk_in_reserve FROM services WHERE id = $1";
+
+fn service_object(fields: &Fields) -> String {
+    let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or_default();
+    format!("{} {}", field("prefix"), field("name_id"))
+}
+
 /// Changes a service of the office; `false` when the office has no such service.
-pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &ServiceChange<'_>) -> StoreResult<bool> {
+pub async fn update_service(
+    db: &Db,
+    office_id: i64,
+    service_id: i64,
+    change: &ServiceChange<'_>,
+    by: &Actor,
+) -> StoreResult<bool> {
+    let mut tx = db.writer().begin().await?;
+    let before = row_fields(&mut tx, SERVICE_AUDITED, service_id).await?;
     let updated = sqlx::query(
         "UPDATE services SET name_id = $3, name_en = $4, daily_quota = $5, horizon_days = $6, active = $7,
             channels = $8, walk_in_reserve = $9
@@ -523,10 +618,16 @@ pub async fn update_service(db: &Db, office_id: i64, service_id: i64, change: &S
     .bind(i64::from(change.active))
     .bind(change.channels.as_str())
     .bind(i64::from(change.walk_in_reserve))
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    Ok(updated == 1)
+    if updated != 1 {
+        return Ok(false);
+    }
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::ServiceChanged, service_object(&before));
+    record_change(&mut tx, SERVICE_AUDITED, service_id, &before, entry).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Adds a service; `Err(PrefixTaken)` when the office already uses its letter.
@@ -534,21 +635,37 @@ pub async fn add_unique_service(
     db: &Db,
     office_id: i64,
     service: &NewService<'_>,
+    by: &Actor,
 ) -> StoreResult<Result<i64, SettingsProblem>> {
-    unique_or(add_service(db, office_id, service).await, SettingsProblem::PrefixTaken)
+    let mut tx = db.writer().begin().await?;
+    let added = match unique_or(insert_service(&mut tx, office_id, service).await, SettingsProblem::PrefixTaken)? {
+        Ok(id) => id,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let after = row_fields(&mut tx, SERVICE_AUDITED, added).await?;
+    let entry = AuditEntry::new(by, Some(office_id), AuditAction::ServiceCreated, service_object(&after));
+    record(&mut tx, &entry.with_after(after)).await?;
+    tx.commit().await?;
+    Ok(Ok(added))
 }
 
 /// Creates (`counter_id` None) or changes a counter: its name and the services
 /// it calls, which must be the office's own. `Err(CounterNameTaken)` when
 /// another counter of the office has the name; `Ok(None)` for an unknown counter.
+/// `by` is `None` only for the demo's seed, which no one did.
 pub async fn save_counter(
     db: &Db,
     office_id: i64,
     counter_id: Option<i64>,
     name: &str,
     service_ids: &[i64],
+    by: Option<&Actor>,
 ) -> StoreResult<Result<Option<i64>, SettingsProblem>> {
     let mut tx = db.writer().begin().await?;
+    let before = match counter_id {
+        Some(id) => counter_fields(&mut tx, office_id, id).await?,
+        None => Fields::new(),
+    };
     let saved = match counter_id {
         None => {
             sqlx::query_scalar("INSERT INTO counters (office_id, name) VALUES ($1, $2) RETURNING id")
@@ -585,13 +702,48 @@ pub async fn save_counter(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(by) = by {
+        let after = counter_fields(&mut tx, office_id, id).await?;
+        let action = if counter_id.is_some() { AuditAction::CounterChanged } else { AuditAction::CounterCreated };
+        let entry = AuditEntry::new(by, Some(office_id), action, name);
+        record(&mut tx, &entry.with_change(&before, &after)).await?;
+    }
     tx.commit().await?;
     Ok(Ok(Some(id)))
 }
 
+/// A counter of the office as audit fields: its name and the letters of the services it calls.
+async fn counter_fields(tx: &mut Transaction<'_, Any>, office_id: i64, counter_id: i64) -> StoreResult<Fields> {
+    let rows = sqlx::query(
+        "SELECT c.name, s.prefix FROM counters c
+         LEFT JOIN counter_services cs ON cs.counter_id = c.id LEFT JOIN services s ON s.id = cs.service_id
+         WHERE c.id = $1 AND c.office_id = $2 ORDER BY s.prefix",
+    )
+    .bind(counter_id)
+    .bind(office_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(Fields::new()) };
+    let prefixes: Vec<String> = rows
+        .iter()
+        .map(|row| row.col::<Option<String>>("prefix"))
+        .collect::<StoreResult<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(Fields::from([("name".to_string(), first.col("name")?), ("services".to_string(), prefixes.join(", "))]))
+}
+
 /// Removes a counter that never called anyone; `Err(CounterInUse)` otherwise, as
 /// its calls are part of the office's records.
-pub async fn remove_counter(db: &Db, office_id: i64, counter_id: i64) -> StoreResult<Result<(), SettingsProblem>> {
+pub async fn remove_counter(
+    db: &Db,
+    office_id: i64,
+    counter_id: i64,
+    by: &Actor,
+) -> StoreResult<Result<(), SettingsProblem>> {
+    let mut tx = db.writer().begin().await?;
+    let before = counter_fields(&mut tx, office_id, counter_id).await?;
     let removed = sqlx::query(
         "DELETE FROM counters WHERE id = $2 AND office_id = $1
            AND NOT EXISTS (SELECT 1 FROM calls WHERE counter_id = $2)
@@ -599,8 +751,15 @@ pub async fn remove_counter(db: &Db, office_id: i64, counter_id: i64) -> StoreRe
     )
     .bind(office_id)
     .bind(counter_id)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    Ok(if removed == 1 { Ok(()) } else { Err(SettingsProblem::CounterInUse) })
+    if removed != 1 {
+        return Ok(Err(SettingsProblem::CounterInUse));
+    }
+    let name = before.get("name").cloned().unwrap_or_default();
+    record(&mut tx, &AuditEntry { before, ..AuditEntry::new(by, Some(office_id), AuditAction::CounterRemoved, name) })
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }

@@ -91,7 +91,7 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
                 .filter(|(letter, _)| serves.iter().any(|s| s.starts_with(*letter)))
                 .map(|(_, id)| *id)
                 .collect();
-            offices::save_counter(db, office_id, None, counter, &ids)
+            offices::save_counter(db, office_id, None, counter, &ids, None)
                 .await?
                 .map_err(|problem| StoreError::Corrupt(format!("demo counter {counter}: {problem:?}")))?;
         }

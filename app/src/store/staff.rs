@@ -11,6 +11,7 @@ use super::{millis, Columns, Db, StoreError, StoreResult};
 use crate::domain::access::{
     sign_in_gate, sign_in_proof, AccountProblem, Role, SignInGate, SignInProof, LOCKOUT_MINUTES,
 };
+use crate::domain::audit::{Actor, AuditAction, AuditEntry};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -57,7 +58,8 @@ pub fn made_password() -> String {
     crate::domain::access::one_time_password(|| (rng.next_u32() & 0xff) as u8)
 }
 
-/// Creates an account; the username must be free (disabled accounts keep theirs).
+/// Creates an account as the system (the first admin, a test's fixture);
+/// the username must be free (disabled accounts keep theirs).
 pub async fn create(
     db: &Db,
     username: &str,
@@ -67,7 +69,32 @@ pub async fn create(
     office_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<i64, AccountProblem>> {
+    let account = NewAccount { username, full_name, password, role, office_id };
+    insert_account(db, &account, now, None).await
+}
+
+/// Creates an account as an admin: see `create`.
+pub async fn create_by(db: &Db, account: &NewAccount<'_>, by: &Actor) -> StoreResult<Result<i64, AccountProblem>> {
+    insert_account(db, account, by.at, Some(by)).await
+}
+
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub office_id: Option<i64>,
+}
+
+async fn insert_account(
+    db: &Db,
+    new: &NewAccount<'_>,
+    now: DateTime<Utc>,
+    by: Option<&Actor>,
+) -> StoreResult<Result<i64, AccountProblem>> {
+    let NewAccount { username, full_name, password, role, office_id } = *new;
     let hash = hash_off_thread(password).await?;
+    let mut tx = db.writer().begin().await?;
     let inserted = sqlx::query_scalar(
         "INSERT INTO staff_accounts (username, full_name, password_hash, role, office_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -78,13 +105,47 @@ pub async fn create(
     .bind(role.as_str())
     .bind(office_id)
     .bind(millis(now))
-    .fetch_one(db.writer())
+    .fetch_one(&mut *tx)
     .await;
-    match inserted {
-        Ok(id) => Ok(Ok(id)),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Err(AccountProblem::UsernameTaken)),
-        Err(e) => Err(e.into()),
-    }
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Err(AccountProblem::UsernameTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    let after = super::audit::row_fields(&mut tx, ACCOUNT_AUDITED, id).await?;
+    let name = username.trim().to_lowercase();
+    let entry = match by {
+        Some(by) => AuditEntry::new(by, office_id, AuditAction::AccountCreated, name),
+        None => AuditEntry::by_system(now, office_id, AuditAction::AccountCreated, name),
+    };
+    super::audit::record(&mut tx, &entry.with_after(after)).await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// What the audit log shows of an account: never its password.
+const ACCOUNT_AUDITED: &str = "SELECT username, full_name, role, office_id, must_change_password,
+    CASE WHEN disabled_at IS NULL THEN 1 ELSE 0 END AS active
+    FROM staff_accounts WHERE id = $1";
+
+/// Changes an account inside a transaction that also writes the change's
+/// audit entry: `action` names it, the account's office is the entry's office.
+async fn change_account<'q>(
+    db: &Db,
+    id: i64,
+    by: &Actor,
+    action: AuditAction,
+    change: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> StoreResult<()> {
+    let mut tx = db.writer().begin().await?;
+    let before = super::audit::row_fields(&mut tx, ACCOUNT_AUDITED, id).await?;
+    change.execute(&mut *tx).await?;
+    let office_id = before.get("office_id").and_then(|office| office.parse().ok());
+    let username = before.get("username").cloned().unwrap_or_default();
+    let entry = AuditEntry::new(by, office_id, action, username);
+    super::audit::record_change(&mut tx, ACCOUNT_AUDITED, id, &before, entry).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Argon2 takes tens of milliseconds of CPU: it runs off the async workers.
@@ -96,26 +157,26 @@ async fn hash_off_thread(password: &str) -> StoreResult<String> {
 }
 
 /// Sets a new password; `must_change` when someone other than the account's
-/// owner chose it.
-pub async fn set_password(db: &Db, id: i64, password: &str, must_change: bool) -> StoreResult<()> {
+/// owner chose it. The audit log calls it a change by the owner, a reset by anyone else.
+pub async fn set_password(db: &Db, id: i64, password: &str, must_change: bool, by: &Actor) -> StoreResult<()> {
     let hash = hash_off_thread(password).await?;
-    sqlx::query("UPDATE staff_accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1")
+    let change = sqlx::query("UPDATE staff_accounts SET password_hash = $2, must_change_password = $3 WHERE id = $1")
         .bind(id)
         .bind(hash)
-        .bind(i64::from(must_change))
-        .execute(db.writer())
-        .await?;
-    Ok(())
+        .bind(i64::from(must_change));
+    let action = if by.account_id == id { AuditAction::PasswordChanged } else { AuditAction::PasswordReset };
+    change_account(db, id, by, action, change).await
 }
 
-pub async fn set_active(db: &Db, id: i64, active: bool, now: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query("UPDATE staff_accounts SET disabled_at = CASE WHEN $2 THEN NULL ELSE COALESCE(disabled_at, $3) END WHERE id = $1")
-        .bind(id)
-        .bind(active)
-        .bind(millis(now))
-        .execute(db.writer())
-        .await?;
-    Ok(())
+pub async fn set_active(db: &Db, id: i64, active: bool, by: &Actor) -> StoreResult<()> {
+    let change = sqlx::query(
+        "UPDATE staff_accounts SET disabled_at = CASE WHEN $2 THEN NULL ELSE COALESCE(disabled_at, $3) END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(active)
+    .bind(millis(by.at));
+    let action = if active { AuditAction::AccountEnabled } else { AuditAction::AccountDisabled };
+    change_account(db, id, by, action, change).await
 }
 
 /// An account as the admin's list shows it, disabled ones included.
@@ -270,6 +331,9 @@ pub struct SignInAttempt<'a> {
     pub known_device: bool,
     /// A solved puzzle, if the form carried one (see `PasswordChecks`).
     pub proof: Option<&'a crate::domain::proof_of_work::Proven>,
+    /// The address the audit log names for a checked sign-in; `None` for a
+    /// password checked again before a change, which the change's own entry records.
+    pub audited_from: Option<&'a str>,
 }
 
 /// Checks a username and password. The attempt is written down, as a wrong
@@ -283,7 +347,7 @@ pub async fn sign_in(
     attempt: SignInAttempt<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<StaffAccount, SignInRefusal>> {
-    let SignInAttempt { username, password, counted_as: client, known_device, proof } = attempt;
+    let SignInAttempt { username, password, counted_as: client, known_device, proof, audited_from } = attempt;
     let proof = match sign_in_proof(known_device, proof.is_some(), || checks.under_pressure()) {
         SignInProof::NotNeeded => None,
         SignInProof::Spend => proof,
@@ -306,14 +370,21 @@ pub async fn sign_in(
     let matches = tokio::task::spawn_blocking(move || password_matches(&typed, &stored))
         .await
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let checked = match &row {
+        Some(row) => Some((row.col::<i64>("id")?, row.col::<Option<i64>>("office_id")?)),
+        None => None,
+    };
+    let mut tx = db.writer().begin().await?;
+    if matches && row.is_some() {
+        sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1").bind(attempt).execute(&mut *tx).await?;
+    }
+    if let Some(address) = audited_from {
+        let entry = AuditEntry::sign_in(now, address, &username, checked, matches && row.is_some());
+        super::audit::record(&mut tx, &entry).await?;
+    }
+    tx.commit().await?;
     match row {
-        Some(row) if matches => {
-            sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1")
-                .bind(attempt)
-                .execute(db.writer())
-                .await?;
-            account(&row).map(Ok)
-        }
+        Some(row) if matches => account(&row).map(Ok),
         // The attempt just counted may be the one that locks this address out.
         _ => Ok(Err(match gate(&mut *db.reader().acquire().await?, &username, client, now).await? {
             SignInGate::Open => SignInRefusal::Wrong,

@@ -10,6 +10,7 @@ use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
+use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
     RolloverReason,
@@ -205,7 +206,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
     // cap: its own number is not one more.
     if let Some(nik) = &job.holder.nik {
         if let Some(existing) = active_ticket_of(&mut **tx, job.service.id, nik, job.requested).await? {
-            return Ok(existing.answer_to(&job.holder, job.by));
+            return Ok(existing.answer_to(&job.holder, &job.by));
         }
     }
     for (date, rollover) in &job.candidates {
@@ -238,7 +239,7 @@ async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Res
         let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt("a ticket not inserted".into()))?;
         let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
         let existing = existing.ok_or_else(|| StoreError::Corrupt("a NIK's ticket not found".into()))?;
-        return Ok(existing.answer_to(&job.holder, job.by));
+        return Ok(existing.answer_to(&job.holder, &job.by));
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
 }
@@ -361,11 +362,28 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     .bind(holder.email.as_ref().map(Email::as_str))
     .bind(job.by.channel.as_str())
     .bind(millis(job.now))
-    .bind(job.by.staff_id)
+    .bind(job.by.staff_id())
     .bind(holder.priority.map(PriorityCategory::as_str))
     .execute(&mut **tx)
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    if inserted.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some(by) = &job.by.account {
+        let action = match job.by.channel {
+            Channel::WalkIn => AuditAction::WalkInIssued,
+            _ => AuditAction::TicketBooked,
+        };
+        let after = Fields::from([
+            ("service".to_string(), job.service.prefix.letter().to_string()),
+            ("date".to_string(), booked.service_date.to_string()),
+            ("code".to_string(), booked.code.clone()),
+            ("priority".to_string(), holder.priority.map(PriorityCategory::as_str).unwrap_or_default().to_string()),
+        ]);
+        let entry = AuditEntry::new(by, Some(job.service.office_id), action, booked.display_number.clone());
+        super::audit::record(tx, &entry.with_after(after)).await?;
+    }
+    Ok(true)
 }
 
 /// A NIK's active ticket, found when the same NIK books the same service and day again.
@@ -377,7 +395,7 @@ struct NikTicket {
 impl NikTicket {
     /// The ticket goes back only to the phone that holds it, or to staff (who
     /// check the KTP); anyone else who types the NIK learns only that it is taken.
-    fn answer_to(self, holder: &Holder, by: IssuedBy) -> Result<Booked, BookError> {
+    fn answer_to(self, holder: &Holder, by: &IssuedBy) -> Result<Booked, BookError> {
         let owner = match by.channel {
             Channel::StaffAssisted => true,
             Channel::Online => holder.phone.as_ref().is_some_and(|phone| self.phone.as_deref() == Some(phone.as_str())),
@@ -687,15 +705,32 @@ pub(crate) async fn move_ticket(
 
 /// Moves the ticket with public code `code`, in a transaction of its own.
 pub async fn apply(db: &Db, code: &str, wanted: TicketMove, now: DateTime<Utc>) -> Result<TicketState, ActionError> {
+    apply_recorded(db, code, wanted, now, None).await
+}
+
+/// `apply`, writing `audited` (with the ticket's office) in the same transaction.
+async fn apply_recorded(
+    db: &Db,
+    code: &str,
+    wanted: TicketMove,
+    now: DateTime<Utc>,
+    audited: Option<AuditEntry>,
+) -> Result<TicketState, ActionError> {
     let mut tx = db.writer().begin().await?;
-    let row = sqlx::query("SELECT id, state FROM tickets WHERE public_code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT t.id, t.state, s.office_id FROM tickets t JOIN services s ON s.id = t.service_id
+         WHERE t.public_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ActionError::NotFound)?;
     let state: String = row.col("state")?;
     let from = TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
     let moved = move_ticket(&mut tx, row.col("id")?, from, wanted, now).await?;
+    if let Some(entry) = audited {
+        super::audit::record(&mut tx, &AuditEntry { office_id: Some(row.col("office_id")?), ..entry }).await?;
+    }
     tx.commit().await?;
     Ok(moved.to)
 }
@@ -729,15 +764,21 @@ pub async fn ownership(db: &Db, code: &str) -> StoreResult<Option<TicketOwnershi
     .transpose()
 }
 
-/// Cancels a waiting or called ticket with a reason, noting the staff member who did.
+/// Cancels a waiting or called ticket with a reason: by its holder, or by
+/// staff (`by`), whom the ticket and the audit log name.
 pub async fn cancel(
     db: &Db,
     code: &str,
     reason: CancelReason,
-    by_staff: Option<i64>,
+    by: Option<&Actor>,
     now: DateTime<Utc>,
 ) -> Result<(), ActionError> {
-    apply(db, code, TicketMove::Cancel { reason, by_staff }, now).await.map(drop)
+    let by_staff = by.map(|by| by.account_id);
+    let audited = by.map(|by| {
+        let reason = Fields::from([("reason".to_string(), reason.as_str().to_string())]);
+        AuditEntry::new(by, None, AuditAction::TicketCancelled, code).with_after(reason)
+    });
+    apply_recorded(db, code, TicketMove::Cancel { reason, by_staff }, now, audited).await.map(drop)
 }
 
 /// A waiting ticket moved off a day its office closed after it was booked.

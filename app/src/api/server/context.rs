@@ -94,3 +94,18 @@ pub fn redirect(path: &str) {
         Err(_) => leptos_axum::redirect("/"),
     }
 }
+
+/// Answers with `csv` as a file download named `file`. A browser following a
+/// link asks for HTML, which server functions answer by sending it back to the
+/// page it came from; a download is an answer of its own.
+pub fn csv_file(file: &str, csv: String) -> leptos::server_fn::codec::TextStream<AppError> {
+    use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::OK);
+        response.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        if let Ok(file) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+            response.insert_header(CONTENT_DISPOSITION, file);
+        }
+    }
+    leptos::server_fn::codec::TextStream::new(futures::stream::once(async move { Ok(csv) }))
+}

@@ -90,6 +90,14 @@ pub async fn authorize<F: ServerFn>(ctx: &ServerContext, office: Option<i64>) ->
     }
 }
 
+/// Who the audit log names for a change the caller makes now: their
+/// account and address. Only staff, admin and kiosk accounts change things.
+pub async fn actor(ctx: &ServerContext, caller: &Caller) -> Result<crate::domain::audit::Actor, AppError> {
+    let Caller::Staff { id, .. } = caller else { return Err(AppError::Forbidden) };
+    let address = super::context::client_address(ctx).await;
+    Ok(crate::domain::audit::Actor { account_id: *id, address, at: ctx.clock.now() })
+}
+
 fn set_cookie(value: String) {
     if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
         response.append_header(SET_COOKIE, value);

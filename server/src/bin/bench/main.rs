@@ -658,7 +658,7 @@ async fn store_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> 
             for n in (client..BOOKINGS).step_by(CLIENTS) {
                 let (office, service) = &services[(n % 2) * SERVICES.len() + (n / 2) % SERVICES.len()];
                 let holder = Holder { nik: Nik::parse(&nik(n)).ok(), ..Holder::default() };
-                let by = IssuedBy { channel: Channel::WalkIn, staff_id: None };
+                let by = IssuedBy { channel: Channel::WalkIn, account: None };
                 let Ok(date) = DATES[(n / 8) % DATES.len()].parse() else { continue };
                 let _ =
                     app::store::tickets::book(&db, office, service, &holder, by, BookingRequest::Date(date), now).await;
