@@ -380,8 +380,7 @@ impl ReportView {
         let mut line = |part: &str, name: &str, tally: &Tally| {
             let mut cells = vec![field(part), field(name)];
             cells.extend(tally.counts().iter().map(u32::to_string));
-            cells.push(minutes(tally.average_wait));
-            cells.push(minutes(tally.average_service));
+            cells.extend(tally.times().into_iter().map(minutes));
             cells.push(minutes(tally.average_estimate_error));
             cells.push(tally.average_rating_tenths.map(tenths).unwrap_or_default());
             cells.push(tally.ratings.to_string());
@@ -401,10 +400,6 @@ impl ReportView {
     }
 }
 
-/// A text cell of a CSV file. A cell a spreadsheet would read as a formula (it
-/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
-/// `'`, so a counter or office named `=HYPERLINK(…)` stays text; cells with a
-/// separator, quote or line break are quoted.
 /// A change's fields on one line: "quota=200; name=Loket 1".
 pub fn fields_line(fields: &crate::domain::audit::Fields) -> String {
     fields.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
@@ -433,9 +428,13 @@ pub fn audit_csv(lang: crate::i18n::Lang, zone: OfficeZone, entries: &[AuditRow]
         ];
         lines.push(cells.map(csv_field).join(","));
     }
-    lines.join("\n") + "\n"
+    lines.join("\r\n") + "\r\n"
 }
 
+/// A text cell of a CSV file. A cell a spreadsheet would read as a formula (it
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
+/// `'`, so a counter or office named `=HYPERLINK(…)` stays text; cells with a
+/// separator, quote or line break are quoted.
 pub fn csv_field(value: &str) -> String {
     let value =
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };

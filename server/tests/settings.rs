@@ -410,9 +410,9 @@ async fn the_report_downloads_as_csv_for_spreadsheets() {
         "{}",
         lines[0]
     );
-    assert!(lines.contains(&"Layanan,A — Pendaftaran Hak dan Peralihan Hak,2,0,0,2,0,0,0,0,2,,,,,0"), "{csv}");
-    assert!(lines.contains(&"Tanggal,2026-11-23,2,0,0,2,0,0,0,0,2,,,,,0"), "{csv}");
-    assert_eq!(lines.last(), Some(&"Total,,2,0,0,2,0,0,0,0,2,,,,,0"));
+    assert!(lines.contains(&"Layanan,A — Pendaftaran Hak dan Peralihan Hak,2,0,0,2,0,0,0,0,0,2,,,,,,,,0"), "{csv}");
+    assert!(lines.contains(&"Tanggal,2026-11-23,2,0,0,2,0,0,0,0,0,2,,,,,,,,0"), "{csv}");
+    assert_eq!(lines.last(), Some(&"Total,,2,0,0,2,0,0,0,0,0,2,,,,,,,,0"));
 }
 
 #[tokio::test]
@@ -511,4 +511,56 @@ async fn numbers_booked_for_a_day_that_becomes_a_holiday_move_to_the_next_workin
     assert!(told[0].contains("Rabu, 25 November 2026 (Hari Uji)") && told[0].contains("Kamis, 26 November 2026"));
     // Sent side by side: in either order.
     assert!(told.iter().any(|sms| sms.contains("nomor A-002")) && told.iter().any(|sms| sms.contains("nomor A-003")));
+}
+
+/// A seeded day whose figures are known by construction: ten tickets that
+/// waited 1, 2, … 10 minutes and were served for 2, 4, … 20 minutes.
+#[tokio::test]
+async fn the_report_shows_medians_and_90th_percentiles_of_a_seeded_day_and_draws_its_charts() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    app.waiting_tickets(10).await;
+    let loket_1 = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    let act = |action: &'static str| [("counter", loket_1.clone()), ("action", action.to_string())];
+    for action in ["open"].into_iter().chain(std::iter::repeat_n(["call_next", "serve", "finish"], 10).flatten()) {
+        let form = act(action);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let done = app.call("counter_action", Some(&admin), &form).await;
+        assert!(done.status().is_success(), "{action}: {}", done.status());
+    }
+    let tamper = app.tamper().await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets ORDER BY id").fetch_all(&tamper).await.unwrap();
+    assert_eq!(ids.len(), 10);
+    for (n, id) in (1_i64..).zip(ids) {
+        sqlx::query(
+            "UPDATE tickets SET issued_at = (SELECT MIN(called_at) FROM calls WHERE ticket_id = $1) - $2,
+                done_at = serving_at + $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(n * 60_000)
+        .bind(2 * n * 60_000)
+        .execute(&tamper)
+        .await
+        .unwrap();
+    }
+    let period = [("office", "kantah-denpasar"), ("from", "2026-11-23"), ("until", "2026-11-23")];
+    let view: serde_json::Value = app.call("office_report", Some(&admin), &period).await.json().await.unwrap();
+    let total = &view["report"]["total"];
+    let times = ["average_wait", "median_wait", "p90_wait", "average_service", "p90_service"].map(|name| &total[name]);
+    // Average 5.5 min, median 5, p90 9; service average 11 min, p90 18.
+    assert_eq!(times, [330, 300, 540, 660, 1080].map(serde_json::Value::from).each_ref(), "{total}");
+
+    let page = app.page(&admin, "/admin/kantor/kantah-denpasar/laporan?dari=2026-11-23&sampai=2026-11-23").await;
+    for chart in ["issued", "waits", "busiest", "lost", "rolled"] {
+        let figure = page.split(&format!(r#"data-testid="chart-{chart}""#)).nth(1).unwrap_or_else(|| panic!("{chart}"));
+        let figure = figure.split("</figure>").next().unwrap();
+        assert!(figure.contains("<svg viewBox="), "{chart} is drawn");
+        assert!(figure.contains(r#"<div class="visually-hidden"><table>"#), "{chart} has its table");
+    }
+    // The waits chart's table holds the day's median and 90th percentile in minutes.
+    let waits = page.split(r#"data-testid="chart-waits""#).nth(1).unwrap().split("</figure>").next().unwrap();
+    assert!(waits.contains("<td>5</td><td>9</td>"), "{waits}");
+    // Ten calls on a Monday between 10:00 and 11:00 office time.
+    let busiest = page.split(r#"data-testid="chart-busiest""#).nth(1).unwrap().split("</figure>").next().unwrap();
+    assert!(busiest.contains("<th scope=\"row\">Senin</th><td>10</td>"), "{busiest}");
 }

@@ -1,10 +1,12 @@
 //! The office report: for a period, how many tickets each service issued (by
 //! channel), served, lost to no-shows and cancellations, how long citizens
-//! waited and how long serving took, day by day and counter by counter.
+//! waited and how long serving took (the average, the median and the 90th
+//! percentile), day by day and counter by counter, and the busiest hours of
+//! the week.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::estimate::{replay, spent_newest_first, Recorded, HISTORY};
@@ -47,6 +49,8 @@ pub struct TicketFacts {
     pub same_day: bool,
     pub issued_at: DateTime<Utc>,
     pub first_called_at: Option<DateTime<Utc>>,
+    /// The first call in the office's own time, for the busiest hours.
+    pub first_called_local: Option<NaiveDateTime>,
     pub serving_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
     pub no_show_at: Option<DateTime<Utc>>,
@@ -56,6 +60,8 @@ pub struct TicketFacts {
     pub priority: bool,
     /// The rating its holder gave after service (1–5).
     pub rating: Option<u8>,
+    /// Given on another day than asked for (the asked one was full or closed).
+    pub rolled_over: bool,
 }
 
 /// Counts and averages over a set of tickets. Averages are in whole seconds,
@@ -71,10 +77,16 @@ pub struct Tally {
     pub served: u32,
     pub no_show: u32,
     pub cancelled: u32,
+    /// Booked for a day that was full or closed, and given the next one with room.
+    pub rolled_over: u32,
     /// Still waiting, called or being served.
     pub open: u32,
     pub average_wait: Option<u32>,
+    /// Half the waits were at most this long; nine in ten at most `p90_wait`.
+    pub median_wait: Option<u32>,
+    pub p90_wait: Option<u32>,
     pub average_service: Option<u32>,
+    pub p90_service: Option<u32>,
     /// How far the estimated calls were from the real ones, on average (see
     /// `domain::estimate::replay`).
     pub average_estimate_error: Option<u32>,
@@ -91,10 +103,12 @@ pub struct Tally {
     estimate_errors: Sum,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Sum {
     seconds: i64,
     count: i64,
+    /// Every span, for the percentiles (sorted once the tally is complete).
+    spans: Vec<i64>,
 }
 
 impl Sum {
@@ -107,18 +121,32 @@ impl Sum {
         if seconds >= 0 {
             self.seconds += seconds;
             self.count += 1;
+            self.spans.push(seconds);
         }
     }
 
-    fn average(self) -> Option<u32> {
+    fn average(&self) -> Option<u32> {
         (self.count > 0).then(|| u32::try_from((self.seconds + self.count / 2) / self.count).unwrap_or(u32::MAX))
     }
+
+    fn percentile(&mut self, percent: u32) -> Option<u32> {
+        self.spans.sort_unstable();
+        nearest_rank(&self.spans, percent).map(|span| u32::try_from(span).unwrap_or(u32::MAX))
+    }
+}
+
+/// The `percent`-th percentile of `sorted` by the nearest-rank rule: the
+/// smallest value with at least `percent` % of the values at or below it
+/// (so the median of 1, 2, 3, 4 is 2). `None` for no values.
+pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
+    let rank = (sorted.len() * percent as usize).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
 }
 
 impl Tally {
     /// The counts in report order: issued, online, walk-in, staff-assisted,
-    /// priority, served, no-show, cancelled, open.
-    pub fn counts(&self) -> [u32; 9] {
+    /// priority, served, no-show, cancelled, rolled over, open.
+    pub fn counts(&self) -> [u32; 10] {
         [
             self.issued,
             self.online,
@@ -128,8 +156,22 @@ impl Tally {
             self.served,
             self.no_show,
             self.cancelled,
+            self.rolled_over,
             self.open,
         ]
+    }
+
+    /// The times in report order, in whole seconds: wait (average, median,
+    /// 90th percentile), service (average, 90th percentile).
+    pub fn times(&self) -> [Option<u32>; 5] {
+        [self.average_wait, self.median_wait, self.p90_wait, self.average_service, self.p90_service]
+    }
+
+    /// Works out the percentiles once every ticket is counted.
+    fn finish(&mut self) {
+        self.median_wait = self.waits.percentile(50);
+        self.p90_wait = self.waits.percentile(90);
+        self.p90_service = self.services.percentile(90);
     }
 
     fn count(&mut self, ticket: &TicketFacts, estimate_error: Option<i64>) {
@@ -140,6 +182,7 @@ impl Tally {
             Channel::StaffAssisted => self.staff_assisted += 1,
         }
         self.priority += u32::from(ticket.priority);
+        self.rolled_over += u32::from(ticket.rolled_over);
         match ticket.state {
             TicketState::Done => self.served += 1,
             TicketState::NoShow => self.no_show += 1,
@@ -175,6 +218,8 @@ pub struct Report {
     /// By the counter that called the ticket, in name order.
     pub counters: Vec<(String, Tally)>,
     pub total: Tally,
+    /// Numbers called, by weekday (Monday first) and hour of the office's day.
+    pub busiest_hours: Vec<[u32; 24]>,
 }
 
 /// The report of `tickets`, each service's in queue order day by day;
@@ -185,7 +230,11 @@ pub fn summarize(tickets: &[TicketFacts], opening: impl Fn(NaiveDate) -> Option<
     let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
     let mut counters: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
+    let mut busiest_hours = vec![[0; 24]; 7];
     for (ticket, error) in tickets.iter().zip(errors) {
+        if let Some(called) = ticket.first_called_local {
+            busiest_hours[called.weekday().num_days_from_monday() as usize][called.hour() as usize] += 1;
+        }
         services.entry(ticket.service.clone()).or_default().count(ticket, error);
         days.entry(ticket.service_date).or_default().count(ticket, error);
         if let Some(counter) = &ticket.counter {
@@ -193,12 +242,19 @@ pub fn summarize(tickets: &[TicketFacts], opening: impl Fn(NaiveDate) -> Option<
         }
         total.count(ticket, error);
     }
-    Report {
-        services: services.into_iter().collect(),
-        days: days.into_iter().collect(),
-        counters: counters.into_iter().collect(),
-        total,
-    }
+    total.finish();
+    Report { services: finished(services), days: finished(days), counters: finished(counters), total, busiest_hours }
+}
+
+/// The tallies with their percentiles worked out, in key order.
+fn finished<K>(tallies: BTreeMap<K, Tally>) -> Vec<(K, Tally)> {
+    tallies
+        .into_iter()
+        .map(|(key, mut tally)| {
+            tally.finish();
+            (key, tally)
+        })
+        .collect()
 }
 
 /// How far each ticket's estimated call was off: each day of each service
@@ -259,6 +315,7 @@ mod tests {
             same_day: true,
             issued_at: at(0),
             first_called_at: None,
+            first_called_local: None,
             serving_at: None,
             done_at: None,
             no_show_at: None,
@@ -266,6 +323,7 @@ mod tests {
             counter: None,
             priority: false,
             rating: None,
+            rolled_over: false,
         }
     }
 
@@ -357,5 +415,48 @@ mod tests {
         assert_eq!(report.counters[0].1.average_rating_tenths, Some(45));
         assert_eq!(report.counters[1].1.average_rating_tenths, Some(40));
         assert_eq!(Tally::default().average_rating_tenths, None);
+    }
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        assert_eq!(nearest_rank(&[], 50), None);
+        assert_eq!(nearest_rank(&[7], 90), Some(7));
+        assert_eq!(nearest_rank(&[1, 2, 3, 4], 50), Some(2));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(
+            (nearest_rank(&ten, 50), nearest_rank(&ten, 90), nearest_rank(&ten, 100)),
+            (Some(5), Some(9), Some(10))
+        );
+    }
+
+    /// A seeded period whose figures are known by construction: on each of two
+    /// days, ten walk-ins waited 1, 2, … 10 minutes and were served for 2, 4,
+    /// … 20 minutes; one booking rolled over; every call at 09:xx on Monday
+    /// and Tuesday.
+    #[test]
+    fn a_seeded_period_gives_the_figures_it_was_built_with() {
+        let mut tickets = Vec::new();
+        for day in [23, 24] {
+            for n in 1..=10 {
+                let called = 60 * 24 * i64::from(day - 23) + 10 * n;
+                let local = date(day).and_hms_opt(9, u32::try_from(n).unwrap(), 0).unwrap();
+                tickets.push(TicketFacts {
+                    service_date: date(day),
+                    first_called_local: Some(local),
+                    ..served("A", called - n, called, called, called + 2 * n, "Loket 1")
+                });
+            }
+        }
+        tickets.push(TicketFacts { rolled_over: true, ..ticket("A", Channel::Online, TicketState::Waiting) });
+        let report = summarize(&tickets, |_| None);
+        let total = &report.total;
+        assert_eq!((total.issued, total.served, total.rolled_over), (21, 20, 1));
+        // Waits 1..10 minutes twice over: average 5.5, median 5, p90 9 minutes.
+        assert_eq!(total.times(), [Some(330), Some(300), Some(540), Some(660), Some(1080)]);
+        let day = &report.days[1].1;
+        assert_eq!((day.median_wait, day.p90_wait, day.p90_service), (Some(300), Some(540), Some(1080)));
+        // Monday and Tuesday, 09:00-10:00: ten calls each.
+        assert_eq!((report.busiest_hours[0][9], report.busiest_hours[1][9]), (10, 10));
+        assert_eq!(report.busiest_hours.iter().flatten().sum::<u32>(), 20);
     }
 }

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod audit;
 mod booking;
+mod chart;
 mod code;
 mod components;
 mod console;

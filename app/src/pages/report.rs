@@ -61,8 +61,7 @@ fn rating(lang: Lang, tenths: Option<u32>) -> String {
 fn tally_cells(lang: Lang, tally: &Tally) -> impl IntoView {
     view! {
         {tally.counts().into_iter().map(|count| view! { <td class="number">{count}</td> }).collect_view()}
-        <td class="number">{minutes(lang, tally.average_wait)}</td>
-        <td class="number">{minutes(lang, tally.average_service)}</td>
+        {tally.times().into_iter().map(|time| view! { <td class="number">{minutes(lang, time)}</td> }).collect_view()}
         <td class="number">{minutes(lang, tally.average_estimate_error)}</td>
         <td class="number" data-testid="average-rating">{rating(lang, tally.average_rating_tenths)}</td>
         <td class="number">{tally.ratings}</td>
@@ -73,6 +72,98 @@ fn tally_headings(lang: Lang, first: AdminText) -> impl IntoView {
     let columns = std::iter::once(first).chain(REPORT_COLUMNS);
     view! {
         <thead><tr>{columns.map(|c| view! { <th scope="col">{admin_text(lang, c)}</th> }).collect_view()}</tr></thead>
+    }
+}
+
+/// The report's charts, each drawn from the per-day figures below it.
+fn charts(lang: Lang, report: &crate::domain::report::Report) -> impl IntoView {
+    use super::chart::{bar_chart, heat_map, BarChart, Bars, Series};
+    use crate::i18n::weekday_name;
+
+    let text = |t| admin_text(lang, t);
+    let labels: Vec<String> = report.days.iter().map(|(day, _)| day.format("%d/%m").to_string()).collect();
+    let headings: Vec<String> = report.days.iter().map(|(day, _)| long_date(lang, *day)).collect();
+    let per_day = |value: &dyn Fn(&Tally) -> f64| report.days.iter().map(|(_, tally)| value(tally)).collect::<Vec<_>>();
+    let count = |pick: fn(&Tally) -> u32| per_day(&|tally| f64::from(pick(tally)));
+    let minutes = |pick: fn(&Tally) -> Option<u32>| per_day(&|tally| f64::from(pick(tally).map_or(0, whole_minutes)));
+    let chart = |id, title, series, bars, marker, decimals| {
+        bar_chart(BarChart {
+            id,
+            title: text(title),
+            labels: labels.clone(),
+            row_headings: headings.clone(),
+            series,
+            bars,
+            marker,
+            decimals,
+        })
+    };
+    let issued = chart(
+        "issued",
+        AdminText::ChartIssued,
+        vec![
+            Series { name: text(AdminText::ColumnOnline), values: count(|t| t.online) },
+            Series { name: text(AdminText::ColumnWalkIn), values: count(|t| t.walk_in) },
+            Series { name: text(AdminText::ColumnStaffAssisted), values: count(|t| t.staff_assisted) },
+        ],
+        Bars::Stacked,
+        Some(Series { name: text(AdminText::ColumnServed), values: count(|t| t.served) }),
+        0,
+    );
+    let waits = chart(
+        "waits",
+        AdminText::ChartWaits,
+        vec![
+            Series { name: text(AdminText::ColumnWaitMedian), values: minutes(|t| t.median_wait) },
+            Series { name: text(AdminText::ColumnWaitP90), values: minutes(|t| t.p90_wait) },
+        ],
+        Bars::Grouped,
+        None,
+        0,
+    );
+    let lost = chart(
+        "lost",
+        AdminText::ChartLost,
+        vec![
+            Series { name: text(AdminText::ColumnNoShow), values: count(|t| t.no_show) },
+            Series { name: text(AdminText::ColumnCancelled), values: count(|t| t.cancelled) },
+        ],
+        Bars::Grouped,
+        None,
+        0,
+    );
+    let rolled = chart(
+        "rolled",
+        AdminText::ChartRolled,
+        vec![Series { name: text(AdminText::ColumnRolledOver), values: count(|t| t.rolled_over) }],
+        Bars::Grouped,
+        None,
+        0,
+    );
+    let rating = (report.total.ratings > 0).then(|| {
+        let average = per_day(&|tally| f64::from(tally.average_rating_tenths.unwrap_or(0)) / 10.0);
+        chart(
+            "rating",
+            AdminText::ChartRating,
+            vec![Series { name: text(AdminText::ColumnRating), values: average }],
+            Bars::Grouped,
+            None,
+            1,
+        )
+    });
+    let weekdays: [&str; 7] = std::array::from_fn(|day| weekday_name(lang, day));
+    view! {
+        <section class="card staff-section">
+            <h2>{text(AdminText::ChartsTitle)}</h2>
+            <div class="charts">
+                {issued}
+                {waits}
+                {heat_map("busiest", text(AdminText::ChartBusiest), weekdays, &report.busiest_hours)}
+                {lost}
+                {rolled}
+                {rating}
+            </div>
+        </section>
     }
 }
 
@@ -133,6 +224,7 @@ fn Report(lang: Lang, report: ReportView) -> impl IntoView {
             </div>
             <p class="hint">{admin_text(lang, AdminText::ReportWaitNote)}</p>
         </section>
+        {(!empty).then(|| charts(lang, &report))}
         {(report.days.len() > 1).then(|| view! {
             <section class="card staff-section">
                 <h2>{admin_text(lang, AdminText::ReportByDay)}</h2>

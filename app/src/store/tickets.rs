@@ -904,7 +904,8 @@ pub async fn report_facts(
     until: NaiveDate,
 ) -> StoreResult<Vec<crate::domain::report::TicketFacts>> {
     let rows = sqlx::query(
-        "SELECT s.prefix, t.service_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at, t.no_show_at,
+        "SELECT s.prefix, t.service_date, t.requested_date, t.channel, t.state, t.issued_at, t.serving_at, t.done_at,
+            t.no_show_at,
             t.cancelled_at, t.priority, c.name AS counter,
             (SELECT f.rating FROM feedback f WHERE f.ticket_id = t.id) AS rating,
             (SELECT MIN(k.called_at) FROM calls k WHERE k.ticket_id = t.id) AS first_called_at
@@ -927,6 +928,8 @@ pub async fn report_facts(
             let (channel, state): (String, String) = (row.col("channel")?, row.col("state")?);
             let service_date = parse_date(row.col("service_date")?)?;
             let issued_at = instant(row, "issued_at")?.ok_or_else(|| StoreError::Corrupt("issued_at".into()))?;
+            let first_called_at = instant(row, "first_called_at")?;
+            let requested: String = row.col("requested_date")?;
             Ok(crate::domain::report::TicketFacts {
                 service: row.col("prefix")?,
                 service_date,
@@ -934,7 +937,8 @@ pub async fn report_facts(
                 state: TicketState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?,
                 same_day: office.zone.local(issued_at).date() == service_date,
                 issued_at,
-                first_called_at: instant(row, "first_called_at")?,
+                first_called_at,
+                first_called_local: first_called_at.map(|at| office.zone.local(at)),
                 serving_at: instant(row, "serving_at")?,
                 done_at: instant(row, "done_at")?,
                 no_show_at: instant(row, "no_show_at")?,
@@ -942,6 +946,7 @@ pub async fn report_facts(
                 counter: row.col("counter")?,
                 priority: row.col::<Option<String>>("priority")?.is_some(),
                 rating: row.col::<Option<i64>>("rating")?.and_then(|r| u8::try_from(r).ok()),
+                rolled_over: parse_date(&requested)? != service_date,
             })
         })
         .collect()
