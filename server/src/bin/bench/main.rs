@@ -6,9 +6,10 @@
 //! on SQLite and on PostgreSQL with one and two instances, and checks that no
 //! (service, date) got more tickets than its quota, (2) SSR latency of the
 //! office page, (3) live calls: 10,000 WebSocket subscribers on one instance,
-//! then 2 × 10,000 on two instances sharing PostgreSQL, the time from "call
-//! next" to receipt at every one, and the server's memory per idle
-//! connection, (4) the size of each WASM bundle and Lighthouse's mobile score
+//! then 2 × 10,000 on two instances sharing PostgreSQL (the second's screens
+//! held by a child process, see `screens.rs`), the time from "call next" to
+//! receipt at every one, and the server's memory per idle connection, (4) the
+//! size of each WASM bundle and Lighthouse's mobile score
 //! (see `lighthouse.rs`), (5) notices dispatched to local sinks and call → SMS
 //! receipt (see `notices.rs`); (6) with
 //! `antrean-bench abuse`, what each attack of the open internet gets, and how
@@ -27,11 +28,14 @@ use std::time::{Duration, Instant};
 mod abuse;
 mod lighthouse;
 mod notices;
+mod screens;
 mod soak;
 
 const CLIENTS: usize = 64;
 const SUBSCRIBERS: usize = 10_000;
 const CALLS: usize = 5;
+/// The live screens' socket: Denpasar's, whose Loket 1 calls.
+const LIVE_PATH: &str = "/ws/kantor/kantah-denpasar";
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 const BOOKINGS: usize = 20_000;
 const SSR_REQUESTS: usize = 2_000;
@@ -239,56 +243,35 @@ async fn bench_live(
 
     let pid = server.child.id();
     let before = resident_kb(pid).unwrap_or(0);
-    let addresses: Vec<String> = servers.iter().map(|s| s.base.trim_start_matches("http://").to_string()).collect();
-    // When the current call was sent, in nanoseconds since `epoch`.
-    let epoch = Instant::now();
-    let sent_at = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let connected = Arc::new(AtomicUsize::new(0));
-    let received = Arc::new(AtomicUsize::new(0));
+    let address = |server: &Server| server.base.trim_start_matches("http://").to_string();
     let started = Instant::now();
-    let mut subscribers = Vec::with_capacity(total);
-    // Connect in waves, each subscriber reading its snapshot before the next wave.
-    for wave in (0..total).collect::<Vec<_>>().chunks(250) {
-        let mut opening = Vec::new();
-        for &n in wave {
-            let (address, sent_at, connected, received) =
-                (addresses[n % servers.len()].clone(), sent_at.clone(), connected.clone(), received.clone());
-            opening.push(tokio::spawn(async move {
-                let mut screen = Subscriber::connect(&address, "/ws/kantor/kantah-denpasar").await.ok()?;
-                // The snapshot.
-                screen.next_text().await?;
-                connected.fetch_add(1, Ordering::Relaxed);
-                Some(tokio::spawn(async move {
-                    let mut latencies = Vec::with_capacity(CALLS);
-                    while let Some(text) = screen.next_text().await {
-                        if text.starts_with(b"{\"Called\"") {
-                            let sent = Duration::from_nanos(sent_at.load(Ordering::Acquire));
-                            latencies.push(epoch.elapsed().saturating_sub(sent));
-                            received.fetch_add(1, Ordering::Release);
-                            if latencies.len() == CALLS {
-                                // Stays connected until every call was measured.
-                                break;
-                            }
-                        }
-                    }
-                    (latencies, screen)
-                }))
-            }));
-        }
-        for handle in opening {
-            if let Ok(Some(reader)) = handle.await {
-                subscribers.push(reader);
-            }
-        }
+    // The screens of each instance beyond the first live in a child process:
+    // one process may not hold them all (see `screens.rs`).
+    let mut children = Vec::new();
+    for other in &servers[1..] {
+        children.push(screens::Child::start(&address(other), LIVE_PATH, subscribers_per_server, CALLS)?);
+    }
+    let received = Arc::new(AtomicUsize::new(0));
+    let mine = screens::open(&address(server), LIVE_PATH, subscribers_per_server, CALLS, &received, Instant::now).await;
+    let mut subscribed = mine.len();
+    for child in &mut children {
+        subscribed += child.ready(Duration::from_secs(120)).await?;
     }
     let connect_time = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = resident_kb(pid).unwrap_or(0);
-    let subscribed = connected.load(Ordering::Relaxed);
 
-    let cpu_before = (cpu_time(&pid.to_string()), cpu_time("self"));
+    let load_generator_cpu = |children: &[screens::Child]| {
+        children.iter().try_fold(cpu_time("self")?, |sum, child| Some(sum + cpu_time(&child.id().to_string())?))
+    };
+    let servers_cpu =
+        || servers.iter().try_fold(Duration::ZERO, |sum, s| Some(sum + cpu_time(&s.child.id().to_string())?));
+    let cpu_before = (servers_cpu(), load_generator_cpu(&children));
+    // When each call was sent: an `Instant` for this process's screens, the
+    // wall clock for the children's, which report receipts in it.
+    let mut sent = Vec::with_capacity(CALLS);
     for round in 1..=CALLS {
-        sent_at.store(u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX), Ordering::Release);
+        sent.push((Instant::now(), screens::now_nanos()));
         let answer =
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "call_next")]).await?;
         if answer.get("current").is_none() {
@@ -296,26 +279,35 @@ async fn bench_live(
         }
         // Wait (at most 10 s) until every subscriber has this call, then finish the ticket.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while received.load(Ordering::Acquire) < subscribed * round && Instant::now() < deadline {
+        let all_received = || received.load(Ordering::Acquire) + children.iter().map(|c| c.received()).sum::<usize>();
+        while all_received() < subscribed * round && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         for action in ["serve", "finish"] {
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", action)]).await?;
         }
     }
-    let cpu_after = (cpu_time(&pid.to_string()), cpu_time("self"));
+    let cpu_after = (servers_cpu(), load_generator_cpu(&children));
     let mut latencies = Vec::with_capacity(subscribed * CALLS);
-    for subscriber in subscribers {
-        subscriber.abort();
-        if let Ok((mine, _screen)) = subscriber.await {
-            latencies.extend(mine);
+    for receipts in screens::receipts(mine).await {
+        latencies.extend(receipts.iter().zip(&sent).map(|(at, (sent, _))| at.saturating_duration_since(*sent)));
+    }
+    for child in children {
+        for (round, at) in child.finish(Duration::from_secs(60)).await? {
+            if let Some((_, sent)) = round.checked_sub(1).and_then(|index| sent.get(index)) {
+                let nanos = u64::try_from(at.saturating_sub(*sent)).unwrap_or(u64::MAX);
+                latencies.push(Duration::from_nanos(nanos));
+            }
         }
     }
     latencies.sort();
     let expected = subscribed * CALLS;
     let instances = match servers.len() {
         1 => "one instance".to_string(),
-        n => format!("{n} instances sharing PostgreSQL, {subscribers_per_server} on each, called on the first"),
+        n => format!(
+            "{n} instances sharing PostgreSQL, {subscribers_per_server} on each, called on the first; \
+             the screens of the others in child processes"
+        ),
     };
     println!("live calls over WebSocket ({total} subscribers on one office, {instances}, {CALLS} calls)");
     println!("  subscribed:            {subscribed} in {:.1} s   (in waves of 250)", connect_time.as_secs_f64());
@@ -331,7 +323,8 @@ async fn bench_live(
     if let ((Some(server_before), Some(load_before)), (Some(server_after), Some(load_after))) = (cpu_before, cpu_after)
     {
         println!(
-            "  CPU per call:          server {:.0} ms, load generator {:.0} ms",
+            "  CPU per call:          {} {:.0} ms, load generator {:.0} ms",
+            if servers.len() == 1 { "server" } else { "servers together" },
             (server_after - server_before).as_secs_f64() * 1000.0 / CALLS as f64,
             (load_after - load_before).as_secs_f64() * 1000.0 / CALLS as f64
         );
@@ -347,8 +340,6 @@ async fn bench_live(
     Ok(())
 }
 
-/// A WebSocket subscriber that reads frames straight off its socket: the load
-/// generator shares the server's two cores, so it must cost as little as it can.
 /// Every screen of an office reconnecting at once (a restart, a network
 /// blip), with the office page asked for all the while.
 async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
@@ -406,6 +397,8 @@ async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
+/// A WebSocket subscriber that reads frames straight off its socket: the load
+/// generator shares the server's two cores, so it must cost as little as it can.
 struct Subscriber {
     stream: tokio::net::TcpStream,
     received: Vec<u8>,
@@ -765,13 +758,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `antrean-bench live` runs one part; no argument runs them all.
     let only = std::env::args().nth(1);
     let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
-    // The server process inherits the raised limit.
+    // The server process inherits the raised limit, and so does a child holding screens.
     let open_files = antrean_server::limits::raise_open_files().unwrap_or(0);
-    if open_files < 2 * SUBSCRIBERS as u64 + 100 {
-        eprintln!(
-            "warning: {open_files} open files allowed; the live figures need {} (ulimit -n)",
-            2 * SUBSCRIBERS + 100
-        );
+    if only.as_deref() == Some("screens") {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        return screens::child(&args).await;
+    }
+    if open_files < SUBSCRIBERS as u64 + 100 {
+        eprintln!("warning: {open_files} open files allowed; the live figures need {} (ulimit -n)", SUBSCRIBERS + 100);
     }
     println!("antrean-bench on {} cores\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if runs("bookings") {
