@@ -27,7 +27,7 @@ async fn selection<F: leptos::server_fn::ServerFn>(
     asked: &Asked<'_>,
 ) -> Result<(crate::store::audit::Selection, Option<crate::domain::office::Office>, bool), AppError> {
     use crate::domain::access::Caller;
-    use crate::domain::audit::{AuditAction, AuditFilter};
+    use crate::domain::audit::{object_words, AuditAction};
     use crate::domain::calendar::OfficeZone;
     use crate::error::{Field, FieldProblem};
 
@@ -54,7 +54,7 @@ async fn selection<F: leptos::server_fn::ServerFn>(
         office_id: office.as_ref().map(|o| o.id),
         account: (!account.is_empty()).then(|| account.chars().take(64).collect()),
         action,
-        object: AuditFilter::object_words(asked.object),
+        object: object_words(asked.object),
         since: day(asked.from)?.map(midnight),
         before: day(asked.until)?.and_then(|d| d.succ_opt()).map(midnight),
     };

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::counter::CounterAction;
@@ -269,28 +269,11 @@ pub const PAGE_SIZE: u32 = 50;
 /// The most entries one CSV download holds; a longer period is downloaded in parts.
 pub const CSV_MAX_ROWS: u32 = 100_000;
 
-/// What the admin's list shows: entries of one office (or of all, for a
-/// global admin), narrowed by account, action, object and days.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuditFilter {
-    /// `None` only for a global admin looking at every office.
-    pub office_id: Option<i64>,
-    pub account: Option<String>,
-    pub action: Option<AuditAction>,
-    /// Part of the object's words, matched without regard to case.
-    pub object: Option<String>,
-    pub from: Option<NaiveDate>,
-    pub until: Option<NaiveDate>,
-    /// 0-based.
-    pub page: u32,
-}
-
-impl AuditFilter {
-    /// The object text an admin typed, if any, trimmed and at most 64 characters.
-    pub fn object_words(value: &str) -> Option<String> {
-        let value: String = value.trim().chars().take(64).collect();
-        (!value.is_empty()).then_some(value)
-    }
+/// The object words an admin typed to filter by, trimmed and at most 64
+/// characters; `None` when nothing was typed.
+pub fn object_words(value: &str) -> Option<String> {
+    let value: String = value.trim().chars().take(64).collect();
+    (!value.is_empty()).then_some(value)
 }
 
 #[cfg(test)]
@@ -332,8 +315,8 @@ mod tests {
 
     #[test]
     fn object_words_are_trimmed_and_capped() {
-        assert_eq!(AuditFilter::object_words("  "), None);
-        assert_eq!(AuditFilter::object_words(" Loket 2 "), Some("Loket 2".into()));
-        assert_eq!(AuditFilter::object_words(&"x".repeat(100)).map(|w| w.len()), Some(64));
+        assert_eq!(object_words("  "), None);
+        assert_eq!(object_words(" Loket 2 "), Some("Loket 2".into()));
+        assert_eq!(object_words(&"x".repeat(100)).map(|w| w.len()), Some(64));
     }
 }

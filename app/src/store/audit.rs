@@ -75,7 +75,8 @@ pub(crate) fn fields_of(row: &AnyRow) -> StoreResult<Fields> {
     Ok(fields)
 }
 
-/// Which entries a list or a download reads: see `domain::audit::AuditFilter`.
+/// Which entries a list or a download reads: one office (or all, for a
+/// global admin), narrowed by account, action, object words and time.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub office_id: Option<i64>,
