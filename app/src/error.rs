@@ -56,6 +56,8 @@ pub enum Field {
     Rating,
     Comment,
     RetentionDays,
+    /// Who uses an API key.
+    Label,
 }
 
 impl Field {
@@ -101,6 +103,7 @@ impl Field {
             Self::Rating => "rating",
             Self::Comment => "comment",
             Self::RetentionDays => "days",
+            Self::Label => "label",
         }
     }
 }
@@ -177,6 +180,12 @@ pub enum AppError {
     /// The ticket was rated already, is not finished, or was finished too long ago.
     #[error("feedback closed")]
     FeedbackClosed,
+    /// An `/api/v1/` request without a key, or with one that is unknown or revoked.
+    #[error("API key missing or not valid")]
+    ApiKeyInvalid,
+    /// An API key made more requests this minute than it may; seconds to wait.
+    #[error("API rate limit, retry in {0} s")]
+    ApiRateLimited(i64),
     /// Something broke on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,
@@ -207,7 +216,10 @@ impl AppError {
             Self::NotSignedIn => "not-signed-in",
             Self::Forbidden => "forbidden",
             Self::CodeWrong { .. } | Self::CodeDead => "code",
-            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::ProofOfWorkNeeded(_) => "rate-limited",
+            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => {
+                "rate-limited"
+            }
+            Self::ApiKeyInvalid => "api-key",
             Self::SmsFailed => "sms-failed",
             Self::StaffSignInWrong | Self::StaffLocked(_) | Self::SignInBusy => "sign-in",
             Self::PasswordChangeNeeded => "password-change",
@@ -232,10 +244,10 @@ impl AppError {
             Self::Refused(_) | Self::Counter(_) | Self::CodeDead | Self::NotCancellable | Self::FeedbackClosed => 409,
             Self::NotFound => 404,
             Self::CancelLinkExpired => 410,
-            Self::NotSignedIn | Self::StaffSignInWrong => 401,
+            Self::NotSignedIn | Self::StaffSignInWrong | Self::ApiKeyInvalid => 401,
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
-            Self::ProofOfWorkNeeded(_) => 429,
+            Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => 429,
             Self::Transport(_) => 400,
             Self::SmsFailed => 502,
             Self::Internal => 500,
@@ -245,7 +257,7 @@ impl AppError {
     /// For a 429: how many seconds until trying again can succeed.
     pub fn retry_after_seconds(&self) -> Option<i64> {
         match self {
-            Self::CodeWait(seconds) => Some(*seconds),
+            Self::CodeWait(seconds) | Self::ApiRateLimited(seconds) => Some(*seconds),
             Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
             Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
             // As soon as the puzzle is solved, which takes a browser about a second.

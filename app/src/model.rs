@@ -499,6 +499,34 @@ pub struct OutboxView {
     pub failures: Vec<FailedNoticeView>,
 }
 
+/// An office's API keys for its admins; never the keys themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysView {
+    pub slug: String,
+    pub office_name: String,
+    pub zone: crate::domain::calendar::OfficeZone,
+    /// Live keys first, newest first.
+    pub keys: Vec<ApiKeyRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub label: String,
+    /// The key's first characters, to tell keys apart.
+    pub shown: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A key just created: the only time its text leaves the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub label: String,
+    pub key: String,
+}
+
 /// One entry of the audit log as an admin reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRow {

@@ -206,6 +206,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
     Router::new()
         .merge(dev_routes)
         .merge(health)
+        .merge(app::api::v1::routes().with_state(context.clone()))
         .merge(metrics)
         .merge(
             Router::new().route("/bahasa/{code}", axum::routing::get(language::switch)).with_state(public_url.clone()),

@@ -23,6 +23,7 @@ const READS: &[&str] = &[
     "/api/office_report.csv",
     "/api/audit_log",
     "/api/audit_log.csv",
+    "/api/api_keys",
 ];
 
 struct Entry {
@@ -299,6 +300,20 @@ async fn every_change_by_staff_admins_and_kiosks_writes_one_entry_with_its_value
         (entry.before["retention_days"].as_str(), entry.after["retention_days"].as_str()),
         (Some("730"), Some("365"))
     );
+
+    // An API key made (never the key in the entry) and revoked.
+    let label = [("office", "kantah-denpasar"), ("label", "Dasbor Pemprov")];
+    let (made, entry) = walk.step(Some(&admin), "create_api_key", &label, "api_key.created").await;
+    let made: serde_json::Value = made.json().await.unwrap();
+    let key = made["key"].as_str().expect("the key");
+    assert_eq!((entry.object.as_str(), entry.after["label"].as_str()), ("Dasbor Pemprov", Some("Dasbor Pemprov")));
+    assert!(!entry.after.to_string().contains(&key[12..]), "never the key: {}", entry.after);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_keys").fetch_one(&app.inspect().await).await.unwrap();
+    let id = id.to_string();
+    let (_, entry) = walk
+        .step(Some(&admin), "revoke_api_key", &[("office", "kantah-denpasar"), ("key", &id)], "api_key.revoked")
+        .await;
+    assert_eq!(entry.before["shown"].as_str(), Some(&key[..12]));
 
     // A refused change writes nothing.
     let count = entries(&app).await.len();

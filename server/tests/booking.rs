@@ -219,3 +219,46 @@ async fn a_finished_ticket_is_thanked_and_rated_once_by_its_code() {
     let given = page.split(r#"data-testid="feedback-given""#).nth(1).expect("the thanks").split("</p>").next().unwrap();
     assert!(given.contains("Terima kasih atas penilaian Anda:") && given.contains("5/5"), "{given}");
 }
+
+#[tokio::test]
+async fn the_console_lists_the_waiting_in_the_order_they_will_be_called() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let book = |serial: u32, priority: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let nik = nik(serial);
+            let form = [
+                ("office", "kantah-denpasar"),
+                ("service", "A"),
+                ("when", "today"),
+                ("nik", nik.as_str()),
+                ("name", "Warga Uji"),
+                ("priority", priority),
+            ];
+            let booked = app.call("staff_book", Some(admin), &form).await;
+            assert!(booked.status().is_success(), "{}", booked.status());
+            booked.json::<Booked>().await.unwrap().display_number
+        }
+    };
+    let first = book(1, "").await;
+    let second = book(2, "").await;
+    let elderly = book(3, "elderly").await;
+
+    let counter = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
+    let console: serde_json::Value =
+        app.call("console", Some(&admin), &[("counter", &counter)]).await.json().await.unwrap();
+    let listed: Vec<&str> =
+        console["waiting"].as_array().unwrap().iter().map(|t| t["display_number"].as_str().unwrap()).collect();
+    assert_eq!(listed, [elderly.as_str(), first.as_str(), second.as_str()], "priority first, as the office calls");
+
+    // And the list is what the counter calls.
+    app.call("counter_action", Some(&admin), &[("counter", &counter), ("action", "open")]).await;
+    let called: serde_json::Value = app
+        .call("counter_action", Some(&admin), &[("counter", &counter), ("action", "call_next")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(called["current"]["display_number"], elderly.as_str());
+}

@@ -15,8 +15,8 @@ pub async fn load_console(counter: i64) -> Result<ConsoleView, AppError> {
     let ctx = context()?;
     let info = crate::store::counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
     authorize::<LoadConsole>(&ctx, Some(info.office_id)).await?;
-    let today = office_today(&ctx, info.office_id).await?;
-    Ok(crate::store::counters::console(&ctx.db, &info, today, ctx.clock.now()).await?)
+    let office = crate::store::offices::find_by_id(&ctx.db, info.office_id).await?.ok_or(AppError::NotFound)?;
+    Ok(crate::store::counters::console(&ctx.db, &info, &office, ctx.clock.now()).await?)
 }
 
 /// One move at a counter: `action` names a `CounterAction` (`ticket` names
@@ -39,7 +39,6 @@ pub async fn counter_action(
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let office = crate::store::offices::find_by_id(&ctx.db, info.office_id).await?.ok_or(AppError::NotFound)?;
     let now = by.at;
-    let today = office.zone.local(now).date();
     match action {
         Action::Open | Action::Pause | Action::Close => counters::set_status(&ctx.db, &info, action, &by).await?,
         Action::CallNext | Action::Recall => {
@@ -65,7 +64,7 @@ pub async fn counter_action(
     }
     ctx.hub.counts_changed(info.office_id);
     let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
-    Ok(counters::console(&ctx.db, &info, today, now).await?)
+    Ok(counters::console(&ctx.db, &info, &office, now).await?)
 }
 
 /// Writes the notices a call brings (to the called holder, and "almost your
@@ -75,12 +74,6 @@ async fn notify_after_call(ctx: &super::server::ServerContext, counter: i64) {
     let (origin, email) = (ctx.public_url.origin(), ctx.notifier.sends_email());
     let written = crate::store::notifications::after_call(&ctx.db, counter, &origin, email, ctx.clock.now()).await;
     ctx.notifier.after_writing(written, "a call");
-}
-
-#[cfg(feature = "ssr")]
-async fn office_today(ctx: &super::server::ServerContext, office_id: i64) -> Result<chrono::NaiveDate, AppError> {
-    let office = crate::store::offices::find_by_id(&ctx.db, office_id).await?.ok_or(AppError::NotFound)?;
-    Ok(office.zone.local(ctx.clock.now()).date())
 }
 
 /// The calls the signed-in citizen received ("Panggilan").

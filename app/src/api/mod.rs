@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod api_keys;
 mod audit;
 mod booking;
 mod console;
@@ -15,9 +16,12 @@ mod queue;
 pub mod server;
 mod settings;
 mod staff;
+#[cfg(feature = "ssr")]
+pub mod v1;
 
 pub use account::*;
 pub use admin::*;
+pub use api_keys::*;
 pub use audit::*;
 pub use booking::*;
 pub use console::*;
@@ -45,6 +49,13 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     ("/readyz", Permission::Anyone),
     // Mounted only with ANTREAN_METRICS_TOKEN, and answers only that bearer token.
     ("/metrics", Permission::Anyone),
+    // The read-only API answers an office's API key only (see `api::v1`); its
+    // description is public.
+    ("/api/v1/openapi.json", Permission::Anyone),
+    ("/api/v1/offices/{office}", Permission::Anyone),
+    ("/api/v1/offices/{office}/services", Permission::Anyone),
+    ("/api/v1/offices/{office}/queue", Permission::Anyone),
+    ("/api/v1/offices/{office}/report", Permission::Anyone),
     // Mounted only in development mode (ANTREAN_DEV_MODE=true).
     ("/dev/outbox", Permission::Anyone),
     (<ListOffices as ServerFn>::PATH, Permission::Anyone),
@@ -102,6 +113,9 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<AuditCsv as ServerFn>::PATH, Permission::Admin),
     // Asked without an office, so only an admin of every office holds it.
     (<SaveAuditRetention as ServerFn>::PATH, Permission::Admin),
+    (<LoadApiKeys as ServerFn>::PATH, Permission::Admin),
+    (<CreateApiKey as ServerFn>::PATH, Permission::Admin),
+    (<RevokeApiKey as ServerFn>::PATH, Permission::Admin),
 ];
 
 pub fn permission_for(path: &str) -> Option<Permission> {

@@ -619,10 +619,22 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
     from: &str,
     until: &str,
 ) -> Result<crate::model::ReportView, AppError> {
+    let found = administered_office::<F>(ctx, office).await?;
+    report_of(ctx, &found, from, until).await
+}
+
+/// The report of `found` for the period `from`–`until` (dates as typed; an
+/// empty one is today), whoever asks: the caller was checked already.
+#[cfg(feature = "ssr")]
+pub(super) async fn report_of(
+    ctx: &super::server::ServerContext,
+    found: &crate::domain::office::Office,
+    from: &str,
+    until: &str,
+) -> Result<crate::model::ReportView, AppError> {
     use crate::domain::report::{check_period, summarize};
     use crate::error::{Field, FieldProblem};
 
-    let found = administered_office::<F>(ctx, office).await?;
     let today = found.zone.local(ctx.clock.now()).date();
     let date = |value: &str| match value.trim() {
         "" => Ok(today),
@@ -630,8 +642,8 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
     };
     let (from, until) =
         check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
-    let tickets = crate::store::tickets::report_facts(&ctx.db, &found, from, until).await?;
-    let comments = crate::store::feedback::comments(&ctx.db, &found, from, until).await?;
+    let tickets = crate::store::tickets::report_facts(&ctx.db, found, from, until).await?;
+    let comments = crate::store::feedback::comments(&ctx.db, found, from, until).await?;
     let settings = crate::store::offices::settings(&ctx.db, found.id, today).await?.ok_or(AppError::NotFound)?;
     Ok(crate::model::ReportView {
         slug: found.slug.clone(),

@@ -38,11 +38,13 @@ pub enum AuditAction {
     NoticeRetried,
     RetentionChanged,
     EntriesRemoved,
+    ApiKeyCreated,
+    ApiKeyRevoked,
     Counter(CounterAction),
 }
 
 impl AuditAction {
-    const PLAIN: [Self; 24] = [
+    const PLAIN: [Self; 26] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::PasswordChanged,
@@ -67,6 +69,8 @@ impl AuditAction {
         Self::NoticeRetried,
         Self::RetentionChanged,
         Self::EntriesRemoved,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
     ];
 
     /// Every action, in the order the filter lists them.
@@ -101,6 +105,8 @@ impl AuditAction {
             Self::NoticeRetried => "notice.retried",
             Self::RetentionChanged => "audit.retention",
             Self::EntriesRemoved => "audit.removed",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
             Self::Counter(action) => match action {
                 CounterAction::Open => "counter.open",
                 CounterAction::Pause => "counter.pause",

@@ -3,6 +3,7 @@
 //! directly.
 
 pub mod access;
+pub mod api_key;
 pub mod audit;
 pub mod booking;
 pub mod calendar;

@@ -148,6 +148,43 @@ impl PriorityPolicy {
             }
         }
     }
+
+    /// The order the counter would call `waiting` in if nobody else came: each
+    /// ticket with its line and since when it has waited, in queue order.
+    /// What the console lists, so staff see who comes next as `next_line`
+    /// will choose it, not the order numbers were issued in.
+    pub fn call_order<T>(
+        &self,
+        waiting: Vec<(T, Line, DateTime<Utc>)>,
+        mut ordinary_calls_since_priority: u32,
+        now: DateTime<Utc>,
+    ) -> Vec<T> {
+        let mut ordered = Vec::with_capacity(waiting.len());
+        let (mut priority, mut ordinary): (std::collections::VecDeque<_>, std::collections::VecDeque<_>) =
+            waiting.into_iter().partition(|(_, line, _)| *line == Line::Priority);
+        loop {
+            let heads = Heads {
+                priority_since: priority.front().map(|(_, _, since)| *since),
+                ordinary_since: ordinary.front().map(|(_, _, since)| *since),
+                ordinary_calls_since_priority,
+            };
+            let next = match self.next_line(&heads, now) {
+                Some(Line::Priority) => {
+                    ordinary_calls_since_priority = 0;
+                    priority.pop_front()
+                }
+                Some(Line::Ordinary) => {
+                    ordinary_calls_since_priority += 1;
+                    ordinary.pop_front()
+                }
+                None => None,
+            };
+            match next {
+                Some((ticket, _, _)) => ordered.push(ticket),
+                None => return ordered,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +234,23 @@ mod tests {
         use Line::{Ordinary, Priority};
         assert_eq!(calls, [Ordinary, Ordinary, Priority, Ordinary, Ordinary, Priority]);
         assert_eq!(PriorityMode::parse("every", 1), Some(PriorityMode::Every(2)));
+    }
+
+    #[test]
+    fn the_call_order_is_what_next_line_calls_one_after_the_other() {
+        use Line::{Ordinary, Priority};
+        let waiting = |lines: &[(char, Line, i64)]| lines.iter().map(|(n, l, m)| (*n, *l, minute(*m))).collect();
+        let queue =
+            [('a', Ordinary, 0), ('b', Ordinary, 1), ('P', Priority, 2), ('c', Ordinary, 3), ('Q', Priority, 4)];
+        let first = PriorityPolicy::default();
+        assert_eq!(first.call_order(waiting(&queue), 0, minute(10)), ['P', 'Q', 'a', 'b', 'c']);
+        let every = PriorityPolicy { mode: PriorityMode::Every(3), ..PriorityPolicy::default() };
+        assert_eq!(every.call_order(waiting(&queue), 0, minute(10)), ['a', 'b', 'P', 'c', 'Q']);
+        assert_eq!(every.call_order(waiting(&queue), 2, minute(10)), ['P', 'a', 'b', 'Q', 'c'], "two calls already");
+        // An ordinary ticket that has waited the maximum goes before priority ones.
+        let starving = PriorityPolicy { ordinary_max_wait_minutes: 9, ..PriorityPolicy::default() };
+        assert_eq!(starving.call_order(waiting(&queue), 0, minute(10)), ['a', 'b', 'P', 'Q', 'c']);
+        assert!(first.call_order(Vec::<(char, Line, DateTime<Utc>)>::new(), 0, minute(10)).is_empty());
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub enum SettingsProblem {
     CounterInUse,
     /// How long audit entries are kept: see `audit::Retention`.
     RetentionRange,
+    /// The office has as many live API keys as it may (`api_key::LIVE_KEYS_PER_OFFICE`).
+    TooManyApiKeys,
 }
 
 /// Display numbers grow a fourth digit past 999; past this a day would not fit

@@ -707,6 +707,13 @@ pub fn settings_problem(lang: Lang, problem: crate::domain::settings::SettingsPr
                 Lang::En => format!("A whole number of days from {min} to {max}."),
             };
         }
+        SettingsProblem::TooManyApiKeys => {
+            let max = crate::domain::api_key::LIVE_KEYS_PER_OFFICE;
+            return match lang {
+                Lang::Id => format!("Kantor ini sudah punya {max} kunci aktif; cabut yang tidak dipakai dahulu."),
+                Lang::En => format!("This office already has {max} active keys; revoke one that is not used first."),
+            };
+        }
         SettingsProblem::ReminderHourRange => {
             return pick(lang, "Jam 0–23, waktu kantor.", "An hour from 0 to 23, office time.").to_string()
         }
@@ -877,6 +884,22 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         AppError::Refused(reason) => refusal(lang, reason),
         AppError::NotFound => pick(lang, "Data tidak ditemukan.", "Not found.").to_string(),
         AppError::NotSignedIn => pick(lang, "Silakan masuk terlebih dahulu.", "Please sign in first.").to_string(),
+        AppError::ApiKeyInvalid => pick(
+            lang,
+            "Kunci API tidak ada, tidak dikenal, atau sudah dicabut. Kirim header \"Authorization: Bearer <kunci>\".",
+            "The API key is missing, unknown or revoked. Send the header \"Authorization: Bearer <key>\".",
+        )
+        .to_string(),
+        AppError::ApiRateLimited(seconds) => match lang {
+            Lang::Id => format!(
+                "Kunci ini sudah memakai {} permintaan menit ini. Coba lagi dalam {seconds} detik.",
+                crate::domain::api_key::REQUESTS_PER_MINUTE
+            ),
+            Lang::En => format!(
+                "This key has used its {} requests this minute. Try again in {seconds} seconds.",
+                crate::domain::api_key::REQUESTS_PER_MINUTE
+            ),
+        },
         AppError::Forbidden => {
             pick(lang, "Anda tidak berhak melakukan tindakan ini.", "You are not allowed to do this.").to_string()
         }

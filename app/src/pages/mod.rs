@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod api_keys;
 mod audit;
 mod booking;
 mod chart;
@@ -262,6 +263,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/petugas/loket/:counter") view=console::ConsolePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/akun") view=admin::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/jejak-audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kunci-api/:office") view=api_keys::ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor") view=settings::AdminOfficesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office/laporan") view=report::ReportPage ssr=SsrMode::Async />
@@ -309,6 +311,7 @@ mod tests {
             ("/admin/akun", Some(Audience::Staff)),
             ("/admin/kantor/x/laporan", None),
             ("/admin/jejak-audit", None),
+            ("/admin/kunci-api/kantah-denpasar", Some(Audience::Staff)),
             ("/papan/kantah-denpasar", Some(Audience::Kiosk)),
             ("/kiosk/kantah-denpasar/struk/ABC", Some(Audience::Kiosk)),
             ("/petugasku", Some(Audience::Citizen)),

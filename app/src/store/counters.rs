@@ -248,7 +248,7 @@ pub async fn call_next(db: &Db, counter: &Counter, office: &Office, by: &Actor) 
         let counted = matches!(policy.mode, PriorityMode::Every(_)) && first.is_some() && ordinary.is_some();
         let ordinary_calls_since_priority = if counted {
             let midnight = office.zone.instant(today.and_time(NaiveTime::MIN));
-            ordinary_calls_since_priority(&mut tx, counter, midnight).await?
+            ordinary_calls_since_priority(&mut *tx, counter, midnight).await?
         } else {
             0
         };
@@ -294,8 +294,8 @@ async fn head_of_line(
 
 /// The ordinary tickets the counter called (first calls) since its last
 /// priority one, of the day that began at `midnight`.
-async fn ordinary_calls_since_priority(
-    tx: &mut Transaction<'_, Any>,
+async fn ordinary_calls_since_priority<'c>(
+    executor: impl sqlx::Executor<'c, Database = Any>,
     counter: &Counter,
     midnight: DateTime<Utc>,
 ) -> StoreResult<u32> {
@@ -308,7 +308,7 @@ async fn ordinary_calls_since_priority(
     )
     .bind(counter.id)
     .bind(millis(midnight))
-    .fetch_one(&mut **tx)
+    .fetch_one(executor)
     .await?;
     Ok(u32::try_from(calls).unwrap_or(u32::MAX))
 }
@@ -418,7 +418,8 @@ pub async fn transfer(db: &Db, counter: &Counter, to_prefix: &str, by: &Actor) -
 }
 
 /// The console: the counter, its current ticket, who waits, and today's counts.
-pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
+pub async fn console(db: &Db, counter: &Counter, office: &Office, now: DateTime<Utc>) -> StoreResult<ConsoleView> {
+    let today = office.zone.local(now).date();
     let header = sqlx::query(
         "SELECT c.status, o.slug, o.name AS office_name,
             COALESCE((SELECT string_agg(s.prefix, '|' ORDER BY cs.service_id) FROM counter_services cs
@@ -440,6 +441,7 @@ pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime
         sqlx::query(&sql).bind(today.to_string()).bind(counter.id).fetch_all(db.reader()).await
     };
     let waiting = fetch(lists("waiting")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
+    let waiting = in_call_order(db, counter, office, waiting, now).await?;
     let no_shows = fetch(lists("no_show")).await?.iter().map(console_ticket).collect::<StoreResult<Vec<_>>>()?;
     let current = current_of(db.reader(), counter.id).await?.as_ref().map(console_ticket).transpose()?;
     let served: i64 = sqlx::query_scalar(
@@ -474,6 +476,40 @@ pub async fn console(db: &Db, counter: &Counter, today: NaiveDate, now: DateTime
         transfer_to,
         now,
     })
+}
+
+/// `waiting` (in queue order) in the order `call_next` would call them, by
+/// the office's priority rule.
+async fn in_call_order(
+    db: &Db,
+    counter: &Counter,
+    office: &Office,
+    waiting: Vec<ConsoleTicket>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<ConsoleTicket>> {
+    let policy = &office.priority;
+    if policy.categories.is_empty() {
+        return Ok(waiting);
+    }
+    let today = office.zone.local(now).date();
+    let opened =
+        office.calendar.hours().on(today).map_or(now, |hours| office.zone.instant(today.and_time(hours.opens)));
+    let counted = match policy.mode {
+        PriorityMode::Every(_) => {
+            let midnight = office.zone.instant(today.and_time(NaiveTime::MIN));
+            ordinary_calls_since_priority(db.reader(), counter, midnight).await?
+        }
+        PriorityMode::First => 0,
+    };
+    let lines = waiting
+        .into_iter()
+        .map(|ticket| {
+            let line = if ticket.priority.is_some() { Line::Priority } else { Line::Ordinary };
+            let since = ticket.issued_at.max(opened);
+            (ticket, line, since)
+        })
+        .collect();
+    Ok(policy.call_order(lines, counted, now))
 }
 
 /// The latest calls at an office, newest first, as many as a display board lists.

@@ -19,6 +19,8 @@ pub(crate) enum Lock<'a> {
     Client(&'a str),
     /// The site's hourly SMS budget (one lock for all).
     SmsBudget,
+    /// An office's API keys, counted against their cap.
+    ApiKeys(i64),
 }
 
 impl Lock<'_> {
@@ -28,6 +30,7 @@ impl Lock<'_> {
             Self::SignIn(username) => format!("sign-in:{username}"),
             Self::Client(client) => format!("client:{client}"),
             Self::SmsBudget => "sms-budget".into(),
+            Self::ApiKeys(office_id) => format!("api-keys:{office_id}"),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! through the database's row locks, not through a single writer.
 
 pub mod access;
+pub mod api_keys;
 pub mod audit;
 pub mod counters;
 pub mod feedback;
