@@ -56,6 +56,9 @@ pub enum Field {
     Rating,
     Comment,
     RetentionDays,
+    // The webhook form.
+    WebhookUrl,
+    WebhookEvents,
 }
 
 impl Field {
@@ -101,6 +104,8 @@ impl Field {
             Self::Rating => "rating",
             Self::Comment => "comment",
             Self::RetentionDays => "days",
+            Self::WebhookUrl => "url",
+            Self::WebhookEvents => "events",
         }
     }
 }
@@ -115,6 +120,8 @@ pub enum FieldProblem {
     UnknownPriority,
     /// A value of an office's settings.
     Settings(SettingsProblem),
+    /// A webhook's address or events (see `domain::webhook`).
+    Webhook(crate::domain::webhook::WebhookProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

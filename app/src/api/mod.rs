@@ -15,6 +15,7 @@ mod queue;
 pub mod server;
 mod settings;
 mod staff;
+mod webhooks;
 
 pub use account::*;
 pub use admin::*;
@@ -27,6 +28,7 @@ pub use push::*;
 pub use queue::*;
 pub use settings::*;
 pub use staff::*;
+pub use webhooks::*;
 
 use leptos::server_fn::ServerFn;
 
@@ -87,6 +89,10 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadOfficeSettings as ServerFn>::PATH, Permission::Admin),
     (<LoadOutbox as ServerFn>::PATH, Permission::Admin),
     (<RetryNotice as ServerFn>::PATH, Permission::Admin),
+    (<LoadWebhooks as ServerFn>::PATH, Permission::Admin),
+    (<AddWebhook as ServerFn>::PATH, Permission::Admin),
+    (<RotateWebhookSecret as ServerFn>::PATH, Permission::Admin),
+    (<RemoveWebhook as ServerFn>::PATH, Permission::Admin),
     (<CreateOffice as ServerFn>::PATH, Permission::Admin),
     (<SaveOfficeDetails as ServerFn>::PATH, Permission::Admin),
     (<SavePriority as ServerFn>::PATH, Permission::Admin),

@@ -38,11 +38,14 @@ pub enum AuditAction {
     NoticeRetried,
     RetentionChanged,
     EntriesRemoved,
+    WebhookAdded,
+    WebhookRemoved,
+    WebhookSecretRotated,
     Counter(CounterAction),
 }
 
 impl AuditAction {
-    const PLAIN: [Self; 24] = [
+    const PLAIN: [Self; 27] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::PasswordChanged,
@@ -67,6 +70,9 @@ impl AuditAction {
         Self::NoticeRetried,
         Self::RetentionChanged,
         Self::EntriesRemoved,
+        Self::WebhookAdded,
+        Self::WebhookRemoved,
+        Self::WebhookSecretRotated,
     ];
 
     /// Every action, in the order the filter lists them.
@@ -101,6 +107,9 @@ impl AuditAction {
             Self::NoticeRetried => "notice.retried",
             Self::RetentionChanged => "audit.retention",
             Self::EntriesRemoved => "audit.removed",
+            Self::WebhookAdded => "webhook.added",
+            Self::WebhookRemoved => "webhook.removed",
+            Self::WebhookSecretRotated => "webhook.secret_rotated",
             Self::Counter(action) => match action {
                 CounterAction::Open => "counter.open",
                 CounterAction::Pause => "counter.pause",

@@ -28,3 +28,4 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod site;
 pub mod ticket;
+pub mod webhook;

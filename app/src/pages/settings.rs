@@ -207,6 +207,7 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
             <a class="button" href=format!("/kantor/{slug}")>{admin_text(lang, AdminText::OfficePageLink)}</a>
             <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
             <a class="button" href=format!("/admin/kantor/{slug}/kotak-keluar")>{admin_text(lang, AdminText::OutboxLink)}</a>
+            <a class="button" href=format!("/admin/kantor/{slug}/webhook")>{admin_text(lang, AdminText::WebhookLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
         {priority_form(lang, &returned, &settings)}
