@@ -441,3 +441,36 @@ async fn the_page_shows_a_new_secret_once_and_each_webhooks_last_result() {
     let settings = app.page(&admin, "/admin/kantor/kantah-denpasar").await;
     assert!(settings.contains(r#"href="/admin/kantor/kantah-denpasar/webhook""#), "linked from the settings page");
 }
+
+#[tokio::test]
+#[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
+async fn two_instances_send_each_delivery_once_and_in_order() {
+    assert!(on_postgres(), "two instances share a PostgreSQL database: run with ANTREAN_TEST_ENGINE=postgres");
+    let first = app_posting_locally().await;
+    let second = first.another_instance().await;
+    let admin = first.admin_session().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&first, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    let mut numbers = Vec::new();
+    for serial in 1..=12 {
+        let app = if serial % 2 == 0 { &first } else { &second };
+        let form = [
+            ("office", DENPASAR),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", &nik(serial)),
+            ("name", "Warga Uji"),
+            ("phone", "081234567890"),
+        ];
+        let booked = app.call("staff_book", Some(&admin), &form).await;
+        numbers.push(booked.json::<Booked>().await.unwrap().display_number);
+    }
+    let received = receiver.wait_for(12).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let told: Vec<String> =
+        receiver.received.lock().unwrap().iter().map(|r| r.body["ticket"]["number"].to_string()).collect();
+    let booked: Vec<String> = numbers.iter().map(|n| format!("\"{n}\"")).collect();
+    assert_eq!(told, booked, "each once, in the order they were issued");
+    assert_eq!(received.len(), 12);
+}
