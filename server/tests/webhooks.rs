@@ -474,3 +474,84 @@ async fn two_instances_send_each_delivery_once_and_in_order() {
     assert_eq!(told, booked, "each once, in the order they were issued");
     assert_eq!(received.len(), 12);
 }
+
+#[tokio::test]
+async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    receiver.status.store(500, Ordering::SeqCst);
+    let first = desk_booking(&app, &admin, 1).await;
+    tried(&app, 1).await;
+    // The first delivery has had every try but its last; a second one waits behind it.
+    sqlx::query("UPDATE webhook_deliveries SET attempts = $1, due_at = 0")
+        .bind(i64::from(webhook::MAX_ATTEMPTS) - 1)
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    receiver.status.store(204, Ordering::SeqCst);
+    *receiver.secret.lock().unwrap() = "wrong until the last try is over".into();
+    let second = desk_booking(&app, &admin, 2).await;
+
+    for _ in 0..200 {
+        let given_up: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE given_up_at IS NOT NULL")
+            .fetch_one(&app.inspect().await)
+            .await
+            .unwrap();
+        if given_up == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows: Vec<(i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT attempts, given_up_at, delivered_at FROM webhook_deliveries ORDER BY id")
+            .fetch_all(&app.inspect().await)
+            .await
+            .unwrap();
+    assert_eq!(rows[0].0, i64::from(webhook::MAX_ATTEMPTS), "the last try was made");
+    assert!(rows[0].1.is_some(), "and the delivery given up: {rows:?}");
+    assert!(*receiver.refused.lock().unwrap() >= 1);
+
+    let secret: String =
+        sqlx::query_scalar("SELECT secret FROM webhooks").fetch_one(&app.inspect().await).await.unwrap();
+    *receiver.secret.lock().unwrap() = secret;
+    backoff_passes(&app).await;
+    let received = receiver.wait_for(1).await;
+    assert_eq!(received[0].body["ticket"]["code"], second.as_str(), "the next one was not held back: {first}");
+}
+
+#[tokio::test]
+async fn a_new_secret_signs_what_follows_and_a_removed_webhook_is_told_nothing_more() {
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let receiver = Receiver::start().await;
+    let (webhook, old) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    let which = [("office", DENPASAR), ("webhook", webhook.as_str())];
+    let rotated = app.call("rotate_webhook_secret", Some(&admin), &which).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated: serde_json::Value = rotated.json().await.unwrap();
+    let new = rotated["secret"].as_str().expect("the new secret, once").to_string();
+    assert_ne!(new, old);
+    *receiver.secret.lock().unwrap() = new;
+    desk_booking(&app, &admin, 1).await;
+    receiver.wait_for(1).await;
+    assert_eq!(*receiver.refused.lock().unwrap(), 0, "signed with the new secret");
+
+    receiver.status.store(503, Ordering::SeqCst);
+    desk_booking(&app, &admin, 2).await;
+    tried(&app, 1).await;
+    let removed = app.call("remove_webhook", Some(&admin), &which).await;
+    assert!(removed.status().is_success(), "remove: {}", removed.status());
+    receiver.status.store(204, Ordering::SeqCst);
+    backoff_passes(&app).await;
+    desk_booking(&app, &admin, 3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.events().len(), 1, "nothing after the removal, nor what was waiting");
+    let listed = app.call("webhooks", Some(&admin), &[("office", DENPASAR)]).await;
+    let listed: serde_json::Value = listed.json().await.unwrap();
+    assert_eq!(listed["webhooks"], serde_json::json!([]));
+    let again = app.call("remove_webhook", Some(&admin), &which).await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
