@@ -371,7 +371,8 @@ pub struct Outcome {
 }
 
 /// Records a try on the delivery and its webhook: delivered, due again at the
-/// next retry, or given up on after the last.
+/// next retry, or given up on after the last. A delivery whose webhook was
+/// removed while it was in flight stays given up.
 pub async fn record_try(db: &Db, delivery: &Delivery, outcome: &Outcome, now: DateTime<Utc>) -> StoreResult<()> {
     let attempts = delivery.attempts + 1;
     let (delivered_at, due_at, given_up_at) = match (outcome.delivered, webhook::next_try(attempts, now)) {
@@ -385,7 +386,7 @@ pub async fn record_try(db: &Db, delivery: &Delivery, outcome: &Outcome, now: Da
         "UPDATE webhook_deliveries
          SET attempts = $2, last_result = $3, claimed_until = NULL, delivered_at = $4,
              due_at = COALESCE($5, due_at), given_up_at = $6
-         WHERE id = $1",
+         WHERE id = $1 AND delivered_at IS NULL AND given_up_at IS NULL",
     )
     .bind(delivery.id)
     .bind(i64::from(attempts))
