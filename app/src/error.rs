@@ -58,6 +58,9 @@ pub enum Field {
     RetentionDays,
     /// Who uses an API key.
     Label,
+    // The webhook form.
+    WebhookUrl,
+    WebhookEvents,
 }
 
 impl Field {
@@ -104,6 +107,8 @@ impl Field {
             Self::Comment => "comment",
             Self::RetentionDays => "days",
             Self::Label => "label",
+            Self::WebhookUrl => "url",
+            Self::WebhookEvents => "events",
         }
     }
 }
@@ -118,6 +123,8 @@ pub enum FieldProblem {
     UnknownPriority,
     /// A value of an office's settings.
     Settings(SettingsProblem),
+    /// A webhook's address or events (see `domain::webhook`).
+    Webhook(crate::domain::webhook::WebhookProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -25,5 +25,7 @@ pub mod push;
 pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod webhook;
 
 pub use pages::{shell, App, AssetNames, Audience};

@@ -559,3 +559,42 @@ pub struct AuditView {
     /// Only a global admin sets how long entries are kept.
     pub may_set_retention: bool,
 }
+
+/// An office's webhooks for its admins (see `api::webhooks`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhooksView {
+    pub slug: String,
+    pub office_name: String,
+    pub zone: crate::domain::calendar::OfficeZone,
+    pub webhooks: Vec<WebhookView>,
+    /// The secret of a webhook just made or given a new one, on the one page
+    /// that shows it.
+    pub revealed: Option<RevealedSecret>,
+    pub may_add: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<crate::domain::webhook::WebhookEvent>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// `HTTP 200`, `HTTP 503` or the connection's error.
+    pub last_result: Option<String>,
+    pub last_ok: Option<bool>,
+    pub pending: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedSecret {
+    pub webhook: i64,
+    pub secret: String,
+}
+
+/// A webhook just made, or given a new secret: the secret is in the answer
+/// to a caller that is not a browser's form (which sees it on the page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSecret {
+    pub webhook: i64,
+    pub secret: Option<String>,
+}

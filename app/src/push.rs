@@ -71,10 +71,10 @@ impl std::fmt::Debug for PushSender {
     }
 }
 
-/// Resolves names for the push client and refuses any that reaches a
-/// non-public address, so a name that passed at subscription and was pointed
-/// inside since is caught at the connection itself.
-struct PublicOnly(OutboundRules);
+/// Resolves names for the push client (and the webhook sender's) and refuses
+/// any that reaches a non-public address, so a name that passed when it was
+/// saved and was pointed inside since is caught at the connection itself.
+pub(crate) struct PublicOnly(pub(crate) OutboundRules);
 
 impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -166,7 +166,7 @@ impl PushSender {
 }
 
 /// The outbound rule a connection failed on, if that is why it failed.
-fn not_allowed(error: &reqwest::Error) -> Option<EndpointProblem> {
+pub(crate) fn not_allowed(error: &reqwest::Error) -> Option<EndpointProblem> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(cause) = source {
         if let Some(problem) = cause.downcast_ref::<EndpointProblem>() {

@@ -18,6 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("push", &["domain", "store"]),
     ("live", &["clock", "domain", "model", "store"]),
     ("notify", &["clock", "domain", "mail", "push", "sms", "store"]),
+    ("webhook", &["clock", "domain", "push", "store"]),
     ("api", &["clock", "domain", "error", "i18n", "live", "model", "notify", "push", "sms", "store"]),
     ("pages", &["api", "domain", "error", "i18n", "model"]),
 ];

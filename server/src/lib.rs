@@ -106,6 +106,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         password_checks: Arc::new(app::store::staff::PasswordChecks::new(config.password_checks)),
     };
     keep_audit_log(db.clone(), clock);
+    // Webhooks go out under the same outbound rules as web push.
+    app::webhook::WebhookSender::new(db.clone(), clock, config.push_rules)?.start();
     let screens = Arc::new(live_socket::Screens::default());
     let service = router(config, context, addr, screens.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // On SIGTERM: no new connections, live screens told to go elsewhere, and

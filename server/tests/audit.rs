@@ -19,6 +19,7 @@ const READS: &[&str] = &[
     "/api/admin_offices",
     "/api/office_settings",
     "/api/outbox",
+    "/api/webhooks",
     "/api/office_report",
     "/api/office_report.csv",
     "/api/audit_log",
@@ -295,6 +296,25 @@ async fn every_change_by_staff_admins_and_kiosks_writes_one_entry_with_its_value
     let notice = notice.to_string();
     walk.step(Some(&admin), "retry_notice", &[("office", "kantah-denpasar"), ("notice", &notice)], "notice.retried")
         .await;
+    // A webhook added, given a new secret and removed; never its secret in the log.
+    let hook =
+        [("office", "kantah-denpasar"), ("url", "https://hooks.example.id/antrean"), ("events[0]", "ticket.called")];
+    let (added, entry) = walk.step(Some(&admin), "add_webhook", &hook, "webhook.added").await;
+    let added: serde_json::Value = added.json().await.unwrap();
+    let (webhook, secret) = (added["webhook"].to_string(), added["secret"].as_str().unwrap().to_string());
+    assert_eq!(
+        (entry.object.as_str(), entry.after["events"].as_str()),
+        ("https://hooks.example.id/antrean", Some(",ticket.called,"))
+    );
+    let which = [("office", "kantah-denpasar"), ("webhook", webhook.as_str())];
+    let (rotated, entry) = walk.step(Some(&admin), "rotate_webhook_secret", &which, "webhook.secret_rotated").await;
+    let rotated: serde_json::Value = rotated.json().await.unwrap();
+    let (_, removed) = walk.step(Some(&admin), "remove_webhook", &which, "webhook.removed").await;
+    assert_eq!(removed.before["url"], "https://hooks.example.id/antrean");
+    for entry in [&entry, &removed] {
+        let logged = format!("{} {}", entry.before, entry.after);
+        assert!(!logged.contains(&secret) && !logged.contains(rotated["secret"].as_str().unwrap()), "{logged}");
+    }
     let (_, entry) = walk.step(Some(&admin), "audit_retention", &[("days", "365")], "audit.retention").await;
     assert_eq!(
         (entry.before["retention_days"].as_str(), entry.after["retention_days"].as_str()),

@@ -306,6 +306,11 @@ fn sample_arguments(path: &str, ticket: &str, counter: i64, account: i64) -> Opt
         "remove_counter" => vec![("office", s("kantah-denpasar")), ("counter", s("999999"))],
         "office_report" | "office_report.csv" | "outbox" => vec![("office", s("kantah-denpasar"))],
         "retry_notice" => vec![("office", s("kantah-denpasar")), ("notice", s("999999"))],
+        "webhooks" => vec![("office", s("kantah-denpasar"))],
+        "add_webhook" => {
+            vec![("office", s("kantah-denpasar")), ("url", s("http://10.0.0.1/")), ("events[0]", s("ticket.issued"))]
+        }
+        "rotate_webhook_secret" | "remove_webhook" => vec![("office", s("kantah-denpasar")), ("webhook", s("999999"))],
         "audit_log" | "audit_log.csv" => vec![("office", s("kantah-denpasar"))],
         "audit_retention" => vec![("days", s("365"))],
         "api_keys" => vec![("office", s("kantah-denpasar"))],

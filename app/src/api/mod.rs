@@ -18,6 +18,7 @@ mod settings;
 mod staff;
 #[cfg(feature = "ssr")]
 pub mod v1;
+mod webhooks;
 
 pub use account::*;
 pub use admin::*;
@@ -31,6 +32,7 @@ pub use push::*;
 pub use queue::*;
 pub use settings::*;
 pub use staff::*;
+pub use webhooks::*;
 
 use leptos::server_fn::ServerFn;
 
@@ -98,6 +100,10 @@ pub const PERMISSIONS: &[(&str, Permission)] = &[
     (<LoadOfficeSettings as ServerFn>::PATH, Permission::Admin),
     (<LoadOutbox as ServerFn>::PATH, Permission::Admin),
     (<RetryNotice as ServerFn>::PATH, Permission::Admin),
+    (<LoadWebhooks as ServerFn>::PATH, Permission::Admin),
+    (<AddWebhook as ServerFn>::PATH, Permission::Admin),
+    (<RotateWebhookSecret as ServerFn>::PATH, Permission::Admin),
+    (<RemoveWebhook as ServerFn>::PATH, Permission::Admin),
     (<CreateOffice as ServerFn>::PATH, Permission::Admin),
     (<SaveOfficeDetails as ServerFn>::PATH, Permission::Admin),
     (<SavePriority as ServerFn>::PATH, Permission::Admin),

@@ -40,11 +40,14 @@ pub enum AuditAction {
     EntriesRemoved,
     ApiKeyCreated,
     ApiKeyRevoked,
+    WebhookAdded,
+    WebhookRemoved,
+    WebhookSecretRotated,
     Counter(CounterAction),
 }
 
 impl AuditAction {
-    const PLAIN: [Self; 26] = [
+    const PLAIN: [Self; 29] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::PasswordChanged,
@@ -71,6 +74,9 @@ impl AuditAction {
         Self::EntriesRemoved,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::WebhookAdded,
+        Self::WebhookRemoved,
+        Self::WebhookSecretRotated,
     ];
 
     /// Every action, in the order the filter lists them.
@@ -107,6 +113,9 @@ impl AuditAction {
             Self::EntriesRemoved => "audit.removed",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::WebhookAdded => "webhook.added",
+            Self::WebhookRemoved => "webhook.removed",
+            Self::WebhookSecretRotated => "webhook.secret_rotated",
             Self::Counter(action) => match action {
                 CounterAction::Open => "counter.open",
                 CounterAction::Pause => "counter.pause",

@@ -29,3 +29,4 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod site;
 pub mod ticket;
+pub mod webhook;

@@ -22,6 +22,21 @@ pub enum AdminText {
     ApiKeyMade,
     ApiKeyOnce,
     ApiKeyDocs,
+    WebhookLink,
+    WebhookIntro,
+    WebhookUrl,
+    WebhookUrlHint,
+    WebhookEvents,
+    WebhookAdd,
+    WebhookNone,
+    WebhookLastResult,
+    WebhookNotSentYet,
+    WebhookPending,
+    WebhookRemove,
+    WebhookRotate,
+    WebhookSecret,
+    WebhookSecretOnce,
+    WebhookRemoved,
     AuditLink,
     AuditIntro,
     AuditWhen,
@@ -203,6 +218,30 @@ pub const REPORT_COLUMNS: [AdminText; 18] = [
 pub fn admin_text(lang: Lang, text: AdminText) -> &'static str {
     use AdminText::*;
     let (id, en) = match text {
+        WebhookLink => ("Webhook", "Webhooks"),
+        WebhookIntro => (
+            "Sistem kantor Anda sendiri diberi tahu lewat HTTPS setiap kali nomor diambil, dipanggil, selesai, tidak hadir atau dibatalkan. Setiap kiriman ditandatangani dengan rahasia webhook (header Antrean-Signature) dan dikirim ulang bila gagal, sampai sekitar satu hari. Data pribadi warga tidak pernah dikirim.",
+            "Your office's own systems are told over HTTPS whenever a number is issued, called, finished, marked no-show or cancelled. Each delivery is signed with the webhook's secret (the Antrean-Signature header) and retried when it fails, for about a day. Citizens' personal data is never sent.",
+        ),
+        WebhookUrl => ("Alamat (URL)", "Address (URL)"),
+        WebhookUrlHint => (
+            "https:// di port 443, pada alamat internet publik.",
+            "https:// on port 443, at a public internet address.",
+        ),
+        WebhookEvents => ("Peristiwa", "Events"),
+        WebhookAdd => ("Tambah webhook", "Add a webhook"),
+        WebhookNone => ("Belum ada webhook.", "No webhook yet."),
+        WebhookLastResult => ("Hasil terakhir", "Last result"),
+        WebhookNotSentYet => ("Belum pernah dikirim", "Nothing sent yet"),
+        WebhookPending => ("Menunggu dikirim", "Waiting to be sent"),
+        WebhookRemove => ("Hapus", "Remove"),
+        WebhookRotate => ("Ganti rahasia", "Replace the secret"),
+        WebhookSecret => ("Rahasia webhook", "Webhook secret"),
+        WebhookSecretOnce => (
+            "Salin sekarang dan simpan di sistem penerima: rahasia ini hanya ditampilkan sekali.",
+            "Copy it now into the receiving system: this secret is shown only once.",
+        ),
+        WebhookRemoved => ("Webhook dihapus.", "Webhook removed."),
         AuditLink => ("Jejak audit", "Audit log"),
         AuditIntro => (
             "Setiap perubahan oleh akun petugas, admin dan kios, serta setiap percobaan masuk: siapa, kapan, dari alamat mana, dan nilai sebelum dan sesudahnya. Catatan ini tidak dapat diubah atau dihapus.",
@@ -484,6 +523,9 @@ pub fn audit_action_name(lang: Lang, action: crate::domain::audit::AuditAction) 
         EntriesRemoved => ("Menghapus catatan lama", "Removed old entries"),
         ApiKeyCreated => ("Membuat kunci API", "Created an API key"),
         ApiKeyRevoked => ("Mencabut kunci API", "Revoked an API key"),
+        WebhookAdded => ("Menambah webhook", "Added a webhook"),
+        WebhookRemoved => ("Menghapus webhook", "Removed a webhook"),
+        WebhookSecretRotated => ("Mengganti rahasia webhook", "Replaced a webhook's secret"),
         Counter(action) => match action {
             CounterAction::Open => ("Membuka loket", "Opened the counter"),
             CounterAction::Pause => ("Menjeda loket", "Paused the counter"),
@@ -496,6 +538,35 @@ pub fn audit_action_name(lang: Lang, action: crate::domain::audit::AuditAction) 
             CounterAction::Requeue => ("Mengantrekan kembali", "Put back in the queue"),
             CounterAction::Transfer => ("Memindahkan ke layanan lain", "Sent to another service"),
         },
+    };
+    pick(lang, id, en)
+}
+
+/// A webhook event as an admin ticks it.
+pub fn webhook_event_name(lang: Lang, event: crate::domain::webhook::WebhookEvent) -> &'static str {
+    use crate::domain::webhook::WebhookEvent::*;
+    let (id, en) = match event {
+        TicketIssued => ("Nomor diambil", "Number issued"),
+        TicketCalled => ("Nomor dipanggil", "Number called"),
+        TicketFinished => ("Selesai dilayani", "Service finished"),
+        TicketNoShow => ("Tidak hadir", "No-show"),
+        TicketCancelled => ("Nomor dibatalkan", "Number cancelled"),
+    };
+    pick(lang, id, en)
+}
+
+/// Why a webhook was refused.
+pub fn webhook_problem(lang: Lang, problem: crate::domain::webhook::WebhookProblem) -> &'static str {
+    use crate::domain::webhook::{WebhookProblem::*, MAX_PER_OFFICE};
+    const _: () = assert!(MAX_PER_OFFICE == 5, "the words below name the limit");
+    let (id, en) = match problem {
+        NotPublicHttps => (
+            "Alamat harus https:// di port 443 pada alamat internet publik (bukan jaringan lokal).",
+            "The address must be https:// on port 443 at a public internet address (not a local network).",
+        ),
+        NoEvents => ("Pilih setidaknya satu peristiwa.", "Choose at least one event."),
+        UnknownEvent => ("Pilih peristiwa dari daftar.", "Choose events from the list."),
+        TooMany => ("Satu kantor paling banyak punya 5 webhook.", "An office has at most 5 webhooks."),
     };
     pick(lang, id, en)
 }

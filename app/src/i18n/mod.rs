@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldProblem};
 mod admin;
 mod messages;
 
-pub use admin::{admin_text, audit_action_name, AdminText, REPORT_COLUMNS};
+pub use admin::{admin_text, audit_action_name, webhook_event_name, webhook_problem, AdminText, REPORT_COLUMNS};
 pub use messages::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -632,6 +632,7 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
             pick(lang, "Pilih kategori dari daftar.", "Choose a category from the list.").into()
         }
         FieldProblem::Settings(problem) => settings_problem(lang, problem),
+        FieldProblem::Webhook(problem) => webhook_problem(lang, problem).into(),
     }
 }
 

@@ -18,6 +18,7 @@ mod report;
 mod settings;
 mod staff;
 mod ticket;
+mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -63,7 +64,7 @@ impl Audience {
 
     /// The audience of the page at `path` (see the routes in `App`), or none
     /// for the pages that have no island (the home page, the calls list, the
-    /// office settings, report and outbox): they load no WASM at all.
+    /// office settings, report, outbox and webhooks): they load no WASM at all.
     pub fn of_path(path: &str) -> Option<Self> {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -268,6 +269,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/kantor/:office") view=settings::OfficeSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office/laporan") view=report::ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/kantor/:office/kotak-keluar") view=outbox::OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/kantor/:office/webhook") view=webhooks::WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/panggilan") view=account::CallsPage ssr=SsrMode::Async />
                     <Route path=path!("/papan/:office") view=kiosk::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/kiosk/:office") view=kiosk::KioskPage ssr=SsrMode::Async />

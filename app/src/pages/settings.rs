@@ -208,6 +208,7 @@ fn OfficeSettings(lang: Lang, settings: OfficeSettingsView) -> impl IntoView {
             <a class="button" href=format!("/admin/kantor/{slug}/laporan")>{admin_text(lang, AdminText::ReportLink)}</a>
             <a class="button" href=format!("/admin/kantor/{slug}/kotak-keluar")>{admin_text(lang, AdminText::OutboxLink)}</a>
             <a class="button" href=format!("/admin/kunci-api/{slug}")>{admin_text(lang, AdminText::ApiKeysLink)}</a>
+            <a class="button" href=format!("/admin/kantor/{slug}/webhook")>{admin_text(lang, AdminText::WebhookLink)}</a>
         </p>
         {details_form(lang, &returned, &settings)}
         {priority_form(lang, &returned, &settings)}

@@ -26,6 +26,7 @@ pub mod seed;
 pub mod sessions;
 pub mod staff;
 pub mod tickets;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -25,6 +25,7 @@ use crate::domain::ticket::{
     display_number, people_ahead, transition, CallCount, CancelReason, Channel, CounterSeat, ServicePrefix,
     TicketAction, TicketState, Transition, TransitionError,
 };
+use crate::domain::webhook::{TicketFacts, WebhookEvent};
 use crate::model::{MyTicket, TicketView};
 
 #[derive(Debug, Error)]
@@ -77,6 +78,7 @@ pub async fn book(
         _ => None,
     };
     let job = BookingJob {
+        office_slug: office.slug.clone(),
         service: service.clone(),
         holder: holder.clone(),
         by,
@@ -132,6 +134,8 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
 /// A booking whose dates are decided, waiting for the writer.
 #[derive(Debug)]
 pub(crate) struct BookingJob {
+    /// For the webhooks' `ticket.issued` (see `store::webhooks`).
+    office_slug: String,
     service: Service,
     holder: Holder,
     by: IssuedBy,
@@ -369,6 +373,20 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
     if inserted.rows_affected() != 1 {
         return Ok(false);
     }
+    let issued = super::webhooks::Issued {
+        office_id: job.service.office_id,
+        office_slug: &job.office_slug,
+        ticket: TicketFacts {
+            code: booked.code.clone(),
+            number: booked.display_number.clone(),
+            service: job.service.prefix.letter().to_string(),
+            service_name: job.service.name_id.clone(),
+            service_date: booked.service_date.to_string(),
+            counter: None,
+        },
+        at: job.now,
+    };
+    super::webhooks::after_issue(tx, issued).await?;
     if let Some(by) = &job.by.account {
         let action = match job.by.channel {
             Channel::WalkIn => AuditAction::WalkInIssued,
@@ -699,6 +717,11 @@ pub(crate) async fn move_ticket(
     }
     if query.execute(&mut **tx).await?.rows_affected() != 1 {
         return Err(ActionError::Transition(TransitionError { from, action: wanted.action() }));
+    }
+    // The office's systems hear of the move in the same transaction, so a
+    // move never goes untold and nothing is told of a move rolled back.
+    if let Some(event) = WebhookEvent::of_move(&moved) {
+        super::webhooks::after_move(tx, ticket_id, event, now).await?;
     }
     Ok(moved)
 }
