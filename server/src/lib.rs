@@ -105,7 +105,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         trusted_proxies: config.trusted_proxies.clone(),
         password_checks: Arc::new(app::store::staff::PasswordChecks::new(config.password_checks)),
     };
-    keep_audit_log(db.clone(), clock);
+    tidy_hourly(db.clone(), clock);
     // Webhooks go out under the same outbound rules as web push.
     app::webhook::WebhookSender::new(db.clone(), clock, config.push_rules)?.start();
     let screens = Arc::new(live_socket::Screens::default());
@@ -120,10 +120,10 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     Ok(Running { addr, db, serve })
 }
 
-/// Removes audit entries older than their retention, at start and then
-/// hourly. Several instances may all run it: a second removal finds nothing
-/// and writes nothing.
-fn keep_audit_log(db: Db, clock: Clock) {
+/// Removes audit entries older than their retention and webhook deliveries
+/// finished long ago, at start and then hourly. Several instances may all run
+/// it: a second removal finds nothing and writes nothing.
+fn tidy_hourly(db: Db, clock: Clock) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -132,6 +132,12 @@ fn keep_audit_log(db: Db, clock: Clock) {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed audit entries past their retention"),
                 Err(error) => tracing::warn!(%error, "removing old audit entries failed; trying again in an hour"),
+            }
+            let kept = chrono::Duration::days(app::domain::webhook::FINISHED_DELIVERIES_KEPT_DAYS);
+            match app::store::webhooks::remove_finished(&db, clock.now() - kept).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed webhook deliveries finished long ago"),
+                Err(error) => tracing::warn!(%error, "removing old webhook deliveries failed; trying again in an hour"),
             }
         }
     });

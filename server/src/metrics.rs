@@ -111,6 +111,10 @@ async fn read_state(scrape: &Scrape) {
             gauge!("antrean_notices_failed", "channel" => channel.as_str()).set(failed as f64);
         }
     }
+    if let Ok((pending, given_up)) = app::store::webhooks::backlog(&ctx.db).await {
+        gauge!("antrean_webhook_deliveries_pending").set(pending as f64);
+        gauge!("antrean_webhook_deliveries_given_up").set(given_up as f64);
+    }
     for channel in [Channel::Sms, Channel::Email, Channel::Push] {
         let counts = ctx.notifier.counts().of(channel);
         counter!("antrean_notices_sent_total", "channel" => channel.as_str()).absolute(counts.sent);

@@ -555,3 +555,39 @@ async fn a_new_secret_signs_what_follows_and_a_removed_webhook_is_told_nothing_m
     let again = app.call("remove_webhook", Some(&admin), &which).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    desk_booking(&app, &admin, 1).await;
+    desk_booking(&app, &admin, 2).await;
+    receiver.wait_for(2).await;
+    for _ in 0..200 {
+        if deliveries(&app).await.iter().all(|d| d.2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.status.store(503, Ordering::SeqCst);
+    desk_booking(&app, &admin, 3).await;
+    tried(&app, 1).await;
+
+    // The first was delivered 31 days ago.
+    let now = chrono::DateTime::parse_from_rfc3339(MONDAY_10_WITA).unwrap().with_timezone(&chrono::Utc);
+    let kept = chrono::Duration::days(webhook::FINISHED_DELIVERIES_KEPT_DAYS);
+    sqlx::query("UPDATE webhook_deliveries SET delivered_at = $1 WHERE id = (SELECT MIN(id) FROM webhook_deliveries)")
+        .bind((now - kept - chrono::Duration::days(1)).timestamp_millis())
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    assert_eq!(app::store::webhooks::backlog(&app.running.db).await.unwrap(), (1, 0));
+    let removed = app::store::webhooks::remove_finished(&app.running.db, now - kept).await.unwrap();
+    assert_eq!(removed, 1);
+    let left = deliveries(&app).await;
+    assert_eq!(left.len(), 2, "the recent delivered one and the pending one stay: {left:?}");
+    assert!(left.iter().any(|d| !d.2), "the pending one stays");
+}

@@ -119,6 +119,11 @@ pub enum WebhookProblem {
 /// on the office's busiest mornings too.
 pub const MAX_PER_OFFICE: usize = 5;
 
+/// Days a delivered or given-up delivery is kept (to look into a complaint
+/// that an event never arrived) before the hourly tidy-up removes it: every
+/// ticket move of an office writes one per webhook, so they are not kept for good.
+pub const FINISHED_DELIVERIES_KEPT_DAYS: i64 = 30;
+
 /// Whether an office with `active` webhooks may add one more.
 pub fn may_add(active: usize) -> Result<(), WebhookProblem> {
     if active < MAX_PER_OFFICE {

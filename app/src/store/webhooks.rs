@@ -406,3 +406,26 @@ pub async fn record_try(db: &Db, delivery: &Delivery, outcome: &Outcome, now: Da
     tx.commit().await?;
     Ok(())
 }
+
+/// Removes deliveries delivered or given up on before `before`; returns how
+/// many. Pending ones stay, however old.
+pub async fn remove_finished(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
+    let removed = sqlx::query("DELETE FROM webhook_deliveries WHERE COALESCE(delivered_at, given_up_at) < $1")
+        .bind(millis(before))
+        .execute(db.writer())
+        .await?;
+    Ok(removed.rows_affected())
+}
+
+/// Deliveries waiting to be sent, and those given up on (still kept), across
+/// every office: for the metrics.
+pub async fn backlog(db: &Db) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN delivered_at IS NULL AND given_up_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
+                COALESCE(SUM(CASE WHEN given_up_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS given_up
+         FROM webhook_deliveries",
+    )
+    .fetch_one(db.reader())
+    .await?;
+    Ok((row.col("pending")?, row.col("given_up")?))
+}
