@@ -109,6 +109,9 @@ impl PushSender {
             .timeout(SEND_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would resolve the name itself,
+            // past the check of every address (`PublicOnly`).
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnly(rules)))
             .build()
             .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?;

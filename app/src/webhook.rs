@@ -44,6 +44,9 @@ impl WebhookSender {
             // A receiver that redirects is not followed: a redirect could
             // point anywhere, inside the office's network too.
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would resolve the name itself,
+            // past the check of every address below.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnly(rules)))
             .user_agent("Antrean-Webhook/1")
             .build()
@@ -130,9 +133,11 @@ impl WebhookSender {
                 let status = response.status();
                 Outcome { delivered: status.is_success(), result: format!("HTTP {}", status.as_u16()) }
             }
+            // Without the URL: its path or query may hold the receiver's own
+            // token, and the result is shown on the page and logged.
             Err(error) => match not_allowed(&error) {
                 Some(problem) => failed(format!("not allowed: {problem}")),
-                None => failed(causes(&error)),
+                None => failed(causes(&error.without_url())),
             },
         }
     }

@@ -43,3 +43,5 @@ CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, id)
     WHERE delivered_at IS NULL AND given_up_at IS NULL;
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at)
     WHERE delivered_at IS NULL AND given_up_at IS NULL;
+-- What the hourly tidy-up removes, oldest first.
+CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);

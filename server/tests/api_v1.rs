@@ -7,7 +7,7 @@
 
 mod common;
 
-use app::domain::api_key::{key_hash, REQUESTS_PER_MINUTE};
+use app::domain::api_key::{key_hash, REPORT_COST, REQUESTS_PER_MINUTE};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -190,8 +190,21 @@ async fn a_key_asking_too_often_is_refused_until_its_minute_ends() {
     let wait: i64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(refused.json::<Value>().await.unwrap()["error"], "rate-limited");
-    // Each key has its own count.
+    // Refused without a write: the count stays where the limit stopped it.
+    let counted: i64 = sqlx::query_scalar("SELECT window_count FROM api_keys WHERE key_hash = $1")
+        .bind(key_hash(&key))
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(counted, REQUESTS_PER_MINUTE);
+    // Each key has its own count, and a report counts as several requests.
     assert_eq!(get(&app, path, Some(&other)).await.status(), StatusCode::OK);
+    let report = "/api/v1/offices/kantah-denpasar/report";
+    let reports = (REQUESTS_PER_MINUTE - 1) / REPORT_COST;
+    for nth in 1..=reports {
+        assert_eq!(get(&app, report, Some(&other)).await.status(), StatusCode::OK, "report {nth}");
+    }
+    assert_eq!(get(&app, report, Some(&other)).await.status(), StatusCode::TOO_MANY_REQUESTS);
 
     // The next minute starts a new count (the server's clock is pinned, so the
     // key's minute is moved back instead).

@@ -133,8 +133,8 @@ async fn call_form(app: &TestApp, endpoint: &str, session: Option<&str>, form: &
     app.call(endpoint, session, &form).await
 }
 
-/// Books a number for today at Denpasar's service A at the desk; its code.
-async fn desk_booking(app: &TestApp, staff: &str, serial: u32) -> String {
+/// Books a number for today at Denpasar's service A at the desk.
+async fn desk_booking(app: &TestApp, staff: &str, serial: u32) -> Booked {
     let form = [
         ("office", DENPASAR),
         ("service", "A"),
@@ -146,7 +146,7 @@ async fn desk_booking(app: &TestApp, staff: &str, serial: u32) -> String {
     ];
     let booked = app.call("staff_book", Some(staff), &form).await;
     assert!(booked.status().is_success(), "booking: {}", booked.status());
-    booked.json::<Booked>().await.unwrap().code
+    booked.json::<Booked>().await.unwrap()
 }
 
 async fn counter_action(app: &TestApp, staff: &str, counter: &str, action: &str) {
@@ -194,13 +194,14 @@ async fn each_ticket_event_reaches_the_receiver_signed_and_in_order() {
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &all).await;
     *receiver.secret.lock().unwrap() = secret;
 
-    let codes =
+    let tickets =
         [desk_booking(&app, &admin, 1).await, desk_booking(&app, &admin, 2).await, desk_booking(&app, &admin, 3).await];
     let loket = app.counter_id(DENPASAR, "Loket 1").await.to_string();
     for action in ["open", "call_next", "serve", "finish", "call_next", "recall", "recall", "no_show"] {
         counter_action(&app, &admin, &loket, action).await;
     }
-    let cancel = app.call("staff_cancel", Some(&admin), &[("code", codes[2].as_str()), ("reason", "duplicate")]).await;
+    let cancel =
+        app.call("staff_cancel", Some(&admin), &[("code", tickets[2].code.as_str()), ("reason", "duplicate")]).await;
     assert!(cancel.status().is_success(), "cancel: {}", cancel.status());
 
     let received = receiver.wait_for(10).await;
@@ -224,15 +225,16 @@ async fn each_ticket_event_reaches_the_receiver_signed_and_in_order() {
     assert_eq!(called["event"], "ticket.called");
     assert_eq!(called["delivery"].to_string(), received[3].delivery, "the body names the delivery");
     assert_eq!(called["office"], DENPASAR);
-    assert_eq!(called["ticket"]["code"], codes[0].as_str());
+    assert_eq!(called["ticket"]["number"], tickets[0].display_number.as_str());
     assert_eq!(called["ticket"]["service"], "A");
     assert_eq!(called["ticket"]["counter"], "Loket 1");
     assert_eq!(called["occurred_at"], "2026-11-23T02:00:00Z");
     assert_eq!(received[0].body["ticket"]["counter"], serde_json::Value::Null, "an issued number has no counter");
-    assert_eq!(received[9].body["ticket"]["code"], codes[2].as_str());
+    assert_eq!(received[9].body["ticket"]["number"], tickets[2].display_number.as_str());
     for delivery in &received {
         let text = delivery.body.to_string();
-        for private in ["Warga Uji", "5171011201900001", "81234567890", "warga@contoh.id"] {
+        // Nor the ticket's code, which is the holder's proof on the ticket page.
+        for private in ["Warga Uji", "5171011201900001", "81234567890", "warga@contoh.id", tickets[0].code.as_str()] {
             assert!(!text.contains(private), "no citizen's data: {text}");
         }
     }
@@ -245,7 +247,7 @@ async fn a_webhook_is_told_only_the_events_it_chose() {
     let receiver = Receiver::start().await;
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.cancelled"]).await;
     *receiver.secret.lock().unwrap() = secret;
-    let code = desk_booking(&app, &admin, 1).await;
+    let code = desk_booking(&app, &admin, 1).await.code;
     let cancel = app.call("staff_cancel", Some(&admin), &[("code", code.as_str()), ("reason", "duplicate")]).await;
     assert!(cancel.status().is_success());
     receiver.wait_for(1).await;
@@ -519,7 +521,12 @@ async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
     *receiver.secret.lock().unwrap() = secret;
     backoff_passes(&app).await;
     let received = receiver.wait_for(1).await;
-    assert_eq!(received[0].body["ticket"]["code"], second.as_str(), "the next one was not held back: {first}");
+    assert_eq!(
+        received[0].body["ticket"]["number"],
+        second.display_number.as_str(),
+        "the next one was not held back: {}",
+        first.display_number
+    );
 }
 
 #[tokio::test]
@@ -576,18 +583,57 @@ async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
     desk_booking(&app, &admin, 3).await;
     tried(&app, 1).await;
 
-    // The first was delivered 31 days ago.
+    // The first was made and delivered 31 days ago.
     let now = chrono::DateTime::parse_from_rfc3339(MONDAY_10_WITA).unwrap().with_timezone(&chrono::Utc);
     let kept = chrono::Duration::days(webhook::FINISHED_DELIVERIES_KEPT_DAYS);
-    sqlx::query("UPDATE webhook_deliveries SET delivered_at = $1 WHERE id = (SELECT MIN(id) FROM webhook_deliveries)")
-        .bind((now - kept - chrono::Duration::days(1)).timestamp_millis())
-        .execute(&app.tamper().await)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE webhook_deliveries SET created_at = $1, delivered_at = $1
+         WHERE id = (SELECT MIN(id) FROM webhook_deliveries)",
+    )
+    .bind((now - kept - chrono::Duration::days(1)).timestamp_millis())
+    .execute(&app.tamper().await)
+    .await
+    .unwrap();
     assert_eq!(app::store::webhooks::backlog(&app.running.db).await.unwrap(), (1, 0));
     let removed = app::store::webhooks::remove_finished(&app.running.db, now - kept).await.unwrap();
     assert_eq!(removed, 1);
     let left = deliveries(&app).await;
     assert_eq!(left.len(), 2, "the recent delivered one and the pending one stay: {left:?}");
     assert!(left.iter().any(|d| !d.2), "the pending one stays");
+}
+
+#[tokio::test]
+async fn a_webhook_with_a_full_backlog_gets_no_more_until_it_drains() {
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    let webhook: i64 = sqlx::query_scalar("SELECT id FROM webhooks").fetch_one(&app.inspect().await).await.unwrap();
+    // A receiver down for a day: its backlog is full, none of it due yet.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+         INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
+         SELECT $1, 'ticket.issued', '{}', 0, 9999999999999 FROM n",
+    )
+    .bind(webhook)
+    .bind(webhook::PENDING_PER_WEBHOOK)
+    .execute(&app.tamper().await)
+    .await
+    .unwrap();
+    let count = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries")
+            .fetch_one(&app.inspect().await)
+            .await
+            .unwrap();
+        n
+    };
+    desk_booking(&app, &admin, 1).await;
+    assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "nothing more is written");
+    sqlx::query("DELETE FROM webhook_deliveries WHERE id = (SELECT MIN(id) FROM webhook_deliveries)")
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    desk_booking(&app, &admin, 2).await;
+    assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "room for one, and it is taken");
 }

@@ -626,23 +626,14 @@ async fn load_report_as<F: leptos::server_fn::ServerFn>(
 /// The report of `found` for the period `from`–`until` (dates as typed; an
 /// empty one is today), whoever asks: the caller was checked already.
 #[cfg(feature = "ssr")]
-pub(super) async fn report_of(
+async fn report_of(
     ctx: &super::server::ServerContext,
     found: &crate::domain::office::Office,
     from: &str,
     until: &str,
 ) -> Result<crate::model::ReportView, AppError> {
-    use crate::domain::report::{check_period, summarize};
-    use crate::error::{Field, FieldProblem};
-
+    let (from, until, report) = report_figures(ctx, found, from, until).await?;
     let today = found.zone.local(ctx.clock.now()).date();
-    let date = |value: &str| match value.trim() {
-        "" => Ok(today),
-        value => value.parse().map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate)),
-    };
-    let (from, until) =
-        check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
-    let tickets = crate::store::tickets::report_facts(&ctx.db, found, from, until).await?;
     let comments = crate::store::feedback::comments(&ctx.db, found, from, until).await?;
     let settings = crate::store::offices::settings(&ctx.db, found.id, today).await?.ok_or(AppError::NotFound)?;
     Ok(crate::model::ReportView {
@@ -655,11 +646,35 @@ pub(super) async fn report_of(
             .into_iter()
             .map(|s| (s.prefix.letter().to_string(), s.name_id, s.name_en))
             .collect(),
-        report: summarize(&tickets, |date| {
-            found.calendar.hours().on(date).map(|hours| found.zone.instant(date.and_time(hours.opens)))
-        }),
+        report,
         comments,
     })
+}
+
+/// The report's figures alone (what the API answers): the period checked,
+/// then the tickets of that period summarized.
+#[cfg(feature = "ssr")]
+pub(super) async fn report_figures(
+    ctx: &super::server::ServerContext,
+    found: &crate::domain::office::Office,
+    from: &str,
+    until: &str,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate, crate::domain::report::Report), AppError> {
+    use crate::domain::report::{check_period, summarize};
+    use crate::error::{Field, FieldProblem};
+
+    let today = found.zone.local(ctx.clock.now()).date();
+    let date = |value: &str| match value.trim() {
+        "" => Ok(today),
+        value => value.parse().map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate)),
+    };
+    let (from, until) =
+        check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
+    let tickets = crate::store::tickets::report_facts(&ctx.db, found, from, until).await?;
+    let report = summarize(&tickets, |date| {
+        found.calendar.hours().on(date).map(|hours| found.zone.instant(date.and_time(hours.opens)))
+    });
+    Ok((from, until, report))
 }
 
 /// The same report as a CSV file for spreadsheets: one line per service, per

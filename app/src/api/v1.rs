@@ -16,9 +16,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::server::ServerContext;
-use crate::domain::api_key::{bearer_key, key_hash, seconds_left_in_window, within_limit, REQUESTS_PER_MINUTE};
+use crate::domain::api_key::{
+    bearer_key, key_hash, seconds_left_in_window, within_limit, IN_FLIGHT_PER_INSTANCE, REPORT_COST,
+    REQUESTS_PER_MINUTE,
+};
 use crate::domain::office::Office;
 use crate::domain::report::Tally;
 use crate::error::AppError;
@@ -78,18 +83,28 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// The requests this instance answers at once (`IN_FLIGHT_PER_INSTANCE`).
+fn in_flight() -> &'static Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS.get_or_init(|| Arc::new(Semaphore::new(IN_FLIGHT_PER_INSTANCE)))
+}
+
 /// What a request with a valid key may read: the office named in the path, if
-/// it is the key's, with the key's requests left this minute.
+/// it is the key's, with the key's requests left this minute. It holds one of
+/// the instance's slots until the answer is made.
 struct Reader {
     office: Office,
     remaining: i64,
     lang: Lang,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl Reader {
-    async fn admit(ctx: &ServerContext, headers: &HeaderMap, slug: &str) -> Result<Self, ApiError> {
+    /// Admits a request costing `cost` of the key's minute.
+    async fn admit(ctx: &ServerContext, headers: &HeaderMap, slug: &str, cost: i64) -> Result<Self, ApiError> {
         let lang = lang_of(headers);
         let refuse = |error: AppError| ApiError { error, lang };
+        let slot = in_flight().clone().try_acquire_owned().map_err(|_| refuse(AppError::ApiRateLimited(1)))?;
         let key = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -98,11 +113,11 @@ impl Reader {
         let now = ctx.clock.now();
         // Counted before anything else is read, so a key over its limit costs
         // one statement per request and nothing more.
-        let used = crate::store::api_keys::use_key(&ctx.db, &key_hash(key), now)
+        let used = crate::store::api_keys::use_key(&ctx.db, &key_hash(key), cost, now)
             .await
             .map_err(|e| refuse(e.into()))?
             .ok_or_else(|| refuse(AppError::ApiKeyInvalid))?;
-        if !within_limit(used.nth_in_window) {
+        if !within_limit(used.count_in_window) {
             return Err(refuse(AppError::ApiRateLimited(seconds_left_in_window(now))));
         }
         let office = crate::store::offices::find(&ctx.db, slug)
@@ -112,7 +127,7 @@ impl Reader {
         if office.id != used.office_id {
             return Err(refuse(AppError::Forbidden));
         }
-        Ok(Self { office, remaining: REQUESTS_PER_MINUTE - used.nth_in_window, lang })
+        Ok(Self { office, remaining: REQUESTS_PER_MINUTE - used.count_in_window, lang, _slot: slot })
     }
 
     fn refuse(&self, error: impl Into<AppError>) -> ApiError {
@@ -151,7 +166,7 @@ struct DayHours {
 }
 
 async fn office(State(ctx): State<ServerContext>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let reader = match Reader::admit(&ctx, &headers, &slug).await {
+    let reader = match Reader::admit(&ctx, &headers, &slug, 1).await {
         Ok(reader) => reader,
         Err(refusal) => return refusal.into_response(),
     };
@@ -192,7 +207,7 @@ struct ServiceBody {
 }
 
 async fn services(State(ctx): State<ServerContext>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let reader = match Reader::admit(&ctx, &headers, &slug).await {
+    let reader = match Reader::admit(&ctx, &headers, &slug, 1).await {
         Ok(reader) => reader,
         Err(refusal) => return refusal.into_response(),
     };
@@ -237,7 +252,7 @@ struct CounterBody {
 }
 
 async fn queue(State(ctx): State<ServerContext>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let reader = match Reader::admit(&ctx, &headers, &slug).await {
+    let reader = match Reader::admit(&ctx, &headers, &slug, 1).await {
         Ok(reader) => reader,
         Err(refusal) => return refusal.into_response(),
     };
@@ -347,22 +362,19 @@ async fn report(
     Query(period): Query<Period>,
     headers: HeaderMap,
 ) -> Response {
-    let reader = match Reader::admit(&ctx, &headers, &slug).await {
+    let reader = match Reader::admit(&ctx, &headers, &slug, REPORT_COST).await {
         Ok(reader) => reader,
         Err(refusal) => return refusal.into_response(),
     };
-    match super::settings::report_of(&ctx, &reader.office, &period.from, &period.until).await {
-        Ok(view) => {
-            let report = &view.report;
-            reader.answer(ReportBody {
-                from: view.from,
-                until: view.until,
-                total: (&report.total).into(),
-                services: labelled(&report.services),
-                days: labelled(&report.days),
-                counters: labelled(&report.counters),
-            })
-        }
+    match super::settings::report_figures(&ctx, &reader.office, &period.from, &period.until).await {
+        Ok((from, until, report)) => reader.answer(ReportBody {
+            from,
+            until,
+            total: (&report.total).into(),
+            services: labelled(&report.services),
+            days: labelled(&report.days),
+            counters: labelled(&report.counters),
+        }),
         Err(error) => reader.refuse(error).into_response(),
     }
 }

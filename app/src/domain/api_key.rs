@@ -21,6 +21,15 @@ pub const KEY_BYTES: usize = 32;
 /// instances does not multiply it.
 pub const REQUESTS_PER_MINUTE: i64 = 120;
 
+/// What a report costs against `REQUESTS_PER_MINUTE`: it reads up to 92 days
+/// of tickets, so a key may ask for a dozen a minute, not a hundred.
+pub const REPORT_COST: i64 = 10;
+
+/// `/api/v1/` requests answered at once by one instance; more wait for none
+/// and are told to come back in a second, so API readers never hold every
+/// database connection the pages and bookings need.
+pub const IN_FLIGHT_PER_INSTANCE: usize = 8;
+
 /// Live (not revoked) keys per office: a key per system that reads it, with
 /// room to rotate, and no more for a stolen admin session to scatter around.
 pub const LIVE_KEYS_PER_OFFICE: i64 = 10;
@@ -77,9 +86,9 @@ pub fn seconds_left_in_window(now: DateTime<Utc>) -> i64 {
     60 - i64::from(now.second())
 }
 
-/// Whether the `nth` request of a window is answered.
-pub fn within_limit(nth: i64) -> bool {
-    nth <= REQUESTS_PER_MINUTE
+/// Whether a request whose cost brings the window's count to `count` is answered.
+pub fn within_limit(count: i64) -> bool {
+    count <= REQUESTS_PER_MINUTE
 }
 
 #[cfg(test)]

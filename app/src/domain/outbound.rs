@@ -46,6 +46,11 @@ impl OutboundRules {
             return Err(EndpointProblem::TooLong);
         }
         let url = Url::parse(endpoint).map_err(|_| EndpointProblem::NotAUrl)?;
+        // What is stored and sent is the URL as parsed, which percent-encoding
+        // and punycode can make several times longer than what was typed.
+        if url.as_str().len() > ENDPOINT_MAX_CHARS {
+            return Err(EndpointProblem::TooLong);
+        }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(EndpointProblem::Credentials);
         }
@@ -183,6 +188,8 @@ mod tests {
         assert_eq!(refused("ftp://push.example.id/x"), EndpointProblem::NotHttps);
         assert_eq!(refused("bukan alamat"), EndpointProblem::NotAUrl);
         assert_eq!(refused(&format!("https://push.example.id/{}", "x".repeat(1_000))), EndpointProblem::TooLong);
+        // Short as typed, three times as long once percent-encoded.
+        assert_eq!(refused(&format!("https://push.example.id/{}", "\"".repeat(400))), EndpointProblem::TooLong);
     }
 
     #[test]

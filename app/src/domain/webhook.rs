@@ -119,6 +119,14 @@ pub enum WebhookProblem {
 /// on the office's busiest mornings too.
 pub const MAX_PER_OFFICE: usize = 5;
 
+/// Deliveries one webhook may have waiting. A receiver that is down drains
+/// one delivery per retry, so without a bound a dead receiver at a busy
+/// office (thousands of events a day) would grow the table for as long as
+/// nobody removes it. This is about a day of a busy office; past it, new
+/// events are not written for that webhook until its backlog goes down (the
+/// page shows the count).
+pub const PENDING_PER_WEBHOOK: i64 = 5_000;
+
 /// Days a delivered or given-up delivery is kept (to look into a complaint
 /// that an event never arrived) before the hourly tidy-up removes it: every
 /// ticket move of an office writes one per webhook, so they are not kept for good.
@@ -163,12 +171,11 @@ pub fn next_try(attempts: u32, failed_at: DateTime<Utc>) -> Option<DateTime<Utc>
 }
 
 /// What a delivery tells of a ticket: its public facts only. Never the
-/// holder's NIK, name, phone or email: a receiver is another system, and
-/// what it is not sent it cannot leak.
+/// holder's NIK, name, phone or email, nor the ticket's code (the holder's
+/// proof on the ticket page): a receiver is another system, and what it is
+/// not sent it cannot leak. The number and date name the ticket within the office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketFacts {
-    /// The ticket page's code (`/tiket/{code}`).
-    pub code: String,
     pub number: String,
     /// The service's letter.
     pub service: String,
@@ -252,7 +259,7 @@ mod signing {
         if signatures.is_empty() {
             return Err(SignatureProblem::Malformed);
         }
-        if (now - timestamp).abs() > SIGNATURE_TOLERANCE_SECONDS {
+        if now.abs_diff(timestamp) > SIGNATURE_TOLERANCE_SECONDS.unsigned_abs() {
             return Err(SignatureProblem::Stale);
         }
         let expected = mac(secret, timestamp, body);
@@ -345,7 +352,6 @@ mod tests {
                 occurred_at: at("2026-11-23T02:00:00Z"),
                 office: "kantah-denpasar".into(),
                 ticket: TicketFacts {
-                    code: "ABCDEFGH23".into(),
                     number: "A-001".into(),
                     service: "A".into(),
                     service_name: "Pendaftaran Tanah".into(),
@@ -361,7 +367,7 @@ mod tests {
         assert_eq!(json["ticket"]["counter"], "Loket 1");
         // Exactly the ticket's public facts: no NIK, name, phone or email of its holder.
         let keys: Vec<&str> = json["ticket"].as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["code", "counter", "number", "service", "service_date", "service_name"]);
+        assert_eq!(keys, ["counter", "number", "service", "service_date", "service_name"]);
         let top: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(top, ["delivery", "event", "occurred_at", "office", "ticket"]);
     }

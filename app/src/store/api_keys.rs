@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::audit::record;
 use super::locks::{hold, Lock};
 use super::{millis, Columns, Db, StoreResult};
-use crate::domain::api_key::{window_of, LIVE_KEYS_PER_OFFICE};
+use crate::domain::api_key::{window_of, within_limit, LIVE_KEYS_PER_OFFICE};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::settings::SettingsProblem;
 use crate::model::ApiKeyRow;
@@ -107,35 +107,48 @@ pub async fn list(db: &Db, office_id: i64) -> StoreResult<Vec<ApiKeyRow>> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyUse {
     pub office_id: i64,
-    /// This request's place in its minute: 1 for the first.
-    pub nth_in_window: i64,
+    /// The window's count with this request: its cost (1, or more for a
+    /// heavy request) added to what came before it in the minute.
+    pub count_in_window: i64,
 }
 
-/// Finds the live key with `hash` and counts this request in the minute of
-/// `now`; `None`: no such key, or revoked. The key is looked for on a reader
-/// first, so a flood of made-up keys never queues on the one writer that
-/// bookings wait for; the count is one UPDATE, so requests racing on several
-/// instances each get their own place in the minute.
-pub async fn use_key(db: &Db, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<KeyUse>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-        .bind(hash)
-        .fetch_optional(db.reader())
-        .await?;
-    let Some(id) = id else {
+/// Finds the live key with `hash` and counts this request (`cost`) in the
+/// minute of `now`; `None`: no such key, or revoked. The key and its count are
+/// read first, so a made-up key, or a key already over its limit, costs one
+/// read and never a write; under the limit the count is one UPDATE, so
+/// requests racing on several instances each get their own place in the minute.
+pub async fn use_key(db: &Db, hash: &str, cost: i64, now: DateTime<Utc>) -> StoreResult<Option<KeyUse>> {
+    let window = window_of(now);
+    let found = sqlx::query(
+        "SELECT id, office_id, window_start, window_count FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(db.reader())
+    .await?;
+    let Some(found) = found else {
         return Ok(None);
     };
+    let office_id: i64 = found.col("office_id")?;
+    if found.col::<i64>("window_start")? == window {
+        let count = found.col::<i64>("window_count")? + cost;
+        if !within_limit(count) {
+            return Ok(Some(KeyUse { office_id, count_in_window: count }));
+        }
+    }
     let row = sqlx::query(
         "UPDATE api_keys SET
-             window_count = CASE WHEN window_start = $2 THEN window_count + 1 ELSE 1 END,
+             window_count = CASE WHEN window_start = $2 THEN window_count + $4 ELSE $4 END,
              window_start = $2,
              last_used_at = $3
          WHERE id = $1 AND revoked_at IS NULL
          RETURNING office_id, window_count",
     )
-    .bind(id)
-    .bind(window_of(now))
+    .bind(found.col::<i64>("id")?)
+    .bind(window)
     .bind(millis(now))
+    .bind(cost)
     .fetch_optional(db.writer())
     .await?;
-    row.map(|row| Ok(KeyUse { office_id: row.col("office_id")?, nth_in_window: row.col("window_count")? })).transpose()
+    row.map(|row| Ok(KeyUse { office_id: row.col("office_id")?, count_in_window: row.col("window_count")? }))
+        .transpose()
 }

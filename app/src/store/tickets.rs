@@ -377,7 +377,6 @@ async fn insert_ticket(tx: &mut Transaction<'_, Any>, job: &BookingJob, booked: 
         office_id: job.service.office_id,
         office_slug: &job.office_slug,
         ticket: TicketFacts {
-            code: booked.code.clone(),
             number: booked.display_number.clone(),
             service: job.service.prefix.letter().to_string(),
             service_name: job.service.name_id.clone(),

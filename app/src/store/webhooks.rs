@@ -206,13 +206,17 @@ async fn enqueue(
     let at = millis(body.occurred_at);
     let written = sqlx::query(
         "INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
-         SELECT id, $2, $3, $4, $4 FROM webhooks WHERE office_id = $1 AND removed_at IS NULL AND events LIKE $5",
+         SELECT w.id, $2, $3, $4, $4 FROM webhooks w
+         WHERE w.office_id = $1 AND w.removed_at IS NULL AND w.events LIKE $5
+           AND (SELECT COUNT(*) FROM webhook_deliveries d
+                WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.given_up_at IS NULL) < $6",
     )
     .bind(office_id)
     .bind(event.as_str())
     .bind(json(body)?)
     .bind(at)
     .bind(event.stored_pattern())
+    .bind(webhook::PENDING_PER_WEBHOOK)
     .execute(&mut **tx)
     .await?;
     Ok(written.rows_affected())
@@ -241,7 +245,7 @@ pub(crate) async fn after_move(
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
     let row = sqlx::query(
-        "SELECT t.public_code, t.display_number, t.service_date, s.prefix, s.name_id, o.id AS office_id, o.slug,
+        "SELECT t.display_number, t.service_date, s.prefix, s.name_id, o.id AS office_id, o.slug,
                 (SELECT c.name FROM counters c WHERE c.id = t.counter_id) AS counter
          FROM tickets t JOIN services s ON s.id = t.service_id JOIN offices o ON o.id = s.office_id
          WHERE t.id = $1 AND EXISTS (SELECT 1 FROM webhooks w
@@ -256,7 +260,6 @@ pub(crate) async fn after_move(
         occurred_at: at,
         office: row.col("slug")?,
         ticket: TicketFacts {
-            code: row.col("public_code")?,
             number: row.col("display_number")?,
             service: row.col("prefix")?,
             service_name: row.col("name_id")?,
@@ -279,6 +282,12 @@ pub struct Delivery {
     pub secret: String,
 }
 
+/// The oldest pending delivery of each webhook: the only one of it that may
+/// go (read from the pending index, so a long backlog behind a dead receiver
+/// is not scanned row by row).
+const HEADS: &str = "SELECT MIN(id) FROM webhook_deliveries
+    WHERE delivered_at IS NULL AND given_up_at IS NULL GROUP BY webhook_id";
+
 /// Claims up to `limit` deliveries whose time has come: for each webhook only
 /// its oldest pending one, so a receiver gets its events in the order they
 /// happened (a later one waits while an earlier one is retried). A claim is a
@@ -287,10 +296,10 @@ pub struct Delivery {
 pub async fn claim(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Delivery>> {
     // Most rounds find nothing: they look on a read connection first, and
     // leave SQLite's one writer to the bookings.
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM webhook_deliveries
-         WHERE delivered_at IS NULL AND given_up_at IS NULL AND due_at <= $1 LIMIT 1",
-    )
+    let due: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT d.id FROM webhook_deliveries d WHERE d.id IN ({HEADS}) AND d.due_at <= $1
+           AND (d.claimed_until IS NULL OR d.claimed_until <= $1) LIMIT 1"
+    ))
     .bind(millis(now))
     .fetch_optional(db.reader())
     .await?;
@@ -304,11 +313,8 @@ pub async fn claim(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<D
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
         "UPDATE webhook_deliveries SET claimed_until = $3
          WHERE id IN (SELECT d.id FROM webhook_deliveries d
-                      WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL AND d.due_at <= $1
+                      WHERE d.id IN ({HEADS}) AND d.due_at <= $1
                         AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-                        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-                                        WHERE e.webhook_id = d.webhook_id AND e.id < d.id
-                                          AND e.delivered_at IS NULL AND e.given_up_at IS NULL)
                       ORDER BY d.id LIMIT $2 {lock})
          RETURNING id"
     ))
@@ -407,14 +413,27 @@ pub async fn record_try(db: &Db, delivery: &Delivery, outcome: &Outcome, now: Da
     Ok(())
 }
 
-/// Removes deliveries delivered or given up on before `before`; returns how
-/// many. Pending ones stay, however old.
+/// Removes deliveries made before `before` that were delivered or given up
+/// on; returns how many. Pending ones stay, however old. A thousand at a
+/// time, so the writer is never held for long.
 pub async fn remove_finished(db: &Db, before: DateTime<Utc>) -> StoreResult<u64> {
-    let removed = sqlx::query("DELETE FROM webhook_deliveries WHERE COALESCE(delivered_at, given_up_at) < $1")
+    let mut removed = 0;
+    loop {
+        let batch = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE id IN (
+                 SELECT id FROM webhook_deliveries
+                 WHERE created_at < $1 AND (delivered_at IS NOT NULL OR given_up_at IS NOT NULL)
+                 ORDER BY created_at LIMIT 1000)",
+        )
         .bind(millis(before))
         .execute(db.writer())
-        .await?;
-    Ok(removed.rows_affected())
+        .await?
+        .rows_affected();
+        removed += batch;
+        if batch < 1000 {
+            return Ok(removed);
+        }
+    }
 }
 
 /// Deliveries waiting to be sent, and those given up on (still kept), across
