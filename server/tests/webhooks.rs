@@ -417,7 +417,24 @@ async fn the_page_shows_a_new_secret_once_and_each_webhooks_last_result() {
     assert!(next.starts_with(&format!("{PAGE}?rahasia=")), "{next}");
     let secret: String =
         sqlx::query_scalar("SELECT secret FROM webhooks").fetch_one(&app.inspect().await).await.unwrap();
-    let shown = app.page(&admin, &next).await;
+    let open = |site: &'static str| {
+        let (app, admin, next) = (&app, &admin, &next);
+        async move {
+            app.client
+                .get(format!("{}{next}", app.base))
+                .header("Cookie", format!("{}={admin}", app.session_cookie()))
+                .header("Sec-Fetch-Site", site)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Another site's link to the page neither shows the secret nor uses up its showing.
+    let lured = open("cross-site").await.text().await.unwrap();
+    assert!(!lured.contains(&secret), "not shown to a link from another site");
+    let shown = open("same-origin").await;
+    assert_eq!(shown.headers()["cache-control"], "no-store", "kept by no cache");
+    let shown = shown.text().await.unwrap();
     assert!(shown.contains(&secret), "the secret is shown on the page the form leads to");
     assert!(shown.contains(&receiver.url));
     let again = app.page(&admin, &next).await;

@@ -24,6 +24,19 @@ fn from_browser_form() -> bool {
     })
 }
 
+/// Whether the browser says the request comes from another site's link
+/// (`Sec-Fetch-Site`): such a link must not use up a secret's one showing.
+#[cfg(feature = "ssr")]
+fn from_another_site() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site")
+    })
+}
+
 /// A new secret: 32 random bytes as 64 hex digits.
 #[cfg(feature = "ssr")]
 fn new_secret() -> String {
@@ -55,11 +68,17 @@ pub async fn load_webhooks(office: String, #[server(default)] rahasia: String) -
     let ctx = context()?;
     let found = super::settings::administered_office::<LoadWebhooks>(&ctx, &office).await?;
     let revealed = match rahasia.trim().parse::<i64>() {
-        Ok(id) => crate::store::webhooks::reveal_once(&ctx.db, found.id, id, ctx.clock.now())
+        Ok(id) if !from_another_site() => crate::store::webhooks::reveal_once(&ctx.db, found.id, id, ctx.clock.now())
             .await?
             .map(|secret| RevealedSecret { webhook: id, secret }),
-        Err(_) => None,
+        _ => None,
     };
+    if revealed.is_some() {
+        // A page with a secret on it is kept by no cache, the browser's own included.
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+        }
+    }
     let webhooks: Vec<WebhookView> = crate::store::webhooks::of_office(&ctx.db, found.id)
         .await?
         .into_iter()

@@ -122,12 +122,24 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         let [.., hi, lo] = segments;
         return is_public_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
     }
+    // 6to4 (2002::/16) carries an IPv4 address in bits 16–47, which a relay reaches.
+    if segments[0] == 0x2002 {
+        return is_public_v4(Ipv4Addr::from((u32::from(segments[1]) << 16) | u32::from(segments[2])));
+    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
         || segments[0] & 0xfe00 == 0xfc00
         || segments[0] & 0xffc0 == 0xfe80
+        // Site-local (deprecated, still routed inside some networks).
+        || segments[0] & 0xffc0 == 0xfec0
         || (segments[0] == 0x2001 && segments[1] == 0x0db8)
+        // Teredo (2001::/32) tunnels to an IPv4 address of its own choosing.
+        || (segments[0] == 0x2001 && segments[1] == 0)
+        // Local-use NAT64 (64:ff9b:1::/48) translates into the operator's own network.
+        || segments[..3] == [0x64, 0xff9b, 1]
+        // Discard-only (100::/64).
+        || segments[..4] == [0x100, 0, 0, 0]
         || segments[..6] == [0, 0, 0, 0, 0, 0])
 }
 
@@ -141,8 +153,14 @@ mod tests {
 
     #[test]
     fn only_addresses_on_the_public_internet_are_public() {
-        for public in ["142.250.4.95", "8.8.8.8", "2607:f8b0:4005:80a::200a", "::ffff:142.250.4.95", "64:ff9b::808:808"]
-        {
+        for public in [
+            "142.250.4.95",
+            "8.8.8.8",
+            "2607:f8b0:4005:80a::200a",
+            "::ffff:142.250.4.95",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(ip(public)), "{public}");
         }
         for inside in [
@@ -167,6 +185,12 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a00:5",
             "::127.0.0.1",
+            "2002:a00:5::1",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "64:ff9b:1::a00:5",
+            "fec0::1",
+            "100::1",
         ] {
             assert!(!is_public(ip(inside)), "{inside}");
         }
