@@ -74,7 +74,7 @@ impl std::fmt::Debug for PushSender {
 /// Resolves names for the push client (and the webhook sender's) and refuses
 /// any that reaches a non-public address, so a name that passed when it was
 /// saved and was pointed inside since is caught at the connection itself.
-pub(crate) struct PublicOnly(pub(crate) OutboundRules);
+struct PublicOnly(OutboundRules);
 
 impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -100,21 +100,33 @@ pub async fn resolve_checked(rules: OutboundRules, host: &str) -> Result<Vec<Soc
     Ok(addresses)
 }
 
+/// An HTTP client for addresses someone else named (a browser's push
+/// service, an admin's webhook), under `rules`: every address a name resolves
+/// to is checked before connecting, a redirect is never followed (it could
+/// point anywhere, inside the office's network too), and no proxy from the
+/// environment is used (it would resolve the name itself, past the check).
+pub(crate) fn outbound_client(
+    rules: OutboundRules,
+    timeout: Duration,
+    user_agent: &'static str,
+) -> StoreResult<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(PublicOnly(rules)))
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))
+}
+
 impl PushSender {
     pub async fn load_or_create(db: &Db, contact: String, rules: OutboundRules) -> StoreResult<Self> {
         let stored = access::secret_or_create(db, "vapid_private_key", &ES256KeyPair::generate().to_bytes()).await?;
         let key = ES256KeyPair::from_bytes(&stored).map_err(|e| StoreError::Corrupt(format!("VAPID key: {e}")))?;
         let public_key = Base64UrlUnpadded::encode_string(&key.public_key().public_key().to_bytes_uncompressed());
-        let client = reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy from the environment would resolve the name itself,
-            // past the check of every address (`PublicOnly`).
-            .no_proxy()
-            .dns_resolver(Arc::new(PublicOnly(rules)))
-            .build()
-            .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?;
+        let client = outbound_client(rules, SEND_TIMEOUT, "Antrean-Push/1")?;
         Ok(Self { key, public_key, contact, rules, client })
     }
 

@@ -14,9 +14,9 @@ use tokio::sync::Semaphore;
 use crate::clock::Clock;
 use crate::domain::outbound::OutboundRules;
 use crate::domain::webhook::{self, EventBody, Payload};
-use crate::push::{not_allowed, PublicOnly};
+use crate::push::{not_allowed, outbound_client};
 use crate::store::webhooks::{self, Delivery, Outcome};
-use crate::store::{Db, StoreError, StoreResult};
+use crate::store::{Db, StoreResult};
 
 /// The longest one delivery may take, connection included; well inside the
 /// claim's lease (`store::webhooks::CLAIM_LEASE_SECONDS`).
@@ -38,19 +38,7 @@ pub struct WebhookSender {
 
 impl WebhookSender {
     pub fn new(db: Db, clock: Clock, rules: OutboundRules) -> StoreResult<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            // A receiver that redirects is not followed: a redirect could
-            // point anywhere, inside the office's network too.
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy from the environment would resolve the name itself,
-            // past the check of every address below.
-            .no_proxy()
-            .dns_resolver(Arc::new(PublicOnly(rules)))
-            .user_agent("Antrean-Webhook/1")
-            .build()
-            .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?;
+        let client = outbound_client(rules, SEND_TIMEOUT, "Antrean-Webhook/1")?;
         Ok(Self { db, clock, rules, client })
     }
 
