@@ -83,10 +83,12 @@ fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// The requests this instance answers at once (`IN_FLIGHT_PER_INSTANCE`).
-fn in_flight() -> &'static Arc<Semaphore> {
+/// One of the requests this instance answers at once
+/// (`IN_FLIGHT_PER_INSTANCE`); none free: come back in a second.
+fn take_slot() -> Result<OwnedSemaphorePermit, AppError> {
     static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    SLOTS.get_or_init(|| Arc::new(Semaphore::new(IN_FLIGHT_PER_INSTANCE)))
+    let slots = SLOTS.get_or_init(|| Arc::new(Semaphore::new(IN_FLIGHT_PER_INSTANCE)));
+    slots.clone().try_acquire_owned().map_err(|_| AppError::ApiRateLimited(1))
 }
 
 /// What a request with a valid key may read: the office named in the path, if
@@ -104,7 +106,7 @@ impl Reader {
     async fn admit(ctx: &ServerContext, headers: &HeaderMap, slug: &str, cost: i64) -> Result<Self, ApiError> {
         let lang = lang_of(headers);
         let refuse = |error: AppError| ApiError { error, lang };
-        let slot = in_flight().clone().try_acquire_owned().map_err(|_| refuse(AppError::ApiRateLimited(1)))?;
+        let slot = take_slot().map_err(refuse)?;
         let key = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -592,6 +594,14 @@ mod tests {
         assert_eq!(with("id-ID, en;q=0.5"), Lang::Id);
         assert_eq!(with("fr"), Lang::Id);
         assert_eq!(lang_of(&HeaderMap::new()), Lang::Id);
+    }
+
+    #[test]
+    fn an_instance_answers_a_bounded_number_of_requests_at_once() {
+        let held: Vec<_> = (0..IN_FLIGHT_PER_INSTANCE).map(|_| take_slot().expect("a free slot")).collect();
+        assert_eq!(take_slot().err(), Some(AppError::ApiRateLimited(1)), "one more waits for none");
+        drop(held);
+        assert!(take_slot().is_ok(), "slots come back with the answers");
     }
 
     #[test]
