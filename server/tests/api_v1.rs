@@ -216,6 +216,23 @@ async fn a_key_asking_too_often_is_refused_until_its_minute_ends() {
     let next = get(&app, path, Some(&key)).await;
     assert_eq!(next.status(), StatusCode::OK);
     assert_eq!(next.headers()["ratelimit-remaining"], (REQUESTS_PER_MINUTE - 1).to_string().as_str());
+
+    // Another instance whose clock runs ahead started the next minute with a
+    // full count: this instance's requests count into it, never reset it.
+    sqlx::query("UPDATE api_keys SET window_start = window_start + 60, window_count = $2 WHERE key_hash = $1")
+        .bind(key_hash(&key))
+        .bind(REQUESTS_PER_MINUTE)
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    assert_eq!(get(&app, path, Some(&key)).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    sqlx::query("UPDATE api_keys SET window_count = window_count - 1 WHERE key_hash = $1")
+        .bind(key_hash(&key))
+        .execute(&app.tamper().await)
+        .await
+        .unwrap();
+    assert_eq!(get(&app, path, Some(&key)).await.status(), StatusCode::OK, "the last place of that minute");
+    assert_eq!(get(&app, path, Some(&key)).await.status(), StatusCode::TOO_MANY_REQUESTS, "and none after it");
 }
 
 #[tokio::test]

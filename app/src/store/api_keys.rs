@@ -129,7 +129,9 @@ pub async fn use_key(db: &Db, hash: &str, cost: i64, now: DateTime<Utc>) -> Stor
         return Ok(None);
     };
     let office_id: i64 = found.col("office_id")?;
-    if found.col::<i64>("window_start")? == window {
+    // A window ahead of this one was started by an instance whose clock runs
+    // a little ahead: it counts as this one, never as a fresh start.
+    if found.col::<i64>("window_start")? >= window {
         let count = found.col::<i64>("window_count")? + cost;
         if !within_limit(count) {
             return Ok(Some(KeyUse { office_id, count_in_window: count }));
@@ -137,8 +139,8 @@ pub async fn use_key(db: &Db, hash: &str, cost: i64, now: DateTime<Utc>) -> Stor
     }
     let row = sqlx::query(
         "UPDATE api_keys SET
-             window_count = CASE WHEN window_start = $2 THEN window_count + $4 ELSE $4 END,
-             window_start = $2,
+             window_count = CASE WHEN window_start >= $2 THEN window_count + $4 ELSE $4 END,
+             window_start = CASE WHEN window_start > $2 THEN window_start ELSE $2 END,
              last_used_at = $3
          WHERE id = $1 AND revoked_at IS NULL
          RETURNING office_id, window_count",
