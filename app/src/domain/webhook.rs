@@ -403,6 +403,10 @@ mod tests {
             assert_eq!(verify(SECRET, &header, BODY, late), Err(SignatureProblem::Stale));
             assert_eq!(verify(SECRET, "v1=00", BODY, now), Err(SignatureProblem::Malformed));
             assert_eq!(verify(SECRET, "t=1795399200,v1=zz", BODY, now), Err(SignatureProblem::Malformed));
+            // A timestamp at the ends of the range is stale, not an overflow.
+            let extreme = format!("t={},v1=00", i64::MIN);
+            assert_eq!(verify(SECRET, &extreme, BODY, now), Err(SignatureProblem::Stale));
+            assert_eq!(verify(SECRET, &format!("t={},v1=00", i64::MAX), BODY, i64::MIN), Err(SignatureProblem::Stale));
         }
     }
 }
