@@ -131,9 +131,12 @@ test('a bad NIK is explained next to the field and nothing typed is lost', async
   await page.getByLabel('NIK').fill('1234');
   await page.getByLabel('Nama lengkap sesuai KTP').fill('Budi Santoso');
   await page.getByLabel('Nomor ponsel').fill('081234567890');
+  // Once hydrated, the form is sent by the page itself: the page stays, and so does this mark.
+  await page.evaluate(() => Object.assign(window, { stayed: true }));
   await page.getByRole('button', { name: 'Kirim Kode Akses' }).click();
 
   await expect(page.locator('#nik-error')).toHaveText('NIK harus terdiri dari 16 angka.');
+  expect(await page.evaluate(() => 'stayed' in window)).toBe(true);
   await expect(page.getByLabel('NIK')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('form-error')).toHaveText('Periksa kembali isian yang ditandai.');
   await expect(page).toHaveURL(/\/daftar\?layanan=A$/);

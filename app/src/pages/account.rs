@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{fetch, service_name, ErrorNotice, FormAlert, ProofOfWork, TextField};
+use super::components::{fetch, service_name, ErrorNotice, FormAlert, FormPost, PostForm, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{
     load_cancel_link, load_my_calls, load_my_tickets, CancelByLink, CancelMyTicket, RequestSignInCode, SignOut,
@@ -28,16 +28,16 @@ pub fn SignInPage() -> impl IntoView {
 #[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn SignInForm() -> impl IntoView {
-    let action = ServerAction::<RequestSignInCode>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let post = FormPost::<RequestSignInCode>::new();
+    let error = post.refusal();
     view! {
-        <ActionForm action attr:class="booking-form" attr:novalidate=true>
+        <PostForm post class="booking-form" novalidate=true>
             <FormAlert error />
             <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
                 input_type="tel" autocomplete="tel" inputmode="tel" />
             <ProofOfWork error />
-            <SubmitButton pending=action.pending() label=Key::SendCode />
-        </ActionForm>
+            <SubmitButton pending=post.pending() label=Key::SendCode />
+        </PostForm>
     }
 }
 
@@ -45,7 +45,7 @@ fn SignInForm() -> impl IntoView {
 pub fn MyTicketsPage() -> impl IntoView {
     let lang = use_lang();
     let tickets = fetch(load_my_tickets());
-    let sign_out = ServerAction::<SignOut>::new();
+    let sign_out = FormPost::<SignOut>::new();
     view! {
         <Title text=t(lang.get_untracked(), Key::MyTickets) />
         <h1>{move || t(lang.get(), Key::MyTickets)}</h1>
@@ -74,9 +74,9 @@ pub fn MyTicketsPage() -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             }
         })}
-        <ActionForm action=sign_out attr:class="sign-out">
+        <PostForm post=sign_out class="sign-out">
             <button type="submit" class="button">{move || t(lang.get(), Key::SignOut)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -150,12 +150,14 @@ fn MyTicketRow(ticket: MyTicket) -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CancelTicketButton(code: String) -> impl IntoView {
     let lang = use_lang();
-    let cancel = ServerAction::<CancelMyTicket>::new();
+    let post = FormPost::<CancelMyTicket>::new();
+    let error = post.refusal();
     view! {
-        <ActionForm action=cancel>
+        <PostForm post>
+            <FormAlert error />
             <input type="hidden" name="code" value=code />
             <button type="submit" class="button button-danger">{move || t(lang.get(), Key::CancelTicket)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -217,16 +219,16 @@ pub fn CancelLinkPage() -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CancelByLinkButton(token: String) -> impl IntoView {
     let lang = use_lang();
-    let cancel = ServerAction::<CancelByLink>::new();
-    let error = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    let post = FormPost::<CancelByLink>::new();
+    let error = post.refusal();
     view! {
-        <ActionForm action=cancel>
+        <PostForm post>
             <FormAlert error />
             <input type="hidden" name="token" value=token />
             <button type="submit" class="button button-danger" data-testid="confirm-cancel">
                 {move || t(lang.get(), Key::CancelLinkConfirm)}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

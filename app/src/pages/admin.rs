@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use super::booking::SubmitButton;
-use super::components::{fetch, ErrorNotice, FieldError, FormAlert, TextField};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, FormPost, PostForm, TextField};
 use super::use_lang;
 use crate::api::{load_accounts, CreateAccount, ResetAccountPassword, SetAccountActive};
 use crate::domain::access::Role;
@@ -114,15 +114,15 @@ fn PasswordNotice(done: Key, shown: InitialPassword) -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn ResetPasswordButton(account: i64) -> impl IntoView {
     let lang = use_lang();
-    let reset = ServerAction::<ResetAccountPassword>::new();
-    let error = Signal::derive(move || reset.value().get().and_then(Result::err));
+    let reset = FormPost::<ResetAccountPassword>::new();
+    let error = reset.refusal();
     view! {
-        <button type="button" class="button button-quiet"
-            on:click=move |_| { reset.dispatch(ResetAccountPassword { account }); }>
-            {move || t(lang.get(), Key::ResetPassword)}
-        </button>
+        <PostForm post=reset>
+            <input type="hidden" name="account" value=account />
+            <button type="submit" class="button button-quiet">{move || t(lang.get(), Key::ResetPassword)}</button>
+        </PostForm>
         <FormAlert error />
-        {move || reset.value().get().and_then(Result::ok).map(|shown| view! {
+        {move || reset.answer().get().map(|shown| view! {
             <PasswordNotice done=Key::PasswordWasReset shown />
         })}
     }
@@ -132,14 +132,14 @@ fn ResetPasswordButton(account: i64) -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn NewAccountForm(offices: Vec<(String, String)>, all_offices: bool) -> impl IntoView {
     let lang = use_lang();
-    let create = ServerAction::<CreateAccount>::new();
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let create = FormPost::<CreateAccount>::new();
+    let error = create.refusal();
     view! {
-        {move || create.value().get().and_then(Result::ok).map(|shown| view! {
+        {move || create.answer().get().map(|shown| view! {
             <PasswordNotice done=Key::AccountCreated shown />
             <p><a href="/admin/akun">{move || t(lang.get(), Key::RefreshList)}</a></p>
         })}
-        <ActionForm action=create attr:class="booking-form" attr:novalidate=true>
+        <PostForm post=create class="booking-form" novalidate=true>
             <FormAlert error />
             <TextField field=Field::Username label=Key::FieldUsername hint=None error
                 input_type="text" autocomplete="off" inputmode="text" />
@@ -164,6 +164,6 @@ fn NewAccountForm(offices: Vec<(String, String)>, all_offices: bool) -> impl Int
             <TextField field=Field::Password label=Key::FieldPassword hint=Some(Key::PasswordGenerated)
                 error input_type="password" autocomplete="new-password" inputmode="text" />
             <SubmitButton pending=create.pending() label=Key::CreateAccount />
-        </ActionForm>
+        </PostForm>
     }
 }

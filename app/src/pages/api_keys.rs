@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{fetch, ErrorNotice, FieldError, FormAlert};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, FormPost, PostForm};
 use super::use_lang;
 use crate::api::{load_api_keys, CreateApiKey, RevokeApiKey};
 use crate::i18n::{admin_text, AdminText};
@@ -97,13 +97,13 @@ fn NewApiKeyForm(office: String) -> impl IntoView {
     use crate::error::Field;
 
     let lang = use_lang();
-    let create = ServerAction::<CreateApiKey>::new();
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let create = FormPost::<CreateApiKey>::new();
+    let error = create.refusal();
     let name = Field::Label.input_name();
     let invalid = move || error.get().and_then(|e| e.field_problem(Field::Label)).is_some().to_string();
     let reload = format!("/admin/kunci-api/{office}");
     view! {
-        {move || create.value().get().and_then(Result::ok).map(|made| view! {
+        {move || create.answer().get().map(|made| view! {
             <div class="notice notice-success" role="status" data-testid="new-api-key">
                 <p>{move || admin_text(lang.get(), AdminText::ApiKeyMade)} " " <strong>{made.label.clone()}</strong></p>
                 <p><code class="password" data-testid="api-key-value">{made.key.clone()}</code></p>
@@ -111,7 +111,7 @@ fn NewApiKeyForm(office: String) -> impl IntoView {
                 <p><a href=reload.clone()>{move || crate::i18n::t(lang.get(), crate::i18n::Key::RefreshList)}</a></p>
             </div>
         })}
-        <ActionForm action=create attr:class="booking-form" attr:novalidate=true>
+        <PostForm post=create class="booking-form" novalidate=true>
             <FormAlert error />
             <input type="hidden" name="office" value=office.clone() />
             <div class="field">
@@ -121,6 +121,6 @@ fn NewApiKeyForm(office: String) -> impl IntoView {
                 <FieldError field=Field::Label error />
             </div>
             <button type="submit" class="button">{move || admin_text(lang.get(), AdminText::ApiKeyCreate)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }

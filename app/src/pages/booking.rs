@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::components::{fetch, service_name, ErrorNotice, FieldError, FormAlert, ProofOfWork, TextField};
+use super::components::{
+    fetch, service_name, ErrorNotice, FieldError, FormAlert, FormPost, PostForm, ProofOfWork, TextField,
+};
 use super::use_lang;
 use crate::api::{load_office, who_am_i, BookTicket, RequestBookingCode};
 use crate::error::{AppError, Field};
@@ -57,35 +59,35 @@ fn BookingFormIsland(office: OfficeView, chosen: String, signed_in: bool) -> imp
         view! { <BookingFields office=office.clone() chosen=chosen.clone() error /> }
     };
     if signed_in {
-        let action = ServerAction::<BookTicket>::new();
-        let error = Signal::derive(move || action.value().get().and_then(Result::err));
+        let post = FormPost::<BookTicket>::new();
+        let error = post.refusal();
         view! {
-            <ActionForm action=action attr:class="booking-form" attr:novalidate=true>
+            <PostForm post class="booking-form" novalidate=true>
                 <FormAlert error />
                 {fields(error)}
-                <SubmitButton pending=action.pending() label=Key::Submit />
-            </ActionForm>
+                <SubmitButton pending=post.pending() label=Key::Submit />
+            </PostForm>
         }
         .into_any()
     } else {
-        let action = ServerAction::<RequestBookingCode>::new();
-        let error = Signal::derive(move || action.value().get().and_then(Result::err));
+        let post = FormPost::<RequestBookingCode>::new();
+        let error = post.refusal();
         view! {
-            <ActionForm action=action attr:class="booking-form" attr:novalidate=true>
+            <PostForm post class="booking-form" novalidate=true>
                 <FormAlert error />
                 {fields(error)}
                 <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::FieldPhoneHint) error
                     input_type="tel" autocomplete="tel" inputmode="tel" />
                 <ProofOfWork error />
-                <SubmitButton pending=action.pending() label=Key::SendCode />
-            </ActionForm>
+                <SubmitButton pending=post.pending() label=Key::SendCode />
+            </PostForm>
         }
         .into_any()
     }
 }
 
 #[component]
-pub fn SubmitButton(pending: Memo<bool>, label: Key) -> impl IntoView {
+pub fn SubmitButton(#[prop(into)] pending: Signal<bool>, label: Key) -> impl IntoView {
     let lang = use_lang();
     view! {
         <button type="submit" class="button button-primary" disabled=move || pending.get()>

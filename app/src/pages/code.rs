@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::booking::SubmitButton;
-use super::components::{fetch, ErrorNotice, FormAlert, ProofOfWork, TextField};
+use super::components::{fetch, ErrorNotice, FormAlert, FormPost, PostForm, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_code_request, ConfirmCode, ResendCode};
 use crate::error::Field;
@@ -45,26 +45,23 @@ pub fn CodePage() -> impl IntoView {
 #[cfg_attr(any(feature = "ssr", feature = "bundle-citizen"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-citizen")), component)]
 fn CodeForms(request: String) -> impl IntoView {
-    let confirm = ServerAction::<ConfirmCode>::new();
-    let resend = ServerAction::<ResendCode>::new();
-    let error = Signal::derive(move || {
-        confirm.value().get().and_then(Result::err).or_else(|| resend.value().get().and_then(Result::err))
-    });
-    let resend_error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    let (confirm, resend) = (FormPost::<ConfirmCode>::new(), FormPost::<ResendCode>::new());
+    let resend_error = resend.refusal();
+    let error = Signal::derive(move || confirm.refusal().get().or_else(|| resend_error.get()));
     let lang = use_lang();
     let again = request.clone();
     view! {
-        <ActionForm action=confirm attr:class="booking-form code-form" attr:novalidate=true>
+        <PostForm post=confirm class="booking-form code-form" novalidate=true>
             <FormAlert error />
             <input type="hidden" name="request" value=request />
             <TextField field=Field::Code label=Key::FieldCode hint=Some(Key::FieldCodeHint) error
                 input_type="text" autocomplete="one-time-code" inputmode="text" />
             <SubmitButton pending=confirm.pending() label=Key::Continue />
-        </ActionForm>
-        <ActionForm action=resend attr:class="resend-form">
+        </PostForm>
+        <PostForm post=resend class="resend-form">
             <input type="hidden" name="request" value=again />
             <ProofOfWork error=resend_error />
             <button type="submit" class="button">{move || t(lang.get(), Key::ResendCode)}</button>
-        </ActionForm>
+        </PostForm>
     }
 }

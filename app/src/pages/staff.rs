@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::booking::{BookingFields, SubmitButton};
-use super::components::{fetch, ErrorNotice, FieldError, FormAlert, ProofOfWork, TextField};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, FormPost, PostForm, ProofOfWork, TextField};
 use super::use_lang;
 use crate::api::{load_staff_desk, ChangePassword, StaffBook, StaffCancel, StaffSignIn};
 use crate::domain::access::Role;
@@ -28,10 +28,10 @@ pub fn StaffSignInPage() -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffSignInForm() -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<StaffSignIn>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let action = FormPost::<StaffSignIn>::new();
+    let error = action.refusal();
     view! {
-        <ActionForm action attr:class="booking-form" attr:novalidate=true>
+        <PostForm post=action class="booking-form" novalidate=true>
             <FormAlert error />
             <TextField field=Field::Username label=Key::FieldUsername hint=None error
                 input_type="text" autocomplete="username" inputmode="text" />
@@ -41,7 +41,7 @@ fn StaffSignInForm() -> impl IntoView {
             </div>
             <ProofOfWork error />
             <SubmitButton pending=action.pending() label=Key::SignIn />
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -144,16 +144,16 @@ fn OfficeDesk(office: OfficeView) -> impl IntoView {
 #[cfg_attr(any(feature = "ssr", feature = "bundle-staff"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffBookForm(office: OfficeView) -> impl IntoView {
-    let action = ServerAction::<StaffBook>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let action = FormPost::<StaffBook>::new();
+    let error = action.refusal();
     view! {
-            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+            <PostForm post=action class="booking-form" novalidate=true>
                 <FormAlert error />
                 <BookingFields office chosen=String::new() error at_desk=true />
                 <TextField field=Field::Phone label=Key::FieldPhone hint=Some(Key::Optional) error
                     input_type="tel" autocomplete="off" inputmode="tel" />
                 <SubmitButton pending=action.pending() label=Key::Submit />
-            </ActionForm>
+            </PostForm>
     }
 }
 
@@ -161,12 +161,12 @@ fn StaffBookForm(office: OfficeView) -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn StaffCancelForm() -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<StaffCancel>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let action = FormPost::<StaffCancel>::new();
+    let error = action.refusal();
     view! {
         <section class="card staff-section">
             <h2>{move || t(lang.get(), Key::StaffCancelTitle)}</h2>
-            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+            <PostForm post=action class="booking-form" novalidate=true>
                 <FormAlert error />
                 <div class="field">
                     <label for="code">{move || t(lang.get(), Key::FieldTicketCode)}</label>
@@ -185,7 +185,7 @@ fn StaffCancelForm() -> impl IntoView {
                     <FieldError field=Field::Reason error />
                 </div>
                 <SubmitButton pending=action.pending() label=Key::CancelTicket />
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -194,13 +194,13 @@ fn StaffCancelForm() -> impl IntoView {
 #[cfg_attr(not(any(feature = "ssr", feature = "bundle-staff")), component)]
 fn ChangePasswordForm() -> impl IntoView {
     let lang = use_lang();
-    let action = ServerAction::<ChangePassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let changed = move || matches!(action.value().get(), Some(Ok(())));
+    let action = FormPost::<ChangePassword>::new();
+    let error = action.refusal();
+    let changed = move || action.answer().get().is_some();
     view! {
         <section class="card staff-section">
             <h2>{move || t(lang.get(), Key::ChangePasswordTitle)}</h2>
-            <ActionForm action attr:class="booking-form" attr:novalidate=true>
+            <PostForm post=action class="booking-form" novalidate=true>
                 <FormAlert error />
                 {move || changed().then(|| view! {
                     <div class="notice notice-success" role="status">{move || t(lang.get(), Key::PasswordChanged)}</div>
@@ -210,7 +210,7 @@ fn ChangePasswordForm() -> impl IntoView {
                 <TextField field=Field::NewPassword label=Key::FieldNewPassword hint=Some(Key::NewPasswordHint) error
                     input_type="password" autocomplete="new-password" inputmode="text" />
                 <SubmitButton pending=action.pending() label=Key::ChangePassword />
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
