@@ -1,12 +1,14 @@
 //! Webhooks against the real server: a receiver on 127.0.0.1 that checks each
 //! delivery's signature with the secret shown when the webhook was added gets
 //! every ticket event in order; a receiver that is down gets the event on a
-//! retry; only public https addresses are accepted; a redirect is not
-//! followed; only the office's admins reach its webhooks; and the page shows
-//! each webhook's last result and a new secret once.
+//! retry; offices whose receivers hang hold two sends each, and another
+//! office's deliveries still go; only public https addresses are accepted; a
+//! redirect is not followed; only the office's admins reach its webhooks; and
+//! the page shows each webhook's last result and a new secret once.
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,6 +109,63 @@ impl Receiver {
         let received = self.received.lock().unwrap().clone();
         assert!(received.len() >= count, "{count} deliveries expected, got {:?}", self.events());
         received
+    }
+}
+
+/// A receiver on 127.0.0.1 that takes each request and never answers, as a
+/// system that hangs: it counts, for each office (the path's first part), the
+/// requests it holds open now and the most it held at once.
+#[derive(Clone, Default)]
+struct Hanging {
+    url: String,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    most: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// A request the hanging receiver holds: counted open until the sender gives
+/// up on it and the connection closes.
+struct Held {
+    hanging: Hanging,
+    office: String,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *self.hanging.open.lock().unwrap().entry(self.office.clone()).or_default() -= 1;
+    }
+}
+
+impl Hanging {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hanging = Self { url: format!("http://{}", listener.local_addr().unwrap()), ..Self::default() };
+        let state = hanging.clone();
+        let service = axum::Router::new().route(
+            "/{office}/{webhook}",
+            axum::routing::post(move |axum::extract::Path((office, _)): axum::extract::Path<(String, u32)>| {
+                let held = state.hold(office);
+                async move {
+                    let _held = held;
+                    std::future::pending::<axum::http::StatusCode>().await
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        hanging
+    }
+
+    fn hold(&self, office: String) -> Held {
+        let mut open = self.open.lock().unwrap();
+        let now = open.entry(office.clone()).or_default();
+        *now += 1;
+        let mut most = self.most.lock().unwrap();
+        let most = most.entry(office.clone()).or_default();
+        *most = (*most).max(*now);
+        Held { hanging: self.clone(), office }
+    }
+
+    fn open(&self) -> usize {
+        self.open.lock().unwrap().values().sum()
     }
 }
 
@@ -653,4 +712,89 @@ async fn a_webhook_with_a_full_backlog_gets_no_more_until_it_drains() {
         .unwrap();
     desk_booking(&app, &admin, 2).await;
     assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "room for one, and it is taken");
+}
+
+#[tokio::test]
+async fn offices_whose_receivers_hang_hold_two_slots_each_and_others_deliveries_go_at_once() {
+    use app::domain::webhook::{EventBody, TicketFacts, IN_FLIGHT_PER_OFFICE, MAX_PER_OFFICE};
+    use app::webhook::{IN_FLIGHT, SEND_TIMEOUT};
+
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let hanging = Hanging::start().await;
+    // Enough offices, each with its most webhooks all hanging, to take every
+    // send slot of the instance if nothing held each office to its allowance.
+    let offices = IN_FLIGHT / MAX_PER_OFFICE + 1;
+    let db = app.tamper().await;
+    for office in 0..offices {
+        let slug = format!("kantor-macet-{office}");
+        let office_id: i64 = sqlx::query_scalar(
+            "INSERT INTO offices (slug, name, time_zone, created_at) VALUES ($1, $1, 'Asia/Makassar', 0) RETURNING id",
+        )
+        .bind(&slug)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        let body = EventBody {
+            occurred_at: chrono::DateTime::parse_from_rfc3339(MONDAY_10_WITA).unwrap().into(),
+            office: slug.clone(),
+            ticket: TicketFacts {
+                number: "A-001".into(),
+                service: "A".into(),
+                service_name: "Layanan".into(),
+                service_date: "2026-11-23".into(),
+                counter: None,
+            },
+        };
+        for webhook in 0..MAX_PER_OFFICE {
+            let webhook_id: i64 = sqlx::query_scalar(
+                "INSERT INTO webhooks (office_id, url, secret, events, created_at)
+                 VALUES ($1, $2, 'rahasia', ',ticket.issued,', 0) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(format!("{}/{slug}/{webhook}", hanging.url))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
+                 VALUES ($1, 'ticket.issued', $2, 0, 0)",
+            )
+            .bind(webhook_id)
+            .bind(serde_json::to_string(&body).unwrap())
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    }
+    let allowed = offices * usize::try_from(IN_FLIGHT_PER_OFFICE).unwrap();
+    for _ in 0..200 {
+        if hanging.open() >= allowed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(hanging.open() >= allowed, "the hanging receivers were reached: {:?}", hanging.open.lock().unwrap());
+    // A round more, for a sender that would take more of them.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    let booked_at = std::time::Instant::now();
+    desk_booking(&app, &admin, 1).await;
+    while receiver.events().is_empty() && booked_at.elapsed() < SEND_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        booked_at.elapsed() < SEND_TIMEOUT / 2,
+        "Denpasar's delivery went while the others hung, not after they timed out: {:?}",
+        booked_at.elapsed()
+    );
+    assert_eq!(hanging.open(), allowed, "the hanging ones were still held open");
+    let most = hanging.most.lock().unwrap().clone();
+    assert_eq!(most.len(), offices, "every office's receivers were reached");
+    for (office, most) in most {
+        assert!(most <= allowed / offices, "{office} had {most} requests open at once");
+    }
 }
