@@ -192,22 +192,6 @@ async fn call_form(app: &TestApp, endpoint: &str, session: Option<&str>, form: &
     app.call(endpoint, session, &form).await
 }
 
-/// Books a number for today at Denpasar's service A at the desk.
-async fn desk_booking(app: &TestApp, staff: &str, serial: u32) -> Booked {
-    let form = [
-        ("office", DENPASAR),
-        ("service", "A"),
-        ("when", "today"),
-        ("nik", &nik(serial)),
-        ("name", "Warga Uji"),
-        ("phone", "081234567890"),
-        ("email", "warga@contoh.id"),
-    ];
-    let booked = app.call("staff_book", Some(staff), &form).await;
-    assert!(booked.status().is_success(), "booking: {}", booked.status());
-    booked.json::<Booked>().await.unwrap()
-}
-
 async fn counter_action(app: &TestApp, staff: &str, counter: &str, action: &str) {
     let done = app.call("counter_action", Some(staff), &[("counter", counter), ("action", action)]).await;
     assert!(done.status().is_success(), "{action}: {}", done.status());
@@ -254,7 +238,7 @@ async fn each_ticket_event_reaches_the_receiver_signed_and_in_order() {
     *receiver.secret.lock().unwrap() = secret;
 
     let tickets =
-        [desk_booking(&app, &admin, 1).await, desk_booking(&app, &admin, 2).await, desk_booking(&app, &admin, 3).await];
+        [app.desk_book(&admin, 1, &[]).await, app.desk_book(&admin, 2, &[]).await, app.desk_book(&admin, 3, &[]).await];
     let loket = app.counter_id(DENPASAR, "Loket 1").await.to_string();
     for action in ["open", "call_next", "serve", "finish", "call_next", "recall", "recall", "no_show"] {
         counter_action(&app, &admin, &loket, action).await;
@@ -306,7 +290,7 @@ async fn a_webhook_is_told_only_the_events_it_chose() {
     let receiver = Receiver::start().await;
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.cancelled"]).await;
     *receiver.secret.lock().unwrap() = secret;
-    let code = desk_booking(&app, &admin, 1).await.code;
+    let code = app.desk_book(&admin, 1, &[]).await.code;
     let cancel = app.call("staff_cancel", Some(&admin), &[("code", code.as_str()), ("reason", "duplicate")]).await;
     assert!(cancel.status().is_success());
     receiver.wait_for(1).await;
@@ -324,7 +308,7 @@ async fn a_receiver_that_is_down_gets_the_event_on_a_retry() {
     drop(closed);
     let url = format!("http://{address}/antrean");
     let (_, secret) = add_webhook(&app, &admin, &url, &["ticket.issued"]).await;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
 
     let (attempts, result, delivered) = tried(&app, 1).await;
     assert_eq!((attempts, delivered), (1, false));
@@ -406,7 +390,7 @@ async fn a_receiver_that_redirects_is_not_followed_and_the_delivery_fails() {
     tokio::spawn(async move { axum::serve(listener, redirect).await });
     let (_, secret) = add_webhook(&app, &admin, &url, &["ticket.issued"]).await;
     *elsewhere.secret.lock().unwrap() = secret;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
 
     let (attempts, result, delivered) = tried(&app, 1).await;
     assert_eq!((attempts, result.as_deref(), delivered), (1, Some("HTTP 302"), false));
@@ -502,7 +486,7 @@ async fn the_page_shows_a_new_secret_once_and_each_webhooks_last_result() {
 
     *receiver.secret.lock().unwrap() = secret;
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     tried(&app, 1).await;
     let page = app.page(&admin, PAGE).await;
     assert!(page.contains("HTTP 503"), "the last result");
@@ -533,16 +517,7 @@ async fn two_instances_send_each_delivery_once_and_in_order() {
     let mut numbers = Vec::new();
     for serial in 1..=12 {
         let app = if serial % 2 == 0 { &first } else { &second };
-        let form = [
-            ("office", DENPASAR),
-            ("service", "A"),
-            ("when", "today"),
-            ("nik", &nik(serial)),
-            ("name", "Warga Uji"),
-            ("phone", "081234567890"),
-        ];
-        let booked = app.call("staff_book", Some(&admin), &form).await;
-        numbers.push(booked.json::<Booked>().await.unwrap().display_number);
+        numbers.push(app.desk_book(&admin, serial, &[]).await.display_number);
     }
     let received = receiver.wait_for(12).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -561,7 +536,7 @@ async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
     *receiver.secret.lock().unwrap() = secret;
     receiver.status.store(500, Ordering::SeqCst);
-    let first = desk_booking(&app, &admin, 1).await;
+    let first = app.desk_book(&admin, 1, &[]).await;
     tried(&app, 1).await;
     // The first delivery has had every try but its last; a second one waits behind it.
     sqlx::query("UPDATE webhook_deliveries SET attempts = $1, due_at = 0")
@@ -571,7 +546,7 @@ async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
         .unwrap();
     receiver.status.store(204, Ordering::SeqCst);
     *receiver.secret.lock().unwrap() = "wrong until the last try is over".into();
-    let second = desk_booking(&app, &admin, 2).await;
+    let second = app.desk_book(&admin, 2, &[]).await;
 
     for _ in 0..200 {
         let given_up: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE given_up_at IS NOT NULL")
@@ -618,18 +593,18 @@ async fn a_new_secret_signs_what_follows_and_a_removed_webhook_is_told_nothing_m
     let new = rotated["secret"].as_str().expect("the new secret, once").to_string();
     assert_ne!(new, old);
     *receiver.secret.lock().unwrap() = new;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     receiver.wait_for(1).await;
     assert_eq!(*receiver.refused.lock().unwrap(), 0, "signed with the new secret");
 
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 2, &[]).await;
     tried(&app, 1).await;
     let removed = app.call("remove_webhook", Some(&admin), &which).await;
     assert!(removed.status().is_success(), "remove: {}", removed.status());
     receiver.status.store(204, Ordering::SeqCst);
     backoff_passes(&app).await;
-    desk_booking(&app, &admin, 3).await;
+    app.desk_book(&admin, 3, &[]).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.events().len(), 1, "nothing after the removal, nor what was waiting");
     let listed = app.call("webhooks", Some(&admin), &[("office", DENPASAR)]).await;
@@ -646,8 +621,8 @@ async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
     let receiver = Receiver::start().await;
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
     *receiver.secret.lock().unwrap() = secret;
-    desk_booking(&app, &admin, 1).await;
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 1, &[]).await;
+    app.desk_book(&admin, 2, &[]).await;
     receiver.wait_for(2).await;
     for _ in 0..200 {
         if deliveries(&app).await.iter().all(|d| d.2) {
@@ -656,7 +631,7 @@ async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 3).await;
+    app.desk_book(&admin, 3, &[]).await;
     tried(&app, 1).await;
 
     // The first was made and delivered 31 days ago.
@@ -704,13 +679,13 @@ async fn a_webhook_with_a_full_backlog_gets_no_more_until_it_drains() {
             .unwrap();
         n
     };
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "nothing more is written");
     sqlx::query("DELETE FROM webhook_deliveries WHERE id = (SELECT MIN(id) FROM webhook_deliveries)")
         .execute(&app.tamper().await)
         .await
         .unwrap();
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 2, &[]).await;
     assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "room for one, and it is taken");
 }
 
@@ -782,7 +757,7 @@ async fn offices_whose_receivers_hang_hold_two_slots_each_and_others_deliveries_
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
     *receiver.secret.lock().unwrap() = secret;
     let booked_at = std::time::Instant::now();
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     while receiver.events().is_empty() && booked_at.elapsed() < SEND_TIMEOUT {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
