@@ -24,8 +24,11 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the sender looks for due deliveries. Events reach a receiver
 /// within about this; a round that finds nothing costs one indexed query.
 const POLL: Duration = Duration::from_secs(1);
-/// Deliveries in flight at once: a slow receiver holds only its own slot.
-const IN_FLIGHT: usize = 32;
+/// Deliveries in flight at once, shared by every office: a slow receiver
+/// holds only its own slot, and an office's receivers together no more than
+/// `domain::webhook::IN_FLIGHT_PER_OFFICE` (`webhooks::claim` leaves the rest
+/// of its deliveries for later).
+pub const IN_FLIGHT: usize = 32;
 /// The longest result kept: an error's chain of causes can be long.
 const RESULT_MAX_CHARS: usize = 300;
 

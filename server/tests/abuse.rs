@@ -715,30 +715,67 @@ async fn past_the_sms_budget_a_code_costs_a_solved_puzzle_and_each_answer_buys_o
     assert_eq!(sms_bodies(&app).await.len(), 3);
 }
 
+/// Asks for a sign-in code for the `n`th phone of a range from an address of
+/// its own, so that of the limits only the site's SMS budget holds it back.
+async fn ask_code_from_afar(app: &TestApp, n: u32) -> StatusCode {
+    let request = app.client.post(format!("{}/api/request_sign_in_code", app.base));
+    let request = request.header("Accept", "application/json").header("X-Forwarded-For", format!("198.51.100.{n}"));
+    request.form(&[("phone", format!("0857{:08}", 30_000_000 + n))]).send().await.unwrap().status()
+}
+
+/// On SQLite the one writer orders the requests' counts; on PostgreSQL the
+/// budget's lock does, which the next test holds to account.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_code_requests_never_slip_past_the_budget() {
-    // Each request from an address of its own, so only the budget holds them back.
     let settings = [("ANTREAN_SMS_BUDGET_PER_HOUR", "5".into()), ("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into())];
     let app = spawn_app_with(&settings).await;
-    // From two instances at once where the engine runs several (PostgreSQL).
-    let other = if common::on_postgres() { Some(app.another_instance().await) } else { None };
-    let asks = (0..30).map(|n| {
-        let phone = format!("0857{:08}", 30_000_000 + n);
-        let (app, other) = (&app, &other);
-        async move {
-            let instance = match (other, n % 2) {
-                (Some(other), 1) => other,
-                _ => app,
-            };
-            let request = instance.client.post(format!("{}/api/request_sign_in_code", instance.base));
-            let request =
-                request.header("Accept", "application/json").header("X-Forwarded-For", format!("198.51.100.{n}"));
-            request.form(&[("phone", phone)]).send().await.unwrap().status()
-        }
-    });
-    let statuses = futures::future::join_all(asks).await;
+    let statuses = futures::future::join_all((0..30).map(|n| ask_code_from_afar(&app, n))).await;
     assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 5, "{statuses:?}");
     assert_eq!(sms_bodies(&app).await.len(), 5);
+}
+
+/// Requests on two instances that all count the budget at the same moment:
+/// no code is written until every one of them has counted (or waits for the
+/// budget's lock to count), so without that lock each would count none sent
+/// and all would send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
+async fn code_requests_counted_at_once_on_two_instances_wait_for_the_budget_lock() {
+    assert!(common::on_postgres(), "two instances share a PostgreSQL database: run with ANTREAN_TEST_ENGINE=postgres");
+    const ASKED: u32 = 12;
+    let settings = [("ANTREAN_SMS_BUDGET_PER_HOUR", "5".into()), ("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into())];
+    let first = spawn_app_with(&settings).await;
+    let second = first.another_instance().await;
+    // Codes can be counted but not written while this transaction lasts.
+    let db = first.tamper().await;
+    let mut writes_held = db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE access_codes IN SHARE MODE").execute(&mut *writes_held).await.unwrap();
+    let asks =
+        futures::future::join_all((0..ASKED).map(|n| ask_code_from_afar(if n % 2 == 0 { &first } else { &second }, n)));
+    let release = async {
+        let waiting = || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'
+                   AND (query LIKE '%INSERT INTO access_codes%' OR query LIKE '%INSERT INTO locks%')",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            waiting
+        };
+        for _ in 0..200 {
+            if waiting().await >= i64::from(ASKED) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(waiting().await, i64::from(ASKED), "every request has counted or waits to");
+        writes_held.commit().await.unwrap();
+    };
+    let (statuses, ()) = tokio::join!(asks, release);
+    assert_eq!(statuses.iter().filter(|s| s.is_success()).count(), 5, "{statuses:?}");
+    assert_eq!(sms_bodies(&first).await.len(), 5);
 }
 
 #[tokio::test]

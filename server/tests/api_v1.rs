@@ -37,16 +37,7 @@ async fn a_key_reads_its_offices_figures() {
     let app = spawn_app().await;
     let key = new_key(&app, "kantah-denpasar").await;
     let staff = app.admin_session().await;
-    let form = [
-        ("office", "kantah-denpasar"),
-        ("service", "A"),
-        ("when", "today"),
-        ("nik", &nik(1)),
-        ("name", "Warga Uji"),
-        ("email", "warga@contoh.id"),
-        ("phone", "081234567890"),
-    ];
-    assert!(app.call("staff_book", Some(&staff), &form).await.status().is_success());
+    app.desk_book(&staff, 1, &[]).await;
 
     let office = get(&app, "/api/v1/offices/kantah-denpasar", Some(&key)).await;
     assert_eq!(office.status(), StatusCode::OK);

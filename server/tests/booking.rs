@@ -224,26 +224,9 @@ async fn a_finished_ticket_is_thanked_and_rated_once_by_its_code() {
 async fn the_console_lists_the_waiting_in_the_order_they_will_be_called() {
     let app = spawn_app().await;
     let admin = app.admin_session().await;
-    let book = |serial: u32, priority: &'static str| {
-        let (app, admin) = (&app, &admin);
-        async move {
-            let nik = nik(serial);
-            let form = [
-                ("office", "kantah-denpasar"),
-                ("service", "A"),
-                ("when", "today"),
-                ("nik", nik.as_str()),
-                ("name", "Warga Uji"),
-                ("priority", priority),
-            ];
-            let booked = app.call("staff_book", Some(admin), &form).await;
-            assert!(booked.status().is_success(), "{}", booked.status());
-            booked.json::<Booked>().await.unwrap().display_number
-        }
-    };
-    let first = book(1, "").await;
-    let second = book(2, "").await;
-    let elderly = book(3, "elderly").await;
+    let first = app.desk_book(&admin, 1, &[]).await.display_number;
+    let second = app.desk_book(&admin, 2, &[]).await.display_number;
+    let elderly = app.desk_book(&admin, 3, &[("priority", "elderly")]).await.display_number;
 
     let counter = app.counter_id("kantah-denpasar", "Loket 1").await.to_string();
     let console: serde_json::Value =

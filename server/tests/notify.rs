@@ -456,19 +456,7 @@ async fn a_notice_no_longer_true_when_its_turn_comes_is_dropped_not_sent_late() 
 
 /// Books for `date` at the desk for phone 0812 3456 7890; the ticket's code.
 async fn desk_booking(app: &TestApp, staff: &str, date: &str, serial: u32) -> String {
-    let form = [
-        ("office", "kantah-denpasar"),
-        ("service", "A"),
-        ("when", "date"),
-        ("date", date),
-        ("nik", &common::nik(serial)),
-        ("name", "Warga Uji"),
-        ("email", "warga@contoh.id"),
-        ("phone", "081234567890"),
-    ];
-    let booked = app.call("staff_book", Some(staff), &form).await;
-    assert!(booked.status().is_success(), "{}", booked.status());
-    booked.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_string()
+    app.desk_book(staff, serial, &[("when", "date"), ("date", date)]).await.code
 }
 
 /// The SMS bodies that contain `text`, waiting (at most 10 s) until there are `count`.

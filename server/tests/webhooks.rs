@@ -1,12 +1,14 @@
 //! Webhooks against the real server: a receiver on 127.0.0.1 that checks each
 //! delivery's signature with the secret shown when the webhook was added gets
 //! every ticket event in order; a receiver that is down gets the event on a
-//! retry; only public https addresses are accepted; a redirect is not
-//! followed; only the office's admins reach its webhooks; and the page shows
-//! each webhook's last result and a new secret once.
+//! retry; offices whose receivers hang hold two sends each, and another
+//! office's deliveries still go; only public https addresses are accepted; a
+//! redirect is not followed; only the office's admins reach its webhooks; and
+//! the page shows each webhook's last result and a new secret once.
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -110,6 +112,63 @@ impl Receiver {
     }
 }
 
+/// A receiver on 127.0.0.1 that takes each request and never answers, as a
+/// system that hangs: it counts, for each office (the path's first part), the
+/// requests it holds open now and the most it held at once.
+#[derive(Clone, Default)]
+struct Hanging {
+    url: String,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    most: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// A request the hanging receiver holds: counted open until the sender gives
+/// up on it and the connection closes.
+struct Held {
+    hanging: Hanging,
+    office: String,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *self.hanging.open.lock().unwrap().entry(self.office.clone()).or_default() -= 1;
+    }
+}
+
+impl Hanging {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hanging = Self { url: format!("http://{}", listener.local_addr().unwrap()), ..Self::default() };
+        let state = hanging.clone();
+        let service = axum::Router::new().route(
+            "/{office}/{webhook}",
+            axum::routing::post(move |axum::extract::Path((office, _)): axum::extract::Path<(String, u32)>| {
+                let held = state.hold(office);
+                async move {
+                    let _held = held;
+                    std::future::pending::<axum::http::StatusCode>().await
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        hanging
+    }
+
+    fn hold(&self, office: String) -> Held {
+        let mut open = self.open.lock().unwrap();
+        let now = open.entry(office.clone()).or_default();
+        *now += 1;
+        let mut most = self.most.lock().unwrap();
+        let most = most.entry(office.clone()).or_default();
+        *most = (*most).max(*now);
+        Held { hanging: self.clone(), office }
+    }
+
+    fn open(&self) -> usize {
+        self.open.lock().unwrap().values().sum()
+    }
+}
+
 /// Adds a webhook as a script does (not a browser's form): the answer holds
 /// its id and its secret.
 async fn add_webhook(app: &TestApp, admin: &str, url: &str, events: &[&str]) -> (String, String) {
@@ -131,22 +190,6 @@ fn webhook_form<'a>(url: &'a str, events: &[&'a str]) -> Vec<(String, &'a str)> 
 async fn call_form(app: &TestApp, endpoint: &str, session: Option<&str>, form: &[(String, &str)]) -> reqwest::Response {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     app.call(endpoint, session, &form).await
-}
-
-/// Books a number for today at Denpasar's service A at the desk.
-async fn desk_booking(app: &TestApp, staff: &str, serial: u32) -> Booked {
-    let form = [
-        ("office", DENPASAR),
-        ("service", "A"),
-        ("when", "today"),
-        ("nik", &nik(serial)),
-        ("name", "Warga Uji"),
-        ("phone", "081234567890"),
-        ("email", "warga@contoh.id"),
-    ];
-    let booked = app.call("staff_book", Some(staff), &form).await;
-    assert!(booked.status().is_success(), "booking: {}", booked.status());
-    booked.json::<Booked>().await.unwrap()
 }
 
 async fn counter_action(app: &TestApp, staff: &str, counter: &str, action: &str) {
@@ -195,7 +238,7 @@ async fn each_ticket_event_reaches_the_receiver_signed_and_in_order() {
     *receiver.secret.lock().unwrap() = secret;
 
     let tickets =
-        [desk_booking(&app, &admin, 1).await, desk_booking(&app, &admin, 2).await, desk_booking(&app, &admin, 3).await];
+        [app.desk_book(&admin, 1, &[]).await, app.desk_book(&admin, 2, &[]).await, app.desk_book(&admin, 3, &[]).await];
     let loket = app.counter_id(DENPASAR, "Loket 1").await.to_string();
     for action in ["open", "call_next", "serve", "finish", "call_next", "recall", "recall", "no_show"] {
         counter_action(&app, &admin, &loket, action).await;
@@ -247,7 +290,7 @@ async fn a_webhook_is_told_only_the_events_it_chose() {
     let receiver = Receiver::start().await;
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.cancelled"]).await;
     *receiver.secret.lock().unwrap() = secret;
-    let code = desk_booking(&app, &admin, 1).await.code;
+    let code = app.desk_book(&admin, 1, &[]).await.code;
     let cancel = app.call("staff_cancel", Some(&admin), &[("code", code.as_str()), ("reason", "duplicate")]).await;
     assert!(cancel.status().is_success());
     receiver.wait_for(1).await;
@@ -265,7 +308,7 @@ async fn a_receiver_that_is_down_gets_the_event_on_a_retry() {
     drop(closed);
     let url = format!("http://{address}/antrean");
     let (_, secret) = add_webhook(&app, &admin, &url, &["ticket.issued"]).await;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
 
     let (attempts, result, delivered) = tried(&app, 1).await;
     assert_eq!((attempts, delivered), (1, false));
@@ -347,7 +390,7 @@ async fn a_receiver_that_redirects_is_not_followed_and_the_delivery_fails() {
     tokio::spawn(async move { axum::serve(listener, redirect).await });
     let (_, secret) = add_webhook(&app, &admin, &url, &["ticket.issued"]).await;
     *elsewhere.secret.lock().unwrap() = secret;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
 
     let (attempts, result, delivered) = tried(&app, 1).await;
     assert_eq!((attempts, result.as_deref(), delivered), (1, Some("HTTP 302"), false));
@@ -443,7 +486,7 @@ async fn the_page_shows_a_new_secret_once_and_each_webhooks_last_result() {
 
     *receiver.secret.lock().unwrap() = secret;
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     tried(&app, 1).await;
     let page = app.page(&admin, PAGE).await;
     assert!(page.contains("HTTP 503"), "the last result");
@@ -474,16 +517,7 @@ async fn two_instances_send_each_delivery_once_and_in_order() {
     let mut numbers = Vec::new();
     for serial in 1..=12 {
         let app = if serial % 2 == 0 { &first } else { &second };
-        let form = [
-            ("office", DENPASAR),
-            ("service", "A"),
-            ("when", "today"),
-            ("nik", &nik(serial)),
-            ("name", "Warga Uji"),
-            ("phone", "081234567890"),
-        ];
-        let booked = app.call("staff_book", Some(&admin), &form).await;
-        numbers.push(booked.json::<Booked>().await.unwrap().display_number);
+        numbers.push(app.desk_book(&admin, serial, &[]).await.display_number);
     }
     let received = receiver.wait_for(12).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -502,7 +536,7 @@ async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
     *receiver.secret.lock().unwrap() = secret;
     receiver.status.store(500, Ordering::SeqCst);
-    let first = desk_booking(&app, &admin, 1).await;
+    let first = app.desk_book(&admin, 1, &[]).await;
     tried(&app, 1).await;
     // The first delivery has had every try but its last; a second one waits behind it.
     sqlx::query("UPDATE webhook_deliveries SET attempts = $1, due_at = 0")
@@ -512,7 +546,7 @@ async fn after_its_last_try_a_delivery_is_given_up_and_the_next_one_goes() {
         .unwrap();
     receiver.status.store(204, Ordering::SeqCst);
     *receiver.secret.lock().unwrap() = "wrong until the last try is over".into();
-    let second = desk_booking(&app, &admin, 2).await;
+    let second = app.desk_book(&admin, 2, &[]).await;
 
     for _ in 0..200 {
         let given_up: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE given_up_at IS NOT NULL")
@@ -559,18 +593,18 @@ async fn a_new_secret_signs_what_follows_and_a_removed_webhook_is_told_nothing_m
     let new = rotated["secret"].as_str().expect("the new secret, once").to_string();
     assert_ne!(new, old);
     *receiver.secret.lock().unwrap() = new;
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     receiver.wait_for(1).await;
     assert_eq!(*receiver.refused.lock().unwrap(), 0, "signed with the new secret");
 
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 2, &[]).await;
     tried(&app, 1).await;
     let removed = app.call("remove_webhook", Some(&admin), &which).await;
     assert!(removed.status().is_success(), "remove: {}", removed.status());
     receiver.status.store(204, Ordering::SeqCst);
     backoff_passes(&app).await;
-    desk_booking(&app, &admin, 3).await;
+    app.desk_book(&admin, 3, &[]).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.events().len(), 1, "nothing after the removal, nor what was waiting");
     let listed = app.call("webhooks", Some(&admin), &[("office", DENPASAR)]).await;
@@ -587,8 +621,8 @@ async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
     let receiver = Receiver::start().await;
     let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
     *receiver.secret.lock().unwrap() = secret;
-    desk_booking(&app, &admin, 1).await;
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 1, &[]).await;
+    app.desk_book(&admin, 2, &[]).await;
     receiver.wait_for(2).await;
     for _ in 0..200 {
         if deliveries(&app).await.iter().all(|d| d.2) {
@@ -597,7 +631,7 @@ async fn deliveries_finished_long_ago_are_removed_and_pending_ones_stay() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     receiver.status.store(503, Ordering::SeqCst);
-    desk_booking(&app, &admin, 3).await;
+    app.desk_book(&admin, 3, &[]).await;
     tried(&app, 1).await;
 
     // The first was made and delivered 31 days ago.
@@ -645,12 +679,97 @@ async fn a_webhook_with_a_full_backlog_gets_no_more_until_it_drains() {
             .unwrap();
         n
     };
-    desk_booking(&app, &admin, 1).await;
+    app.desk_book(&admin, 1, &[]).await;
     assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "nothing more is written");
     sqlx::query("DELETE FROM webhook_deliveries WHERE id = (SELECT MIN(id) FROM webhook_deliveries)")
         .execute(&app.tamper().await)
         .await
         .unwrap();
-    desk_booking(&app, &admin, 2).await;
+    app.desk_book(&admin, 2, &[]).await;
     assert_eq!(count().await, webhook::PENDING_PER_WEBHOOK, "room for one, and it is taken");
+}
+
+#[tokio::test]
+async fn offices_whose_receivers_hang_hold_two_slots_each_and_others_deliveries_go_at_once() {
+    use app::domain::webhook::{EventBody, TicketFacts, IN_FLIGHT_PER_OFFICE, MAX_PER_OFFICE};
+    use app::webhook::{IN_FLIGHT, SEND_TIMEOUT};
+
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    let hanging = Hanging::start().await;
+    // Enough offices, each with its most webhooks all hanging, to take every
+    // send slot of the instance if nothing held each office to its allowance.
+    let offices = IN_FLIGHT / MAX_PER_OFFICE + 1;
+    let db = app.tamper().await;
+    for office in 0..offices {
+        let slug = format!("kantor-macet-{office}");
+        let office_id: i64 = sqlx::query_scalar(
+            "INSERT INTO offices (slug, name, time_zone, created_at) VALUES ($1, $1, 'Asia/Makassar', 0) RETURNING id",
+        )
+        .bind(&slug)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        let body = EventBody {
+            occurred_at: chrono::DateTime::parse_from_rfc3339(MONDAY_10_WITA).unwrap().into(),
+            office: slug.clone(),
+            ticket: TicketFacts {
+                number: "A-001".into(),
+                service: "A".into(),
+                service_name: "Layanan".into(),
+                service_date: "2026-11-23".into(),
+                counter: None,
+            },
+        };
+        for webhook in 0..MAX_PER_OFFICE {
+            let webhook_id: i64 = sqlx::query_scalar(
+                "INSERT INTO webhooks (office_id, url, secret, events, created_at)
+                 VALUES ($1, $2, 'rahasia', ',ticket.issued,', 0) RETURNING id",
+            )
+            .bind(office_id)
+            .bind(format!("{}/{slug}/{webhook}", hanging.url))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
+                 VALUES ($1, 'ticket.issued', $2, 0, 0)",
+            )
+            .bind(webhook_id)
+            .bind(serde_json::to_string(&body).unwrap())
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    }
+    let allowed = offices * usize::try_from(IN_FLIGHT_PER_OFFICE).unwrap();
+    for _ in 0..200 {
+        if hanging.open() >= allowed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(hanging.open() >= allowed, "the hanging receivers were reached: {:?}", hanging.open.lock().unwrap());
+    // A round more, for a sender that would take more of them.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    let booked_at = std::time::Instant::now();
+    app.desk_book(&admin, 1, &[]).await;
+    while receiver.events().is_empty() && booked_at.elapsed() < SEND_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        booked_at.elapsed() < SEND_TIMEOUT / 2,
+        "Denpasar's delivery went while the others hung, not after they timed out: {:?}",
+        booked_at.elapsed()
+    );
+    assert_eq!(hanging.open(), allowed, "the hanging ones were still held open");
+    let most = hanging.most.lock().unwrap().clone();
+    assert_eq!(most.len(), offices, "every office's receivers were reached");
+    for (office, most) in most {
+        assert!(most <= allowed / offices, "{office} had {most} requests open at once");
+    }
 }

@@ -7,16 +7,36 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::AuditView;
 
-/// What the list and the download read, as the page's GET form sends it.
-#[derive(Debug, Clone, Default)]
+/// What the list and the download read, as the page's GET form sends it
+/// (each field may be missing: an empty filter reads everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub office: String,
+    pub account: String,
+    pub action: String,
+    pub object: String,
+    pub from: String,
+    pub until: String,
+}
+
 #[cfg(feature = "ssr")]
-struct Asked<'a> {
-    office: &'a str,
-    account: &'a str,
-    action: &'a str,
-    object: &'a str,
-    from: &'a str,
-    until: &'a str,
+impl AuditFilter {
+    /// The filled-in fields as a query string, in the form's order: what the
+    /// page's links to other pages and to the CSV carry.
+    fn query(&self) -> String {
+        let fields = [
+            ("office", &self.office),
+            ("account", &self.account),
+            ("action", &self.action),
+            ("object", &self.object),
+            ("from", &self.from),
+            ("until", &self.until),
+        ];
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.into_iter().filter(|(_, value)| !value.trim().is_empty()))
+            .finish()
+    }
 }
 
 /// Checks the caller may read the office asked for (all offices: a global
@@ -24,14 +44,14 @@ struct Asked<'a> {
 #[cfg(feature = "ssr")]
 async fn selection<F: leptos::server_fn::ServerFn>(
     ctx: &super::server::ServerContext,
-    asked: &Asked<'_>,
+    filter: &AuditFilter,
 ) -> Result<(crate::store::audit::Selection, Option<crate::domain::office::Office>, bool), AppError> {
     use crate::domain::access::Caller;
     use crate::domain::audit::{object_words, AuditAction};
     use crate::domain::calendar::OfficeZone;
     use crate::error::{Field, FieldProblem};
 
-    let office = match asked.office.trim() {
+    let office = match filter.office.trim() {
         "" => None,
         slug => Some(super::settings::administered_office::<F>(ctx, slug).await?),
     };
@@ -45,41 +65,33 @@ async fn selection<F: leptos::server_fn::ServerFn>(
         }
     };
     let midnight = |date: chrono::NaiveDate| zone.instant(date.and_time(chrono::NaiveTime::MIN));
-    let action = match asked.action.trim() {
+    let action = match filter.action.trim() {
         "" => None,
         name => Some(AuditAction::parse(name).ok_or(AppError::NotFound)?),
     };
-    let account = asked.account.trim().to_lowercase();
+    let account = filter.account.trim().to_lowercase();
     let selection = crate::store::audit::Selection {
         office_id: office.as_ref().map(|o| o.id),
         account: (!account.is_empty()).then(|| account.chars().take(64).collect()),
         action,
-        object: object_words(asked.object),
-        since: day(asked.from)?.map(midnight),
-        before: day(asked.until)?.and_then(|d| d.succ_opt()).map(midnight),
+        object: object_words(&filter.object),
+        since: day(&filter.from)?.map(midnight),
+        before: day(&filter.until)?.and_then(|d| d.succ_opt()).map(midnight),
     };
     Ok((selection, office, global))
 }
 
 /// One page of the audit log, newest first (`page` counts from 0).
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "audit_log")]
 pub async fn load_audit(
-    #[server(default)] office: String,
-    #[server(default)] account: String,
-    #[server(default)] action: String,
-    #[server(default)] object: String,
-    #[server(default)] from: String,
-    #[server(default)] until: String,
+    #[server(flatten)] filter: AuditFilter,
     #[server(default)] page: u32,
 ) -> Result<AuditView, AppError> {
     use crate::domain::audit::PAGE_SIZE;
     use crate::domain::calendar::OfficeZone;
 
     let ctx = super::server::context()?;
-    let asked =
-        Asked { office: &office, account: &account, action: &action, object: &object, from: &from, until: &until };
-    let (selection, found, global) = selection::<LoadAudit>(&ctx, &asked).await?;
+    let (selection, found, global) = selection::<LoadAudit>(&ctx, &filter).await?;
     let page = page.min(10_000);
     // One more than a page tells whether there is a next one.
     let mut entries = crate::store::audit::entries(&ctx.db, &selection, page * PAGE_SIZE, PAGE_SIZE + 1).await?;
@@ -91,16 +103,8 @@ pub async fn load_audit(
         .filter(|o| global || found.as_ref().is_some_and(|f| f.id == o.id))
         .map(|o| (o.slug, o.name))
         .collect();
-    let filter_query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(
-            [("office", &office), ("account", &account), ("action", &action), ("object", &object)]
-                .into_iter()
-                .chain([("from", &from), ("until", &until)])
-                .filter(|(_, value)| !value.trim().is_empty()),
-        )
-        .finish();
     Ok(AuditView {
-        filter_query,
+        filter_query: filter.query(),
         office: found.as_ref().map(|o| o.slug.clone()).unwrap_or_default(),
         offices,
         zone: found.as_ref().map_or(OfficeZone::Wib, |o| o.zone),
@@ -120,20 +124,13 @@ pub async fn load_audit(
     output = leptos::server_fn::codec::StreamingText
 )]
 pub async fn audit_csv(
-    #[server(default)] office: String,
-    #[server(default)] account: String,
-    #[server(default)] action: String,
-    #[server(default)] object: String,
-    #[server(default)] from: String,
-    #[server(default)] until: String,
+    #[server(flatten)] filter: AuditFilter,
 ) -> Result<leptos::server_fn::codec::TextStream<AppError>, AppError> {
     use crate::domain::audit::CSV_MAX_ROWS;
     use crate::domain::calendar::OfficeZone;
 
     let ctx = super::server::context()?;
-    let asked =
-        Asked { office: &office, account: &account, action: &action, object: &object, from: &from, until: &until };
-    let (selection, found, _) = selection::<AuditCsv>(&ctx, &asked).await?;
+    let (selection, found, _) = selection::<AuditCsv>(&ctx, &filter).await?;
     let entries = crate::store::audit::entries(&ctx.db, &selection, 0, CSV_MAX_ROWS).await?;
     let zone = found.as_ref().map_or(OfficeZone::Wib, |o| o.zone);
     let csv = crate::model::audit_csv(super::server::request_lang(), zone, &entries);

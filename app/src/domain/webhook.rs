@@ -127,6 +127,13 @@ pub const MAX_PER_OFFICE: usize = 5;
 /// page shows the count).
 pub const PENDING_PER_WEBHOOK: i64 = 5_000;
 
+/// Deliveries of one office in flight at once, all its webhooks together.
+/// A receiver that hangs holds its request for the whole send timeout, and
+/// the senders' slots are shared by every office: this keeps an office whose
+/// receivers hang from holding more than a few of them, so other offices'
+/// deliveries still go at once.
+pub const IN_FLIGHT_PER_OFFICE: i64 = 2;
+
 /// Days a delivered or given-up delivery is kept (to look into a complaint
 /// that an event never arrived) before the hourly tidy-up removes it: every
 /// ticket move of an office writes one per webhook, so they are not kept for good.

@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{fetch, ErrorNotice, FieldError, FormAlert, FormPost, PostForm};
+use super::components::{fetch, ErrorNotice, FieldError, FormAlert, FormPost, PostForm, ReportTable};
 use super::use_lang;
 use crate::api::{load_api_keys, CreateApiKey, RevokeApiKey};
 use crate::i18n::{admin_text, AdminText};
@@ -57,7 +57,7 @@ fn keys_view(lang: crate::i18n::Lang, view: ApiKeysView) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     view! {
         <Title text=format!("{} — {office_name}", admin_text(lang, AdminText::ApiKeysLink)) />
         <p class="crumbs"><a href=format!("/admin/kantor/{slug}")>{office_name.clone()}</a></p>
@@ -68,25 +68,14 @@ fn keys_view(lang: crate::i18n::Lang, view: ApiKeysView) -> impl IntoView {
             <NewApiKeyForm office=slug.clone() />
         </section>
         <section class="card staff-section">
-            {if keys.is_empty() {
-                view! { <p class="muted">{admin_text(lang, AdminText::ApiKeyNone)}</p> }.into_any()
-            } else {
-                view! {
-                    <table class="report" data-testid="api-keys">
-                        <thead>
-                            <tr>
-                                <th scope="col">{admin_text(lang, AdminText::ApiKeyLabel)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::ApiKeyShown)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::ApiKeyCreatedAt)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::ApiKeyLastUsed)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::ApiKeyState)}</th>
-                                <th scope="col"></th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                }.into_any()
-            }}
+            <ReportTable testid="api-keys" rows none=admin_text(lang, AdminText::ApiKeyNone) headings=vec![
+                admin_text(lang, AdminText::ApiKeyLabel),
+                admin_text(lang, AdminText::ApiKeyShown),
+                admin_text(lang, AdminText::ApiKeyCreatedAt),
+                admin_text(lang, AdminText::ApiKeyLastUsed),
+                admin_text(lang, AdminText::ApiKeyState),
+                "",
+            ] />
         </section>
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::components::{fetch, ErrorNotice};
 use super::use_lang;
-use crate::api::{load_audit, AuditCsv, SaveAuditRetention};
+use crate::api::{load_audit, AuditCsv, AuditFilter, SaveAuditRetention};
 use crate::domain::audit::AuditAction;
 use crate::i18n::{admin_text, audit_action_name, AdminText, Lang};
 use crate::model::{fields_line, AuditView};
@@ -24,7 +24,7 @@ pub fn AuditPage() -> impl IntoView {
     let asked = FILTER.map(|name| query.get(name).unwrap_or_default());
     let page = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
     let [office, account, action, object, from, until] = asked.clone();
-    let log = fetch(load_audit(office, account, action, object, from, until, page));
+    let log = fetch(load_audit(AuditFilter { office, account, action, object, from, until }, page));
     Suspend::new(async move {
         match log.await {
             Ok(log) => audit_view(lang, log, asked).into_any(),

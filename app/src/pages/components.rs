@@ -258,6 +258,36 @@ pub fn FieldError(field: Field, error: Signal<Option<AppError>>) -> impl IntoVie
     }
 }
 
+/// A table of a page's records under column headings, or, with no record
+/// and a `none` text, that text instead, muted. `testid` names the table
+/// for the tests; an empty heading heads a column of buttons.
+#[component]
+pub fn ReportTable<R>(
+    testid: &'static str,
+    headings: Vec<&'static str>,
+    rows: Vec<R>,
+    #[prop(optional)] none: Option<&'static str>,
+) -> impl IntoView
+where
+    R: IntoView + 'static,
+{
+    if let Some(none) = none.filter(|_| rows.is_empty()) {
+        return view! { <p class="muted">{none}</p> }.into_any();
+    }
+    // An empty text would still be a text node: a button column's heading has none.
+    let headings = headings
+        .into_iter()
+        .map(|heading| view! { <th scope="col">{(!heading.is_empty()).then_some(heading)}</th> })
+        .collect_view();
+    view! {
+        <table class="report" data-testid=testid>
+            <thead><tr>{headings}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// Starts loading a page's data at once, in a task of its own on the server.
 /// Rendering awaits page data in document order, so a load that has taken a
 /// database connection must not wait for an earlier part of the page: under

@@ -6,7 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::components::{fetch, ErrorNotice};
+use super::components::{fetch, ErrorNotice, ReportTable};
 use super::use_lang;
 use crate::api::{load_outbox, RetryNotice};
 use crate::i18n::{admin_text, notice_channel_name, notice_moment_name, AdminText};
@@ -44,7 +44,7 @@ fn outbox_view(lang: crate::i18n::Lang, outbox: OutboxView) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     let failed_rows = failures
         .iter()
         .map(|f| {
@@ -66,49 +66,33 @@ fn outbox_view(lang: crate::i18n::Lang, outbox: OutboxView) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     view! {
         <Title text=format!("{} — {office_name}", admin_text(lang, AdminText::OutboxLink)) />
         <p class="crumbs"><a href=format!("/admin/kantor/{slug}")>{office_name.clone()}</a></p>
         <h1>{admin_text(lang, AdminText::OutboxLink)}</h1>
         <p class="lead">{admin_text(lang, AdminText::OutboxIntro)}</p>
         <section class="card staff-section">
-            <table class="report" data-testid="outbox">
-                <thead>
-                    <tr>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxChannel)}</th>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxUnsent)}</th>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxOldest)}</th>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxFailed)}</th>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxSentHere)}</th>
-                        <th scope="col">{admin_text(lang, AdminText::OutboxFailedTriesHere)}</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <ReportTable testid="outbox" rows headings=vec![
+                admin_text(lang, AdminText::OutboxChannel),
+                admin_text(lang, AdminText::OutboxUnsent),
+                admin_text(lang, AdminText::OutboxOldest),
+                admin_text(lang, AdminText::OutboxFailed),
+                admin_text(lang, AdminText::OutboxSentHere),
+                admin_text(lang, AdminText::OutboxFailedTriesHere),
+            ] />
         </section>
         <section class="card staff-section">
             <h2>{admin_text(lang, AdminText::OutboxFailures)}</h2>
-            {if failures.is_empty() {
-                view! { <p class="muted">{admin_text(lang, AdminText::OutboxNoFailures)}</p> }.into_any()
-            } else {
-                view! {
-                    <table class="report" data-testid="failed-notices">
-                        <thead>
-                            <tr>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxNumber)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxChannel)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxMoment)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxAttempts)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxLastError)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::OutboxFailedAt)}</th>
-                                <th scope="col"></th>
-                            </tr>
-                        </thead>
-                        <tbody>{failed_rows}</tbody>
-                    </table>
-                }.into_any()
-            }}
+            <ReportTable testid="failed-notices" rows=failed_rows none=admin_text(lang, AdminText::OutboxNoFailures) headings=vec![
+                admin_text(lang, AdminText::OutboxNumber),
+                admin_text(lang, AdminText::OutboxChannel),
+                admin_text(lang, AdminText::OutboxMoment),
+                admin_text(lang, AdminText::OutboxAttempts),
+                admin_text(lang, AdminText::OutboxLastError),
+                admin_text(lang, AdminText::OutboxFailedAt),
+                "",
+            ] />
         </section>
     }
 }

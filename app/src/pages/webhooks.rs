@@ -8,7 +8,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::components::{fetch, ErrorNotice};
+use super::components::{fetch, ErrorNotice, ReportTable};
 use super::use_lang;
 use crate::api::{load_webhooks, AddWebhook, RemoveWebhook, RotateWebhookSecret};
 use crate::domain::webhook::WebhookEvent;
@@ -90,7 +90,7 @@ fn webhooks_view(lang: Lang, view: WebhooksView) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     let form = "webhook-baru";
     let refusal = refused(form);
     let problem = |field: Field| {
@@ -130,24 +130,13 @@ fn webhooks_view(lang: Lang, view: WebhooksView) -> impl IntoView {
         <p class="lead">{admin_text(lang, AdminText::WebhookIntro)}</p>
         {top_notice}
         <section class="card staff-section">
-            {if webhooks.is_empty() {
-                view! { <p class="muted">{admin_text(lang, AdminText::WebhookNone)}</p> }.into_any()
-            } else {
-                view! {
-                    <table class="report" data-testid="webhooks">
-                        <thead>
-                            <tr>
-                                <th scope="col">{admin_text(lang, AdminText::WebhookUrl)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::WebhookEvents)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::WebhookLastResult)}</th>
-                                <th scope="col">{admin_text(lang, AdminText::WebhookPending)}</th>
-                                <th scope="col"></th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                }.into_any()
-            }}
+            <ReportTable testid="webhooks" rows none=admin_text(lang, AdminText::WebhookNone) headings=vec![
+                admin_text(lang, AdminText::WebhookUrl),
+                admin_text(lang, AdminText::WebhookEvents),
+                admin_text(lang, AdminText::WebhookLastResult),
+                admin_text(lang, AdminText::WebhookPending),
+                "",
+            ] />
         </section>
         {may_add.then(|| view! {
             <section class="card staff-section" id=form>

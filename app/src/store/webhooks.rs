@@ -288,21 +288,40 @@ pub struct Delivery {
 const HEADS: &str = "SELECT MIN(id) FROM webhook_deliveries
     WHERE delivered_at IS NULL AND given_up_at IS NULL GROUP BY webhook_id";
 
+/// The heads that may be claimed now: due, in no sender's hand, and of an
+/// office with fewer than `webhook::IN_FLIGHT_PER_OFFICE` in flight (on every
+/// instance together). Each office's heads are ranked with those in flight
+/// first, then the others by age; the ones within the office's allowance are
+/// ready. Those past it are left unclaimed for a later round, or another
+/// instance, rather than taking a slot that other offices need.
+fn ready_heads() -> String {
+    format!(
+        "SELECT id FROM (
+             SELECT d.id, d.claimed_until,
+                    ROW_NUMBER() OVER (PARTITION BY w.office_id
+                                       ORDER BY CASE WHEN d.claimed_until > $1 THEN 0 ELSE 1 END, d.id) AS place
+             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+             WHERE d.id IN ({HEADS}) AND (d.claimed_until > $1 OR d.due_at <= $1)
+         ) ranked
+         WHERE place <= {cap} AND (claimed_until IS NULL OR claimed_until <= $1)",
+        cap = webhook::IN_FLIGHT_PER_OFFICE
+    )
+}
+
 /// Claims up to `limit` deliveries whose time has come: for each webhook only
 /// its oldest pending one, so a receiver gets its events in the order they
-/// happened (a later one waits while an earlier one is retried). A claim is a
+/// happened (a later one waits while an earlier one is retried), and for each
+/// office no more than its allowance in flight (`ready_heads`). A claim is a
 /// lease (`CLAIM_LEASE_SECONDS`); on PostgreSQL rows another instance is
-/// claiming are passed over, so each delivery is in one sender's hand.
+/// claiming are passed over, so each delivery is in one sender's hand. Two
+/// instances claiming at the same moment may each give an office its whole
+/// allowance, but neither holds more than that of it.
 pub async fn claim(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Delivery>> {
+    let ready = ready_heads();
     // Most rounds find nothing: they look on a read connection first, and
     // leave SQLite's one writer to the bookings.
-    let due: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT d.id FROM webhook_deliveries d WHERE d.id IN ({HEADS}) AND d.due_at <= $1
-           AND (d.claimed_until IS NULL OR d.claimed_until <= $1) LIMIT 1"
-    ))
-    .bind(millis(now))
-    .fetch_optional(db.reader())
-    .await?;
+    let due: Option<i64> =
+        sqlx::query_scalar(&format!("{ready} LIMIT 1")).bind(millis(now)).fetch_optional(db.reader()).await?;
     if due.is_none() {
         return Ok(Vec::new());
     }
@@ -310,10 +329,13 @@ pub async fn claim(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<D
         Engine::Sqlite => "",
         Engine::Postgres => "FOR UPDATE SKIP LOCKED",
     };
+    // The due and claim conditions again on the rows themselves: on
+    // PostgreSQL a row another instance claimed since is read afresh once
+    // locked, and passed over.
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
         "UPDATE webhook_deliveries SET claimed_until = $3
          WHERE id IN (SELECT d.id FROM webhook_deliveries d
-                      WHERE d.id IN ({HEADS}) AND d.due_at <= $1
+                      WHERE d.id IN ({ready}) AND d.due_at <= $1
                         AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
                       ORDER BY d.id LIMIT $2 {lock})
          RETURNING id"

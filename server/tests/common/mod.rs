@@ -151,19 +151,35 @@ impl TestApp {
         let citizen = self.sign_in_citizen("081234567890").await;
         let staff = self.admin_session().await;
         for serial in 1..=count {
-            let form = [
-                ("office", "kantah-denpasar"),
-                ("service", "A"),
-                ("when", "today"),
-                ("nik", &nik(serial)),
-                ("name", "Warga Uji"),
-                ("email", "warga@contoh.id"),
-                ("phone", "081234567890"),
-            ];
-            let booked = self.call("staff_book", Some(&staff), &form).await;
-            assert!(booked.status().is_success(), "{}", booked.status());
+            self.desk_book(&staff, serial, &[]).await;
         }
         citizen
+    }
+
+    /// Books a number at the desk as `staff`, for today at Denpasar's service A,
+    /// for the citizen with NIK `nik(serial)` (phone 0812 3456 7890, an email
+    /// address); `more` adds fields to the form or replaces them (a date, a
+    /// priority).
+    pub async fn desk_book(&self, staff: &str, serial: u32, more: &[(&str, &str)]) -> Booked {
+        let nik = nik(serial);
+        let mut form = vec![
+            ("office", "kantah-denpasar"),
+            ("service", "A"),
+            ("when", "today"),
+            ("nik", nik.as_str()),
+            ("name", "Warga Uji"),
+            ("phone", "081234567890"),
+            ("email", "warga@contoh.id"),
+        ];
+        for &(name, value) in more {
+            match form.iter_mut().find(|(field, _)| *field == name) {
+                Some(field) => field.1 = value,
+                None => form.push((name, value)),
+            }
+        }
+        let booked = self.call("staff_book", Some(staff), &form).await;
+        assert!(booked.status().is_success(), "desk booking: {}", booked.status());
+        booked.json::<Booked>().await.expect("the booked number")
     }
 
     /// Posts a form to a server function as the browser's JavaScript does.
