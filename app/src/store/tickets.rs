@@ -116,7 +116,7 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
     let mut tries = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let outcome = match book_one(&mut tx, job).await {
+        let outcome = match book_one(&mut tx, job, PhoneLock::Take).await {
             Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(StoreError::from),
             Err(error) => Err(error),
         };
@@ -190,18 +190,36 @@ async fn book_batch(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for (job, _) in batch {
-        results.push(book_one(&mut tx, job).await?);
+        results.push(book_one(&mut tx, job, PhoneLock::HeldByWriter).await?);
     }
     tx.commit().await?;
     Ok(results)
 }
 
-async fn book_one(tx: &mut Transaction<'_, Any>, job: &BookingJob) -> Result<Result<Booked, BookError>, StoreError> {
+/// Whether a booking takes its phone's lock row itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PhoneLock {
+    /// PostgreSQL: bookings of one phone may run side by side, on any instance.
+    Take,
+    /// SQLite's booking writer: its `BEGIN IMMEDIATE` already holds the
+    /// database's only write lock, which orders it after every other writer
+    /// (of any process), so the lock row would order nothing and costs a
+    /// write per booking.
+    HeldByWriter,
+}
+
+async fn book_one(
+    tx: &mut Transaction<'_, Any>,
+    job: &BookingJob,
+    lock: PhoneLock,
+) -> Result<Result<Booked, BookError>, StoreError> {
     // First the phone's lock, so that what follows sees every booking of this
     // phone that committed while this one waited.
     let capped = match (job.phone_caps, &job.holder.phone) {
         (Some(caps), Some(phone)) => {
-            super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
+            if lock == PhoneLock::Take {
+                super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
+            }
             Some((caps, phone))
         }
         _ => None,
