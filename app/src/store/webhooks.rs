@@ -222,6 +222,19 @@ async fn enqueue(
     Ok(written.rows_affected())
 }
 
+/// The offices with a live webhook for `event`.
+pub(crate) async fn offices_subscribed(
+    tx: &mut Transaction<'_, Any>,
+    event: WebhookEvent,
+) -> StoreResult<std::collections::HashSet<i64>> {
+    let offices: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT office_id FROM webhooks WHERE removed_at IS NULL AND events LIKE $1")
+            .bind(event.stored_pattern())
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(offices.into_iter().collect())
+}
+
 /// A ticket just issued, as `store::tickets::book` knows it.
 pub(crate) struct Issued<'a> {
     pub office_id: i64,
