@@ -217,6 +217,21 @@ enum Batch<'a> {
     },
 }
 
+impl Batch<'_> {
+    fn needs_phone_lock(&self) -> bool {
+        matches!(self, Self::Alone)
+    }
+
+    /// Whether the office may have a webhook for `ticket.issued` (a booking
+    /// alone finds out in the statement that writes its deliveries).
+    fn has_issued_webhook(&self, office_id: i64) -> bool {
+        match self {
+            Self::Alone => true,
+            Self::Writer { issued_to } => issued_to.contains(&office_id),
+        }
+    }
+}
+
 async fn book_one(
     tx: &mut Transaction<'_, Any>,
     job: &BookingJob,
@@ -226,7 +241,7 @@ async fn book_one(
     // phone that committed while this one waited.
     let capped = match (job.phone_caps, &job.holder.phone) {
         (Some(caps), Some(phone)) => {
-            if matches!(batch, Batch::Alone) {
+            if batch.needs_phone_lock() {
                 super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
             }
             Some((caps, phone))
@@ -405,23 +420,19 @@ async fn insert_ticket(
     if inserted.rows_affected() != 1 {
         return Ok(false);
     }
-    let issued = super::webhooks::Issued {
-        office_id: job.service.office_id,
-        office_slug: &job.office_slug,
-        ticket: TicketFacts {
-            number: booked.display_number.clone(),
-            service: job.service.prefix.letter().to_string(),
-            service_name: job.service.name_id.clone(),
-            service_date: booked.service_date.to_string(),
-            counter: None,
-        },
-        at: job.now,
-    };
-    let subscribed = match batch {
-        Batch::Alone => true,
-        Batch::Writer { issued_to } => issued_to.contains(&job.service.office_id),
-    };
-    if subscribed {
+    if batch.has_issued_webhook(job.service.office_id) {
+        let issued = super::webhooks::Issued {
+            office_id: job.service.office_id,
+            office_slug: &job.office_slug,
+            ticket: TicketFacts {
+                number: booked.display_number.clone(),
+                service: job.service.prefix.letter().to_string(),
+                service_name: job.service.name_id.clone(),
+                service_date: booked.service_date.to_string(),
+                counter: None,
+            },
+            at: job.now,
+        };
         super::webhooks::after_issue(tx, issued).await?;
     }
     if let Some(by) = &job.by.account {
