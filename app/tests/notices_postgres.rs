@@ -24,9 +24,9 @@ async fn two_instances_with_a_notice() -> Option<(Db, Db)> {
     support::postgres_server()?;
     let url = support::fresh_postgres_database("store").await;
     let (first, second) = (Db::open_postgres(&url).await.unwrap(), Db::open_postgres(&url).await.unwrap());
-    let office_id = support::office_with_service(&first, 10, 30).await;
+    support::office_with_service(&first, 10, 30).await;
     let office = offices::find(&first, "uji").await.unwrap().unwrap();
-    let service = offices::find_service(&first, office_id, "A").await.unwrap().unwrap();
+    let service = office.service("A").cloned().unwrap();
     let holder = Holder {
         nik: Some(Nik::parse("3171011201900001").unwrap()),
         name: Some(FullName::parse("Warga Uji").unwrap()),

@@ -1,20 +1,22 @@
 //! The two migration sets must describe one schema: every table, column,
-//! column type class, nullability and index the SQLite migrations make, the
-//! PostgreSQL migrations make too, and nothing else. The store runs the same
+//! column type class, nullability, index and trigger the SQLite migrations
+//! make, the PostgreSQL migrations make too, and nothing else. The store runs the same
 //! SQL on both, so a column that exists on one engine only is a bug waiting
 //! for the other engine's users.
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, Row};
 
-/// table → column → (type class, nullable); and the index names per table.
+/// table → column → (type class, nullable); the index names per table; and
+/// the (table, event) pairs a trigger fires on.
 #[derive(Debug, Default, PartialEq)]
 struct Schema {
     columns: BTreeMap<String, BTreeMap<String, (&'static str, bool)>>,
     indexes: BTreeMap<String, Vec<String>>,
+    triggers: BTreeSet<(String, String)>,
 }
 
 /// The engines' type names, reduced to what the store reads back.
@@ -64,6 +66,18 @@ async fn sqlite_schema() -> Schema {
         schema.indexes.insert(table.clone(), indexes);
         schema.columns.insert(table, columns);
     }
+    let triggers: Vec<(String, String)> =
+        sqlx::query_as("SELECT tbl_name, upper(sql) FROM sqlite_master WHERE type = 'trigger'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    for (table, sql) in triggers {
+        for event in ["INSERT", "UPDATE", "DELETE"] {
+            if sql.contains(&format!(" {event} ON ")) {
+                schema.triggers.insert((table.clone(), event.to_string()));
+            }
+        }
+    }
     schema
 }
 
@@ -105,6 +119,15 @@ async fn postgres_schema(url: &str) -> Schema {
     for row in rows {
         schema.indexes.entry(row.get("table_name")).or_default().push(row.get("index_name"));
     }
+    schema.triggers = sqlx::query_as(
+        "SELECT event_object_table::text, event_manipulation::text FROM information_schema.triggers
+         WHERE trigger_schema = 'public'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
     schema
 }
 
@@ -120,4 +143,6 @@ async fn both_migration_sets_make_the_same_tables_columns_types_and_indexes() {
         assert_eq!(Some(columns), postgres.columns.get(table), "the columns of {table}: name → (type, nullable)");
     }
     assert_eq!(sqlite.indexes, postgres.indexes, "the same named indexes on the same tables");
+    assert!(!sqlite.triggers.is_empty(), "the SQLite triggers were read");
+    assert_eq!(sqlite.triggers, postgres.triggers, "triggers on the same tables and events");
 }

@@ -108,7 +108,7 @@ async fn office_with_quota(engine: Engine, quota: u32, horizon_days: u32) -> Fix
         .await
         .unwrap();
     let office = offices::find(&db, "uji").await.unwrap().unwrap();
-    let service = offices::find_service(&db, office_id, "A").await.unwrap().unwrap();
+    let service = office.service("A").cloned().unwrap();
     Fixture { db, office, service, place }
 }
 
@@ -136,7 +136,10 @@ impl Fixture {
         };
         let admin = app::domain::audit::Actor { account_id: 1, address: "127.0.0.1".into(), at: monday_10_wib() };
         assert!(offices::update_service(&self.db, self.office.id, self.service.id, &change, &admin).await.unwrap());
-        self.service = offices::find_service(&self.db, self.office.id, "A").await.unwrap().unwrap();
+        // Read again as a booking would: the office's settings changed with it.
+        self.office = offices::find(&self.db, "uji").await.unwrap().unwrap();
+        self.service = self.office.service("A").cloned().unwrap();
+        assert_eq!((self.service.channels, self.service.walk_in_reserve), (channels, walk_in_reserve));
     }
 
     async fn walk_in(&self, holder: &Holder) -> Result<Booked, BookError> {

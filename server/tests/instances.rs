@@ -155,3 +155,42 @@ async fn two_instances_deliver_each_notice_exactly_once() {
     assert_eq!(received, sent, "each sent notice reached the provider once");
     assert!(sent.len() > 1_100, "{}", sent.len());
 }
+
+/// Each instance keeps an office's hours, holidays and services in memory
+/// under the version the database bumps at every change of them: a change made
+/// at one instance holds at the other's very next booking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
+async fn settings_changed_at_one_instance_hold_at_once_at_the_other() {
+    let (first, second) = two_instances().await;
+    let admin = first.admin_session().await;
+    let (one, two, three) =
+        (first.citizen_session(1).await, first.citizen_session(2).await, first.citizen_session(3).await);
+    // The second instance reads the office's settings, and keeps them.
+    let monday = second.book(&one, "kantah-denpasar", "A", "2026-11-30", &nik(1)).await;
+    assert_eq!(service_date(&first, monday).await, "2026-11-30");
+
+    let holiday = [("office", "kantah-denpasar"), ("date", "2026-12-01"), ("name", "Rapat kerja")];
+    assert!(first.call("add_holiday", Some(&admin), &holiday).await.status().is_success());
+    let tuesday = second.book(&two, "kantah-denpasar", "A", "2026-12-01", &nik(2)).await;
+    assert_eq!(service_date(&first, tuesday).await, "2026-12-02", "the other instance skips the new holiday");
+
+    sqlx::query("UPDATE services SET active = 0 WHERE prefix = 'B'").execute(&first.tamper().await).await.unwrap();
+    let closed = second.book(&three, "kantah-denpasar", "B", "2026-12-02", &nik(3)).await;
+    // The form names a service the office no longer offers.
+    assert_eq!(
+        closed.status(),
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "a service closed elsewhere takes no booking"
+    );
+}
+
+async fn service_date(app: &TestApp, booking: reqwest::Response) -> String {
+    assert!(booking.status().is_success(), "booking: {}", booking.status());
+    let booked: serde_json::Value = booking.json().await.unwrap();
+    sqlx::query_scalar("SELECT service_date FROM tickets WHERE public_code = $1")
+        .bind(booked["code"].as_str().unwrap())
+        .fetch_one(&app.inspect().await)
+        .await
+        .unwrap()
+}

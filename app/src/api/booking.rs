@@ -72,7 +72,7 @@ pub async fn request_booking_code(
     let ctx = context()?;
     authorize::<RequestBookingCode>(&ctx, None).await?;
     let office_row = super::server::find_office(&ctx, &office).await?;
-    let known = crate::store::offices::find_service(&ctx.db, office_row.id, service.trim()).await?;
+    let known = office_row.service(service.trim()).cloned();
     let input = BookingInput { office, service: service.trim().to_string(), when, date, nik, name, email, priority };
     let (_, holder) = input.form(&phone, false).parse(known.is_some())?;
     // What the booking would be refused for is refused before a code is sent.
@@ -197,10 +197,10 @@ pub(crate) async fn issue(
 ) -> Result<BookedTicket, AppError> {
     use crate::store::tickets;
 
-    let service = crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await?;
+    let service = office.service(service.trim());
     let (request, holder) = form.parse(service.is_some())?;
     let service = service.ok_or(AppError::NotFound)?;
-    let booked = tickets::book(&ctx.db, office, &service, &holder, by, request, ctx.clock.now()).await?;
+    let booked = tickets::book(&ctx.db, office, service, &holder, by, request, ctx.clock.now()).await?;
     ctx.hub.counts_changed(office.id);
     let today = office.zone.local(ctx.clock.now()).date();
     if booked.service_date == today && !booked.existing {

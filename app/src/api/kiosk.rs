@@ -54,8 +54,7 @@ pub async fn issue_walk_in(
             AppError::Invalid(vec![FieldError { field: Field::Nik, problem: FieldProblem::Identity(e) }])
         })?),
     };
-    let service =
-        crate::store::offices::find_service(&ctx.db, office.id, service.trim()).await?.ok_or(AppError::NotFound)?;
+    let service = office.service(service.trim()).cloned().ok_or(AppError::NotFound)?;
     // Confirmed by the citizen on the kiosk; an office that does not serve the
     // category refuses it in `tickets::book`.
     let priority = match priority.trim() {

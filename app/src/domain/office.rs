@@ -27,6 +27,16 @@ pub struct Office {
     /// The line of announcements on the display board; empty for none.
     pub board_announcement: String,
     pub priority: PriorityPolicy,
+    /// The services open for tickets (the active ones), in the office's order.
+    pub services: Vec<Service>,
+}
+
+impl Office {
+    /// The open service with the letter `prefix`, as a form names it.
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        let prefix = ServicePrefix::parse(prefix)?;
+        self.services.iter().find(|service| service.prefix == prefix)
+    }
 }
 
 /// What the office details form sets.
@@ -168,6 +178,30 @@ mod tests {
             horizon_days: 30,
             channels,
             walk_in_reserve,
+        }
+    }
+
+    #[test]
+    fn a_form_names_an_open_service_by_its_one_capital_letter() {
+        let mut second = service(ServiceChannels::All, 200, 0);
+        second.prefix = ServicePrefix::parse("B").unwrap();
+        let office = Office {
+            id: 1,
+            slug: "kantor".into(),
+            name: "Kantor".into(),
+            address: String::new(),
+            zone: OfficeZone::from_iana_name("Asia/Makassar").unwrap(),
+            calendar: WorkingCalendar::new(WeeklyHours([None; 7]), Vec::new()),
+            phone_caps: PhoneCaps { per_office_day: 2, upcoming: 4 },
+            release_delay_minutes: 0,
+            reminder_hour: 18,
+            board_announcement: String::new(),
+            priority: PriorityPolicy::default(),
+            services: vec![service(ServiceChannels::All, 200, 0), second],
+        };
+        assert_eq!(office.service("B").map(|service| service.prefix.letter()), Some('B'));
+        for unknown in ["C", "b", "AB", "", " A"] {
+            assert!(office.service(unknown).is_none(), "{unknown:?}");
         }
     }
 

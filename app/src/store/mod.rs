@@ -137,6 +137,7 @@ pub struct Db {
     bookings: Option<mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>>,
     /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
     postgres_url: Option<String>,
+    office_settings: offices::SettingsCache,
 }
 
 impl Db {
@@ -159,7 +160,14 @@ impl Db {
             .await?;
         let (bookings, queue) = mpsc::channel(1024);
         tokio::spawn(tickets::run_booking_writer(write.clone(), queue));
-        Ok(Self { engine: Engine::Sqlite, read, write, bookings: Some(bookings), postgres_url: None })
+        Ok(Self {
+            engine: Engine::Sqlite,
+            read,
+            write,
+            bookings: Some(bookings),
+            postgres_url: None,
+            office_settings: Default::default(),
+        })
     }
 
     /// Connects to a PostgreSQL database (which must exist) and brings its schema
@@ -195,6 +203,7 @@ impl Db {
             write: pool,
             bookings: None,
             postgres_url: Some(url.to_string()),
+            office_settings: Default::default(),
         })
     }
 

@@ -1,6 +1,9 @@
 //! Offices and what belongs to them: opening hours, holidays, services and
 //! counters, plus the office page's queue summary.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{Any, Transaction};
 
@@ -166,7 +169,7 @@ pub async fn names(db: &Db) -> StoreResult<Vec<OfficeName>> {
 const OFFICE_COLUMNS: &str =
     "id, slug, name, address, time_zone, phone_office_day_cap, phone_upcoming_cap, release_delay_minutes,
      reminder_hour, board_announcement, priority_categories, priority_mode, priority_every, ordinary_max_wait,
-     priority_online";
+     priority_online, settings_version";
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
     let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
@@ -192,10 +195,68 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
     let zone_name: String = row.col("time_zone")?;
     let zone =
         OfficeZone::from_iana_name(&zone_name).ok_or_else(|| StoreError::Corrupt(format!("zone {zone_name:?}")))?;
+    let version: i64 = row.col("settings_version")?;
+    let settings = match db.office_settings.get(id, version) {
+        Some(settings) => settings,
+        None => db.office_settings.keep(id, read_settings(db, id, version).await?),
+    };
+    Ok(Some(Office {
+        id,
+        slug: row.col("slug")?,
+        name: row.col("name")?,
+        address: row.col("address")?,
+        zone,
+        calendar: settings.calendar.clone(),
+        phone_caps: crate::domain::booking::PhoneCaps {
+            per_office_day: count_setting(&row, "phone_office_day_cap")?,
+            upcoming: count_setting(&row, "phone_upcoming_cap")?,
+        },
+        release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
+        reminder_hour: count_setting(&row, "reminder_hour")?,
+        board_announcement: row.col("board_announcement")?,
+        priority: priority_policy(&row)?,
+        services: settings.services.clone(),
+    }))
+}
 
+/// An office's hours, holidays and open services as of one `settings_version`
+/// of its row, which the database bumps at every change of them (migration 0013).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    version: i64,
+    calendar: WorkingCalendar,
+    services: Vec<Service>,
+}
+
+/// The settings of the offices read so far. An entry serves only a row that
+/// still has its version, so it is never stale, even when another instance
+/// made the change; a booking then reads one row instead of four tables.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SettingsCache(Arc<Mutex<HashMap<i64, Arc<Settings>>>>);
+
+impl SettingsCache {
+    fn get(&self, office_id: i64, version: i64) -> Option<Arc<Settings>> {
+        let offices = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        offices.get(&office_id).filter(|settings| settings.version == version).cloned()
+    }
+
+    /// Keeps `settings` unless a newer version is already kept (a slower read
+    /// finishing after a faster one).
+    fn keep(&self, office_id: i64, settings: Settings) -> Arc<Settings> {
+        let settings = Arc::new(settings);
+        let mut offices = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let kept = offices.entry(office_id).or_insert_with(|| settings.clone());
+        if kept.version < settings.version {
+            *kept = settings.clone();
+        }
+        settings
+    }
+}
+
+async fn read_settings(db: &Db, office_id: i64, version: i64) -> StoreResult<Settings> {
     let mut hours = WeeklyHours([None; 7]);
     for row in sqlx::query("SELECT weekday, opens, closes FROM office_hours WHERE office_id = $1")
-        .bind(id)
+        .bind(office_id)
         .fetch_all(db.reader())
         .await?
     {
@@ -205,31 +266,24 @@ async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Off
             hours.0.get_mut(weekday as usize).ok_or_else(|| StoreError::Corrupt(format!("weekday {weekday}")))?;
         *slot = Some(OpeningHours::new(opens, closes).ok_or_else(|| StoreError::Corrupt("hours".into()))?);
     }
-
     let holidays = sqlx::query("SELECT date, name FROM holidays WHERE office_id = $1")
-        .bind(id)
+        .bind(office_id)
         .fetch_all(db.reader())
         .await?
         .into_iter()
         .map(|row| Ok(Holiday { date: parse_date(row.col("date")?)?, name: row.col("name")? }))
         .collect::<StoreResult<Vec<_>>>()?;
-
-    Ok(Some(Office {
-        id,
-        slug: row.col("slug")?,
-        name: row.col("name")?,
-        address: row.col("address")?,
-        zone,
-        calendar: WorkingCalendar::new(hours, holidays),
-        phone_caps: crate::domain::booking::PhoneCaps {
-            per_office_day: count_setting(&row, "phone_office_day_cap")?,
-            upcoming: count_setting(&row, "phone_upcoming_cap")?,
-        },
-        release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
-        reminder_hour: count_setting(&row, "reminder_hour")?,
-        board_announcement: row.col("board_announcement")?,
-        priority: priority_policy(&row)?,
-    }))
+    let services = sqlx::query(
+        "SELECT id, office_id, prefix, name_id, name_en, daily_quota, horizon_days, channels, walk_in_reserve
+         FROM services WHERE office_id = $1 AND active = 1 ORDER BY position, prefix",
+    )
+    .bind(office_id)
+    .fetch_all(db.reader())
+    .await?
+    .iter()
+    .map(service_of)
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Settings { version, calendar: WorkingCalendar::new(hours, holidays), services })
 }
 
 fn priority_policy(row: &sqlx::any::AnyRow) -> StoreResult<PriorityPolicy> {
@@ -275,30 +329,19 @@ fn count_setting(row: &sqlx::any::AnyRow, column: &'static str) -> StoreResult<u
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value}")))
 }
 
-pub async fn find_service(db: &Db, office_id: i64, prefix: &str) -> StoreResult<Option<Service>> {
-    let row = sqlx::query(
-        "SELECT id, office_id, prefix, name_id, name_en, daily_quota, horizon_days, channels, walk_in_reserve
-         FROM services WHERE office_id = $1 AND prefix = $2 AND active = 1",
-    )
-    .bind(office_id)
-    .bind(prefix)
-    .fetch_optional(db.reader())
-    .await?;
-    row.map(|row| {
-        let prefix: String = row.col("prefix")?;
-        Ok(Service {
-            id: row.col("id")?,
-            office_id: row.col("office_id")?,
-            prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
-            name_id: row.col("name_id")?,
-            name_en: row.col("name_en")?,
-            daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
-            horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
-            channels: channels(&row)?,
-            walk_in_reserve: u32::try_from(row.col::<i64>("walk_in_reserve")?).unwrap_or(0),
-        })
+fn service_of(row: &sqlx::any::AnyRow) -> StoreResult<Service> {
+    let prefix: String = row.col("prefix")?;
+    Ok(Service {
+        id: row.col("id")?,
+        office_id: row.col("office_id")?,
+        prefix: ServicePrefix::parse(&prefix).ok_or_else(|| StoreError::Corrupt(format!("prefix {prefix:?}")))?,
+        name_id: row.col("name_id")?,
+        name_en: row.col("name_en")?,
+        daily_quota: u32::try_from(row.col::<i64>("daily_quota")?).unwrap_or(0),
+        horizon_days: u32::try_from(row.col::<i64>("horizon_days")?).unwrap_or(0),
+        channels: channels(row)?,
+        walk_in_reserve: u32::try_from(row.col::<i64>("walk_in_reserve")?).unwrap_or(0),
     })
-    .transpose()
 }
 
 fn channels(row: &sqlx::any::AnyRow) -> StoreResult<ServiceChannels> {

@@ -11,7 +11,7 @@ use sqlx::{Any, Transaction};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, ACTIVE, AT_COUNTER};
+use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
@@ -299,22 +299,14 @@ async fn phone_holdings(
     date: NaiveDate,
     today: NaiveDate,
 ) -> StoreResult<PhoneHoldings> {
-    let row = sqlx::query(&format!(
-        "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = $2 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
-                  AS service_day,
-                COALESCE(SUM(CASE WHEN s.office_id = $3 AND t.service_date = $4 THEN 1 ELSE 0 END), 0) AS office_day,
-                COUNT(*) AS upcoming
-         FROM tickets t JOIN services s ON s.id = t.issued_service_id
-         WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {active} AND t.service_date >= $5",
-        active = ACTIVE.as_str()
-    ))
-    .bind(phone.as_str())
-    .bind(service.id)
-    .bind(service.office_id)
-    .bind(date.to_string())
-    .bind(today.to_string())
-    .fetch_one(&mut **tx)
-    .await?;
+    let row = sqlx::query(&statements::PHONE_HOLDINGS)
+        .bind(phone.as_str())
+        .bind(service.id)
+        .bind(service.office_id)
+        .bind(date.to_string())
+        .bind(today.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
     let count =
         |column: &'static str| -> StoreResult<u32> { Ok(u32::try_from(row.col::<i64>(column)?).unwrap_or(u32::MAX)) };
     Ok(PhoneHoldings {
@@ -338,24 +330,13 @@ async fn claim_place(
     released_until: DateTime<Utc>,
     kept: u32,
 ) -> StoreResult<Option<u32>> {
-    let issued: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO service_days (service_id, service_date, issued)
-         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota - $4 > 0
-         ON CONFLICT (service_id, service_date)
-         DO UPDATE SET issued = service_days.issued + 1
-         WHERE service_days.issued
-               - (SELECT COUNT(*) FROM tickets t
-                   WHERE t.issued_service_id = $1 AND t.service_date = $2 AND t.state = 'cancelled'
-                     AND t.cancelled_at <= $3)
-             < (SELECT daily_quota FROM services WHERE id = $1) - $4
-         RETURNING issued",
-    )
-    .bind(service_id)
-    .bind(date.to_string())
-    .bind(millis(released_until))
-    .bind(i64::from(kept))
-    .fetch_optional(&mut **tx)
-    .await?;
+    let issued: Option<i64> = sqlx::query_scalar(statements::CLAIM_PLACE)
+        .bind(service_id)
+        .bind(date.to_string())
+        .bind(millis(released_until))
+        .bind(i64::from(kept))
+        .fetch_optional(&mut **tx)
+        .await?;
     issued.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("issued {n}")))).transpose()
 }
 
@@ -391,32 +372,24 @@ async fn insert_ticket(
 ) -> StoreResult<bool> {
     let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
     let holder = &job.holder;
-    let inserted = sqlx::query(
-        "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date, requested_date, rollover_reason, sequence,
-            display_number, holder_name, holder_nik, holder_phone, holder_email, channel, issued_at, booked_by_staff,
-            priority, queue_key)
-         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-            (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
-                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(&booked.code)
-    .bind(job.service.id)
-    .bind(booked.service_date.to_string())
-    .bind(booked.requested_date.to_string())
-    .bind(rollover)
-    .bind(i64::from(booked.sequence))
-    .bind(&booked.display_number)
-    .bind(holder.name.as_ref().map(FullName::as_str))
-    .bind(holder.nik.as_ref().map(Nik::as_str))
-    .bind(holder.phone.as_ref().map(PhoneNumber::as_str))
-    .bind(holder.email.as_ref().map(Email::as_str))
-    .bind(job.by.channel.as_str())
-    .bind(millis(job.now))
-    .bind(job.by.staff_id())
-    .bind(holder.priority.map(PriorityCategory::as_str))
-    .execute(&mut **tx)
-    .await?;
+    let inserted = sqlx::query(statements::INSERT_TICKET)
+        .bind(&booked.code)
+        .bind(job.service.id)
+        .bind(booked.service_date.to_string())
+        .bind(booked.requested_date.to_string())
+        .bind(rollover)
+        .bind(i64::from(booked.sequence))
+        .bind(&booked.display_number)
+        .bind(holder.name.as_ref().map(FullName::as_str))
+        .bind(holder.nik.as_ref().map(Nik::as_str))
+        .bind(holder.phone.as_ref().map(PhoneNumber::as_str))
+        .bind(holder.email.as_ref().map(Email::as_str))
+        .bind(job.by.channel.as_str())
+        .bind(millis(job.now))
+        .bind(job.by.staff_id())
+        .bind(holder.priority.map(PriorityCategory::as_str))
+        .execute(&mut **tx)
+        .await?;
     if inserted.rows_affected() != 1 {
         return Ok(false);
     }
@@ -452,6 +425,63 @@ async fn insert_ticket(
     Ok(true)
 }
 
+/// The statements of a booking, in the order it runs them. Public so that the
+/// bench's yardstick (`antrean-bench bookings`) runs exactly the same SQL.
+pub mod statements {
+    use std::sync::LazyLock;
+
+    use crate::store::ACTIVE;
+
+    /// The NIK's active ticket for the service asked for, or given on, a date:
+    /// `$1` service, `$2` NIK, `$3` date.
+    pub static ACTIVE_TICKET: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
+             FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {active}
+               AND (requested_date = $3 OR service_date = $3)
+             ORDER BY id LIMIT 1",
+            active = ACTIVE.as_str()
+        )
+    });
+
+    /// The phone's active online numbers: `$1` phone, `$2` service, `$3`
+    /// office, `$4` date, `$5` today.
+    pub static PHONE_HOLDINGS: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = $2 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
+                      AS service_day,
+                    COALESCE(SUM(CASE WHEN s.office_id = $3 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
+                      AS office_day,
+                    COUNT(*) AS upcoming
+             FROM tickets t JOIN services s ON s.id = t.issued_service_id
+             WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {active} AND t.service_date >= $5",
+            active = ACTIVE.as_str()
+        )
+    });
+
+    /// The next place on a date within the quota (see `claim_place`): `$1`
+    /// service, `$2` date, `$3` released until, `$4` places kept.
+    pub const CLAIM_PLACE: &str = "INSERT INTO service_days (service_id, service_date, issued)
+         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota - $4 > 0
+         ON CONFLICT (service_id, service_date)
+         DO UPDATE SET issued = service_days.issued + 1
+         WHERE service_days.issued
+               - (SELECT COUNT(*) FROM tickets t
+                   WHERE t.issued_service_id = $1 AND t.service_date = $2 AND t.state = 'cancelled'
+                     AND t.cancelled_at <= $3)
+             < (SELECT daily_quota FROM services WHERE id = $1) - $4
+         RETURNING issued";
+
+    /// The ticket (see `insert_ticket` for its fifteen values).
+    pub const INSERT_TICKET: &str = "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date,
+            requested_date, rollover_reason, sequence, display_number, holder_name, holder_nik, holder_phone,
+            holder_email, channel, issued_at, booked_by_staff, priority, queue_key)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+            (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
+                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
+         ON CONFLICT DO NOTHING";
+}
+
 /// A NIK's active ticket, found when the same NIK books the same service and day again.
 struct NikTicket {
     booked: Booked,
@@ -482,18 +512,12 @@ async fn active_ticket_of<'e>(
     nik: &Nik,
     date: NaiveDate,
 ) -> StoreResult<Option<NikTicket>> {
-    let row = sqlx::query(&format!(
-        "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
-         FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {active}
-           AND (requested_date = $3 OR service_date = $3)
-         ORDER BY id LIMIT 1",
-        active = ACTIVE.as_str()
-    ))
-    .bind(service_id)
-    .bind(nik.as_str())
-    .bind(date.to_string())
-    .fetch_optional(executor)
-    .await?;
+    let row = sqlx::query(&statements::ACTIVE_TICKET)
+        .bind(service_id)
+        .bind(nik.as_str())
+        .bind(date.to_string())
+        .fetch_optional(executor)
+        .await?;
     row.map(|row| {
         let booked = Booked {
             code: row.col("public_code")?,

@@ -63,7 +63,7 @@ async fn a_ticket(server: &Server) -> BenchResult<String> {
     let db = app::store::Db::open_url(&server.database_url).await?;
     let now = chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc);
     let office = app::store::offices::find(&db, "kantah-denpasar").await?.ok_or("no demo office")?;
-    let service = app::store::offices::find_service(&db, office.id, "A").await?.ok_or("no service A")?;
+    let service = office.service("A").cloned().ok_or("no service A")?;
     let by = IssuedBy { channel: Channel::WalkIn, account: None };
     let booked =
         app::store::tickets::book(&db, &office, &service, &Holder::default(), by, BookingRequest::Today, now).await?;
