@@ -1,4 +1,5 @@
-//! The audit log's table. Entries are written only through `record`, inside
+//! The audit log's table. Entries are written only through `RECORD` (by
+//! `record`, or by SQLite's booking writer on its own connection), inside
 //! the transaction of the change they describe; nothing here updates one, and
 //! only `remove_expired` deletes.
 
@@ -14,25 +15,58 @@ fn json(fields: &Fields) -> StoreResult<String> {
     serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// An audit entry: `$1` at, `$2` office, `$3` account, `$4` the typed name,
+/// `$5` address, `$6` action, `$7` object, `$8` before, `$9` after
+/// (`Recorded`, in this order); SQLite's booking writer runs it on its own
+/// connection.
+pub(crate) const RECORD: &str =
+    "INSERT INTO audit_log (at, office_id, account_id, account_name, address, action, object, before, after)
+     VALUES ($1, $2, $3, COALESCE((SELECT username FROM staff_accounts WHERE id = $3), $4, ''), $5, $6, $7, $8, $9)";
+
+/// The values `RECORD` binds, in its order.
+pub(crate) struct Recorded<'a> {
+    pub at: i64,
+    pub office_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub typed_name: Option<&'a str>,
+    pub address: &'a str,
+    pub action: &'static str,
+    pub object: &'a str,
+    pub before: String,
+    pub after: String,
+}
+
+impl<'a> Recorded<'a> {
+    pub(crate) fn of(entry: &'a AuditEntry) -> StoreResult<Self> {
+        Ok(Self {
+            at: millis(entry.at),
+            office_id: entry.office_id,
+            account_id: entry.account_id,
+            typed_name: entry.typed_name.as_deref(),
+            address: &entry.address,
+            action: entry.action.as_str(),
+            object: &entry.object,
+            before: json(&entry.before)?,
+            after: json(&entry.after)?,
+        })
+    }
+}
+
 /// Writes `entry` on `connection`, which is inside the change's transaction.
 pub(crate) async fn record(connection: &mut AnyConnection, entry: &AuditEntry) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, office_id, account_id, account_name, address, action, object, before, after)
-         VALUES ($1, $2, $3,
-                 COALESCE((SELECT username FROM staff_accounts WHERE id = $3), $4, ''),
-                 $5, $6, $7, $8, $9)",
-    )
-    .bind(millis(entry.at))
-    .bind(entry.office_id)
-    .bind(entry.account_id)
-    .bind(entry.typed_name.as_deref())
-    .bind(&entry.address)
-    .bind(entry.action.as_str())
-    .bind(&entry.object)
-    .bind(json(&entry.before)?)
-    .bind(json(&entry.after)?)
-    .execute(connection)
-    .await?;
+    let values = Recorded::of(entry)?;
+    sqlx::query(RECORD)
+        .bind(values.at)
+        .bind(values.office_id)
+        .bind(values.account_id)
+        .bind(values.typed_name)
+        .bind(values.address)
+        .bind(values.action)
+        .bind(values.object)
+        .bind(values.before)
+        .bind(values.after)
+        .execute(connection)
+        .await?;
     Ok(())
 }
 

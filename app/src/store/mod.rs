@@ -8,13 +8,15 @@
 //! On SQLite, writes go through a pool of one connection, so write transactions
 //! queue in the process instead of failing with SQLITE_BUSY; reads use their own
 //! pool and, thanks to WAL, never wait for a writer. Bookings are claimed by one
-//! booking writer task (see `tickets::run_booking_writer`). On PostgreSQL both
+//! booking writer with a connection of its own, which takes its turn on that
+//! pool (see `booking_writer`). On PostgreSQL both
 //! pools are the same, and every booking is its own transaction: the quota holds
 //! through the database's row locks, not through a single writer.
 
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+mod booking_writer;
 pub mod counters;
 pub mod feedback;
 pub(crate) mod locks;
@@ -46,6 +48,9 @@ use crate::domain::ticket::TicketState;
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite's booking writer, on its own connection (`booking_writer`).
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("the booking writer has stopped")]
@@ -159,7 +164,7 @@ impl Db {
             .connect(file.read_only(true).to_url_lossy().as_str())
             .await?;
         let (bookings, queue) = mpsc::channel(1024);
-        tokio::spawn(tickets::run_booking_writer(write.clone(), queue));
+        booking_writer::start(path, write.clone(), queue)?;
         Ok(Self {
             engine: Engine::Sqlite,
             read,
@@ -287,7 +292,7 @@ fn sorts_bytewise(collation: &str) -> bool {
 ///
 /// The writer syncs the write-ahead log at every commit (`synchronous = FULL`):
 /// a booking or a notice the server acknowledged survives a power cut, not
-/// only a crash of the process. Group commit (see `tickets::run_booking_writer`)
+/// only a crash of the process. Group commit (see `booking_writer`)
 /// makes that one sync per batch of bookings, not one per booking.
 fn sqlite_pragmas(conn: &mut AnyConnection, writer: bool) -> futures::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     const EVERY: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;";

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::AnyPool;
 use sqlx::{Any, Transaction};
 use thiserror::Error;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
@@ -118,7 +118,7 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
     let mut tries = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let outcome = match book_one(&mut tx, job, &Batch::Alone).await {
+        let outcome = match book_alone_in(&mut tx, job).await {
             Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(StoreError::from),
             Err(error) => Err(error),
         };
@@ -131,6 +131,18 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
             other => return other?,
         }
     }
+}
+
+async fn book_alone_in(
+    tx: &mut Transaction<'_, Any>,
+    job: &BookingJob,
+) -> Result<Result<Booked, BookError>, StoreError> {
+    // First the phone's lock, so that what follows sees every booking of this
+    // phone that committed while this one waited.
+    if let (Some(_), Some(phone)) = (job.phone_caps, &job.holder.phone) {
+        super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
+    }
+    book_one(tx, job, IssuedWebhooks::Unknown).await
 }
 
 /// A booking whose dates are decided, waiting for the writer.
@@ -154,116 +166,140 @@ pub(crate) struct BookingJob {
 
 pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
 
-/// Most bookings one transaction takes; bounds how long a batch holds the writer.
-const BATCH_LIMIT: usize = 128;
-
-/// The only place tickets are issued. It owns the writer connection while it works
-/// and takes every booking that is waiting into one transaction (group commit):
-/// SQLite has one writer anyway, and one commit for many bookings is what lets it
-/// keep up with a morning rush. Inside, bookings run one after another, and each
-/// date's counter moves only while below the quota, so no (service, date) ever
-/// gets more tickets than its quota.
-pub(crate) async fn run_booking_writer(pool: AnyPool, mut queue: mpsc::Receiver<(BookingJob, BookingReply)>) {
-    let mut batch = Vec::with_capacity(BATCH_LIMIT);
-    while queue.recv_many(&mut batch, BATCH_LIMIT).await > 0 {
-        match book_batch(&pool, &batch).await {
-            Ok(results) => {
-                for ((_, reply), result) in batch.drain(..).zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "booking batch failed");
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(BookError::Store(StoreError::WriterFailed(error.to_string()))));
-                }
-            }
-        }
-    }
+/// Which offices have a webhook for `ticket.issued`, as far as the booking's
+/// transaction knows.
+#[derive(Clone, Copy)]
+pub(crate) enum IssuedWebhooks<'a> {
+    /// A booking alone lets the statement that writes the deliveries find out.
+    Unknown,
+    /// SQLite's booking writer reads them once per batch: its `BEGIN
+    /// IMMEDIATE` holds the database's only write lock, so none is added
+    /// while the batch runs, and an office without one costs no statement.
+    Read(&'a HashSet<i64>),
 }
 
-async fn book_batch(
-    pool: &AnyPool,
-    batch: &[(BookingJob, BookingReply)],
-) -> Result<Vec<Result<Booked, BookError>>, StoreError> {
-    // IMMEDIATE takes the write lock at once (waiting out another process's
-    // writer): a transaction that reads first and writes later would fail with
-    // "database is locked" when another writer committed in between.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let issued_to = super::webhooks::offices_subscribed(&mut tx, WebhookEvent::TicketIssued).await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for (job, _) in batch {
-        results.push(book_one(&mut tx, job, &Batch::Writer { issued_to: &issued_to }).await?);
-    }
-    tx.commit().await?;
-    Ok(results)
-}
-
-/// The transaction a booking runs in, and what it already knows.
-enum Batch<'a> {
-    /// PostgreSQL: a booking of its own, beside other instances' bookings of
-    /// the same phone. It takes the phone's lock row and looks for its office's
-    /// webhooks itself.
-    Alone,
-    /// SQLite's booking writer: its `BEGIN IMMEDIATE` already holds the
-    /// database's only write lock, which orders it after every other writer
-    /// (of any process), so a lock row would order nothing, and no webhook is
-    /// added while it runs. Each costs a statement per booking, and a
-    /// statement's round trip to SQLite's thread is most of a booking's cost:
-    /// the webhook statement alone cost a quarter of the writer's throughput.
-    Writer {
-        /// The offices with a webhook for `ticket.issued`, read when the batch began.
-        issued_to: &'a HashSet<i64>,
-    },
-}
-
-impl Batch<'_> {
-    fn needs_phone_lock(&self) -> bool {
-        matches!(self, Self::Alone)
-    }
-
-    /// Whether the office may have a webhook for `ticket.issued` (a booking
-    /// alone finds out in the statement that writes its deliveries).
-    fn has_issued_webhook(&self, office_id: i64) -> bool {
+impl IssuedWebhooks<'_> {
+    fn may_have(self, office_id: i64) -> bool {
         match self {
-            Self::Alone => true,
-            Self::Writer { issued_to } => issued_to.contains(&office_id),
+            Self::Unknown => true,
+            Self::Read(offices) => offices.contains(&office_id),
         }
     }
 }
 
-async fn book_one(
-    tx: &mut Transaction<'_, Any>,
-    job: &BookingJob,
-    batch: &Batch<'_>,
-) -> Result<Result<Booked, BookError>, StoreError> {
-    // First the phone's lock, so that what follows sees every booking of this
-    // phone that committed while this one waited.
-    let capped = match (job.phone_caps, &job.holder.phone) {
-        (Some(caps), Some(phone)) => {
-            if batch.needs_phone_lock() {
-                super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
-            }
-            Some((caps, phone))
+/// The statements a booking runs (`book_one`), on either connection that
+/// issues tickets: sqlx's on PostgreSQL (a booking in a transaction of its
+/// own), and SQLite's own in the booking writer (`store::booking_writer`),
+/// where the statements run on the writer's thread with no hand-over to
+/// another thread for each, which was most of a booking's cost.
+pub(crate) trait BookingStatements {
+    /// The NIK's active ticket for the service asked for, or given on, `date`
+    /// (`statements::ACTIVE_TICKET`).
+    async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>>;
+    /// The phone's active online numbers (`statements::PHONE_HOLDINGS`).
+    async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings>;
+    /// The next place on a date within the quota (`statements::CLAIM_PLACE`).
+    async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>>;
+    /// Undoes the claim just made in this transaction, so sequences stay
+    /// without gaps (`statements::RELEASE_PLACE`).
+    async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()>;
+    /// Inserts the ticket unless its NIK already has an active one; says
+    /// whether it did (`statements::INSERT_TICKET`).
+    async fn insert_ticket(&mut self, ticket: &NewTicket<'_>) -> StoreResult<bool>;
+    /// `ticket.issued` for the office's subscribers (`webhooks::ENQUEUE`).
+    async fn enqueue_webhooks(&mut self, deliveries: super::webhooks::Enqueued) -> StoreResult<()>;
+    /// The staff's or kiosk's booking in the audit log (`audit::RECORD`).
+    async fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
+}
+
+/// The phone whose holdings are counted for a booking of `service` on `date`.
+pub(crate) struct HeldBy<'a> {
+    pub phone: &'a PhoneNumber,
+    pub service: &'a Service,
+    pub date: NaiveDate,
+    pub today: NaiveDate,
+}
+
+/// A claim of a place on a service's date; `kept` places of the quota are
+/// not for it (the walk-ins' reserve, for an online booking), and places of
+/// numbers cancelled up to `released_until` are free again.
+pub(crate) struct Claim {
+    pub service_id: i64,
+    pub date: NaiveDate,
+    pub released_until: DateTime<Utc>,
+    pub kept: u32,
+}
+
+/// A ticket's values, in the order `statements::INSERT_TICKET` binds them.
+pub(crate) struct NewTicket<'a> {
+    pub code: &'a str,
+    pub service_id: i64,
+    pub service_date: String,
+    pub requested_date: String,
+    pub rollover: Option<String>,
+    pub sequence: i64,
+    pub display_number: &'a str,
+    pub name: Option<&'a str>,
+    pub nik: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub channel: &'static str,
+    pub issued_at: i64,
+    pub staff: Option<i64>,
+    pub priority: Option<&'static str>,
+}
+
+impl<'a> NewTicket<'a> {
+    fn of(job: &'a BookingJob, booked: &'a Booked) -> Self {
+        let holder = &job.holder;
+        Self {
+            code: &booked.code,
+            service_id: job.service.id,
+            service_date: booked.service_date.to_string(),
+            requested_date: booked.requested_date.to_string(),
+            rollover: booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok()),
+            sequence: i64::from(booked.sequence),
+            display_number: &booked.display_number,
+            name: holder.name.as_ref().map(FullName::as_str),
+            nik: holder.nik.as_ref().map(Nik::as_str),
+            phone: holder.phone.as_ref().map(PhoneNumber::as_str),
+            email: holder.email.as_ref().map(Email::as_str),
+            channel: job.by.channel.as_str(),
+            issued_at: millis(job.now),
+            staff: job.by.staff_id(),
+            priority: holder.priority.map(PriorityCategory::as_str),
         }
-        _ => None,
-    };
+    }
+}
+
+pub(crate) async fn book_one(
+    tx: &mut impl BookingStatements,
+    job: &BookingJob,
+    webhooks: IssuedWebhooks<'_>,
+) -> Result<Result<Booked, BookError>, StoreError> {
     // The same NIK asking again (a retry, a second tab) is answered before any
     // cap: its own number is not one more.
     if let Some(nik) = &job.holder.nik {
-        if let Some(existing) = active_ticket_of(&mut **tx, job.service.id, nik, job.requested).await? {
+        if let Some(existing) = tx.active_ticket(job.service.id, nik, job.requested).await? {
             return Ok(existing.answer_to(&job.holder, &job.by));
         }
     }
+    // Only a citizen's own online booking counts against the phone.
+    let capped = job.phone_caps.zip(job.holder.phone.as_ref());
     for (date, rollover) in &job.candidates {
         if let Some((caps, phone)) = capped {
-            let held = phone_holdings(tx, phone, &job.service, *date, job.today).await?;
-            if let Err(refusal) = caps.admit(held) {
+            let held = HeldBy { phone, service: &job.service, date: *date, today: job.today };
+            if let Err(refusal) = caps.admit(tx.phone_holdings(&held).await?) {
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let kept = job.service.places_kept_from(job.by.channel);
-        let Some(sequence) = claim_place(tx, job.service.id, *date, job.released_until, kept).await? else {
+        let claim = Claim {
+            service_id: job.service.id,
+            date: *date,
+            released_until: job.released_until,
+            kept: job.service.places_kept_from(job.by.channel),
+        };
+        let Some(sequence) = tx.claim_place(&claim).await? else {
             continue;
         };
         let booked = Booked {
@@ -275,125 +311,31 @@ async fn book_one(
             rollover: rollover.clone(),
             existing: false,
         };
-        if insert_ticket(tx, job, &booked, batch).await? {
+        if tx.insert_ticket(&NewTicket::of(job, &booked)).await? {
+            after_insert(tx, job, &booked, webhooks).await?;
             return Ok(Ok(booked));
         }
         // The holder already has an active ticket on this date (a concurrent
         // request, or an earlier one that rolled here): give the place back and
         // answer with that ticket.
-        release_place(tx, job.service.id, *date, sequence).await?;
+        tx.release_place(&claim, sequence).await?;
         let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt("a ticket not inserted".into()))?;
-        let existing = active_ticket_of(&mut **tx, job.service.id, nik, *date).await?;
+        let existing = tx.active_ticket(job.service.id, nik, *date).await?;
         let existing = existing.ok_or_else(|| StoreError::Corrupt("a NIK's ticket not found".into()))?;
         return Ok(existing.answer_to(&job.holder, &job.by));
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
 }
 
-/// The active numbers the phone booked online, counted for a booking of
-/// `service` on `date`.
-async fn phone_holdings(
-    tx: &mut Transaction<'_, Any>,
-    phone: &PhoneNumber,
-    service: &Service,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> StoreResult<PhoneHoldings> {
-    let row = sqlx::query(&statements::PHONE_HOLDINGS)
-        .bind(phone.as_str())
-        .bind(service.id)
-        .bind(service.office_id)
-        .bind(date.to_string())
-        .bind(today.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-    let count =
-        |column: &'static str| -> StoreResult<u32> { Ok(u32::try_from(row.col::<i64>(column)?).unwrap_or(u32::MAX)) };
-    Ok(PhoneHoldings {
-        service_day: count("service_day")?,
-        office_day: count("office_day")?,
-        upcoming: count("upcoming")?,
-    })
-}
-
-/// Takes the next sequence number on a date if the quota allows it: the numbers
-/// issued, less those cancelled long enough ago (`released_until`) that their
-/// places are free again, stay below the quota. Sequence numbers only grow, so a
-/// display number is never given twice in a day. The quota is read inside the
-/// statement, so a change by an admin applies at once; the row's lock orders
-/// concurrent claims on PostgreSQL. `kept` places of the quota are not for
-/// this claim (the walk-ins' reserve, for an online booking).
-async fn claim_place(
-    tx: &mut Transaction<'_, Any>,
-    service_id: i64,
-    date: NaiveDate,
-    released_until: DateTime<Utc>,
-    kept: u32,
-) -> StoreResult<Option<u32>> {
-    let issued: Option<i64> = sqlx::query_scalar(statements::CLAIM_PLACE)
-        .bind(service_id)
-        .bind(date.to_string())
-        .bind(millis(released_until))
-        .bind(i64::from(kept))
-        .fetch_optional(&mut **tx)
-        .await?;
-    issued.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("issued {n}")))).transpose()
-}
-
-/// Undoes the claim just made in this transaction, so sequences stay without gaps.
-async fn release_place(
-    tx: &mut Transaction<'_, Any>,
-    service_id: i64,
-    date: NaiveDate,
-    sequence: u32,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3",
-    )
-    .bind(service_id)
-    .bind(date.to_string())
-    .bind(i64::from(sequence))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Inserts the ticket unless the holder's NIK already has an active one for the
-/// service that day (the only uniqueness a new ticket can meet: its public code
-/// is random, its sequence just claimed); says whether it did. `ON CONFLICT DO
-/// NOTHING` rather than catching the violation: on PostgreSQL a failed
-/// statement spoils the whole transaction, and a savepoint around each insert
-/// costs two round trips per booking.
-async fn insert_ticket(
-    tx: &mut Transaction<'_, Any>,
+/// The ticket's webhook deliveries and, for a staff or kiosk booking, its
+/// audit entry, in the booking's transaction.
+async fn after_insert(
+    tx: &mut impl BookingStatements,
     job: &BookingJob,
     booked: &Booked,
-    batch: &Batch<'_>,
-) -> StoreResult<bool> {
-    let rollover = booked.rollover.as_ref().and_then(|r| serde_json::to_string(r).ok());
-    let holder = &job.holder;
-    let inserted = sqlx::query(statements::INSERT_TICKET)
-        .bind(&booked.code)
-        .bind(job.service.id)
-        .bind(booked.service_date.to_string())
-        .bind(booked.requested_date.to_string())
-        .bind(rollover)
-        .bind(i64::from(booked.sequence))
-        .bind(&booked.display_number)
-        .bind(holder.name.as_ref().map(FullName::as_str))
-        .bind(holder.nik.as_ref().map(Nik::as_str))
-        .bind(holder.phone.as_ref().map(PhoneNumber::as_str))
-        .bind(holder.email.as_ref().map(Email::as_str))
-        .bind(job.by.channel.as_str())
-        .bind(millis(job.now))
-        .bind(job.by.staff_id())
-        .bind(holder.priority.map(PriorityCategory::as_str))
-        .execute(&mut **tx)
-        .await?;
-    if inserted.rows_affected() != 1 {
-        return Ok(false);
-    }
-    if batch.has_issued_webhook(job.service.office_id) {
+    webhooks: IssuedWebhooks<'_>,
+) -> StoreResult<()> {
+    if webhooks.may_have(job.service.office_id) {
         let issued = super::webhooks::Issued {
             office_id: job.service.office_id,
             office_slug: &job.office_slug,
@@ -406,7 +348,7 @@ async fn insert_ticket(
             },
             at: job.now,
         };
-        super::webhooks::after_issue(tx, issued).await?;
+        tx.enqueue_webhooks(issued.deliveries()?).await?;
     }
     if let Some(by) = &job.by.account {
         let action = match job.by.channel {
@@ -417,12 +359,109 @@ async fn insert_ticket(
             ("service".to_string(), job.service.prefix.letter().to_string()),
             ("date".to_string(), booked.service_date.to_string()),
             ("code".to_string(), booked.code.clone()),
-            ("priority".to_string(), holder.priority.map(PriorityCategory::as_str).unwrap_or_default().to_string()),
+            ("priority".to_string(), job.holder.priority.map(PriorityCategory::as_str).unwrap_or_default().to_string()),
         ]);
         let entry = AuditEntry::new(by, Some(job.service.office_id), action, booked.display_number.clone());
-        super::audit::record(tx, &entry.with_after(after)).await?;
+        tx.record_audit(&entry.with_after(after)).await?;
     }
-    Ok(true)
+    Ok(())
+}
+
+impl BookingStatements for Transaction<'_, Any> {
+    async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
+        let row = sqlx::query(&statements::ACTIVE_TICKET)
+            .bind(service_id)
+            .bind(nik.as_str())
+            .bind(date.to_string())
+            .fetch_optional(&mut **self)
+            .await?;
+        row.map(|row| {
+            NikTicket::of(NikTicketColumns {
+                code: row.col("public_code")?,
+                display_number: row.col("display_number")?,
+                sequence: row.col("sequence")?,
+                service_date: row.col("service_date")?,
+                requested_date: row.col("requested_date")?,
+                rollover: row.col("rollover_reason")?,
+                phone: row.col("holder_phone")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {
+        let row = sqlx::query(&statements::PHONE_HOLDINGS)
+            .bind(held.phone.as_str())
+            .bind(held.service.id)
+            .bind(held.service.office_id)
+            .bind(held.date.to_string())
+            .bind(held.today.to_string())
+            .fetch_one(&mut **self)
+            .await?;
+        holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])
+    }
+
+    async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
+        let issued: Option<i64> = sqlx::query_scalar(statements::CLAIM_PLACE)
+            .bind(claim.service_id)
+            .bind(claim.date.to_string())
+            .bind(millis(claim.released_until))
+            .bind(i64::from(claim.kept))
+            .fetch_optional(&mut **self)
+            .await?;
+        issued.map(issued_place).transpose()
+    }
+
+    async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()> {
+        sqlx::query(statements::RELEASE_PLACE)
+            .bind(claim.service_id)
+            .bind(claim.date.to_string())
+            .bind(i64::from(sequence))
+            .execute(&mut **self)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_ticket(&mut self, ticket: &NewTicket<'_>) -> StoreResult<bool> {
+        let inserted = sqlx::query(statements::INSERT_TICKET)
+            .bind(ticket.code)
+            .bind(ticket.service_id)
+            .bind(&ticket.service_date)
+            .bind(&ticket.requested_date)
+            .bind(ticket.rollover.as_deref())
+            .bind(ticket.sequence)
+            .bind(ticket.display_number)
+            .bind(ticket.name)
+            .bind(ticket.nik)
+            .bind(ticket.phone)
+            .bind(ticket.email)
+            .bind(ticket.channel)
+            .bind(ticket.issued_at)
+            .bind(ticket.staff)
+            .bind(ticket.priority)
+            .execute(&mut **self)
+            .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    async fn enqueue_webhooks(&mut self, deliveries: super::webhooks::Enqueued) -> StoreResult<()> {
+        super::webhooks::enqueue(self, deliveries).await.map(drop)
+    }
+
+    async fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        super::audit::record(self, entry).await
+    }
+}
+
+/// The three counts of `statements::PHONE_HOLDINGS`, in its order.
+pub(crate) fn holdings([service_day, office_day, upcoming]: [i64; 3]) -> StoreResult<PhoneHoldings> {
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(PhoneHoldings { service_day: count(service_day), office_day: count(office_day), upcoming: count(upcoming) })
+}
+
+/// The place `statements::CLAIM_PLACE` returned.
+pub(crate) fn issued_place(issued: i64) -> StoreResult<u32> {
+    u32::try_from(issued).map_err(|_| StoreError::Corrupt(format!("issued {issued}")))
 }
 
 /// The statements of a booking, in the order it runs them. Public so that the
@@ -459,8 +498,13 @@ pub mod statements {
         )
     });
 
-    /// The next place on a date within the quota (see `claim_place`): `$1`
-    /// service, `$2` date, `$3` released until, `$4` places kept.
+    /// The next place on a date if the quota allows it: the numbers issued,
+    /// less those cancelled long enough ago (`$3`, released until) that their
+    /// places are free again, stay below the quota less the `$4` places kept
+    /// from this claim. Sequence numbers only grow, so a display number is
+    /// never given twice in a day. The quota is read inside the statement,
+    /// so a change by an admin applies at once; the row's lock orders
+    /// concurrent claims on PostgreSQL. `$1` service, `$2` date.
     pub const CLAIM_PLACE: &str = "INSERT INTO service_days (service_id, service_date, issued)
          SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota - $4 > 0
          ON CONFLICT (service_id, service_date)
@@ -472,7 +516,11 @@ pub mod statements {
              < (SELECT daily_quota FROM services WHERE id = $1) - $4
          RETURNING issued";
 
-    /// The ticket (see `insert_ticket` for its fifteen values).
+    /// Gives back the place just claimed: `$1` service, `$2` date, `$3` the sequence.
+    pub const RELEASE_PLACE: &str =
+        "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3";
+
+    /// The ticket (`NewTicket` holds its fifteen values, in their order).
     pub const INSERT_TICKET: &str = "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date,
             requested_date, rollover_reason, sequence, display_number, holder_name, holder_nik, holder_phone,
             holder_email, channel, issued_at, booked_by_staff, priority, queue_key)
@@ -483,12 +531,36 @@ pub mod statements {
 }
 
 /// A NIK's active ticket, found when the same NIK books the same service and day again.
-struct NikTicket {
+pub(crate) struct NikTicket {
     booked: Booked,
     phone: Option<String>,
 }
 
+/// The columns of `statements::ACTIVE_TICKET`, as either connection reads them.
+pub(crate) struct NikTicketColumns {
+    pub code: String,
+    pub display_number: String,
+    pub sequence: i64,
+    pub service_date: String,
+    pub requested_date: String,
+    pub rollover: Option<String>,
+    pub phone: Option<String>,
+}
+
 impl NikTicket {
+    pub(crate) fn of(columns: NikTicketColumns) -> StoreResult<Self> {
+        let booked = Booked {
+            code: columns.code,
+            display_number: columns.display_number,
+            sequence: u32::try_from(columns.sequence).unwrap_or(0),
+            service_date: parse_date(&columns.service_date)?,
+            requested_date: parse_date(&columns.requested_date)?,
+            rollover: parse_rollover(columns.rollover)?,
+            existing: true,
+        };
+        Ok(Self { booked, phone: columns.phone })
+    }
+
     /// The ticket goes back only to the phone that holds it, or to staff (who
     /// check the KTP); anyone else who types the NIK learns only that it is taken.
     fn answer_to(self, holder: &Holder, by: &IssuedBy) -> Result<Booked, BookError> {
@@ -505,36 +577,7 @@ impl NikTicket {
     }
 }
 
-/// The holder's active ticket for this service asked for, or given on, `date`.
-async fn active_ticket_of<'e>(
-    executor: impl sqlx::Executor<'e, Database = Any>,
-    service_id: i64,
-    nik: &Nik,
-    date: NaiveDate,
-) -> StoreResult<Option<NikTicket>> {
-    let row = sqlx::query(&statements::ACTIVE_TICKET)
-        .bind(service_id)
-        .bind(nik.as_str())
-        .bind(date.to_string())
-        .fetch_optional(executor)
-        .await?;
-    row.map(|row| {
-        let booked = Booked {
-            code: row.col("public_code")?,
-            display_number: row.col("display_number")?,
-            sequence: u32::try_from(row.col::<i64>("sequence")?).unwrap_or(0),
-            service_date: parse_date(row.col("service_date")?)?,
-            requested_date: parse_date(row.col("requested_date")?)?,
-            rollover: parse_rollover(&row)?,
-            existing: true,
-        };
-        Ok(NikTicket { booked, phone: row.col("holder_phone")? })
-    })
-    .transpose()
-}
-
-fn parse_rollover(row: &AnyRow) -> StoreResult<Option<RolloverReason>> {
-    let value: Option<String> = row.col("rollover_reason")?;
+fn parse_rollover(value: Option<String>) -> StoreResult<Option<RolloverReason>> {
     value
         .map(|json| serde_json::from_str(&json).map_err(|_| StoreError::Corrupt(format!("rollover {json:?}"))))
         .transpose()
@@ -592,7 +635,7 @@ pub async fn view(db: &Db, code: &str) -> StoreResult<Option<ViewedTicket>> {
         service_name_en: row.col("name_en")?,
         service_date: parse_date(row.col("service_date")?)?,
         requested_date: parse_date(row.col("requested_date")?)?,
-        rollover: parse_rollover(&row)?,
+        rollover: parse_rollover(row.col("rollover_reason")?)?,
         state,
         channel,
         holder_name: row.col("holder_name")?,
@@ -925,7 +968,8 @@ pub async fn move_off_closed_day(
             .filter_map(|days| date.checked_add_days(chrono::Days::new(days)))
             .filter(|day| matches!(office.calendar.status(*day), crate::domain::calendar::DayStatus::Open(_)));
         for day in working_days {
-            let Some(sequence) = claim_place(&mut tx, service_id, day, released_until, 0).await? else { continue };
+            let claim = Claim { service_id, date: day, released_until, kept: 0 };
+            let Some(sequence) = tx.claim_place(&claim).await? else { continue };
             let number = display_number(prefix, sequence);
             // A savepoint: the holder's NIK may already hold a number that day.
             let mut update = sqlx::Connection::begin(&mut *tx).await?;
@@ -949,7 +993,7 @@ pub async fn move_off_closed_day(
                 }
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                     update.rollback().await?;
-                    release_place(&mut tx, service_id, day, sequence).await?;
+                    tx.release_place(&claim, sequence).await?;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -193,46 +193,56 @@ pub async fn reveal_once(db: &Db, office_id: i64, id: i64, now: DateTime<Utc>) -
     Ok(secret)
 }
 
-/// Writes a delivery of `event` for every webhook of the office subscribed to
-/// it, inside the ticket change's transaction. One statement that inserts
-/// nothing for an office without webhooks, so the booking path pays one
-/// indexed look-up for it.
-async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
-    office_id: i64,
-    event: WebhookEvent,
-    body: &EventBody,
-) -> StoreResult<u64> {
-    let at = millis(body.occurred_at);
-    let written = sqlx::query(
-        "INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
-         SELECT w.id, $2, $3, $4, $4 FROM webhooks w
-         WHERE w.office_id = $1 AND w.removed_at IS NULL AND w.events LIKE $5
-           AND (SELECT COUNT(*) FROM webhook_deliveries d
-                WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.given_up_at IS NULL) < $6",
-    )
-    .bind(office_id)
-    .bind(event.as_str())
-    .bind(json(body)?)
-    .bind(at)
-    .bind(event.stored_pattern())
-    .bind(webhook::PENDING_PER_WEBHOOK)
-    .execute(&mut **tx)
-    .await?;
-    Ok(written.rows_affected())
+/// Writes a delivery of an event for every webhook of the office subscribed
+/// to it (while it has fewer than `PENDING_PER_WEBHOOK` waiting), inside the
+/// ticket change's transaction. One statement that inserts nothing for an
+/// office without webhooks. `$1` office, `$2` event, `$3` body, `$4` at, `$5`
+/// the events pattern, `$6` the cap (`Enqueued`, in this order); SQLite's
+/// booking writer runs it on its own connection.
+pub(crate) const ENQUEUE: &str = "INSERT INTO webhook_deliveries (webhook_id, event, body, created_at, due_at)
+     SELECT w.id, $2, $3, $4, $4 FROM webhooks w
+     WHERE w.office_id = $1 AND w.removed_at IS NULL AND w.events LIKE $5
+       AND (SELECT COUNT(*) FROM webhook_deliveries d
+            WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.given_up_at IS NULL) < $6";
+
+/// The offices with a live webhook for the events pattern `$1`.
+pub(crate) const SUBSCRIBED: &str =
+    "SELECT DISTINCT office_id FROM webhooks WHERE removed_at IS NULL AND events LIKE $1";
+
+/// The values `ENQUEUE` binds, in its order.
+pub(crate) struct Enqueued {
+    pub office_id: i64,
+    pub event: &'static str,
+    pub body: String,
+    pub at: i64,
+    pub pattern: String,
+    pub cap: i64,
 }
 
-/// The offices with a live webhook for `event`.
-pub(crate) async fn offices_subscribed(
-    tx: &mut Transaction<'_, Any>,
-    event: WebhookEvent,
-) -> StoreResult<std::collections::HashSet<i64>> {
-    let offices: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT office_id FROM webhooks WHERE removed_at IS NULL AND events LIKE $1")
-            .bind(event.stored_pattern())
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(offices.into_iter().collect())
+impl Enqueued {
+    fn new(office_id: i64, event: WebhookEvent, body: &EventBody) -> StoreResult<Self> {
+        Ok(Self {
+            office_id,
+            event: event.as_str(),
+            body: json(body)?,
+            at: millis(body.occurred_at),
+            pattern: event.stored_pattern(),
+            cap: webhook::PENDING_PER_WEBHOOK,
+        })
+    }
+}
+
+pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, values: Enqueued) -> StoreResult<u64> {
+    let written = sqlx::query(ENQUEUE)
+        .bind(values.office_id)
+        .bind(values.event)
+        .bind(values.body)
+        .bind(values.at)
+        .bind(values.pattern)
+        .bind(values.cap)
+        .execute(&mut **tx)
+        .await?;
+    Ok(written.rows_affected())
 }
 
 /// A ticket just issued, as `store::tickets::book` knows it.
@@ -243,10 +253,12 @@ pub(crate) struct Issued<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// `ticket.issued` for the office's subscribers.
-pub(crate) async fn after_issue(tx: &mut Transaction<'_, Any>, issued: Issued<'_>) -> StoreResult<u64> {
-    let body = EventBody { occurred_at: issued.at, office: issued.office_slug.to_string(), ticket: issued.ticket };
-    enqueue(tx, issued.office_id, WebhookEvent::TicketIssued, &body).await
+impl Issued<'_> {
+    /// `ticket.issued` as `ENQUEUE` writes it.
+    pub(crate) fn deliveries(self) -> StoreResult<Enqueued> {
+        let body = EventBody { occurred_at: self.at, office: self.office_slug.to_string(), ticket: self.ticket };
+        Enqueued::new(self.office_id, WebhookEvent::TicketIssued, &body)
+    }
 }
 
 /// `event` for the ticket `ticket_id` just moved, for its office's
@@ -280,7 +292,7 @@ pub(crate) async fn after_move(
             counter: row.col("counter")?,
         },
     };
-    enqueue(tx, row.col("office_id")?, event, &body).await
+    enqueue(tx, Enqueued::new(row.col("office_id")?, event, &body)?).await
 }
 
 /// A delivery in a sender's hand, with where it goes and how it is signed.

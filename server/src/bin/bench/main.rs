@@ -582,15 +582,18 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
 async fn bench_bookings_sqlite(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let over_http = bench_bookings(&[server], "SQLite").await?;
     let in_store = store_bookings_per_second().await?;
-    let raw = raw_sqlite_bookings_per_second().await?;
+    let through_sqlx = sqlx_sqlite_bookings_per_second().await?;
+    let native = native_sqlite_bookings_per_second().await?;
     println!(
         "  the same bookings in the store alone (no HTTP, {CLIENTS} tasks): {in_store:.0}/s; HTTP reaches {:.0}% of it",
         100.0 * over_http / in_store
     );
     println!(
-        "  the same bookings as plain SQL (the store's statements, one SQLite transaction per {CLIENTS}): {raw:.0}/s; \
-         HTTP reaches {:.0}% of it",
-        100.0 * over_http / raw
+        "  the same bookings as plain SQL (the store's statements, one SQLite transaction per {CLIENTS}): \
+         {native:.0}/s through SQLite's own API, {through_sqlx:.0}/s through sqlx; HTTP reaches {:.0}% of the first, \
+         the store {:.0}%",
+        100.0 * over_http / native,
+        100.0 * in_store / native
     );
     Ok(())
 }
@@ -676,29 +679,41 @@ async fn store_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> 
     Ok(BOOKINGS as f64 / started.elapsed().as_secs_f64())
 }
 
+/// A fresh SQLite file with the demo offices, for the yardsticks, and the
+/// (service, office) ids of the bookings' services in `SERVICES` order.
+async fn yardstick_file(dir: &Path) -> Result<(PathBuf, Vec<(i64, i64)>), Box<dyn std::error::Error>> {
+    let path = dir.join("raw.db");
+    let db = app::store::Db::open_sqlite(&path).await?;
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc);
+    app::store::seed::seed_demo_offices(&db, now).await?;
+    let mut services = Vec::new();
+    for slug in OFFICES {
+        let office = app::store::offices::find(&db, slug).await?.ok_or("no demo office")?;
+        for prefix in SERVICES {
+            services.push(office.service(prefix).map(|service| (service.id, office.id)).ok_or("no service")?);
+        }
+    }
+    db.close().await;
+    Ok((path, services))
+}
+
+/// Booking `n` of a yardstick: service, office, date, NIK, phone.
+fn yardstick_booking(services: &[(i64, i64)], n: usize) -> (i64, i64, &'static str, String, String) {
+    let (service, office) = services[(n % 2) * SERVICES.len() + (n / 2) % SERVICES.len()];
+    (service, office, DATES[(n / 8) % DATES.len()], nik(n), format!("+62812{:07}", n / BOOKINGS_PER_PHONE))
+}
+
 /// The same bookings as plain SQL on a fresh SQLite file with the same schema
 /// and durability (WAL, `synchronous = FULL`), one transaction per 64: each
 /// booking runs the store's own four statements (`store::tickets::statements`:
 /// the NIK's ticket, the phone's holdings, the claim, the ticket), prepared
-/// once and bound. What SQLite itself costs, without our code: the yardstick
-/// for the booking writer.
-async fn raw_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> {
+/// once and bound, through sqlx. The booking writer used to run them so; the
+/// native yardstick below is what it runs now.
+async fn sqlx_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> {
     use app::store::tickets::statements;
     use sqlx::Connection;
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("raw.db");
-    let mut services = Vec::new();
-    {
-        let db = app::store::Db::open_sqlite(&path).await?;
-        let now = chrono::DateTime::parse_from_rfc3339(NOW)?.with_timezone(&chrono::Utc);
-        app::store::seed::seed_demo_offices(&db, now).await?;
-        for slug in OFFICES {
-            let office = app::store::offices::find(&db, slug).await?.ok_or("no demo office")?;
-            for prefix in SERVICES {
-                services.push(office.service(prefix).map(|service| (service.id, office.id)).ok_or("no service")?);
-            }
-        }
-    }
+    let (path, services) = yardstick_file(dir.path()).await?;
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
     sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         .execute(&mut conn)
@@ -708,9 +723,7 @@ async fn raw_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Err
     for batch in numbers.chunks(CLIENTS) {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         for &n in batch {
-            let (service, office) = services[(n % 2) * SERVICES.len() + (n / 2) % SERVICES.len()];
-            let date = DATES[(n / 8) % DATES.len()];
-            let (nik, phone) = (nik(n), format!("+62812{:07}", n / BOOKINGS_PER_PHONE));
+            let (service, office, date, nik, phone) = yardstick_booking(&services, n);
             sqlx::query(&statements::ACTIVE_TICKET)
                 .bind(service)
                 .bind(&nik)
@@ -755,6 +768,47 @@ async fn raw_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Err
                 .await?;
         }
         tx.commit().await?;
+    }
+    Ok(BOOKINGS as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The same four statements per booking through SQLite's own API (rusqlite,
+/// as the booking writer runs them), on one thread, with no code of ours
+/// around them: the yardstick for the booking writer. rusqlite binds by
+/// position in order of first appearance, so the values are bound by name.
+async fn native_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Error>> {
+    use app::store::tickets::statements;
+    use rusqlite::named_params;
+    let dir = tempfile::tempdir()?;
+    let (path, services) = yardstick_file(dir.path()).await?;
+    let mut conn = rusqlite::Connection::open(&path)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")?;
+    let numbers: Vec<usize> = (0..BOOKINGS).collect();
+    let started = Instant::now();
+    for batch in numbers.chunks(CLIENTS) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for &n in batch {
+            let (service, office, date, nik, phone) = yardstick_booking(&services, n);
+            tx.prepare_cached(&statements::ACTIVE_TICKET)?
+                .query(named_params! {"$1": service, "$2": nik, "$3": date})?
+                .next()?;
+            tx.prepare_cached(&statements::PHONE_HOLDINGS)?
+                .query(named_params! {"$1": phone, "$2": service, "$3": office, "$4": date, "$5": DATES[0]})?
+                .next()?;
+            let mut claim = tx.prepare_cached(statements::CLAIM_PLACE)?;
+            let mut claimed = claim.query(named_params! {"$1": service, "$2": date, "$3": 0, "$4": 0})?;
+            let Some(sequence) = claimed.next()?.map(|row| row.get::<_, i64>(0)).transpose()? else {
+                continue;
+            };
+            drop(claimed);
+            tx.prepare_cached(statements::INSERT_TICKET)?.execute(named_params! {
+                "$1": format!("R{n:09}"), "$2": service, "$3": date, "$4": date, "$5": None::<String>,
+                "$6": sequence, "$7": format!("R-{sequence:03}"), "$8": "Warga Uji Beban", "$9": nik,
+                "$10": phone, "$11": "warga@contoh.id", "$12": "online", "$13": n as i64, "$14": None::<i64>,
+                "$15": None::<String>,
+            })?;
+        }
+        tx.commit()?;
     }
     Ok(BOOKINGS as f64 / started.elapsed().as_secs_f64())
 }
@@ -827,7 +881,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "bookings straight into the store (no HTTP, {CLIENTS} tasks): {:.0}/s",
             store_bookings_per_second().await?
         );
-        println!("the same as plain SQL: {:.0}/s", raw_sqlite_bookings_per_second().await?);
+        println!(
+            "the same as plain SQL: {:.0}/s through SQLite's own API, {:.0}/s through sqlx",
+            native_sqlite_bookings_per_second().await?,
+            sqlx_sqlite_bookings_per_second().await?
+        );
     }
     if runs("bookings-postgres") {
         bench_bookings_postgres(&site_root).await?;

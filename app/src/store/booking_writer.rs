@@ -1,0 +1,287 @@
+//! SQLite's booking writer: the only place tickets are issued on SQLite.
+//!
+//! It takes every booking that is waiting into one transaction (group commit):
+//! SQLite has one writer anyway, and one commit for many bookings is what lets
+//! it keep up with a morning rush. Inside, bookings run one after another
+//! (`tickets::book_one`), and each date's counter moves only while below the
+//! quota, so no (service, date) ever gets more tickets than its quota.
+//!
+//! It runs on a thread of its own with SQLite's own connection (rusqlite), not
+//! sqlx's: sqlx hands every statement to its connection's thread and waits for
+//! the answer, and those hand-overs cost more than SQLite's work for a booking
+//! (`antrean-bench bookings` prints both). Its statements are the store's own,
+//! named where their tables live (`tickets::statements`, `webhooks::ENQUEUE`,
+//! `audit::RECORD`).
+//!
+//! Before each batch it takes the store's write connection from its pool, so
+//! it and the store's other writes (a call at a counter, an admin's change)
+//! take turns in the order they asked, instead of polling SQLite's lock.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rusqlite::{CachedStatement, Connection, ToSql, TransactionBehavior};
+use sqlx::AnyPool;
+use tokio::sync::mpsc;
+
+use super::audit::{Recorded, RECORD};
+use super::tickets::{
+    book_one, holdings, issued_place, statements, BookError, BookingJob, BookingReply, BookingStatements, Claim,
+    HeldBy, IssuedWebhooks, NewTicket, NikTicket, NikTicketColumns,
+};
+use super::webhooks::{Enqueued, ENQUEUE, SUBSCRIBED};
+use super::{millis, StoreError, StoreResult};
+use crate::domain::audit::AuditEntry;
+use crate::domain::booking::{Booked, PhoneHoldings};
+use crate::domain::identity::Nik;
+use crate::domain::webhook::WebhookEvent;
+
+/// Most bookings one transaction takes; bounds how long a batch holds the writer.
+const BATCH_LIMIT: usize = 128;
+
+pub(crate) type Queue = mpsc::Receiver<(BookingJob, BookingReply)>;
+
+/// Opens the writer's connection to the SQLite file at `path` (whose schema
+/// is up to date) and starts its thread, which ends when every sender of
+/// `queue` is gone.
+pub(crate) fn start(path: &Path, turn: AnyPool, queue: Queue) -> StoreResult<()> {
+    let connection = Connection::open(path)?;
+    // As the store's writer (`sqlite_pragmas`): a booking the server
+    // acknowledged survives a power cut; group commit makes that one sync per
+    // batch.
+    connection.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("booking-writer".into())
+        .spawn(move || {
+            // The pool's connection is handed back on the runtime.
+            let _runtime = runtime.enter();
+            run(connection, &runtime, &turn, queue);
+        })
+        .map_err(|e| StoreError::WriterFailed(e.to_string()))?;
+    Ok(())
+}
+
+fn run(mut connection: Connection, runtime: &tokio::runtime::Handle, turn: &AnyPool, mut queue: Queue) {
+    let mut batch = Vec::with_capacity(BATCH_LIMIT);
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < BATCH_LIMIT {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let outcome = match runtime.block_on(turn.acquire()) {
+            Ok(_turn) => book_batch(&mut connection, &batch),
+            Err(error) => Err(error.into()),
+        };
+        match outcome {
+            Ok(results) => {
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "booking batch failed");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(BookError::Store(StoreError::WriterFailed(error.to_string()))));
+                }
+            }
+        }
+    }
+}
+
+fn book_batch(
+    connection: &mut Connection,
+    batch: &[(BookingJob, BookingReply)],
+) -> StoreResult<Vec<Result<Booked, BookError>>> {
+    // IMMEDIATE takes the write lock at once (waiting out another process's
+    // writer): a transaction that reads first and writes later would fail with
+    // "database is locked" when another writer committed in between.
+    let mut tx = Native(connection.transaction_with_behavior(TransactionBehavior::Immediate)?);
+    let issued_to = tx.offices_subscribed(WebhookEvent::TicketIssued)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        // Every statement of `Native` runs at once: the future is ready when polled.
+        results.push(futures::executor::block_on(book_one(&mut tx, job, IssuedWebhooks::Read(&issued_to)))?);
+    }
+    tx.0.commit()?;
+    Ok(results)
+}
+
+/// The booking writer's transaction.
+struct Native<'c>(rusqlite::Transaction<'c>);
+
+/// `$1` … `$15`: the store's statements name their parameters so, for both engines.
+const PARAMETERS: [&str; 15] =
+    ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15"];
+
+impl Native<'_> {
+    /// The cached statement `sql` with `values` bound to `$1`, `$2`, ….
+    fn bound(&self, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<CachedStatement<'_>> {
+        let mut statement = self.0.prepare_cached(sql)?;
+        for (value, name) in values.iter().zip(PARAMETERS) {
+            let index = statement
+                .parameter_index(name)?
+                .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_string()))?;
+            statement.raw_bind_parameter(index, *value)?;
+        }
+        Ok(statement)
+    }
+
+    fn offices_subscribed(&mut self, event: WebhookEvent) -> StoreResult<HashSet<i64>> {
+        let mut statement = self.bound(SUBSCRIBED, &[&event.stored_pattern()])?;
+        let mut rows = statement.raw_query();
+        let mut offices = HashSet::new();
+        while let Some(row) = rows.next()? {
+            offices.insert(row.get(0)?);
+        }
+        Ok(offices)
+    }
+}
+
+impl BookingStatements for Native<'_> {
+    async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
+        let mut statement = self.bound(&statements::ACTIVE_TICKET, &[&service_id, &nik.as_str(), &date.to_string()])?;
+        let mut rows = statement.raw_query();
+        let Some(row) = rows.next()? else { return Ok(None) };
+        NikTicket::of(NikTicketColumns {
+            code: row.get("public_code")?,
+            display_number: row.get("display_number")?,
+            sequence: row.get("sequence")?,
+            service_date: row.get("service_date")?,
+            requested_date: row.get("requested_date")?,
+            rollover: row.get("rollover_reason")?,
+            phone: row.get("holder_phone")?,
+        })
+        .map(Some)
+    }
+
+    async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {
+        let values: [&dyn ToSql; 5] = [
+            &held.phone.as_str(),
+            &held.service.id,
+            &held.service.office_id,
+            &held.date.to_string(),
+            &held.today.to_string(),
+        ];
+        let mut statement = self.bound(&statements::PHONE_HOLDINGS, &values)?;
+        let mut rows = statement.raw_query();
+        let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        holdings([row.get("service_day")?, row.get("office_day")?, row.get("upcoming")?])
+    }
+
+    async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
+        let values: [&dyn ToSql; 4] =
+            [&claim.service_id, &claim.date.to_string(), &millis(claim.released_until), &i64::from(claim.kept)];
+        let mut statement = self.bound(statements::CLAIM_PLACE, &values)?;
+        let mut rows = statement.raw_query();
+        let issued: Option<i64> = rows.next()?.map(|row| row.get(0)).transpose()?;
+        issued.map(issued_place).transpose()
+    }
+
+    async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()> {
+        let values: [&dyn ToSql; 3] = [&claim.service_id, &claim.date.to_string(), &i64::from(sequence)];
+        self.bound(statements::RELEASE_PLACE, &values)?.raw_execute()?;
+        Ok(())
+    }
+
+    async fn insert_ticket(&mut self, ticket: &NewTicket<'_>) -> StoreResult<bool> {
+        let values: [&dyn ToSql; 15] = [
+            &ticket.code,
+            &ticket.service_id,
+            &ticket.service_date,
+            &ticket.requested_date,
+            &ticket.rollover,
+            &ticket.sequence,
+            &ticket.display_number,
+            &ticket.name,
+            &ticket.nik,
+            &ticket.phone,
+            &ticket.email,
+            &ticket.channel,
+            &ticket.issued_at,
+            &ticket.staff,
+            &ticket.priority,
+        ];
+        Ok(self.bound(statements::INSERT_TICKET, &values)?.raw_execute()? == 1)
+    }
+
+    async fn enqueue_webhooks(&mut self, deliveries: Enqueued) -> StoreResult<()> {
+        let values: [&dyn ToSql; 6] = [
+            &deliveries.office_id,
+            &deliveries.event,
+            &deliveries.body,
+            &deliveries.at,
+            &deliveries.pattern,
+            &deliveries.cap,
+        ];
+        self.bound(ENQUEUE, &values)?.raw_execute()?;
+        Ok(())
+    }
+
+    async fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        let entry = Recorded::of(entry)?;
+        let values: [&dyn ToSql; 9] = [
+            &entry.at,
+            &entry.office_id,
+            &entry.account_id,
+            &entry.typed_name,
+            &entry.address,
+            &entry.action,
+            &entry.object,
+            &entry.before,
+            &entry.after,
+        ];
+        self.bound(RECORD, &values)?.raw_execute()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::domain::booking::{BookingRequest, Holder, IssuedBy};
+    use crate::domain::identity::Nik;
+    use crate::store::{offices, seed, tickets, Db};
+
+    /// The writer takes its turn on the store's write connection: a
+    /// transaction of the store that read before a booking still writes after
+    /// it. Without the turn, the booking would commit in between, and the
+    /// transaction's write would fail with "database is locked" (its snapshot
+    /// is older than the database).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_booking_waits_for_the_stores_open_write_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("turns.db")).await.unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().to_utc();
+        seed::seed_demo_offices(&db, now).await.unwrap();
+        let office = offices::find(&db, "kantah-denpasar").await.unwrap().unwrap();
+
+        let mut tx = db.writer().begin().await.unwrap();
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&mut *tx).await.unwrap();
+        let booking = tokio::spawn({
+            let (db, office) = (db.clone(), office.clone());
+            async move {
+                let service = office.service("A").unwrap();
+                let holder = Holder { nik: Nik::parse("5171010101900001").ok(), ..Holder::default() };
+                let by = IssuedBy { channel: crate::domain::ticket::Channel::WalkIn, account: None };
+                tickets::book(&db, &office, service, &holder, by, BookingRequest::Today, now).await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!booking.is_finished(), "the booking went ahead of the open transaction");
+        sqlx::query("UPDATE offices SET board_announcement = 'Selamat datang' WHERE id = $1")
+            .bind(office.id)
+            .execute(&mut *tx)
+            .await
+            .expect("the transaction writes after reading");
+        tx.commit().await.unwrap();
+        booking.await.unwrap().expect("the booking, once the transaction ended");
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(db.reader()).await.unwrap();
+        assert_eq!(after, before + 1);
+    }
+}
