@@ -6,10 +6,10 @@
 //! (`tickets::book_one`), and each date's counter moves only while below the
 //! quota, so no (service, date) ever gets more tickets than its quota.
 //!
-//! It runs on a thread of its own with SQLite's own connection (rusqlite), not
-//! sqlx's: sqlx hands every statement to its connection's thread and waits for
-//! the answer, and those hand-overs cost more than SQLite's work for a booking
-//! (`antrean-bench bookings` prints both). Its statements are the store's own,
+//! It runs on a thread of its own with SQLite's own connection (`native`),
+//! not sqlx's: sqlx's hand-overs of each statement to its connection's thread
+//! cost more than SQLite's work for a booking (`antrean-bench bookings`
+//! prints both). Its statements are the store's own,
 //! named where their tables live (`tickets::statements`, `webhooks::ENQUEUE`,
 //! `audit::RECORD`).
 //!
@@ -114,21 +114,9 @@ fn book_batch(
 /// The booking writer's transaction.
 struct Native<'c>(rusqlite::Transaction<'c>);
 
-/// `$1` … `$15`: the store's statements name their parameters so, for both engines.
-const PARAMETERS: [&str; 15] =
-    ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15"];
-
 impl Native<'_> {
-    /// The cached statement `sql` with `values` bound to `$1`, `$2`, ….
     fn bound(&self, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<CachedStatement<'_>> {
-        let mut statement = self.0.prepare_cached(sql)?;
-        for (value, name) in values.iter().zip(PARAMETERS) {
-            let index = statement
-                .parameter_index(name)?
-                .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_string()))?;
-            statement.raw_bind_parameter(index, *value)?;
-        }
-        Ok(statement)
+        super::native::bound(&self.0, sql, values)
     }
 
     fn offices_subscribed(&mut self, event: WebhookEvent) -> StoreResult<HashSet<i64>> {

@@ -9,7 +9,8 @@
 //! queue in the process instead of failing with SQLITE_BUSY; reads use their own
 //! pool and, thanks to WAL, never wait for a writer. Bookings are claimed by one
 //! booking writer with a connection of its own, which takes its turn on that
-//! pool (see `booking_writer`). On PostgreSQL both
+//! pool (see `booking_writer`), and the reads every request makes (its
+//! session, its office) run on the request's own thread (`native::PointReads`). On PostgreSQL both
 //! pools are the same, and every booking is its own transaction: the quota holds
 //! through the database's row locks, not through a single writer.
 
@@ -20,6 +21,7 @@ mod booking_writer;
 pub mod counters;
 pub mod feedback;
 pub(crate) mod locks;
+mod native;
 pub mod notifications;
 pub mod offices;
 pub mod outbox;
@@ -143,6 +145,8 @@ pub struct Db {
     /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
     postgres_url: Option<String>,
     office_settings: offices::SettingsCache,
+    /// SQLite's reads of one row by its key, on the calling thread; `None` on PostgreSQL.
+    point_reads: Option<native::PointReads>,
 }
 
 impl Db {
@@ -172,6 +176,7 @@ impl Db {
             bookings: Some(bookings),
             postgres_url: None,
             office_settings: Default::default(),
+            point_reads: Some(native::PointReads::new(path)),
         })
     }
 
@@ -209,6 +214,7 @@ impl Db {
             bookings: None,
             postgres_url: Some(url.to_string()),
             office_settings: Default::default(),
+            point_reads: None,
         })
     }
 
@@ -264,6 +270,10 @@ impl Db {
 
     pub(crate) fn reader(&self) -> &AnyPool {
         &self.read
+    }
+
+    pub(crate) fn point_reads(&self) -> Option<&native::PointReads> {
+        self.point_reads.as_ref()
     }
 
     pub(crate) fn writer(&self) -> &AnyPool {

@@ -172,49 +172,116 @@ const OFFICE_COLUMNS: &str =
      priority_online, settings_version";
 
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"))
-        .bind(slug)
-        .fetch_optional(db.reader())
-        .await?;
+    let sql = format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1");
+    let row = match db.point_reads() {
+        // Every request about an office asks, so on SQLite its own thread reads it.
+        Some(reads) => {
+            reads.run(|connection| super::native::first_row(connection, &sql, &[&slug], |row| OfficeRow::read(row)))?
+        }
+        None => {
+            sqlx::query(&sql).bind(slug).fetch_optional(db.reader()).await?.as_ref().map(OfficeRow::read).transpose()?
+        }
+    };
     load(db, row).await
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
-    let row = sqlx::query(&format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db.reader())
-        .await?;
+    let sql = format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1");
+    let row = match db.point_reads() {
+        Some(reads) => {
+            reads.run(|connection| super::native::first_row(connection, &sql, &[&id], |row| OfficeRow::read(row)))?
+        }
+        None => {
+            sqlx::query(&sql).bind(id).fetch_optional(db.reader()).await?.as_ref().map(OfficeRow::read).transpose()?
+        }
+    };
     load(db, row).await
 }
 
-async fn load(db: &Db, row: Option<sqlx::any::AnyRow>) -> StoreResult<Option<Office>> {
+/// The office's row (`OFFICE_COLUMNS`), read; `load` adds its settings.
+struct OfficeRow {
+    id: i64,
+    slug: String,
+    name: String,
+    address: String,
+    zone: OfficeZone,
+    phone_caps: crate::domain::booking::PhoneCaps,
+    release_delay_minutes: u32,
+    reminder_hour: u32,
+    board_announcement: String,
+    priority: PriorityPolicy,
+    settings_version: i64,
+}
+
+/// A column of an office's row, as either connection reads it.
+trait OfficeColumns {
+    fn text(&self, column: &'static str) -> StoreResult<String>;
+    fn number(&self, column: &'static str) -> StoreResult<i64>;
+}
+
+impl OfficeColumns for sqlx::any::AnyRow {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        self.col(column)
+    }
+
+    fn number(&self, column: &'static str) -> StoreResult<i64> {
+        self.col(column)
+    }
+}
+
+impl OfficeColumns for rusqlite::Row<'_> {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        Ok(self.get(column)?)
+    }
+
+    fn number(&self, column: &'static str) -> StoreResult<i64> {
+        Ok(self.get(column)?)
+    }
+}
+
+impl OfficeRow {
+    fn read(row: &(impl OfficeColumns + ?Sized)) -> StoreResult<Self> {
+        let zone_name = row.text("time_zone")?;
+        Ok(Self {
+            id: row.number("id")?,
+            slug: row.text("slug")?,
+            name: row.text("name")?,
+            address: row.text("address")?,
+            zone: OfficeZone::from_iana_name(&zone_name)
+                .ok_or_else(|| StoreError::Corrupt(format!("zone {zone_name:?}")))?,
+            phone_caps: crate::domain::booking::PhoneCaps {
+                per_office_day: count_setting(row, "phone_office_day_cap")?,
+                upcoming: count_setting(row, "phone_upcoming_cap")?,
+            },
+            release_delay_minutes: count_setting(row, "release_delay_minutes")?,
+            reminder_hour: count_setting(row, "reminder_hour")?,
+            board_announcement: row.text("board_announcement")?,
+            priority: priority_policy(row)?,
+            settings_version: row.number("settings_version")?,
+        })
+    }
+}
+
+async fn load(db: &Db, row: Option<OfficeRow>) -> StoreResult<Option<Office>> {
     let Some(row) = row else {
         return Ok(None);
     };
-    let id: i64 = row.col("id")?;
-    let zone_name: String = row.col("time_zone")?;
-    let zone =
-        OfficeZone::from_iana_name(&zone_name).ok_or_else(|| StoreError::Corrupt(format!("zone {zone_name:?}")))?;
-    let version: i64 = row.col("settings_version")?;
-    let settings = match db.office_settings.get(id, version) {
+    let settings = match db.office_settings.get(row.id, row.settings_version) {
         Some(settings) => settings,
-        None => db.office_settings.keep(id, read_settings(db, id, version).await?),
+        None => db.office_settings.keep(row.id, read_settings(db, row.id, row.settings_version).await?),
     };
     Ok(Some(Office {
-        id,
-        slug: row.col("slug")?,
-        name: row.col("name")?,
-        address: row.col("address")?,
-        zone,
+        id: row.id,
+        slug: row.slug,
+        name: row.name,
+        address: row.address,
+        zone: row.zone,
         calendar: settings.calendar.clone(),
-        phone_caps: crate::domain::booking::PhoneCaps {
-            per_office_day: count_setting(&row, "phone_office_day_cap")?,
-            upcoming: count_setting(&row, "phone_upcoming_cap")?,
-        },
-        release_delay_minutes: count_setting(&row, "release_delay_minutes")?,
-        reminder_hour: count_setting(&row, "reminder_hour")?,
-        board_announcement: row.col("board_announcement")?,
-        priority: priority_policy(&row)?,
+        phone_caps: row.phone_caps,
+        release_delay_minutes: row.release_delay_minutes,
+        reminder_hour: row.reminder_hour,
+        board_announcement: row.board_announcement,
+        priority: row.priority,
         services: settings.services.clone(),
     }))
 }
@@ -286,10 +353,10 @@ async fn read_settings(db: &Db, office_id: i64, version: i64) -> StoreResult<Set
     Ok(Settings { version, calendar: WorkingCalendar::new(hours, holidays), services })
 }
 
-fn priority_policy(row: &sqlx::any::AnyRow) -> StoreResult<PriorityPolicy> {
-    let mode: String = row.col("priority_mode")?;
+fn priority_policy(row: &(impl OfficeColumns + ?Sized)) -> StoreResult<PriorityPolicy> {
+    let mode = row.text("priority_mode")?;
     Ok(PriorityPolicy {
-        categories: PriorityCategory::list_from_str(&row.col::<String>("priority_categories")?),
+        categories: PriorityCategory::list_from_str(&row.text("priority_categories")?),
         mode: PriorityMode::parse(&mode, count_setting(row, "priority_every")?)
             .ok_or_else(|| StoreError::Corrupt(format!("priority mode {mode:?}")))?,
         ordinary_max_wait_minutes: count_setting(row, "ordinary_max_wait")?,
@@ -324,8 +391,8 @@ pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy, by: 
     Ok(())
 }
 
-fn count_setting(row: &sqlx::any::AnyRow, column: &'static str) -> StoreResult<u32> {
-    let value: i64 = row.col(column)?;
+fn count_setting(row: &(impl OfficeColumns + ?Sized), column: &'static str) -> StoreResult<u32> {
+    let value = row.number(column)?;
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value}")))
 }
 

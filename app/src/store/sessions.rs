@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{millis, stored_phone, Columns, Db, StoreResult};
+use super::{millis, stored_phone, Columns, Db, StoreError, StoreResult};
 use crate::domain::identity::PhoneNumber;
 
 pub const SESSION_DAYS: i64 = 30;
@@ -62,22 +62,36 @@ impl Session {
     }
 }
 
+/// A live session's owner and end: `$1` the token's hash, `$2` now.
+const FIND: &str = "SELECT citizen_phone, staff_id, expires_at FROM sessions
+     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+
 pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
-    let row = sqlx::query(
-        "SELECT citizen_phone, staff_id, expires_at FROM sessions
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(token_hash(token))
-    .bind(millis(now))
-    .fetch_optional(db.reader())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let owner = match (row.col::<Option<String>>("citizen_phone")?, row.col::<Option<i64>>("staff_id")?) {
+    let (hash, now) = (token_hash(token), millis(now));
+    // Every signed-in request asks, so on SQLite the request's own thread reads it.
+    let columns = match db.point_reads() {
+        Some(reads) => reads.run(|connection| {
+            super::native::first_row(connection, FIND, &[&hash, &now], |row| {
+                Ok((row.get("citizen_phone")?, row.get("staff_id")?, row.get("expires_at")?))
+            })
+        })?,
+        None => {
+            let row = sqlx::query(FIND).bind(hash).bind(now).fetch_optional(db.reader()).await?;
+            row.map(|row| {
+                Ok::<_, StoreError>((row.col("citizen_phone")?, row.col("staff_id")?, row.col("expires_at")?))
+            })
+            .transpose()?
+        }
+    };
+    let Some((phone, staff_id, expires_at)): Option<(Option<String>, Option<i64>, i64)> = columns else {
+        return Ok(None);
+    };
+    let owner = match (phone, staff_id) {
         (Some(phone), _) => SessionOwner::Citizen { phone: stored_phone(phone)? },
         (None, Some(staff_id)) => SessionOwner::Staff { staff_id },
         (None, None) => return Ok(None),
     };
-    Ok(DateTime::from_timestamp_millis(row.col("expires_at")?).map(|expires_at| Session { owner, expires_at }))
+    Ok(DateTime::from_timestamp_millis(expires_at).map(|expires_at| Session { owner, expires_at }))
 }
 
 /// Gives a live session another `SESSION_DAYS` from `now`.
