@@ -26,9 +26,10 @@ use sqlx::AnyPool;
 use tokio::sync::mpsc;
 
 use super::audit::{Recorded, RECORD};
+use super::native::first_row;
 use super::tickets::{
     book_one, holdings, issued_place, statements, BookError, BookingJob, BookingReply, BookingStatements, Claim,
-    HeldBy, IssuedWebhooks, NewTicket, NikTicket, NikTicketColumns,
+    HeldBy, IssuedWebhooks, NewTicket, NikTicket,
 };
 use super::webhooks::{Enqueued, ENQUEUE, SUBSCRIBED};
 use super::{millis, StoreError, StoreResult};
@@ -132,19 +133,8 @@ impl Native<'_> {
 
 impl BookingStatements for Native<'_> {
     async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
-        let mut statement = self.bound(&statements::ACTIVE_TICKET, &[&service_id, &nik.as_str(), &date.to_string()])?;
-        let mut rows = statement.raw_query();
-        let Some(row) = rows.next()? else { return Ok(None) };
-        NikTicket::of(NikTicketColumns {
-            code: row.get("public_code")?,
-            display_number: row.get("display_number")?,
-            sequence: row.get("sequence")?,
-            service_date: row.get("service_date")?,
-            requested_date: row.get("requested_date")?,
-            rollover: row.get("rollover_reason")?,
-            phone: row.get("holder_phone")?,
-        })
-        .map(Some)
+        let values: [&dyn ToSql; 3] = [&service_id, &nik.as_str(), &date.to_string()];
+        first_row(&self.0, &statements::ACTIVE_TICKET, &values, |row| NikTicket::read(row))
     }
 
     async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {

@@ -85,6 +85,28 @@ impl Columns for sqlx::any::AnyRow {
     }
 }
 
+/// A row's plain values by column name, for the rows read both through sqlx
+/// and through SQLite's own API (`native`), so one function builds each.
+pub(crate) trait ColumnValues {
+    fn text(&self, column: &'static str) -> StoreResult<String>;
+    fn optional_text(&self, column: &'static str) -> StoreResult<Option<String>>;
+    fn number(&self, column: &'static str) -> StoreResult<i64>;
+}
+
+impl ColumnValues for sqlx::any::AnyRow {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        self.col(column)
+    }
+
+    fn optional_text(&self, column: &'static str) -> StoreResult<Option<String>> {
+        self.col(column)
+    }
+
+    fn number(&self, column: &'static str) -> StoreResult<i64> {
+        self.col(column)
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The database engine behind a `Db`.

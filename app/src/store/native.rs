@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql};
 
-use super::StoreResult;
+use super::{ColumnValues, StoreResult};
 
 /// `$1` … `$15`: the store's statements name their parameters so, for both engines.
 const PARAMETERS: [&str; 15] =
@@ -43,6 +43,20 @@ pub(crate) fn first_row<T>(
     let mut statement = bound(connection, sql, values)?;
     let mut rows = statement.raw_query();
     rows.next()?.map(read).transpose()
+}
+
+impl ColumnValues for rusqlite::Row<'_> {
+    fn text(&self, column: &'static str) -> StoreResult<String> {
+        Ok(self.get(column)?)
+    }
+
+    fn optional_text(&self, column: &'static str) -> StoreResult<Option<String>> {
+        Ok(self.get(column)?)
+    }
+
+    fn number(&self, column: &'static str) -> StoreResult<i64> {
+        Ok(self.get(column)?)
+    }
 }
 
 /// Reads of one row by its key (a session, an office) on SQLite, run on the

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{Any, Transaction};
 
 use super::audit::{record, record_change, row_fields};
-use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
+use super::{millis, parse_date, ColumnValues, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::BookingWindow;
 use crate::domain::calendar::{DayStatus, Holiday, OfficeZone, OpeningHours, WeeklyHours, WorkingCalendar};
@@ -213,34 +213,8 @@ struct OfficeRow {
     settings_version: i64,
 }
 
-/// A column of an office's row, as either connection reads it.
-trait OfficeColumns {
-    fn text(&self, column: &'static str) -> StoreResult<String>;
-    fn number(&self, column: &'static str) -> StoreResult<i64>;
-}
-
-impl OfficeColumns for sqlx::any::AnyRow {
-    fn text(&self, column: &'static str) -> StoreResult<String> {
-        self.col(column)
-    }
-
-    fn number(&self, column: &'static str) -> StoreResult<i64> {
-        self.col(column)
-    }
-}
-
-impl OfficeColumns for rusqlite::Row<'_> {
-    fn text(&self, column: &'static str) -> StoreResult<String> {
-        Ok(self.get(column)?)
-    }
-
-    fn number(&self, column: &'static str) -> StoreResult<i64> {
-        Ok(self.get(column)?)
-    }
-}
-
 impl OfficeRow {
-    fn read(row: &(impl OfficeColumns + ?Sized)) -> StoreResult<Self> {
+    fn read(row: &(impl ColumnValues + ?Sized)) -> StoreResult<Self> {
         let zone_name = row.text("time_zone")?;
         Ok(Self {
             id: row.number("id")?,
@@ -353,7 +327,7 @@ async fn read_settings(db: &Db, office_id: i64, version: i64) -> StoreResult<Set
     Ok(Settings { version, calendar: WorkingCalendar::new(hours, holidays), services })
 }
 
-fn priority_policy(row: &(impl OfficeColumns + ?Sized)) -> StoreResult<PriorityPolicy> {
+fn priority_policy(row: &(impl ColumnValues + ?Sized)) -> StoreResult<PriorityPolicy> {
     let mode = row.text("priority_mode")?;
     Ok(PriorityPolicy {
         categories: PriorityCategory::list_from_str(&row.text("priority_categories")?),
@@ -391,7 +365,7 @@ pub async fn set_priority(db: &Db, office_id: i64, policy: &PriorityPolicy, by: 
     Ok(())
 }
 
-fn count_setting(row: &(impl OfficeColumns + ?Sized), column: &'static str) -> StoreResult<u32> {
+fn count_setting(row: &(impl ColumnValues + ?Sized), column: &'static str) -> StoreResult<u32> {
     let value = row.number(column)?;
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value}")))
 }

@@ -11,7 +11,7 @@ use sqlx::{Any, Transaction};
 use thiserror::Error;
 use tokio::sync::oneshot;
 
-use super::{millis, parse_date, Columns, Db, StoreError, StoreResult, AT_COUNTER};
+use super::{millis, parse_date, ColumnValues, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::{
     candidate_dates, refusal_when_all_full, rollover_reason, BookingRefusal, BookingRequest, PhoneCaps, PhoneHoldings,
@@ -375,18 +375,7 @@ impl BookingStatements for Transaction<'_, Any> {
             .bind(date.to_string())
             .fetch_optional(&mut **self)
             .await?;
-        row.map(|row| {
-            NikTicket::of(NikTicketColumns {
-                code: row.col("public_code")?,
-                display_number: row.col("display_number")?,
-                sequence: row.col("sequence")?,
-                service_date: row.col("service_date")?,
-                requested_date: row.col("requested_date")?,
-                rollover: row.col("rollover_reason")?,
-                phone: row.col("holder_phone")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(NikTicket::read).transpose()
     }
 
     async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {
@@ -536,29 +525,19 @@ pub(crate) struct NikTicket {
     phone: Option<String>,
 }
 
-/// The columns of `statements::ACTIVE_TICKET`, as either connection reads them.
-pub(crate) struct NikTicketColumns {
-    pub code: String,
-    pub display_number: String,
-    pub sequence: i64,
-    pub service_date: String,
-    pub requested_date: String,
-    pub rollover: Option<String>,
-    pub phone: Option<String>,
-}
-
 impl NikTicket {
-    pub(crate) fn of(columns: NikTicketColumns) -> StoreResult<Self> {
+    /// A row of `statements::ACTIVE_TICKET`.
+    pub(crate) fn read(row: &(impl ColumnValues + ?Sized)) -> StoreResult<Self> {
         let booked = Booked {
-            code: columns.code,
-            display_number: columns.display_number,
-            sequence: u32::try_from(columns.sequence).unwrap_or(0),
-            service_date: parse_date(&columns.service_date)?,
-            requested_date: parse_date(&columns.requested_date)?,
-            rollover: parse_rollover(columns.rollover)?,
+            code: row.text("public_code")?,
+            display_number: row.text("display_number")?,
+            sequence: u32::try_from(row.number("sequence")?).unwrap_or(0),
+            service_date: parse_date(&row.text("service_date")?)?,
+            requested_date: parse_date(&row.text("requested_date")?)?,
+            rollover: parse_rollover(row.optional_text("rollover_reason")?)?,
             existing: true,
         };
-        Ok(Self { booked, phone: columns.phone })
+        Ok(Self { booked, phone: row.optional_text("holder_phone")? })
     }
 
     /// The ticket goes back only to the phone that holds it, or to staff (who
