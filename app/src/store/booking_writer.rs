@@ -145,18 +145,16 @@ impl BookingStatements for Native<'_> {
             &held.date.to_string(),
             &held.today.to_string(),
         ];
-        let mut statement = self.bound(&statements::PHONE_HOLDINGS, &values)?;
-        let mut rows = statement.raw_query();
-        let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-        holdings([row.get("service_day")?, row.get("office_day")?, row.get("upcoming")?])
+        let counts = first_row(&self.0, &statements::PHONE_HOLDINGS, &values, |row| {
+            Ok([row.get("service_day")?, row.get("office_day")?, row.get("upcoming")?])
+        })?;
+        holdings(counts.ok_or(rusqlite::Error::QueryReturnedNoRows)?)
     }
 
     async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
         let values: [&dyn ToSql; 4] =
             [&claim.service_id, &claim.date.to_string(), &millis(claim.released_until), &i64::from(claim.kept)];
-        let mut statement = self.bound(statements::CLAIM_PLACE, &values)?;
-        let mut rows = statement.raw_query();
-        let issued: Option<i64> = rows.next()?.map(|row| row.get(0)).transpose()?;
+        let issued = first_row(&self.0, statements::CLAIM_PLACE, &values, |row| Ok(row.get(0)?))?;
         issued.map(issued_place).transpose()
     }
 

@@ -2,7 +2,7 @@
 //! counters, plus the office page's queue summary.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{Any, Transaction};
@@ -171,28 +171,40 @@ const OFFICE_COLUMNS: &str =
      reminder_hour, board_announcement, priority_categories, priority_mode, priority_every, ordinary_max_wait,
      priority_online, settings_version";
 
+/// The statements of `find` and `find_by_id`, made once.
+static BY_SLUG: LazyLock<String> = LazyLock::new(|| format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1"));
+static BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1"));
+
 pub async fn find(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
-    let sql = format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE slug = $1");
-    let row = match db.point_reads() {
-        // Every request about an office asks, so on SQLite its own thread reads it.
-        Some(reads) => {
-            reads.run(|connection| super::native::first_row(connection, &sql, &[&slug], |row| OfficeRow::read(row)))?
-        }
-        None => {
-            sqlx::query(&sql).bind(slug).fetch_optional(db.reader()).await?.as_ref().map(OfficeRow::read).transpose()?
-        }
-    };
-    load(db, row).await
+    find_where(db, &BY_SLUG, Key::Slug(slug)).await
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<Office>> {
-    let sql = format!("SELECT {OFFICE_COLUMNS} FROM offices WHERE id = $1");
+    find_where(db, &BY_ID, Key::Id(id)).await
+}
+
+/// The value `find_where`'s statement looks an office up by.
+enum Key<'a> {
+    Slug(&'a str),
+    Id(i64),
+}
+
+async fn find_where(db: &Db, sql: &str, key: Key<'_>) -> StoreResult<Option<Office>> {
     let row = match db.point_reads() {
+        // Every request about an office asks, so on SQLite its own thread reads it.
         Some(reads) => {
-            reads.run(|connection| super::native::first_row(connection, &sql, &[&id], |row| OfficeRow::read(row)))?
+            let value: &dyn rusqlite::ToSql = match &key {
+                Key::Slug(slug) => slug,
+                Key::Id(id) => id,
+            };
+            reads.run(|connection| super::native::first_row(connection, sql, &[value], |row| OfficeRow::read(row)))?
         }
         None => {
-            sqlx::query(&sql).bind(id).fetch_optional(db.reader()).await?.as_ref().map(OfficeRow::read).transpose()?
+            let query = match key {
+                Key::Slug(slug) => sqlx::query(sql).bind(slug),
+                Key::Id(id) => sqlx::query(sql).bind(id),
+            };
+            query.fetch_optional(db.reader()).await?.as_ref().map(OfficeRow::read).transpose()?
         }
     };
     load(db, row).await
