@@ -73,7 +73,8 @@ async fn sqlite_schema() -> Schema {
             .unwrap();
     for (table, sql) in triggers {
         for event in ["INSERT", "UPDATE", "DELETE"] {
-            if sql.contains(&format!(" {event} ON ")) {
+            // `UPDATE OF column, … ON` fires on some columns only.
+            if sql.contains(&format!(" {event} ON ")) || sql.contains(&format!(" {event} OF ")) {
                 schema.triggers.insert((table.clone(), event.to_string()));
             }
         }

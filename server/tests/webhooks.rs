@@ -298,6 +298,25 @@ async fn a_webhook_is_told_only_the_events_it_chose() {
     assert_eq!(deliveries(&app).await.len(), 1, "no delivery written for the issue");
 }
 
+/// Whether an office has a webhook is kept in memory with its settings, which
+/// the database marks as changed when one is added or removed: the next
+/// booking follows either at once.
+#[tokio::test]
+async fn a_booking_follows_a_webhook_added_or_removed_just_before() {
+    let app = app_posting_locally().await;
+    let admin = app.admin_session().await;
+    app.desk_book(&admin, 1, &[]).await;
+    let receiver = Receiver::start().await;
+    let (webhook, secret) = add_webhook(&app, &admin, &receiver.url, &["ticket.issued"]).await;
+    *receiver.secret.lock().unwrap() = secret;
+    app.desk_book(&admin, 2, &[]).await;
+    receiver.wait_for(1).await;
+    let which = [("office", DENPASAR), ("webhook", webhook.as_str())];
+    assert!(app.call("remove_webhook", Some(&admin), &which).await.status().is_success());
+    app.desk_book(&admin, 3, &[]).await;
+    assert_eq!(deliveries(&app).await.len(), 1, "a delivery only for the booking made while the webhook was there");
+}
+
 #[tokio::test]
 async fn a_receiver_that_is_down_gets_the_event_on_a_retry() {
     let app = app_posting_locally().await;

@@ -10,6 +10,7 @@ use super::calendar::{Holiday, OfficeZone, WeeklyHours, WorkingCalendar};
 use super::counter::CallPolicy;
 use super::priority::PriorityPolicy;
 use super::ticket::{Channel, ServicePrefix};
+use super::webhook::WebhookEvent;
 
 #[derive(Debug, Clone)]
 pub struct Office {
@@ -29,6 +30,8 @@ pub struct Office {
     pub priority: PriorityPolicy,
     /// The services open for tickets (the active ones), in the office's order.
     pub services: Vec<Service>,
+    /// The events some live webhook of the office subscribes to.
+    pub webhook_events: Vec<WebhookEvent>,
 }
 
 impl Office {
@@ -198,6 +201,7 @@ mod tests {
             board_announcement: String::new(),
             priority: PriorityPolicy::default(),
             services: vec![service(ServiceChannels::All, 200, 0), second],
+            webhook_events: Vec::new(),
         };
         assert_eq!(office.service("B").map(|service| service.prefix.letter()), Some('B'));
         for unknown in ["C", "b", "AB", "", " A"] {

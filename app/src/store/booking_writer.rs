@@ -17,7 +17,6 @@
 //! it and the store's other writes (a call at a counter, an admin's change)
 //! take turns in the order they asked, instead of polling SQLite's lock.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -29,14 +28,13 @@ use super::audit::{Recorded, RECORD};
 use super::native::first_row;
 use super::tickets::{
     book_one, holdings, issued_place, statements, BookError, BookingJob, BookingReply, BookingStatements, Claim,
-    HeldBy, IssuedWebhooks, NewTicket, NikTicket,
+    HeldBy, NewTicket, NikTicket,
 };
-use super::webhooks::{Enqueued, ENQUEUE, SUBSCRIBED};
+use super::webhooks::{Enqueued, ENQUEUE};
 use super::{millis, StoreError, StoreResult};
 use crate::domain::audit::AuditEntry;
 use crate::domain::booking::{Booked, PhoneHoldings};
 use crate::domain::identity::Nik;
-use crate::domain::webhook::WebhookEvent;
 
 /// Most bookings one transaction takes; bounds how long a batch holds the writer.
 const BATCH_LIMIT: usize = 128;
@@ -102,11 +100,10 @@ fn book_batch(
     // writer): a transaction that reads first and writes later would fail with
     // "database is locked" when another writer committed in between.
     let mut tx = Native(connection.transaction_with_behavior(TransactionBehavior::Immediate)?);
-    let issued_to = tx.offices_subscribed(WebhookEvent::TicketIssued)?;
     let mut results = Vec::with_capacity(batch.len());
     for (job, _) in batch {
         // Every statement of `Native` runs at once: the future is ready when polled.
-        results.push(futures::executor::block_on(book_one(&mut tx, job, IssuedWebhooks::Read(&issued_to)))?);
+        results.push(futures::executor::block_on(book_one(&mut tx, job))?);
     }
     tx.0.commit()?;
     Ok(results)
@@ -118,16 +115,6 @@ struct Native<'c>(rusqlite::Transaction<'c>);
 impl Native<'_> {
     fn bound(&self, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<CachedStatement<'_>> {
         super::native::bound(&self.0, sql, values)
-    }
-
-    fn offices_subscribed(&mut self, event: WebhookEvent) -> StoreResult<HashSet<i64>> {
-        let mut statement = self.bound(SUBSCRIBED, &[&event.stored_pattern()])?;
-        let mut rows = statement.raw_query();
-        let mut offices = HashSet::new();
-        while let Some(row) = rows.next()? {
-            offices.insert(row.get(0)?);
-        }
-        Ok(offices)
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) enum Lock<'a> {
 }
 
 impl Lock<'_> {
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             Self::Phone(phone) => format!("phone:{phone}"),
             Self::SignIn(username) => format!("sign-in:{username}"),
@@ -35,17 +35,16 @@ impl Lock<'_> {
     }
 }
 
+/// Takes the lock `$1` at `$2`, counting how often it was taken (`taken`):
+/// a booking compares the count with what its snapshot saw (see
+/// `tickets::statements::LOCKED_LOOK`), so every holder counts.
+pub(crate) const TAKE: &str = "INSERT INTO locks (key, touched_at) VALUES ($1, $2)
+     ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at, taken = locks.taken + 1";
+
 /// Takes `lock` until the transaction ends. Take several in the order phone or
 /// username, then client, then the SMS budget, so two transactions never wait
 /// on each other in a circle.
 pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, lock: Lock<'_>, now: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO locks (key, touched_at) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at",
-    )
-    .bind(lock.key())
-    .bind(millis(now))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(TAKE).bind(lock.key()).bind(millis(now)).execute(&mut **tx).await?;
     Ok(())
 }

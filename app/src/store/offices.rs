@@ -17,6 +17,7 @@ use crate::domain::office::{NewOffice, NewService, Office, OfficeDetails, Servic
 use crate::domain::priority::{PriorityCategory, PriorityMode, PriorityPolicy};
 use crate::domain::settings::SettingsProblem;
 use crate::domain::ticket::ServicePrefix;
+use crate::domain::webhook::{EventSet, WebhookEvent};
 use crate::model::{OfficeSummary, OfficeView, ServiceQueue};
 
 fn hh_mm(time: NaiveTime) -> String {
@@ -269,16 +270,19 @@ async fn load(db: &Db, row: Option<OfficeRow>) -> StoreResult<Option<Office>> {
         board_announcement: row.board_announcement,
         priority: row.priority,
         services: settings.services.clone(),
+        webhook_events: settings.webhook_events.clone(),
     }))
 }
 
-/// An office's hours, holidays and open services as of one `settings_version`
-/// of its row, which the database bumps at every change of them (migration 0013).
+/// An office's hours, holidays, open services and webhooks' events as of one
+/// `settings_version` of its row, which the database bumps at every change of
+/// them (migrations 0013 and 0014).
 #[derive(Debug)]
 pub(crate) struct Settings {
     version: i64,
     calendar: WorkingCalendar,
     services: Vec<Service>,
+    webhook_events: Vec<WebhookEvent>,
 }
 
 /// The settings of the offices read so far. An entry serves only a row that
@@ -336,7 +340,18 @@ async fn read_settings(db: &Db, office_id: i64, version: i64) -> StoreResult<Set
     .iter()
     .map(service_of)
     .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Settings { version, calendar: WorkingCalendar::new(hours, holidays), services })
+    let subscriptions = sqlx::query("SELECT events FROM webhooks WHERE office_id = $1 AND removed_at IS NULL")
+        .bind(office_id)
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(|row| row.col::<String>("events").map(|stored| EventSet::from_stored(&stored)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let webhook_events = WebhookEvent::ALL
+        .into_iter()
+        .filter(|event| subscriptions.iter().flatten().any(|events| events.contains(*event)))
+        .collect();
+    Ok(Settings { version, calendar: WorkingCalendar::new(hours, holidays), services, webhook_events })
 }
 
 fn priority_policy(row: &(impl ColumnValues + ?Sized)) -> StoreResult<PriorityPolicy> {

@@ -1,8 +1,6 @@
 //! Tickets: issuing them under the daily quota, reading them back for the ticket
 //! page, and moving them between states.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::Rng;
 use sqlx::any::AnyRow;
@@ -11,6 +9,7 @@ use sqlx::{Any, Transaction};
 use thiserror::Error;
 use tokio::sync::oneshot;
 
+use super::locks::{hold, Lock};
 use super::{millis, parse_date, ColumnValues, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::{
@@ -93,6 +92,7 @@ pub async fn book(
             .map(|date| (date, rollover_reason(&office.calendar, window, requested, date)))
             .collect(),
         when_full: refusal_when_all_full(window, request),
+        issued_webhook: office.webhook_events.contains(&WebhookEvent::TicketIssued),
         now,
     };
     match &db.bookings {
@@ -118,7 +118,7 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
     let mut tries = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let outcome = match book_alone_in(&mut tx, job).await {
+        let outcome = match book_one(&mut tx, job).await {
             Ok(outcome) => tx.commit().await.map(|()| outcome).map_err(StoreError::from),
             Err(error) => Err(error),
         };
@@ -131,18 +131,6 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
             other => return other?,
         }
     }
-}
-
-async fn book_alone_in(
-    tx: &mut Transaction<'_, Any>,
-    job: &BookingJob,
-) -> Result<Result<Booked, BookError>, StoreError> {
-    // First the phone's lock, so that what follows sees every booking of this
-    // phone that committed while this one waited.
-    if let (Some(_), Some(phone)) = (job.phone_caps, &job.holder.phone) {
-        super::locks::hold(tx, super::locks::Lock::Phone(phone.as_str()), job.now).await?;
-    }
-    book_one(tx, job, IssuedWebhooks::Unknown).await
 }
 
 /// A booking whose dates are decided, waiting for the writer.
@@ -161,31 +149,12 @@ pub(crate) struct BookingJob {
     requested: NaiveDate,
     candidates: Vec<(NaiveDate, Option<RolloverReason>)>,
     when_full: BookingRefusal,
+    /// Whether the office has a webhook for `ticket.issued` (its settings).
+    issued_webhook: bool,
     now: DateTime<Utc>,
 }
 
 pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
-
-/// Which offices have a webhook for `ticket.issued`, as far as the booking's
-/// transaction knows.
-#[derive(Clone, Copy)]
-pub(crate) enum IssuedWebhooks<'a> {
-    /// A booking alone lets the statement that writes the deliveries find out.
-    Unknown,
-    /// SQLite's booking writer reads them once per batch: its `BEGIN
-    /// IMMEDIATE` holds the database's only write lock, so none is added
-    /// while the batch runs, and an office without one costs no statement.
-    Read(&'a HashSet<i64>),
-}
-
-impl IssuedWebhooks<'_> {
-    fn may_have(self, office_id: i64) -> bool {
-        match self {
-            Self::Unknown => true,
-            Self::Read(offices) => offices.contains(&office_id),
-        }
-    }
-}
 
 /// The statements a booking runs (`book_one`), on either connection that
 /// issues tickets: sqlx's on PostgreSQL (a booking in a transaction of its
@@ -193,6 +162,12 @@ impl IssuedWebhooks<'_> {
 /// where the statements run on the writer's thread with no hand-over to
 /// another thread for each, which was most of a booking's cost.
 pub(crate) trait BookingStatements {
+    /// What a booking reads before it claims a place. On PostgreSQL this
+    /// also takes the phone's lock, so that the counts include every booking
+    /// of the phone that committed while this one waited for it.
+    async fn first_look(&mut self, look: &Look<'_>) -> StoreResult<Looked> {
+        look_apart(self, look).await
+    }
     /// The NIK's active ticket for the service asked for, or given on, `date`
     /// (`statements::ACTIVE_TICKET`).
     async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>>;
@@ -210,6 +185,36 @@ pub(crate) trait BookingStatements {
     async fn enqueue_webhooks(&mut self, deliveries: super::webhooks::Enqueued) -> StoreResult<()>;
     /// The staff's or kiosk's booking in the audit log (`audit::RECORD`).
     async fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()>;
+}
+
+/// What a booking reads before it claims a place.
+pub(crate) struct Look<'a> {
+    /// The NIK's active ticket for the service asked for, or given on, the
+    /// requested date (`service_id`, NIK, date).
+    pub nik: Option<(i64, &'a Nik, NaiveDate)>,
+    /// The phone's holdings on the first date tried, for a booking that
+    /// counts against the phone.
+    pub held: Option<HeldBy<'a>>,
+    pub now: DateTime<Utc>,
+}
+
+/// What `Look` asked for.
+pub(crate) struct Looked {
+    pub active: Option<NikTicket>,
+    pub holdings: Option<PhoneHoldings>,
+}
+
+/// `Look`'s reads, one statement each.
+async fn look_apart(tx: &mut (impl BookingStatements + ?Sized), look: &Look<'_>) -> StoreResult<Looked> {
+    let active = match look.nik {
+        Some((service_id, nik, date)) => tx.active_ticket(service_id, nik, date).await?,
+        None => None,
+    };
+    let holdings = match &look.held {
+        Some(held) => Some(tx.phone_holdings(held).await?),
+        None => None,
+    };
+    Ok(Looked { active, holdings })
 }
 
 /// The phone whose holdings are counted for a booking of `service` on `date`.
@@ -275,21 +280,28 @@ impl<'a> NewTicket<'a> {
 pub(crate) async fn book_one(
     tx: &mut impl BookingStatements,
     job: &BookingJob,
-    webhooks: IssuedWebhooks<'_>,
 ) -> Result<Result<Booked, BookError>, StoreError> {
-    // The same NIK asking again (a retry, a second tab) is answered before any
-    // cap: its own number is not one more.
-    if let Some(nik) = &job.holder.nik {
-        if let Some(existing) = tx.active_ticket(job.service.id, nik, job.requested).await? {
-            return Ok(existing.answer_to(&job.holder, &job.by));
-        }
-    }
     // Only a citizen's own online booking counts against the phone.
     let capped = job.phone_caps.zip(job.holder.phone.as_ref());
+    let held_on = |date| capped.map(|(_, phone)| HeldBy { phone, service: &job.service, date, today: job.today });
+    let look = Look {
+        nik: job.holder.nik.as_ref().map(|nik| (job.service.id, nik, job.requested)),
+        held: job.candidates.first().and_then(|(date, _)| held_on(*date)),
+        now: job.now,
+    };
+    let Looked { active, holdings: mut first_holdings } = tx.first_look(&look).await?;
+    // The same NIK asking again (a retry, a second tab) is answered before any
+    // cap: its own number is not one more.
+    if let Some(existing) = active {
+        return Ok(existing.answer_to(&job.holder, &job.by));
+    }
     for (date, rollover) in &job.candidates {
-        if let Some((caps, phone)) = capped {
-            let held = HeldBy { phone, service: &job.service, date: *date, today: job.today };
-            if let Err(refusal) = caps.admit(tx.phone_holdings(&held).await?) {
+        if let Some((held, (caps, _))) = held_on(*date).zip(capped) {
+            let holdings = match first_holdings.take() {
+                Some(holdings) => holdings,
+                None => tx.phone_holdings(&held).await?,
+            };
+            if let Err(refusal) = caps.admit(holdings) {
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
@@ -312,7 +324,7 @@ pub(crate) async fn book_one(
             existing: false,
         };
         if tx.insert_ticket(&NewTicket::of(job, &booked)).await? {
-            after_insert(tx, job, &booked, webhooks).await?;
+            after_insert(tx, job, &booked).await?;
             return Ok(Ok(booked));
         }
         // The holder already has an active ticket on this date (a concurrent
@@ -329,13 +341,8 @@ pub(crate) async fn book_one(
 
 /// The ticket's webhook deliveries and, for a staff or kiosk booking, its
 /// audit entry, in the booking's transaction.
-async fn after_insert(
-    tx: &mut impl BookingStatements,
-    job: &BookingJob,
-    booked: &Booked,
-    webhooks: IssuedWebhooks<'_>,
-) -> StoreResult<()> {
-    if webhooks.may_have(job.service.office_id) {
+async fn after_insert(tx: &mut impl BookingStatements, job: &BookingJob, booked: &Booked) -> StoreResult<()> {
+    if job.issued_webhook {
         let issued = super::webhooks::Issued {
             office_id: job.service.office_id,
             office_slug: &job.office_slug,
@@ -368,6 +375,40 @@ async fn after_insert(
 }
 
 impl BookingStatements for Transaction<'_, Any> {
+    async fn first_look(&mut self, look: &Look<'_>) -> StoreResult<Looked> {
+        let (Some(held), Some((service_id, nik, date))) = (&look.held, look.nik) else {
+            if let Some(held) = &look.held {
+                hold(self, Lock::Phone(held.phone.as_str()), look.now).await?;
+            }
+            return look_apart(self, look).await;
+        };
+        let row = sqlx::query(&statements::LOCKED_LOOK)
+            .bind(Lock::Phone(held.phone.as_str()).key())
+            .bind(millis(look.now))
+            .bind(service_id)
+            .bind(nik.as_str())
+            .bind(date.to_string())
+            .bind(held.phone.as_str())
+            .bind(held.service.id)
+            .bind(held.service.office_id)
+            .bind(held.date.to_string())
+            .bind(held.today.to_string())
+            .fetch_one(&mut **self)
+            .await?;
+        let seen: Option<i64> = row.col("seen")?;
+        if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
+            // Another holder of the lock committed after the statement's
+            // snapshot: read again, under the lock.
+            return look_apart(self, look).await;
+        }
+        let active = match row.col::<Option<String>>("public_code")? {
+            Some(_) => Some(NikTicket::read(&row)?),
+            None => None,
+        };
+        let holdings = holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])?;
+        Ok(Looked { active, holdings: Some(holdings) })
+    }
+
     async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
         let row = sqlx::query(&statements::ACTIVE_TICKET)
             .bind(service_id)
@@ -462,30 +503,58 @@ pub mod statements {
 
     /// The NIK's active ticket for the service asked for, or given on, a date:
     /// `$1` service, `$2` NIK, `$3` date.
-    pub static ACTIVE_TICKET: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
-             FROM tickets WHERE issued_service_id = $1 AND holder_nik = $2 AND state IN {active}
-               AND (requested_date = $3 OR service_date = $3)
-             ORDER BY id LIMIT 1",
-            active = ACTIVE.as_str()
-        )
-    });
+    pub static ACTIVE_TICKET: LazyLock<String> = LazyLock::new(|| active_ticket(1));
 
     /// The phone's active online numbers: `$1` phone, `$2` service, `$3`
     /// office, `$4` date, `$5` today.
-    pub static PHONE_HOLDINGS: LazyLock<String> = LazyLock::new(|| {
+    pub static PHONE_HOLDINGS: LazyLock<String> = LazyLock::new(|| phone_holdings(1));
+
+    /// A booking's first statement on PostgreSQL when it counts against a
+    /// phone: it takes the phone's lock (`locks::TAKE`, `$1` key, `$2` at)
+    /// and reads `ACTIVE_TICKET` (`$3` to `$5`) and `PHONE_HOLDINGS` (`$6` to
+    /// `$10`), one round trip instead of three. The reads see the snapshot
+    /// the statement took before it waited for the lock; they counted every
+    /// booking of the phone when `taken` is one more than the `seen` count
+    /// (0 for a new lock), as no other holder committed in between.
+    pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = $2 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
-                      AS service_day,
-                    COALESCE(SUM(CASE WHEN s.office_id = $3 AND t.service_date = $4 THEN 1 ELSE 0 END), 0)
-                      AS office_day,
-                    COUNT(*) AS upcoming
-             FROM tickets t JOIN services s ON s.id = t.issued_service_id
-             WHERE t.holder_phone = $1 AND t.channel = 'online' AND t.state IN {active} AND t.service_date >= $5",
-            active = ACTIVE.as_str()
+            "WITH seen AS (SELECT taken FROM locks WHERE key = $1),
+                  took AS ({take} RETURNING taken)
+             SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken, h.*, a.*
+             FROM ({holdings}) AS h LEFT JOIN ({active}) AS a ON TRUE",
+            take = crate::store::locks::TAKE,
+            active = active_ticket(3),
+            holdings = phone_holdings(6),
         )
     });
+
+    /// `ACTIVE_TICKET` with its values from `$first` on.
+    fn active_ticket(first: usize) -> String {
+        let [service, nik, date] = [first, first + 1, first + 2];
+        format!(
+            "SELECT public_code, display_number, sequence, service_date, requested_date, rollover_reason, holder_phone
+             FROM tickets WHERE issued_service_id = ${service} AND holder_nik = ${nik} AND state IN {active}
+               AND (requested_date = ${date} OR service_date = ${date})
+             ORDER BY id LIMIT 1",
+            active = ACTIVE.as_str()
+        )
+    }
+
+    /// `PHONE_HOLDINGS` with its values from `$first` on.
+    fn phone_holdings(first: usize) -> String {
+        let [phone, service, office, date, today] = [first, first + 1, first + 2, first + 3, first + 4];
+        format!(
+            "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = ${service} AND t.service_date = ${date}
+                                      THEN 1 ELSE 0 END), 0) AS service_day,
+                    COALESCE(SUM(CASE WHEN s.office_id = ${office} AND t.service_date = ${date}
+                                      THEN 1 ELSE 0 END), 0) AS office_day,
+                    COUNT(*) AS upcoming
+             FROM tickets t JOIN services s ON s.id = t.issued_service_id
+             WHERE t.holder_phone = ${phone} AND t.channel = 'online' AND t.state IN {active}
+               AND t.service_date >= ${today}",
+            active = ACTIVE.as_str()
+        )
+    }
 
     /// The next place on a date if the quota allows it: the numbers issued,
     /// less those cancelled long enough ago (`$3`, released until) that their

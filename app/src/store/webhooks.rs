@@ -205,10 +205,6 @@ pub(crate) const ENQUEUE: &str = "INSERT INTO webhook_deliveries (webhook_id, ev
        AND (SELECT COUNT(*) FROM webhook_deliveries d
             WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.given_up_at IS NULL) < $6";
 
-/// The offices with a live webhook for the events pattern `$1`.
-pub(crate) const SUBSCRIBED: &str =
-    "SELECT DISTINCT office_id FROM webhooks WHERE removed_at IS NULL AND events LIKE $1";
-
 /// The values `ENQUEUE` binds, in its order.
 pub(crate) struct Enqueued {
     pub office_id: i64,
