@@ -87,6 +87,7 @@ on_both_engines!(
     racing_for_the_last_places_never_overbooks,
     racing_from_two_server_instances_never_overbooks,
     the_same_nik_racing_itself_gets_one_ticket,
+    a_booking_refused_under_its_phones_cap_leaves_no_gap,
     a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count,
     serving_a_waiting_ticket_without_calling_it_is_refused,
     a_cancelled_place_returns_to_the_quota_after_the_delay_and_its_number_is_never_reused,
@@ -311,6 +312,20 @@ async fn the_same_nik_racing_itself_gets_one_ticket(engine: Engine) {
     assert!(booked.iter().all(|b| b.code == booked[0].code), "one ticket, handed back to every request");
     let fresh = f.book(&citizen(2), tuesday).await.unwrap();
     assert_eq!(fresh.sequence, 2, "the places given back leave no gap in the sequence");
+}
+
+/// On PostgreSQL a booking claims its first date's place in the statement
+/// that reads the phone's holdings; refused under the phone's caps, it gives
+/// the place back.
+async fn a_booking_refused_under_its_phones_cap_leaves_no_gap(engine: Engine) {
+    let f = office_with_quota(engine, 5, 30).await;
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let first = f.book(&citizen(1), tuesday).await.unwrap();
+    let same_phone = Holder { phone: citizen(1).phone, ..citizen(2) };
+    let refused = f.book(&same_phone, tuesday).await.unwrap_err();
+    assert!(matches!(refused, BookError::Refused(BookingRefusal::PhoneHasServiceDay)), "{refused:?}");
+    let next = f.book(&citizen(3), tuesday).await.unwrap();
+    assert_eq!((first.sequence, next.sequence), (1, 2), "the refused booking's place was given back");
 }
 
 async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {

@@ -141,7 +141,7 @@ impl BookingStatements for Native<'_> {
     async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
         let values: [&dyn ToSql; 4] =
             [&claim.service_id, &claim.date.to_string(), &millis(claim.released_until), &i64::from(claim.kept)];
-        let issued = first_row(&self.0, statements::CLAIM_PLACE, &values, |row| Ok(row.get(0)?))?;
+        let issued = first_row(&self.0, &statements::CLAIM_PLACE, &values, |row| Ok(row.get(0)?))?;
         issued.map(issued_place).transpose()
     }
 

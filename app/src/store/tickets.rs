@@ -195,6 +195,8 @@ pub(crate) struct Look<'a> {
     /// The phone's holdings on the first date tried, for a booking that
     /// counts against the phone.
     pub held: Option<HeldBy<'a>>,
+    /// The first date's claim, which the look may make ahead.
+    pub claim: Option<&'a Claim>,
     pub now: DateTime<Utc>,
 }
 
@@ -202,6 +204,9 @@ pub(crate) struct Look<'a> {
 pub(crate) struct Looked {
     pub active: Option<NikTicket>,
     pub holdings: Option<PhoneHoldings>,
+    /// `Some` when the look made the first date's claim: the place, or
+    /// `None` when the date had no room.
+    pub claimed: Option<Option<u32>>,
 }
 
 /// `Look`'s reads, one statement each.
@@ -214,7 +219,7 @@ async fn look_apart(tx: &mut (impl BookingStatements + ?Sized), look: &Look<'_>)
         Some(held) => Some(tx.phone_holdings(held).await?),
         None => None,
     };
-    Ok(Looked { active, holdings })
+    Ok(Looked { active, holdings, claimed: None })
 }
 
 /// The phone whose holdings are counted for a booking of `service` on `date`.
@@ -284,15 +289,28 @@ pub(crate) async fn book_one(
     // Only a citizen's own online booking counts against the phone.
     let capped = job.phone_caps.zip(job.holder.phone.as_ref());
     let held_on = |date| capped.map(|(_, phone)| HeldBy { phone, service: &job.service, date, today: job.today });
+    let claim_on = |date| Claim {
+        service_id: job.service.id,
+        date,
+        released_until: job.released_until,
+        kept: job.service.places_kept_from(job.by.channel),
+    };
+    let first_claim = job.candidates.first().map(|(date, _)| claim_on(*date));
     let look = Look {
         nik: job.holder.nik.as_ref().map(|nik| (job.service.id, nik, job.requested)),
         held: job.candidates.first().and_then(|(date, _)| held_on(*date)),
+        claim: first_claim.as_ref(),
         now: job.now,
     };
-    let Looked { active, holdings: mut first_holdings } = tx.first_look(&look).await?;
+    let Looked { active, holdings: mut first_holdings, claimed: mut first_claimed } = tx.first_look(&look).await?;
+    // A place the look claimed ahead goes back when the booking does not take it.
+    let claimed_ahead = first_claim.as_ref().zip(first_claimed.flatten());
     // The same NIK asking again (a retry, a second tab) is answered before any
     // cap: its own number is not one more.
     if let Some(existing) = active {
+        if let Some((claim, sequence)) = claimed_ahead {
+            tx.release_place(claim, sequence).await?;
+        }
         return Ok(existing.answer_to(&job.holder, &job.by));
     }
     for (date, rollover) in &job.candidates {
@@ -302,16 +320,18 @@ pub(crate) async fn book_one(
                 None => tx.phone_holdings(&held).await?,
             };
             if let Err(refusal) = caps.admit(holdings) {
+                if let Some((claim, sequence)) = claimed_ahead {
+                    tx.release_place(claim, sequence).await?;
+                }
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let claim = Claim {
-            service_id: job.service.id,
-            date: *date,
-            released_until: job.released_until,
-            kept: job.service.places_kept_from(job.by.channel),
+        let claim = claim_on(*date);
+        let claimed = match first_claimed.take() {
+            Some(claimed) => claimed,
+            None => tx.claim_place(&claim).await?,
         };
-        let Some(sequence) = tx.claim_place(&claim).await? else {
+        let Some(sequence) = claimed else {
             continue;
         };
         let booked = Booked {
@@ -382,6 +402,9 @@ impl BookingStatements for Transaction<'_, Any> {
             }
             return look_apart(self, look).await;
         };
+        let Some(claim) = look.claim else {
+            return Err(StoreError::Corrupt("a look with holdings but no claim".into()));
+        };
         let row = sqlx::query(&statements::LOCKED_LOOK)
             .bind(Lock::Phone(held.phone.as_str()).key())
             .bind(millis(look.now))
@@ -393,20 +416,25 @@ impl BookingStatements for Transaction<'_, Any> {
             .bind(held.service.office_id)
             .bind(held.date.to_string())
             .bind(held.today.to_string())
+            .bind(claim.service_id)
+            .bind(claim.date.to_string())
+            .bind(millis(claim.released_until))
+            .bind(i64::from(claim.kept))
             .fetch_one(&mut **self)
             .await?;
+        let claimed = Some(row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?);
         let seen: Option<i64> = row.col("seen")?;
         if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
             // Another holder of the lock committed after the statement's
             // snapshot: read again, under the lock.
-            return look_apart(self, look).await;
+            return Ok(Looked { claimed, ..look_apart(self, look).await? });
         }
         let active = match row.col::<Option<String>>("public_code")? {
             Some(_) => Some(NikTicket::read(&row)?),
             None => None,
         };
         let holdings = holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])?;
-        Ok(Looked { active, holdings: Some(holdings) })
+        Ok(Looked { active, holdings: Some(holdings), claimed })
     }
 
     async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
@@ -432,7 +460,7 @@ impl BookingStatements for Transaction<'_, Any> {
     }
 
     async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
-        let issued: Option<i64> = sqlx::query_scalar(statements::CLAIM_PLACE)
+        let issued: Option<i64> = sqlx::query_scalar(&statements::CLAIM_PLACE)
             .bind(claim.service_id)
             .bind(claim.date.to_string())
             .bind(millis(claim.released_until))
@@ -510,21 +538,28 @@ pub mod statements {
     pub static PHONE_HOLDINGS: LazyLock<String> = LazyLock::new(|| phone_holdings(1));
 
     /// A booking's first statement on PostgreSQL when it counts against a
-    /// phone: it takes the phone's lock (`locks::TAKE`, `$1` key, `$2` at)
-    /// and reads `ACTIVE_TICKET` (`$3` to `$5`) and `PHONE_HOLDINGS` (`$6` to
-    /// `$10`), one round trip instead of three. The reads see the snapshot
-    /// the statement took before it waited for the lock; they counted every
+    /// phone: it takes the phone's lock (`locks::TAKE`, `$1` key, `$2` at),
+    /// reads `ACTIVE_TICKET` (`$3` to `$5`) and `PHONE_HOLDINGS` (`$6` to
+    /// `$10`), and makes the first date's `CLAIM_PLACE` (`$11` to `$14`):
+    /// one round trip instead of four. The reads see the snapshot the
+    /// statement took before it waited for the lock; they counted every
     /// booking of the phone when `taken` is one more than the `seen` count
-    /// (0 for a new lock), as no other holder committed in between.
+    /// (0 for a new lock), as no other holder committed in between. The
+    /// claim, like `CLAIM_PLACE` alone, is decided on the (service, date)
+    /// row's latest version, under its lock; a booking refused after it
+    /// gives the place back.
     pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| {
         format!(
             "WITH seen AS (SELECT taken FROM locks WHERE key = $1),
-                  took AS ({take} RETURNING taken)
-             SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken, h.*, a.*
+                  took AS ({take} RETURNING taken),
+                  claimed AS ({claim})
+             SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken,
+                    (SELECT issued FROM claimed) AS claimed, h.*, a.*
              FROM ({holdings}) AS h LEFT JOIN ({active}) AS a ON TRUE",
             take = crate::store::locks::TAKE,
             active = active_ticket(3),
             holdings = phone_holdings(6),
+            claim = claim_place(11),
         )
     });
 
@@ -537,6 +572,23 @@ pub mod statements {
                AND (requested_date = ${date} OR service_date = ${date})
              ORDER BY id LIMIT 1",
             active = ACTIVE.as_str()
+        )
+    }
+
+    /// `CLAIM_PLACE` with its values from `$first` on.
+    fn claim_place(first: usize) -> String {
+        let [service, date, released_until, kept] = [first, first + 1, first + 2, first + 3];
+        format!(
+            "INSERT INTO service_days (service_id, service_date, issued)
+             SELECT ${service}, ${date}, 1 FROM services WHERE id = ${service} AND daily_quota - ${kept} > 0
+             ON CONFLICT (service_id, service_date)
+             DO UPDATE SET issued = service_days.issued + 1
+             WHERE service_days.issued
+                   - (SELECT COUNT(*) FROM tickets t
+                       WHERE t.issued_service_id = ${service} AND t.service_date = ${date} AND t.state = 'cancelled'
+                         AND t.cancelled_at <= ${released_until})
+                 < (SELECT daily_quota FROM services WHERE id = ${service}) - ${kept}
+             RETURNING issued"
         )
     }
 
@@ -563,16 +615,7 @@ pub mod statements {
     /// never given twice in a day. The quota is read inside the statement,
     /// so a change by an admin applies at once; the row's lock orders
     /// concurrent claims on PostgreSQL. `$1` service, `$2` date.
-    pub const CLAIM_PLACE: &str = "INSERT INTO service_days (service_id, service_date, issued)
-         SELECT $1, $2, 1 FROM services WHERE id = $1 AND daily_quota - $4 > 0
-         ON CONFLICT (service_id, service_date)
-         DO UPDATE SET issued = service_days.issued + 1
-         WHERE service_days.issued
-               - (SELECT COUNT(*) FROM tickets t
-                   WHERE t.issued_service_id = $1 AND t.service_date = $2 AND t.state = 'cancelled'
-                     AND t.cancelled_at <= $3)
-             < (SELECT daily_quota FROM services WHERE id = $1) - $4
-         RETURNING issued";
+    pub static CLAIM_PLACE: LazyLock<String> = LazyLock::new(|| claim_place(1));
 
     /// Gives back the place just claimed: `$1` service, `$2` date, `$3` the sequence.
     pub const RELEASE_PLACE: &str =

@@ -738,7 +738,7 @@ async fn sqlx_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Er
                 .bind(DATES[0])
                 .fetch_one(&mut *tx)
                 .await?;
-            let Some(sequence): Option<i64> = sqlx::query_scalar(statements::CLAIM_PLACE)
+            let Some(sequence): Option<i64> = sqlx::query_scalar(&statements::CLAIM_PLACE)
                 .bind(service)
                 .bind(date)
                 .bind(0_i64)
@@ -795,7 +795,7 @@ async fn native_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::
             tx.prepare_cached(&statements::PHONE_HOLDINGS)?
                 .query(named_params! {"$1": phone, "$2": service, "$3": office, "$4": date, "$5": DATES[0]})?
                 .next()?;
-            let mut claim = tx.prepare_cached(statements::CLAIM_PLACE)?;
+            let mut claim = tx.prepare_cached(&statements::CLAIM_PLACE)?;
             let mut claimed = claim.query(named_params! {"$1": service, "$2": date, "$3": 0, "$4": 0})?;
             let Some(sequence) = claimed.next()?.map(|row| row.get::<_, i64>(0)).transpose()? else {
                 continue;
