@@ -3,6 +3,11 @@
 //! phone or client: the row lock (PostgreSQL) orders it after any other such
 //! transaction still in progress, on any instance, so counts cannot be raced.
 //! On SQLite the one writer orders them anyway, and the write costs little.
+//!
+//! A lock's row is never deleted: a booking trusts reads it made before it
+//! waited for the phone's lock when the row's `taken` count moved by one only
+//! (`tickets::statements::LOCKED_LOOK`), which a row deleted and made again
+//! in between could fake.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
