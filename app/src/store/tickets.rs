@@ -405,23 +405,10 @@ impl BookingStatements for Transaction<'_, Any> {
         let Some(claim) = look.claim else {
             return Err(StoreError::Corrupt("a look with holdings but no claim".into()));
         };
-        let row = sqlx::query(&statements::LOCKED_LOOK)
-            .bind(Lock::Phone(held.phone.as_str()).key())
-            .bind(millis(look.now))
-            .bind(service_id)
-            .bind(nik.as_str())
-            .bind(date.to_string())
-            .bind(held.phone.as_str())
-            .bind(held.service.id)
-            .bind(held.service.office_id)
-            .bind(held.date.to_string())
-            .bind(held.today.to_string())
-            .bind(claim.service_id)
-            .bind(claim.date.to_string())
-            .bind(millis(claim.released_until))
-            .bind(i64::from(claim.kept))
-            .fetch_one(&mut **self)
-            .await?;
+        let query =
+            sqlx::query(&statements::LOCKED_LOOK).bind(Lock::Phone(held.phone.as_str()).key()).bind(millis(look.now));
+        let query = bind_claim(bind_holdings(bind_active(query, service_id, nik, date), held), claim);
+        let row = query.fetch_one(&mut **self).await?;
         let claimed = Some(row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?);
         let seen: Option<i64> = row.col("seen")?;
         if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
@@ -433,41 +420,24 @@ impl BookingStatements for Transaction<'_, Any> {
             Some(_) => Some(NikTicket::read(&row)?),
             None => None,
         };
-        let holdings = holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])?;
-        Ok(Looked { active, holdings: Some(holdings), claimed })
+        Ok(Looked { active, holdings: Some(holdings_of(&row)?), claimed })
     }
 
     async fn active_ticket(&mut self, service_id: i64, nik: &Nik, date: NaiveDate) -> StoreResult<Option<NikTicket>> {
-        let row = sqlx::query(&statements::ACTIVE_TICKET)
-            .bind(service_id)
-            .bind(nik.as_str())
-            .bind(date.to_string())
+        let row = bind_active(sqlx::query(&statements::ACTIVE_TICKET), service_id, nik, date)
             .fetch_optional(&mut **self)
             .await?;
         row.as_ref().map(NikTicket::read).transpose()
     }
 
     async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {
-        let row = sqlx::query(&statements::PHONE_HOLDINGS)
-            .bind(held.phone.as_str())
-            .bind(held.service.id)
-            .bind(held.service.office_id)
-            .bind(held.date.to_string())
-            .bind(held.today.to_string())
-            .fetch_one(&mut **self)
-            .await?;
-        holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])
+        let row = bind_holdings(sqlx::query(&statements::PHONE_HOLDINGS), held).fetch_one(&mut **self).await?;
+        holdings_of(&row)
     }
 
     async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>> {
-        let issued: Option<i64> = sqlx::query_scalar(&statements::CLAIM_PLACE)
-            .bind(claim.service_id)
-            .bind(claim.date.to_string())
-            .bind(millis(claim.released_until))
-            .bind(i64::from(claim.kept))
-            .fetch_optional(&mut **self)
-            .await?;
-        issued.map(issued_place).transpose()
+        let row = bind_claim(sqlx::query(&statements::CLAIM_PLACE), claim).fetch_optional(&mut **self).await?;
+        row.map(|row| row.col("issued").and_then(issued_place)).transpose()
     }
 
     async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()> {
@@ -509,6 +479,39 @@ impl BookingStatements for Transaction<'_, Any> {
     async fn record_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
         super::audit::record(self, entry).await
     }
+}
+
+/// A statement of `statements`, being bound on PostgreSQL.
+type PgQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `statements::ACTIVE_TICKET`'s values, in its order, from the
+/// placeholder `query` has reached (also inside `LOCKED_LOOK`).
+fn bind_active<'q>(query: PgQuery<'q>, service_id: i64, nik: &'q Nik, date: NaiveDate) -> PgQuery<'q> {
+    query.bind(service_id).bind(nik.as_str()).bind(date.to_string())
+}
+
+/// Binds `statements::PHONE_HOLDINGS`'s values, as `bind_active`.
+fn bind_holdings<'q>(query: PgQuery<'q>, held: &HeldBy<'q>) -> PgQuery<'q> {
+    query
+        .bind(held.phone.as_str())
+        .bind(held.service.id)
+        .bind(held.service.office_id)
+        .bind(held.date.to_string())
+        .bind(held.today.to_string())
+}
+
+/// Binds `statements::CLAIM_PLACE`'s values, as `bind_active`.
+fn bind_claim<'q>(query: PgQuery<'q>, claim: &Claim) -> PgQuery<'q> {
+    query
+        .bind(claim.service_id)
+        .bind(claim.date.to_string())
+        .bind(millis(claim.released_until))
+        .bind(i64::from(claim.kept))
+}
+
+/// The phone's holdings in a row of `statements::PHONE_HOLDINGS` (or `LOCKED_LOOK`).
+fn holdings_of(row: &AnyRow) -> StoreResult<PhoneHoldings> {
+    holdings([row.col("service_day")?, row.col("office_day")?, row.col("upcoming")?])
 }
 
 /// The three counts of `statements::PHONE_HOLDINGS`, in its order.
