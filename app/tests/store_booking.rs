@@ -95,6 +95,7 @@ on_both_engines!(
     online_booking_leaves_the_walk_in_reserve_to_the_kiosk,
     a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_number,
     a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_finished,
+    instances_starting_at_once_on_an_empty_database_make_one_admin_and_one_set_of_demo_offices,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -413,4 +414,25 @@ async fn a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_fini
     // A day gone by has no estimate.
     let past = tickets::call_estimate(&f.db, &f.office, f.service.id, date("2026-11-20"), 2, minutes(50));
     assert_eq!(past.await.unwrap(), None);
+}
+
+/// Several instances started together on a new database: each counts no
+/// account and no office, and only one may make them; none fails to start.
+async fn instances_starting_at_once_on_an_empty_database_make_one_admin_and_one_set_of_demo_offices(engine: Engine) {
+    use app::store::{seed, staff};
+
+    let place = Place::new(engine).await;
+    let (one, other) = (place.open().await, place.open().await);
+    let now = monday_10_wib();
+    let (first, second) =
+        tokio::join!(staff::ensure_first_admin(&one, None, now), staff::ensure_first_admin(&other, None, now));
+    let shown: Vec<String> = [first.unwrap(), second.unwrap()].into_iter().flatten().collect();
+    assert_eq!(shown.len(), 1, "one generated password, shown once");
+    let accounts = staff::list(&one, None, now).await.unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert!(accounts[0].account.must_change_password, "a password shown in a log must be changed");
+
+    let (first, second) = tokio::join!(seed::seed_demo_offices(&one, now), seed::seed_demo_offices(&other, now));
+    assert_eq!([first.unwrap(), second.unwrap()].iter().filter(|seeded| **seeded).count(), 1);
+    assert_eq!(offices::count(&one).await.unwrap(), 2, "the two demo offices");
 }

@@ -120,9 +120,10 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     Ok(Running { addr, db, serve })
 }
 
-/// Removes audit entries older than their retention and webhook deliveries
-/// finished long ago, at start and then hourly. Several instances may all run
-/// it: a second removal finds nothing and writes nothing.
+/// Removes audit entries older than their retention, webhook deliveries
+/// finished long ago and old sign-in attempts, at start and then hourly.
+/// Several instances may all run it: a second removal finds nothing and
+/// writes nothing.
 fn tidy_hourly(db: Db, clock: Clock) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -138,6 +139,12 @@ fn tidy_hourly(db: Db, clock: Clock) {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed webhook deliveries finished long ago"),
                 Err(error) => tracing::warn!(%error, "removing old webhook deliveries failed; trying again in an hour"),
+            }
+            let kept = chrono::Duration::days(app::domain::access::SIGN_IN_ATTEMPTS_KEPT_DAYS);
+            match app::store::staff::remove_sign_in_attempts(&db, clock.now() - kept).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed old sign-in attempts"),
+                Err(error) => tracing::warn!(%error, "removing old sign-in attempts failed; trying again in an hour"),
             }
         }
     });

@@ -357,12 +357,17 @@ async fn a_ticket_link_in_other_hands_shows_the_holders_name_masked() {
     ];
     let booked: serde_json::Value = app.call("book", Some(&owner), &form).await.json().await.unwrap();
     let code = booked["code"].as_str().unwrap();
+    // The ticket page and the printable receipt (its QR code is handed around too).
     let holder_as_seen_by = |session: Option<String>| {
         let app = &app;
         async move {
-            let view: serde_json::Value =
+            let ticket: serde_json::Value =
                 app.call("ticket", session.as_deref(), &[("code", code)]).await.json().await.unwrap();
-            view["holder_name"].as_str().unwrap().to_string()
+            let receipt: serde_json::Value =
+                app.call("receipt", session.as_deref(), &[("code", code)]).await.json().await.unwrap();
+            let names = [&ticket["holder_name"], &receipt["ticket"]["holder_name"]].map(|name| name.as_str().unwrap());
+            assert_eq!(names[0], names[1], "{receipt}");
+            names[0].to_string()
         }
     };
     assert_eq!(holder_as_seen_by(Some(owner.clone())).await, "Ni Made Ayu Lestari");
@@ -370,8 +375,34 @@ async fn a_ticket_link_in_other_hands_shows_the_holders_name_masked() {
     let stranger = app.citizen_session(7).await;
     assert_eq!(holder_as_seen_by(Some(stranger)).await, "Ni M*** A*** L***");
     assert_eq!(holder_as_seen_by(None).await, "Ni M*** A*** L***");
-    let page = reqwest::get(format!("{}/tiket/{code}", app.base)).await.unwrap().text().await.unwrap();
-    assert!(!page.contains("Made") && !page.contains("Lestari"), "{page}");
+    for page in [format!("/tiket/{code}"), format!("/kiosk/kantah-denpasar/struk/{code}")] {
+        let page = reqwest::get(format!("{}{page}", app.base)).await.unwrap().text().await.unwrap();
+        assert!(!page.contains("Made") && !page.contains("Lestari"), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn what_is_typed_as_a_username_is_stored_no_longer_than_a_username() {
+    let app = spawn_app().await;
+    let typed = "u".repeat(100_000);
+    for _ in 0..2 {
+        let answer =
+            app.call("staff_sign_in", None, &[("username", typed.as_str()), ("password", "salah-sekali")]).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    }
+    let inspect = app.inspect().await;
+    let attempts: Vec<String> =
+        sqlx::query_scalar("SELECT username FROM sign_in_attempts").fetch_all(&inspect).await.unwrap();
+    assert_eq!(attempts.len(), 2, "each attempt still counts");
+    assert!(attempts.iter().all(|name| name.len() <= 32), "{:?}", attempts.iter().map(String::len).collect::<Vec<_>>());
+    let longest_lock: i64 = sqlx::query_scalar("SELECT MAX(LENGTH(key)) FROM locks").fetch_one(&inspect).await.unwrap();
+    assert!(longest_lock <= 64, "{longest_lock}");
+
+    // The hourly tidy-up removes attempts made before a time, and only those.
+    let made_at: chrono::DateTime<chrono::Utc> = common::MONDAY_10_WITA.parse().unwrap();
+    let remove_before = |until| app::store::staff::remove_sign_in_attempts(&app.running.db, until);
+    assert_eq!(remove_before(made_at - chrono::Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(remove_before(made_at + chrono::Duration::seconds(1)).await.unwrap(), 2);
 }
 
 /// A session of a new staff account of `office`.

@@ -77,8 +77,9 @@ pub async fn load_receipt(code: String) -> Result<ReceiptView, AppError> {
     use qrcode::QrCode;
 
     let ctx = context()?;
-    authorize::<LoadReceipt>(&ctx, None).await?;
-    let ticket = crate::store::tickets::view(&ctx.db, code.trim()).await?.ok_or(AppError::NotFound)?.view;
+    let caller = authorize::<LoadReceipt>(&ctx, None).await?;
+    let viewed = crate::store::tickets::view(&ctx.db, code.trim()).await?.ok_or(AppError::NotFound)?;
+    let ticket = super::queue::shown_to(&caller, &viewed);
     let office = super::server::find_office(&ctx, &ticket.office_slug).await?;
     let url = format!("{}/tiket/{}", ctx.public_url.origin(), ticket.code);
     let qr_svg = QrCode::new(url.as_bytes())

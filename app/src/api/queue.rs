@@ -26,19 +26,14 @@ pub async fn load_office(slug: String) -> Result<OfficeView, AppError> {
 #[server(prefix = "/api", endpoint = "ticket")]
 pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
     use super::server::{authorize, context};
-    use crate::domain::access::sees_holder;
     use crate::domain::feedback::FeedbackState;
-    use crate::domain::identity::masked_name;
     use crate::domain::ticket::TicketState;
     use crate::store::tickets;
 
     let ctx = context()?;
     let caller = authorize::<LoadTicket>(&ctx, None).await?;
     let ticket = tickets::view(&ctx.db, code.trim()).await?.ok_or(AppError::NotFound)?;
-    let mut view = ticket.view;
-    if !sees_holder(&caller, ticket.holder_phone.as_deref(), ticket.office_id) {
-        view.holder_name = view.holder_name.as_deref().map(masked_name);
-    }
+    let mut view = shown_to(&caller, &ticket);
     view.feedback = FeedbackState::of(view.state, ticket.done_at, ticket.rating, ctx.clock.now());
     if view.state == TicketState::Waiting {
         let office = crate::store::offices::find_by_id(&ctx.db, ticket.office_id).await?.ok_or(AppError::NotFound)?;
@@ -48,6 +43,24 @@ pub async fn load_ticket(code: String) -> Result<TicketView, AppError> {
                 .await?;
     }
     Ok(view)
+}
+
+/// A ticket as `caller` may see it: the holder's name in full only for the
+/// phone that holds it and the office's staff, since links and receipt QR
+/// codes are handed around.
+#[cfg(feature = "ssr")]
+pub(crate) fn shown_to(
+    caller: &crate::domain::access::Caller,
+    ticket: &crate::store::tickets::ViewedTicket,
+) -> TicketView {
+    use crate::domain::access::sees_holder;
+    use crate::domain::identity::masked_name;
+
+    let mut view = ticket.view.clone();
+    if !sees_holder(caller, ticket.holder_phone.as_deref(), ticket.office_id) {
+        view.holder_name = view.holder_name.as_deref().map(masked_name);
+    }
+    view
 }
 
 /// Rates a finished ticket's service, once, within the days allowed; the

@@ -192,7 +192,23 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name a sign-in attempt is looked up, counted and locked under: the
+    /// username, or one stand-in no account can have for text that cannot be
+    /// anyone's username, so what is typed at the form never grows the
+    /// database by more than a username's length.
+    pub fn of_sign_in(typed: &str) -> String {
+        Self::parse(typed).map(|username| username.0).unwrap_or_else(|_| NOT_A_USERNAME.to_string())
+    }
 }
+
+/// `Username::of_sign_in`'s stand-in: it does not start with a letter, so no
+/// account has it.
+const NOT_A_USERNAME: &str = "?";
+
+/// Sign-in attempts are kept this long: the lockout looks back
+/// `LOCKOUT_MINUTES`, an account's desk lists a week of wrong passwords.
+pub const SIGN_IN_ATTEMPTS_KEPT_DAYS: i64 = 30;
 
 /// A password the system makes for an account (the first admin's, a reset):
 /// twelve characters from the access codes' alphabet, `MIN_PASSWORD_CHARS` and
@@ -227,6 +243,15 @@ pub fn office_for_role(role: Role, office: Option<i64>) -> Result<Option<i64>, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sign_in_is_counted_under_the_username_or_one_stand_in_for_what_cannot_be_one() {
+        assert_eq!(Username::of_sign_in(" Petugas-1 "), "petugas-1");
+        let stand_in = Username::of_sign_in(&"u".repeat(2_000_000));
+        assert_eq!(stand_in, Username::of_sign_in("admin'--"));
+        assert!(Username::parse(&stand_in).is_err());
+        assert!(stand_in.len() <= usize::from(Username::MAX));
+    }
 
     #[test]
     fn the_holder_is_shown_to_their_phone_and_to_staff_of_the_office_only() {

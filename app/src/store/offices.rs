@@ -36,6 +36,11 @@ pub async fn create(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> Stor
     create_as(db, office, now, None).await
 }
 
+/// `create`, or `None` when an office has its address already.
+pub async fn create_if_new(db: &Db, office: &NewOffice<'_>, now: DateTime<Utc>) -> StoreResult<Option<i64>> {
+    Ok(unique_or(create_as(db, office, now, None).await, SettingsProblem::SlugTaken)?.ok())
+}
+
 /// What an admin's audit entry shows of an office: its row's settings.
 const OFFICE_AUDITED: &str = "SELECT slug, name, address, time_zone, max_calls, requeue_after, phone_office_day_cap,
     phone_upcoming_cap, release_delay_minutes, reminder_hour, board_announcement, priority_categories, priority_mode,

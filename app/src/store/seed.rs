@@ -70,7 +70,10 @@ pub async fn seed_demo_offices(db: &Db, now: DateTime<Utc>) -> StoreResult<bool>
             hours: WeeklyHours::weekdays(hours),
             holidays: &holidays,
         };
-        let office_id = offices::create(db, &office, now).await?;
+        let Some(office_id) = offices::create_if_new(db, &office, now).await? else {
+            // Another instance, started at the same moment, is seeding.
+            return Ok(false);
+        };
         let mut service_ids = Vec::new();
         for (prefix, name_id, name_en) in demo.services {
             let Some(prefix) = ServicePrefix::parse(prefix) else { continue };

@@ -70,12 +70,12 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<Result<i64, AccountProblem>> {
     let account = NewAccount { username, full_name, password, role, office_id };
-    insert_account(db, &account, now, None).await
+    insert_account(db, &account, now, None, false).await
 }
 
 /// Creates an account as an admin: see `create`.
 pub async fn create_by(db: &Db, account: &NewAccount<'_>, by: &Actor) -> StoreResult<Result<i64, AccountProblem>> {
-    insert_account(db, account, by.at, Some(by)).await
+    insert_account(db, account, by.at, Some(by), false).await
 }
 
 pub struct NewAccount<'a> {
@@ -86,18 +86,21 @@ pub struct NewAccount<'a> {
     pub office_id: Option<i64>,
 }
 
+/// `must_change_password`: the password was made by the system and shown
+/// once, so the account's first sign-in must replace it.
 async fn insert_account(
     db: &Db,
     new: &NewAccount<'_>,
     now: DateTime<Utc>,
     by: Option<&Actor>,
+    must_change_password: bool,
 ) -> StoreResult<Result<i64, AccountProblem>> {
     let NewAccount { username, full_name, password, role, office_id } = *new;
     let hash = hash_off_thread(password).await?;
     let mut tx = db.writer().begin().await?;
     let inserted = sqlx::query_scalar(
-        "INSERT INTO staff_accounts (username, full_name, password_hash, role, office_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO staff_accounts (username, full_name, password_hash, role, office_id, created_at, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(username.trim().to_lowercase())
     .bind(full_name.trim())
@@ -105,6 +108,7 @@ async fn insert_account(
     .bind(role.as_str())
     .bind(office_id)
     .bind(millis(now))
+    .bind(i64::from(must_change_password))
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -241,17 +245,20 @@ pub async fn ensure_first_admin(db: &Db, password: Option<&str>, now: DateTime<U
     }
     let generated = password.is_none().then(made_password);
     let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
-    let id = create(db, "admin", "Administrator", &password, Role::Admin, None, now)
-        .await?
-        .map_err(|problem| StoreError::Corrupt(format!("first admin: {problem:?}")))?;
-    if generated.is_some() {
-        // A password printed in a log is known to whoever reads the log.
-        sqlx::query("UPDATE staff_accounts SET must_change_password = 1 WHERE id = $1")
-            .bind(id)
-            .execute(db.writer())
-            .await?;
+    let admin = NewAccount {
+        username: "admin",
+        full_name: "Administrator",
+        password: &password,
+        role: Role::Admin,
+        office_id: None,
+    };
+    // A password printed in a log is known to whoever reads the log.
+    match insert_account(db, &admin, now, None, generated.is_some()).await? {
+        Ok(_) => Ok(generated),
+        // Another instance, started at the same moment, made it.
+        Err(AccountProblem::UsernameTaken) => Ok(None),
+        Err(problem) => Err(StoreError::Corrupt(format!("first admin: {problem:?}"))),
     }
-    Ok(generated)
 }
 
 fn account(row: &sqlx::any::AnyRow) -> StoreResult<StaffAccount> {
@@ -357,7 +364,8 @@ pub async fn sign_in(
     let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, queue.acquire()).await else {
         return Ok(Err(SignInRefusal::Busy));
     };
-    let username = username.trim().to_lowercase();
+    let typed_name = username.trim().to_lowercase();
+    let username = crate::domain::access::Username::of_sign_in(&typed_name);
     let (row, attempt) = match record_attempt(db, &username, client, proof, now).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(Err(refusal)),
@@ -379,7 +387,7 @@ pub async fn sign_in(
         sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1").bind(attempt).execute(&mut *tx).await?;
     }
     if let Some(address) = audited_from {
-        let entry = AuditEntry::sign_in(now, address, &username, checked, matches && row.is_some());
+        let entry = AuditEntry::sign_in(now, address, &typed_name, checked, matches && row.is_some());
         super::audit::record(&mut tx, &entry).await?;
     }
     tx.commit().await?;
@@ -403,13 +411,15 @@ async fn record_attempt(
     now: DateTime<Utc>,
 ) -> StoreResult<Result<(Option<sqlx::any::AnyRow>, i64), SignInRefusal>> {
     let mut tx = db.writer().begin().await?;
+    // The locks before the proof, in `locks::hold`'s order, as a code request
+    // takes them: otherwise the two could wait on each other on PostgreSQL.
+    locks::hold(&mut tx, Lock::SignIn(username), now).await?;
+    locks::hold(&mut tx, Lock::Client(client), now).await?;
     if let Some(proof) = proof {
         if !super::access::spend_proof(&mut tx, proof, now).await? {
             return Ok(Err(SignInRefusal::ProofNeeded));
         }
     }
-    locks::hold(&mut tx, Lock::SignIn(username), now).await?;
-    locks::hold(&mut tx, Lock::Client(client), now).await?;
     match gate(&mut tx, username, client, now).await? {
         SignInGate::Open => {}
         SignInGate::Locked { until } | SignInGate::Throttled { until } => {
@@ -465,6 +475,13 @@ async fn gate(
     .await?;
     let times = |rows: Vec<i64>| rows.into_iter().filter_map(DateTime::from_timestamp_millis).collect::<Vec<_>>();
     Ok(sign_in_gate(&times(for_username), &times(from_address), now))
+}
+
+/// Removes the sign-in attempts made before `until`; returns how many went.
+pub async fn remove_sign_in_attempts(db: &Db, until: DateTime<Utc>) -> StoreResult<u64> {
+    let removed =
+        sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1").bind(millis(until)).execute(db.writer()).await?;
+    Ok(removed.rows_affected())
 }
 
 /// The account's wrong passwords of the last `days`, newest first: when, and
