@@ -199,6 +199,10 @@ pub enum AppError {
     /// The request never reached the function, or its answer never came back.
     #[error("transport: {0}")]
     Transport(String),
+    /// A request the site's own forms never send: a field missing or not
+    /// readable. What exactly stays in the server's log.
+    #[error("malformed request")]
+    Malformed,
 }
 
 /// How soon a sign-in refused as busy may be tried again.
@@ -237,6 +241,7 @@ impl AppError {
             Self::NotCancellable | Self::FeedbackClosed => "refused",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
+            Self::Malformed => "malformed",
         }
     }
 
@@ -255,7 +260,7 @@ impl AppError {
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
             Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => 429,
-            Self::Transport(_) => 400,
+            Self::Transport(_) | Self::Malformed => 400,
             Self::SmsFailed => 502,
             Self::Internal => 500,
         }
@@ -285,6 +290,14 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // On the server: the request's fields could not be read.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                tracing::debug!(error = %value, "malformed server function request");
+                Self::Malformed
+            }
+            other => Self::Transport(other.to_string()),
+        }
     }
 }

@@ -204,6 +204,11 @@ async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error["Invalid"][0]["field"], "Date", "{error}");
     assert_eq!(error["Invalid"][0]["problem"], serde_json::json!({ "Settings": "DateShape" }), "{error}");
+
+    // A request no form of the site sends (a field missing) is told so in the
+    // site's words, never in the framework's.
+    let (status, _, error) = refusal(app.call("request_booking_code", None, &[("a", "b")]).await).await;
+    assert_eq!((status, error), (StatusCode::BAD_REQUEST, serde_json::json!("Malformed")));
 }
 
 /// Books `service` at Denpasar on `date` for a signed-in citizen.

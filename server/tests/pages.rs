@@ -28,7 +28,8 @@ fn expected(page: &str, role: Role) -> Option<&'static str> {
         .iter()
         .any(|prefix| page.starts_with(prefix) && page != "/petugas/masuk");
     match (page, role) {
-        ("/kantor/tidak-ada" | "/tiket/TIDAKADA" | "/kode/tidak-ada", _) => Some("not-found"),
+        ("/kantor/tidak-ada" | "/tiket/TIDAKADA" | "/kode/tidak-ada" | "/batal/tidak-ada", _) => Some("not-found"),
+        ("/papan/tidak-ada", _) => Some("not-found"),
         ("/tiket-saya" | "/panggilan", Visitor) => Some("not-signed-in"),
         ("/tiket-saya" | "/panggilan", Admin) => Some("forbidden"),
         (_, Visitor) if staff_only => Some("not-signed-in"),
@@ -44,6 +45,8 @@ const PAGES: &[&str] = &[
     "/kantor/tidak-ada",
     "/tiket/TIDAKADA",
     "/kode/tidak-ada",
+    "/batal/tidak-ada",
+    "/papan/tidak-ada",
     "/masuk",
     "/petugas/masuk",
     "/papan/kantah-denpasar",
@@ -73,8 +76,8 @@ async fn visitors(app: &TestApp) -> Visitors {
     Visitors { citizen, admin, pages }
 }
 
-/// Loads `page` as `role`; fails on a 5xx, a page cut short or an unexpected
-/// notice, and returns how long it took.
+/// Loads `page` as `role`; fails on a 5xx, a page cut short, an unexpected
+/// notice or a status other than the notice's, and returns how long it took.
 async fn load(app: &TestApp, visitors: &Visitors, page: &str, role: Role) -> Duration {
     let mut request = app.client.get(format!("{}{page}", app.base));
     let session = match role {
@@ -94,6 +97,15 @@ async fn load(app: &TestApp, visitors: &Visitors, page: &str, role: Role) -> Dur
     assert!(body.contains("</main>") && body.contains("</html>"), "{page} as {role:?} stopped before its end");
     let notice = body.split("data-error=\"").nth(1).and_then(|rest| rest.split('"').next());
     assert_eq!(notice, expected(page, role), "{page} as {role:?}: the error notice shown");
+    // The status says what the notice says, as the API would.
+    let answered = match notice {
+        Some("not-found") => 404,
+        Some("not-signed-in") => 401,
+        Some("forbidden") => 403,
+        _ if page == "/halaman-yang-tidak-ada" => 404,
+        _ => 200,
+    };
+    assert_eq!(status.as_u16(), answered, "{page} as {role:?}: the status");
     took
 }
 

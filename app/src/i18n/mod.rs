@@ -987,6 +987,12 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             "Could not reach the server. Check your connection and try again.",
         )
         .to_string(),
+        AppError::Malformed => pick(
+            lang,
+            "Permintaan tidak dapat dibaca: ada isian yang hilang atau rusak. Muat ulang halaman lalu coba lagi.",
+            "The request could not be read: a field is missing or damaged. Reload the page and try again.",
+        )
+        .to_string(),
     }
 }
 

@@ -188,6 +188,14 @@ async fn post_form<T: serde::de::DeserializeOwned>(to: &str, body: String) -> Re
 /// A whole-page error (not found, server trouble) in the user's language.
 #[component]
 pub fn ErrorNotice(error: AppError, #[prop(optional)] not_found: Option<Key>) -> impl IntoView {
+    // The page answers with the error's status, as the API does: a missing
+    // office or ticket is a 404 to crawlers, monitoring and the service
+    // worker's cache, and our own fault a 5xx.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response
+            .set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
     let lang = use_lang();
     let kind = error.kind();
     let message = move || match (&error, not_found) {
