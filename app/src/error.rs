@@ -125,6 +125,8 @@ pub enum FieldProblem {
     Settings(SettingsProblem),
     /// A webhook's address or events (see `domain::webhook`).
     Webhook(crate::domain::webhook::WebhookProblem),
+    /// A report's period (see `domain::report`).
+    Period(crate::domain::report::PeriodProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

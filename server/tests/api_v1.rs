@@ -69,6 +69,8 @@ async fn a_key_reads_its_offices_figures() {
     let too_long =
         get(&app, "/api/v1/offices/kantah-denpasar/report?from=2026-01-01&until=2026-11-23", Some(&key)).await;
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refusal: Value = too_long.json().await.unwrap();
+    assert_eq!(refusal["message"], "Date: Satu laporan paling lama 92 hari.", "{refusal}");
     let bad_date = get(&app, "/api/v1/offices/kantah-denpasar/report?from=kemarin", Some(&key)).await;
     assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
 

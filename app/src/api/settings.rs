@@ -668,8 +668,8 @@ pub(super) async fn report_figures(
         "" => Ok(today),
         value => value.parse().map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate)),
     };
-    let (from, until) =
-        check_period(date(from)?, date(until)?).map_err(|_| AppError::field(Field::Date, FieldProblem::BadDate))?;
+    let (from, until) = check_period(date(from)?, date(until)?)
+        .map_err(|problem| AppError::field(Field::Date, FieldProblem::Period(problem)))?;
     let tickets = crate::store::tickets::report_facts(&ctx.db, found, from, until).await?;
     let report = summarize(&tickets, |date| {
         found.calendar.hours().on(date).map(|hours| found.zone.instant(date.and_time(hours.opens)))

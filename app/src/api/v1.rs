@@ -27,7 +27,7 @@ use crate::domain::api_key::{
 use crate::domain::office::Office;
 use crate::domain::report::Tally;
 use crate::error::AppError;
-use crate::i18n::{app_error, Lang};
+use crate::i18n::{app_error, field_problem, Lang};
 
 /// The routes, each with its row in `api::PERMISSIONS`.
 pub fn routes() -> Router<ServerContext> {
@@ -55,7 +55,16 @@ struct ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody { error: self.error.kind(), message: app_error(self.lang, &self.error) };
+        // A program has no marked fields to look at: it is told each problem.
+        let message = match &self.error {
+            AppError::Invalid(problems) => problems
+                .iter()
+                .map(|problem| format!("{:?}: {}", problem.field, field_problem(self.lang, problem.problem)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            error => app_error(self.lang, error),
+        };
+        let body = ErrorBody { error: self.error.kind(), message };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         if let Some(seconds) = self.error.retry_after_seconds() {

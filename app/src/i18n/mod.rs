@@ -633,6 +633,13 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
         }
         FieldProblem::Settings(problem) => settings_problem(lang, problem),
         FieldProblem::Webhook(problem) => webhook_problem(lang, problem).into(),
+        FieldProblem::Period(crate::domain::report::PeriodProblem::EndBeforeStart) => {
+            pick(lang, "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.").into()
+        }
+        FieldProblem::Period(crate::domain::report::PeriodProblem::TooLong) => match lang {
+            Lang::Id => format!("Satu laporan paling lama {} hari.", crate::domain::report::MAX_REPORT_DAYS),
+            Lang::En => format!("A report covers at most {} days.", crate::domain::report::MAX_REPORT_DAYS),
+        },
     }
 }
 
