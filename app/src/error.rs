@@ -61,6 +61,8 @@ pub enum Field {
     // The webhook form.
     WebhookUrl,
     WebhookEvents,
+    /// What a counter's console asks of it (call, finish, …).
+    Action,
 }
 
 impl Field {
@@ -109,6 +111,7 @@ impl Field {
             Self::Label => "label",
             Self::WebhookUrl => "url",
             Self::WebhookEvents => "events",
+            Self::Action => "action",
         }
     }
 }
@@ -127,6 +130,13 @@ pub enum FieldProblem {
     Webhook(crate::domain::webhook::WebhookProblem),
     /// A report's period (see `domain::report`).
     Period(crate::domain::report::PeriodProblem),
+    /// A value none of the form's choices has (only a hand-made request sends one).
+    NotAChoice,
+    /// A number outside `min..=max`.
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

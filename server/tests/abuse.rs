@@ -209,6 +209,15 @@ async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
     // site's words, never in the framework's.
     let (status, _, error) = refusal(app.call("request_booking_code", None, &[("a", "b")]).await).await;
     assert_eq!((status, error), (StatusCode::BAD_REQUEST, serde_json::json!("Malformed")));
+    // Values no form offers are told apart from missing ones.
+    let unknown = [("counter", counter.as_str()), ("action", "start_serving")];
+    let (status, _, error) = refusal(app.call("counter_action", Some(&admin), &unknown).await).await;
+    let invalid = |field: &str, problem| serde_json::json!({ "Invalid": [{ "field": field, "problem": problem }] });
+    assert_eq!((status, error), (StatusCode::UNPROCESSABLE_ENTITY, invalid("Action", serde_json::json!("NotAChoice"))));
+    let rating = [("code", "TIDAKADA"), ("rating", "99"), ("comment", "")];
+    let (status, _, error) = refusal(app.call("give_feedback", None, &rating).await).await;
+    let out_of_range = serde_json::json!({ "OutOfRange": { "min": 1, "max": 5 } });
+    assert_eq!((status, error), (StatusCode::UNPROCESSABLE_ENTITY, invalid("Rating", out_of_range)));
 }
 
 /// Books `service` at Denpasar on `date` for a signed-in citizen.

@@ -241,7 +241,7 @@ async fn a_called_ticket_cancelled_at_the_counter_frees_the_counter_for_the_next
     assert_eq!(console["current"]["display_number"], "A-002", "{console}");
     let unknown =
         app.call("counter_action", Some(&staff), &[("counter", &loket1.to_string()), ("action", "delete")]).await;
-    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.status(), 422, "an action no console sends");
 }
 
 #[tokio::test]

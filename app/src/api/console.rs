@@ -36,7 +36,8 @@ pub async fn counter_action(
     let info = counters::find(&ctx.db, counter).await?.ok_or(AppError::NotFound)?;
     let caller = authorize::<CounterAction>(&ctx, Some(info.office_id)).await?;
     let by = super::server::actor(&ctx, &caller).await?;
-    let action = Action::parse(&action).ok_or(AppError::NotFound)?;
+    let action = Action::parse(&action)
+        .ok_or(AppError::field(crate::error::Field::Action, crate::error::FieldProblem::NotAChoice))?;
     let office = crate::store::offices::find_by_id(&ctx.db, info.office_id).await?.ok_or(AppError::NotFound)?;
     let now = by.at;
     match action {

@@ -75,10 +75,15 @@ pub async fn give_feedback(code: String, rating: String, #[server(default)] comm
     let ctx = context()?;
     authorize::<GiveFeedback>(&ctx, None).await?;
     let mut errors = Vec::new();
-    let rating = Rating::parse(&rating);
-    if rating.is_none() {
-        errors.push(FieldError { field: Field::Rating, problem: FieldProblem::Missing });
+    let parsed = Rating::parse(&rating);
+    if parsed.is_none() {
+        let problem = match rating.trim() {
+            "" => FieldProblem::Missing,
+            _ => FieldProblem::OutOfRange { min: Rating::LOWEST.into(), max: Rating::HIGHEST.into() },
+        };
+        errors.push(FieldError { field: Field::Rating, problem });
     }
+    let rating = parsed;
     let comment = FeedbackComment::parse(&comment)
         .map_err(|problem| errors.push(FieldError { field: Field::Comment, problem: FieldProblem::Settings(problem) }))
         .ok();

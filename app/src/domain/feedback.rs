@@ -25,8 +25,11 @@ impl Rating {
         raw.trim().parse::<i64>().ok().and_then(Self::from_stored)
     }
 
+    pub const LOWEST: u8 = 1;
+    pub const HIGHEST: u8 = 5;
+
     pub fn from_stored(value: i64) -> Option<Self> {
-        u8::try_from(value).ok().filter(|r| (1..=5).contains(r)).map(Self)
+        u8::try_from(value).ok().filter(|r| (Self::LOWEST..=Self::HIGHEST).contains(r)).map(Self)
     }
 
     pub fn value(self) -> u8 {

@@ -633,6 +633,13 @@ pub fn field_problem(lang: Lang, problem: FieldProblem) -> String {
         }
         FieldProblem::Settings(problem) => settings_problem(lang, problem),
         FieldProblem::Webhook(problem) => webhook_problem(lang, problem).into(),
+        FieldProblem::NotAChoice => {
+            pick(lang, "Pilih salah satu pilihan yang ada.", "Choose one of the options.").into()
+        }
+        FieldProblem::OutOfRange { min, max } => match lang {
+            Lang::Id => format!("Pilih angka {min} sampai {max}."),
+            Lang::En => format!("Choose a number from {min} to {max}."),
+        },
         FieldProblem::Period(crate::domain::report::PeriodProblem::EndBeforeStart) => {
             pick(lang, "Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.").into()
         }
