@@ -165,6 +165,11 @@ async fn missing_made_up_and_revoked_keys_read_nothing() {
     let again =
         app.call("revoke_api_key", Some(&admin), &[("office", "kantah-denpasar"), ("key", &id.to_string())]).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+
+    // The API only reads: a program that writes to it, as programs do without
+    // an `Origin`, is told the method is wrong, not that it is another site.
+    let posted = reqwest::Client::new().post(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]
