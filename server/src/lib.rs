@@ -129,25 +129,27 @@ fn tidy_hourly(db: Db, clock: Clock) {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            match app::store::audit::remove_expired(&db, clock.now()).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "removed audit entries past their retention"),
-                Err(error) => tracing::warn!(%error, "removing old audit entries failed; trying again in an hour"),
-            }
-            let kept = chrono::Duration::days(app::domain::webhook::FINISHED_DELIVERIES_KEPT_DAYS);
-            match app::store::webhooks::remove_finished(&db, clock.now() - kept).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "removed webhook deliveries finished long ago"),
-                Err(error) => tracing::warn!(%error, "removing old webhook deliveries failed; trying again in an hour"),
-            }
-            let kept = chrono::Duration::days(app::domain::access::SIGN_IN_ATTEMPTS_KEPT_DAYS);
-            match app::store::staff::remove_sign_in_attempts(&db, clock.now() - kept).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "removed old sign-in attempts"),
-                Err(error) => tracing::warn!(%error, "removing old sign-in attempts failed; trying again in an hour"),
-            }
+            let now = clock.now();
+            let days = chrono::Duration::days;
+            reported("audit entries past their retention", app::store::audit::remove_expired(&db, now).await);
+            let finished_before = now - days(app::domain::webhook::FINISHED_DELIVERIES_KEPT_DAYS);
+            reported(
+                "webhook deliveries finished long ago",
+                app::store::webhooks::remove_finished(&db, finished_before).await,
+            );
+            let attempted_before = now - days(app::domain::access::SIGN_IN_ATTEMPTS_KEPT_DAYS);
+            reported("old sign-in attempts", app::store::staff::remove_sign_in_attempts(&db, attempted_before).await);
         }
     });
+}
+
+/// Logs what one removal of `tidy_hourly` did; a failure is tried again in an hour.
+fn reported(what: &str, removed: Result<u64, app::store::StoreError>) {
+    match removed {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, what, "removed"),
+        Err(error) => tracing::warn!(%error, what, "removing failed; trying again in an hour"),
+    }
 }
 
 /// Connections waiting to be accepted before the kernel drops new ones (it

@@ -75,19 +75,18 @@ pub async fn give_feedback(code: String, rating: String, #[server(default)] comm
     let ctx = context()?;
     authorize::<GiveFeedback>(&ctx, None).await?;
     let mut errors = Vec::new();
-    let parsed = Rating::parse(&rating);
-    if parsed.is_none() {
+    let parsed_rating = Rating::parse(&rating);
+    if parsed_rating.is_none() {
         let problem = match rating.trim() {
             "" => FieldProblem::Missing,
             _ => FieldProblem::OutOfRange { min: Rating::LOWEST.into(), max: Rating::HIGHEST.into() },
         };
         errors.push(FieldError { field: Field::Rating, problem });
     }
-    let rating = parsed;
     let comment = FeedbackComment::parse(&comment)
         .map_err(|problem| errors.push(FieldError { field: Field::Comment, problem: FieldProblem::Settings(problem) }))
         .ok();
-    let (Some(rating), Some(comment)) = (rating, comment) else { return Err(AppError::Invalid(errors)) };
+    let (Some(rating), Some(comment)) = (parsed_rating, comment) else { return Err(AppError::Invalid(errors)) };
     let code = code.trim();
     match give(&ctx.db, code, rating, &comment, ctx.clock.now()).await? {
         Ok(()) => {
