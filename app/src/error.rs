@@ -215,6 +215,9 @@ pub enum AppError {
     /// readable. What exactly stays in the server's log.
     #[error("malformed request")]
     Malformed,
+    /// A request body larger than any form of the site sends.
+    #[error("request too large")]
+    TooLarge,
 }
 
 /// How soon a sign-in refused as busy may be tried again.
@@ -254,6 +257,7 @@ impl AppError {
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
             Self::Malformed => "malformed",
+            Self::TooLarge => "too-large",
         }
     }
 
@@ -273,6 +277,7 @@ impl AppError {
             Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
             Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => 429,
             Self::Transport(_) | Self::Malformed => 400,
+            Self::TooLarge => 413,
             Self::SmsFailed => 502,
             Self::Internal => 500,
         }

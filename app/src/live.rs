@@ -156,7 +156,8 @@ impl Hub {
     }
 
     async fn send_call(&self, office_id: i64, call: CallView) {
-        self.channel(office_id).version.fetch_add(1, Ordering::AcqRel);
+        let channel = self.channel(office_id);
+        channel.version.fetch_add(1, Ordering::AcqRel);
         let services = match self.changed_services(office_id).await {
             Ok(services) => services,
             Err(error) => {
@@ -165,6 +166,17 @@ impl Hub {
                 Vec::new()
             }
         };
+        // Screens show the call at its counter (the board does), so the
+        // counters' next update need not say so again.
+        if let Some(counter) = channel
+            .last_counters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter_mut()
+            .find(|counter| counter.counter == call.counter)
+        {
+            counter.now_calling = Some(call.display_number.clone());
+        }
         self.send(office_id, &LiveMessage::Called { call, services });
     }
 
@@ -200,28 +212,25 @@ impl Hub {
         };
         for office_id in changed {
             match self.changes(office_id).await {
-                Ok(messages) => messages.iter().for_each(|message| self.send(office_id, message)),
+                Ok(Some(message)) => self.send(office_id, &message),
+                Ok(None) => {}
                 Err(error) => tracing::error!(%error, office_id, "could not compute live counts"),
             }
         }
     }
 
-    /// The updates for an office: the services changed since the last one,
-    /// and the counters if one changed.
-    async fn changes(&self, office_id: i64) -> StoreResult<Vec<LiveMessage>> {
-        let mut messages = Vec::new();
+    /// The update for an office, if anything changed since the last one: the
+    /// services that did, and the counters if one did.
+    async fn changes(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
         let services = self.changed_services(office_id).await?;
-        if !services.is_empty() {
-            messages.push(LiveMessage::Services(services));
-        }
-        let counters = counters::now_calling(&self.db, office_id).await?;
+        let now_calling = counters::now_calling(&self.db, office_id).await?;
         let channel = self.channel(office_id);
         let mut last = channel.last_counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if *last != counters {
-            last.clone_from(&counters);
-            messages.push(LiveMessage::Counters(counters));
-        }
-        Ok(messages)
+        let counters = (*last != now_calling).then(|| {
+            last.clone_from(&now_calling);
+            now_calling
+        });
+        Ok((!services.is_empty() || counters.is_some()).then_some(LiveMessage::Changed { services, counters }))
     }
 
     /// The services whose summary changed since the last message.

@@ -110,15 +110,20 @@ pub enum LiveMessage {
         counters: Vec<CounterNow>,
         recent_calls: Vec<CallView>,
     },
-    /// The services whose summary changed.
-    Services(Vec<ServiceQueue>),
-    /// A call, with the services it changed (so no separate count update follows).
+    /// What changed since the last message, in one message so that every
+    /// screen's socket is written once: the services whose summary changed,
+    /// and all the counters when one of them changed (opened, paused, closed,
+    /// or let its number go).
+    Changed {
+        services: Vec<ServiceQueue>,
+        counters: Option<Vec<CounterNow>>,
+    },
+    /// A call, with the services it changed (so no separate count update
+    /// follows). The calling counter shows the called number from now on.
     Called {
         call: CallView,
         services: Vec<ServiceQueue>,
     },
-    /// The counters, when one opened, paused or closed.
-    Counters(Vec<CounterNow>),
 }
 
 /// A ticket in the counter console's lists.

@@ -246,6 +246,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
         .route_layer(axum::middleware::from_fn(error_statuses))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(public_url, same_origin_writes))
+        .layer(axum::middleware::from_fn(body_within_limit))
         // Pages and server functions compressed as the browser accepts (files
         // already compressed, and the live socket's upgrade, are left as they are).
         .layer(tower_http::compression::CompressionLayer::new())
@@ -283,6 +284,37 @@ async fn same_origin_writes(
         }
     }
     next.run(request).await
+}
+
+/// The largest request body taken: the longest form of the site is a few
+/// kilobytes, so this only stops what no form sends.
+pub const LARGEST_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
+/// Refuses a body over `LARGEST_REQUEST_BODY` as 413, with the site's typed
+/// error: an announced length before a byte of the body is read, a body in
+/// chunks once it passes the limit.
+async fn body_within_limit(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::body::HttpBody;
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+
+    let too_large = || {
+        let body = serde_json::to_string(&app::error::AppError::TooLarge).unwrap_or_default();
+        (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    let limit = LARGEST_REQUEST_BODY as u64;
+    let size = request.body().size_hint();
+    if size.lower() > limit {
+        return too_large();
+    }
+    if size.upper().is_some_and(|upper| upper <= limit) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, LARGEST_REQUEST_BODY).await {
+        Ok(bytes) => next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => too_large(),
+    }
 }
 
 /// Server functions answer every error with a 500; here, in one place, the typed

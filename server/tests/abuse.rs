@@ -220,6 +220,44 @@ async fn every_refusal_answers_with_its_own_status_and_the_same_typed_error() {
     assert_eq!((status, error), (StatusCode::UNPROCESSABLE_ENTITY, invalid("Rating", out_of_range)));
 }
 
+#[tokio::test]
+async fn a_body_larger_than_any_form_is_refused_as_too_large_whether_announced_or_chunked() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let huge = "x".repeat(antrean_server::LARGEST_REQUEST_BODY + 1);
+    let (status, _, error) =
+        refusal(app.call("staff_sign_in", None, &[("username", &huge), ("password", "p")]).await).await;
+    assert_eq!((status, error), (StatusCode::PAYLOAD_TOO_LARGE, serde_json::json!("TooLarge")));
+    // A body of the largest size is read (and refused for what it says).
+    let largest = "x".repeat(antrean_server::LARGEST_REQUEST_BODY - "username=&password=p".len());
+    let (status, _, _) =
+        refusal(app.call("staff_sign_in", None, &[("username", &largest), ("password", "p")]).await).await;
+    assert_ne!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // In chunks, with no length announced: refused once it passes the limit.
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/staff_sign_in HTTP/1.1\r\nHost: {address}\r\nOrigin: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        app.origin
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+    // The server may answer and close before every chunk is written.
+    for _ in 0..=antrean_server::LARGEST_REQUEST_BODY / (64 * 1024) {
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.ends_with("\"TooLarge\""), "{answer}");
+}
+
 /// Books `service` at Denpasar on `date` for a signed-in citizen.
 async fn book(app: &TestApp, session: &str, service: &str, date: &str, serial: u32) -> reqwest::Response {
     app.book(session, "kantah-denpasar", service, date, &nik(serial)).await

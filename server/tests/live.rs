@@ -22,7 +22,7 @@ async fn connect(app: &TestApp) -> Socket {
     tokio_tungstenite::connect_async(url).await.expect("websocket connects").0
 }
 
-/// The next message of the given kind ("Snapshot", "Services", "Called").
+/// The next message of the given kind ("Snapshot", "Changed", "Called").
 async fn next_of(socket: &mut Socket, kind: &str) -> serde_json::Value {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
@@ -43,7 +43,8 @@ async fn next_counts(socket: &mut Socket) -> serde_json::Value {
         let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("message in time");
         if let Some(Ok(Message::Text(text))) = message {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-            if let Some(services) = value.get("Services").or_else(|| value.get("Called").map(|c| &c["services"])) {
+            let services = value.get("Changed").or_else(|| value.get("Called")).map(|message| &message["services"]);
+            if let Some(services) = services.filter(|services| services.as_array().is_some_and(|s| !s.is_empty())) {
                 return services.clone();
             }
         }
@@ -109,6 +110,52 @@ async fn a_screen_that_reconnects_gets_a_snapshot_that_agrees_with_the_database(
     let service_a = latest.as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap().clone();
     assert_eq!(service_a["waiting"], waiting - 1);
     socket.close(None).await.ok();
+}
+
+/// The messages that arrive until none has for `quiet` (longer than a few
+/// count batches), each as its kind and its content.
+async fn messages_until_quiet(socket: &mut Socket, quiet: std::time::Duration) -> Vec<(String, serde_json::Value)> {
+    let mut messages = Vec::new();
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(quiet, socket.next()).await {
+        if let Message::Text(text) = message {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if let Some((kind, content)) = value.as_object().and_then(|object| object.iter().next()) {
+                messages.push((kind.clone(), content.clone()));
+            }
+        }
+    }
+    messages
+}
+
+#[tokio::test]
+async fn a_call_and_its_finish_each_reach_a_screen_as_one_message() {
+    let app = spawn_app().await;
+    app.waiting_tickets(2).await;
+    let (staff, loket1) = (app.admin_session().await, app.counter_id("kantah-denpasar", "Loket 1").await);
+    act(&app, &staff, loket1, "open").await;
+    let mut socket = connect(&app).await;
+    next_of(&mut socket, "Snapshot").await;
+    let quiet = std::time::Duration::from_millis(4 * app::live::COUNTS_EVERY.as_millis() as u64);
+    messages_until_quiet(&mut socket, quiet).await;
+
+    // Every screen's socket is written once per message: the counter showing
+    // the number it called is the call's news, not a second message's.
+    act(&app, &staff, loket1, "call_next").await;
+    let after_call = messages_until_quiet(&mut socket, quiet).await;
+    let kinds: Vec<&str> = after_call.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["Called"], "{after_call:?}");
+
+    // The finished number leaves its service and its counter in one message.
+    act(&app, &staff, loket1, "serve").await;
+    act(&app, &staff, loket1, "finish").await;
+    let after_finish = messages_until_quiet(&mut socket, quiet).await;
+    let [(kind, change)] = &after_finish[..] else { panic!("one message after the finish: {after_finish:?}") };
+    assert_eq!(kind, "Changed");
+    let service_a = change["services"].as_array().unwrap().iter().find(|s| s["prefix"] == "A").unwrap();
+    assert_eq!(service_a["now_calling"], serde_json::Value::Null);
+    let counters = change["counters"].as_array().expect("the counters changed");
+    let loket_1 = counters.iter().find(|c| c["counter"] == "Loket 1").unwrap();
+    assert_eq!(loket_1["now_calling"], serde_json::Value::Null);
 }
 
 /// Service A's waiting count and number called in a snapshot.

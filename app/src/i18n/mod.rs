@@ -1007,6 +1007,12 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             "The request could not be read: a field is missing or damaged. Reload the page and try again.",
         )
         .to_string(),
+        AppError::TooLarge => pick(
+            lang,
+            "Isian terlalu besar untuk dikirim. Persingkat isian lalu coba lagi.",
+            "What you entered is too large to send. Shorten it and try again.",
+        )
+        .to_string(),
     }
 }
 

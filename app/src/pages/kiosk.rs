@@ -58,8 +58,12 @@ fn DisplayBoard(board: BoardView) -> impl IntoView {
             calls.set(recent_calls);
             services.set(queues);
         }
-        LiveMessage::Services(changed) => merge_services(services, changed),
-        LiveMessage::Counters(fresh) => counters.set(fresh),
+        LiveMessage::Changed { services: changed, counters: fresh } => {
+            merge_services(services, changed);
+            if let Some(fresh) = fresh {
+                counters.set(fresh);
+            }
+        }
         LiveMessage::Called { call, services: changed } => {
             merge_services(services, changed);
             counters.update(|all| {

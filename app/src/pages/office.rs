@@ -66,14 +66,14 @@ fn LiveServices(office_slug: String, services: Vec<ServiceQueue>, walk_in_hours:
     let services = RwSignal::new(services);
     let connected = follow_office(office_slug.clone(), move |message| match message {
         LiveMessage::Snapshot { services: fresh, .. } => services.set(fresh),
-        LiveMessage::Services(changed) | LiveMessage::Called { services: changed, .. } => services.update(|all| {
-            for fresh in changed {
-                if let Some(service) = all.iter_mut().find(|s| s.prefix == fresh.prefix) {
-                    *service = fresh;
+        LiveMessage::Changed { services: changed, .. } | LiveMessage::Called { services: changed, .. } => services
+            .update(|all| {
+                for fresh in changed {
+                    if let Some(service) = all.iter_mut().find(|s| s.prefix == fresh.prefix) {
+                        *service = fresh;
+                    }
                 }
-            }
-        }),
-        LiveMessage::Counters(_) => {}
+            }),
     });
     view! {
         <ul class="service-list" data-live=move || if connected.get() { "online" } else { "offline" }>

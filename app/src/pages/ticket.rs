@@ -51,11 +51,10 @@ fn LiveTicket(ticket: TicketView) -> impl IntoView {
         let prefix = current.with_untracked(|t| t.service_prefix.clone());
         let concerns_me = match &message {
             LiveMessage::Snapshot { .. } => true,
-            LiveMessage::Services(services) => services.iter().any(|s| s.prefix == prefix),
+            LiveMessage::Changed { services, .. } => services.iter().any(|s| s.prefix == prefix),
             LiveMessage::Called { call, services } => {
                 call.service_prefix == prefix || services.iter().any(|s| s.prefix == prefix)
             }
-            LiveMessage::Counters(_) => false,
         };
         if concerns_me {
             refresh();
