@@ -76,6 +76,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "the same, to one range of numbers (+62 and the first five digits): SMS pumping targets one range",
     ),
     (
+        "ANTREAN_SCREENS_PER_ADDRESS",
+        "1000",
+        "live screens one client address may keep connected; more are told to come back later (429)",
+    ),
+    (
         "ANTREAN_PASSWORD_CHECKS",
         "4",
         "staff password checks (argon2, ~19 MiB each) at once; a sign-in waiting over 2 s is told to retry",
@@ -115,6 +120,8 @@ pub struct Config {
     /// The bearer token of `/metrics`; none, no metrics route.
     pub metrics_token: Option<Secret>,
     pub sms_budget: app::domain::otp::SmsBudget,
+    /// Live screens one client address may hold open.
+    pub screens_per_address: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -300,6 +307,7 @@ impl Config {
             ));
         };
         let notices_in_flight = app::notify::InFlight { sms: sms_sends, email: email_sends, push: push_sends };
+        let screens_per_address = count("ANTREAN_SCREENS_PER_ADDRESS", 1_000)? as usize;
         let metrics_token = get("ANTREAN_METRICS_TOKEN").filter(|v| !v.is_empty()).map(Secret);
         if metrics_token.as_ref().is_some_and(|token| token.0.chars().count() < 16) {
             return Err(invalid("ANTREAN_METRICS_TOKEN", "(hidden)", &"use at least 16 characters"));
@@ -324,6 +332,7 @@ impl Config {
             password_checks,
             metrics_token,
             sms_budget,
+            screens_per_address,
         })
     }
 }

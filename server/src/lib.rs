@@ -108,7 +108,11 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     tidy_hourly(db.clone(), clock);
     // Webhooks go out under the same outbound rules as web push.
     app::webhook::WebhookSender::new(db.clone(), clock, config.push_rules)?.start();
-    let screens = Arc::new(live_socket::Screens::default());
+    let open_files = limits::raise_open_files().unwrap_or(u64::MAX);
+    let screens = Arc::new(live_socket::Screens::new(live_socket::ScreenLimits::within_open_files(
+        open_files,
+        config.screens_per_address,
+    )));
     let service = router(config, context, addr, screens.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // On SIGTERM: no new connections, live screens told to go elsewhere, and
     // the requests in flight answered before the server stops.
@@ -116,6 +120,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         shutdown_signal().await;
         screens.going_away().await;
     };
+    let listener = axum::serve::ListenerExt::tap_io(listener, send_at_once);
     let serve = tokio::spawn(async move { axum::serve(listener, service).with_graceful_shutdown(stopping).await });
     Ok(Running { addr, db, serve })
 }
@@ -157,6 +162,16 @@ fn reported(what: &str, removed: Result<u64, app::store::StoreError>) {
 /// screen of every office reconnects within a second, and a dropped connect is
 /// retried by the client only a second or more later.
 const PENDING_CONNECTIONS: u32 = 16_384;
+
+/// Small writes leave at once. Otherwise (Nagle's algorithm) a write waits
+/// while an earlier one is unacknowledged, and the other side may hold its
+/// acknowledgement for 40 ms: the second part of a streamed page, or a call
+/// written to a screen just after a heartbeat, would wait that long.
+fn send_at_once(stream: &mut tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "could not turn Nagle's algorithm off for a connection");
+    }
+}
 
 fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
@@ -366,4 +381,18 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::{Listener, ListenerExt};
+
+    #[tokio::test]
+    async fn accepted_connections_send_small_writes_at_once() {
+        let mut listener = super::listen("127.0.0.1:0".parse().unwrap()).unwrap().tap_io(super::send_at_once);
+        let address = listener.local_addr().unwrap();
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap());
+    }
 }

@@ -12,13 +12,14 @@
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use app::api::server::ServerContext;
+use app::api::server::{client_key, ServerContext};
 use app::store::offices;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request};
+use axum::extract::{ConnectInfo, Path, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
@@ -36,10 +37,66 @@ const BACKLOG_BYTES: usize = 256 * 1024;
 /// Screens one fan-out thread writes to; more screens are written in parallel.
 const SCREENS_PER_THREAD: usize = 4096;
 
+/// Files kept for everything but screens (HTTP connections, the database, the
+/// site's files) when the limit on screens in all is set from the open-file limit.
+const FILES_FOR_THE_REST: u64 = 1024;
+
+/// How many screens may be connected at once: in all (each holds an open
+/// file, and a server out of them accepts no request at all), and from one
+/// client address (a hall of citizens on the office's Wi-Fi shares one, but
+/// one machine must not take every place).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScreenLimits {
+    pub in_all: usize,
+    pub per_address: usize,
+}
+
+impl ScreenLimits {
+    /// Every file beyond `FILES_FOR_THE_REST` (at least half of them) for screens.
+    pub fn within_open_files(open_files: u64, per_address: usize) -> Self {
+        let in_all = open_files.saturating_sub(FILES_FOR_THE_REST).max(open_files / 2);
+        Self { in_all: usize::try_from(in_all).unwrap_or(usize::MAX), per_address }
+    }
+}
+
 /// Every office's screens.
-#[derive(Default)]
 pub struct Screens {
     offices: Mutex<HashMap<i64, Arc<OfficeScreens>>>,
+    limits: ScreenLimits,
+    /// Screens connected, in all and by client address.
+    seats: Mutex<Seats>,
+}
+
+#[derive(Default)]
+struct Seats {
+    taken: usize,
+    by_address: HashMap<String, usize>,
+}
+
+/// Why a screen was not let in.
+#[derive(Debug, PartialEq, Eq)]
+enum Full {
+    Address,
+    Server,
+}
+
+/// A connected screen's place under the limits, given back when dropped.
+struct Seat {
+    screens: Arc<Screens>,
+    address: String,
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut seats = lock(&self.screens.seats);
+        seats.taken -= 1;
+        if let Some(count) = seats.by_address.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                seats.by_address.remove(&self.address);
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -126,6 +183,25 @@ impl Screen {
 }
 
 impl Screens {
+    pub fn new(limits: ScreenLimits) -> Self {
+        Self { offices: Mutex::default(), limits, seats: Mutex::default() }
+    }
+
+    /// A place for one more screen of `address`, if the limits leave one.
+    fn seat(self: &Arc<Self>, address: String) -> Result<Seat, Full> {
+        let mut seats = lock(&self.seats);
+        let of_address = seats.by_address.get(&address).copied().unwrap_or(0);
+        if of_address >= self.limits.per_address {
+            return Err(Full::Address);
+        }
+        if seats.taken >= self.limits.in_all {
+            return Err(Full::Server);
+        }
+        seats.taken += 1;
+        seats.by_address.insert(address.clone(), of_address + 1);
+        Ok(Seat { screens: self.clone(), address })
+    }
+
     /// Screens connected now, over every office.
     pub fn count(&self) -> usize {
         lock(&self.offices).values().map(|office| lock(&office.screens).len()).sum()
@@ -216,6 +292,15 @@ pub async fn upgrade(
     let Some(accept) = websocket::accept_key(request.method(), request.headers()) else {
         return (StatusCode::UPGRADE_REQUIRED, [(header::UPGRADE, "websocket")], "WebSocket only").into_response();
     };
+    // Counted before anything is read for it.
+    let address = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => client_key(&context.trusted_proxies, *peer, request.headers()),
+        None => "unknown".to_string(),
+    };
+    let seat = match screens.seat(address) {
+        Ok(seat) => seat,
+        Err(full) => return refused(full, request.headers()),
+    };
     let office = match offices::find(&context.db, &slug).await {
         Ok(Some(office)) => office,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
@@ -228,6 +313,8 @@ pub async fn upgrade(
         return (StatusCode::UPGRADE_REQUIRED, "WebSocket needs HTTP/1.1").into_response();
     };
     tokio::spawn(async move {
+        // The screen holds its place for as long as its connection lasts.
+        let _seat = seat;
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
             Err(error) => return tracing::debug!(%error, "live connection not upgraded"),
@@ -251,6 +338,22 @@ pub async fn upgrade(
         .header(header::SEC_WEBSOCKET_ACCEPT, accept)
         .body(Body::empty())
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A screen not let in: 429 while its address holds its share (it retries
+/// later, as after any failed connection), 503 while the server is full.
+fn refused(full: Full, headers: &axum::http::HeaderMap) -> Response {
+    use app::i18n::{t, Key, Lang};
+    let lang = headers
+        .get(header::COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .map(Lang::from_cookie_header)
+        .unwrap_or_default();
+    let (status, text, retry_after) = match full {
+        Full::Address => (StatusCode::TOO_MANY_REQUESTS, Key::ScreensFromAddressFull, "60"),
+        Full::Server => (StatusCode::SERVICE_UNAVAILABLE, Key::ScreensFull, "30"),
+    };
+    (status, [(header::RETRY_AFTER, retry_after)], t(lang, text)).into_response()
 }
 
 async fn serve(
@@ -370,6 +473,28 @@ mod tests {
         let (server, _) = listener.accept().await.unwrap();
         let screen = Screen { stream: server, outgoing: Mutex::new(Outgoing::Direct), wake: Notify::new() };
         (Arc::new(screen), client)
+    }
+
+    #[test]
+    fn screens_take_every_open_file_but_those_kept_for_the_rest_or_half() {
+        assert_eq!(ScreenLimits::within_open_files(20_000, 7), ScreenLimits { in_all: 18_976, per_address: 7 });
+        assert_eq!(ScreenLimits::within_open_files(1_024, 7).in_all, 512);
+    }
+
+    #[test]
+    fn a_full_server_lets_a_screen_in_once_another_leaves() {
+        let screens = Arc::new(Screens::new(ScreenLimits { in_all: 3, per_address: 2 }));
+        let first = screens.seat("a".into()).unwrap();
+        let _second = screens.seat("a".into()).unwrap();
+        assert_eq!(screens.seat("a".into()).err(), Some(Full::Address));
+        let _third = screens.seat("b".into()).unwrap();
+        assert_eq!(screens.seat("c".into()).err(), Some(Full::Server));
+        drop(first);
+        assert!(screens.seat("c".into()).is_ok());
+        // The places taken are given back as the seats go, and an address
+        // with none left is forgotten.
+        assert_eq!(lock(&screens.seats).taken, 2);
+        assert_eq!(lock(&screens.seats).by_address.get("c"), None);
     }
 
     #[tokio::test]

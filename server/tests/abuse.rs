@@ -258,6 +258,56 @@ async fn a_body_larger_than_any_form_is_refused_as_too_large_whether_announced_o
     assert!(answer.ends_with("\"TooLarge\""), "{answer}");
 }
 
+/// Opens a live screen of Denpasar as the client `forwarded_for` names (through
+/// the trusted proxy), or the HTTP status its handshake was refused with and
+/// that answer's `Retry-After`.
+async fn open_screen(app: &TestApp, forwarded_for: &str) -> Result<impl Sized, (u16, Option<String>)> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Error;
+    let url = format!("{}/ws/kantor/kantah-denpasar", app.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("x-forwarded-for", forwarded_for.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(Error::Http(answer)) => Err((
+            answer.status().as_u16(),
+            answer.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string()),
+        )),
+        Err(error) => panic!("the handshake failed otherwise: {error}"),
+    }
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_live_screen() {
+    let app =
+        spawn_app_with(&[("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()), ("ANTREAN_SCREENS_PER_ADDRESS", "3".into())])
+            .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let Ok(screen) = open_screen(&app, "203.0.113.7").await else {
+            panic!("a screen within the share was refused")
+        };
+        held.push(screen);
+    }
+    // The fourth from that address is told to come back later; others still get in.
+    assert_eq!(open_screen(&app, "203.0.113.7").await.err(), Some((429, Some("60".into()))));
+    let other = open_screen(&app, "198.51.100.20").await;
+    assert!(other.is_ok(), "another address is not held back");
+    // A screen that closes gives its place back.
+    drop(held.pop());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match open_screen(&app, "203.0.113.7").await {
+            Ok(_) => break,
+            Err(refused) if tokio::time::Instant::now() < deadline => {
+                assert_eq!(refused.0, 429);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(refused) => panic!("the closed screen's place never came back: {refused:?}"),
+        }
+    }
+}
+
 /// Books `service` at Denpasar on `date` for a signed-in citizen.
 async fn book(app: &TestApp, session: &str, service: &str, date: &str, serial: u32) -> reqwest::Response {
     app.book(session, "kantah-denpasar", service, date, &nik(serial)).await

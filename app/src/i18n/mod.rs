@@ -73,6 +73,8 @@ pub enum Key {
     OfficesIntro,
     OfficeNotFound,
     CrossSiteRefused,
+    ScreensFromAddressFull,
+    ScreensFull,
     TicketNotFound,
     BackToOffices,
     BackToOffice,
@@ -263,6 +265,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         CrossSiteRefused => (
             "Permintaan ditolak: kirim dari halaman situs ini. Muat ulang halaman lalu coba lagi.",
             "Request refused: send it from this site's own pages. Reload the page and try again.",
+        ),
+        ScreensFromAddressFull => (
+            "Terlalu banyak layar terhubung dari alamat jaringan Anda. Layar ini mencoba lagi sebentar lagi.",
+            "Too many screens are connected from your network address. This screen tries again shortly.",
+        ),
+        ScreensFull => (
+            "Server sedang penuh. Layar ini mencoba lagi sebentar lagi.",
+            "The server is full right now. This screen tries again shortly.",
         ),
         TicketNotFound => ("Tiket tidak ditemukan.", "Ticket not found."),
         BackToOffices => ("Semua kantor", "All offices"),

@@ -78,11 +78,19 @@ pub async fn client_address(ctx: &ServerContext) -> String {
     let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
         return "unknown".into();
     };
-    let header =
-        |name: &str| request_parts().and_then(|parts| Some(parts.headers.get(name)?.to_str().ok()?.to_string()));
-    let client =
-        ctx.trusted_proxies.client(peer.ip(), header("x-forwarded-for").as_deref(), header("forwarded").as_deref());
-    crate::domain::client::limit_key(client)
+    let headers = request_parts().map(|parts| parts.headers).unwrap_or_default();
+    client_key(&ctx.trusted_proxies, peer, &headers)
+}
+
+/// The address of the client behind `peer` (the TCP peer, or a trusted
+/// proxy that names the client in its headers), as the limits count it.
+pub fn client_key(
+    proxies: &crate::domain::client::TrustedProxies,
+    peer: SocketAddr,
+    headers: &http::HeaderMap,
+) -> String {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    crate::domain::client::limit_key(proxies.client(peer.ip(), header("x-forwarded-for"), header("forwarded")))
 }
 
 /// Sends the browser to `path` (a plain form post) or tells the page to go

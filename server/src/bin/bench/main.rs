@@ -104,6 +104,8 @@ async fn start_server_with(site_root: &Path, settings: &[(&str, &str)]) -> Resul
         .env("ANTREAN_NOW", NOW)
         .env("ANTREAN_DEV_MODE", "true")
         .env("ANTREAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // Every screen of the load generator comes from 127.0.0.1.
+        .env("ANTREAN_SCREENS_PER_ADDRESS", "100000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
