@@ -147,19 +147,24 @@ impl Hub {
     }
 
     /// A number was called: every screen of the office hears it now, together
-    /// with the counts it changed, in one message.
+    /// with the counts it changed, in one message. On PostgreSQL the other
+    /// instances are told the call with the counts read here, so each sends it
+    /// at once instead of reading them again.
     pub async fn called(&self, office_id: i64, call: CallView) {
+        let services = self.services(office_id).await;
+        let told = services.as_ref().ok().cloned();
+        self.send_call(office_id, call.clone(), services);
         if self.db.postgres_url().is_some() {
-            relay::publish(self, office_id, Some(&call)).await;
+            relay::publish(self, office_id, Some(&call), told).await;
         }
-        self.send_call(office_id, call).await;
     }
 
-    async fn send_call(&self, office_id: i64, call: CallView) {
+    /// Sends `call` with those of the office's `services` whose summary changed.
+    fn send_call(&self, office_id: i64, call: CallView, services: StoreResult<Vec<ServiceQueue>>) {
         let channel = self.channel(office_id);
         channel.version.fetch_add(1, Ordering::AcqRel);
-        let services = match self.changed_services(office_id).await {
-            Ok(services) => services,
+        let services = match services {
+            Ok(services) => self.changed_among(office_id, services),
             Err(error) => {
                 tracing::error!(%error, office_id, "could not compute live counts");
                 self.counts_changed(office_id);
@@ -199,7 +204,7 @@ impl Hub {
                     .collect()
             };
             for office_id in to_publish {
-                relay::publish(self, office_id, None).await;
+                relay::publish(self, office_id, None, None).await;
             }
         }
         let changed: Vec<i64> = {
@@ -222,7 +227,7 @@ impl Hub {
     /// The update for an office, if anything changed since the last one: the
     /// services that did, and the counters if one did.
     async fn changes(&self, office_id: i64) -> StoreResult<Option<LiveMessage>> {
-        let services = self.changed_services(office_id).await?;
+        let services = self.changed_among(office_id, self.services(office_id).await?);
         let now_calling = counters::now_calling(&self.db, office_id).await?;
         let channel = self.channel(office_id);
         let mut last = channel.last_counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -233,15 +238,20 @@ impl Hub {
         Ok((!services.is_empty() || counters.is_some()).then_some(LiveMessage::Changed { services, counters }))
     }
 
-    /// The services whose summary changed since the last message.
-    async fn changed_services(&self, office_id: i64) -> StoreResult<Vec<ServiceQueue>> {
+    /// The summaries of the office's services now.
+    async fn services(&self, office_id: i64) -> StoreResult<Vec<ServiceQueue>> {
         let Some(office) = offices::find_by_id(&self.db, office_id).await? else { return Ok(Vec::new()) };
-        let view = offices::queue_view(&self.db, &office, self.clock.now()).await?;
+        Ok(offices::queue_view(&self.db, &office, self.clock.now()).await?.services)
+    }
+
+    /// Those of `services` whose summary changed since the last message, which
+    /// they become.
+    fn changed_among(&self, office_id: i64, services: Vec<ServiceQueue>) -> Vec<ServiceQueue> {
         let channel = self.channel(office_id);
         let mut last = channel.last_sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let changed = view.services.iter().filter(|s| !last.contains(s)).cloned().collect();
-        *last = view.services;
-        Ok(changed)
+        let changed = services.iter().filter(|s| !last.contains(s)).cloned().collect();
+        *last = services;
+        changed
     }
 
     /// What a screen needs when it (re)connects: the office's last snapshot
@@ -272,8 +282,9 @@ impl Hub {
 }
 
 /// Live changes between server instances through PostgreSQL's `LISTEN`/`NOTIFY`.
-/// A notice names the office and carries the call, if it is one; a count change
-/// carries nothing, as every instance reads the counts from the database itself.
+/// A notice names the office and carries the call, if it is one, with the
+/// office's services as the calling instance read them; a count change carries
+/// nothing, as every instance reads the counts from the database itself.
 mod relay {
     use std::sync::{Arc, Weak};
     use std::time::Duration;
@@ -283,22 +294,35 @@ mod relay {
     use std::sync::atomic::Ordering;
 
     use super::Hub;
-    use crate::model::CallView;
+    use crate::model::{CallView, ServiceQueue};
 
     const CHANNEL: &str = "antrean_live";
+
+    /// PostgreSQL refuses a notice of 8,000 bytes or more; one whose services
+    /// would make it that long goes without them.
+    const LONGEST_NOTICE: usize = 7_900;
 
     #[derive(Serialize, Deserialize)]
     struct Notice {
         from: u64,
         office: i64,
         call: Option<CallView>,
+        /// Absent from an instance of an earlier version, or when they did not
+        /// fit: the hearing instance reads them.
+        #[serde(default)]
+        services: Option<Vec<ServiceQueue>>,
     }
 
     /// Tells the other instances of a change at an office. A notice that cannot be
     /// sent is logged: the other instances' screens catch up at their next snapshot.
-    pub(super) async fn publish(hub: &Hub, office: i64, call: Option<&CallView>) {
-        let notice = Notice { from: hub.instance, office, call: call.cloned() };
-        let Ok(payload) = serde_json::to_string(&notice) else { return };
+    pub(super) async fn publish(hub: &Hub, office: i64, call: Option<&CallView>, services: Option<Vec<ServiceQueue>>) {
+        let mut notice = Notice { from: hub.instance, office, call: call.cloned(), services };
+        let Ok(mut payload) = serde_json::to_string(&notice) else { return };
+        if payload.len() > LONGEST_NOTICE {
+            notice.services = None;
+            let Ok(shorter) = serde_json::to_string(&notice) else { return };
+            payload = shorter;
+        }
         // `pg_notify` returns `void`, which the `Any` driver cannot read: the
         // outer SELECT gives it a column it can.
         let sent = sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS notified")
@@ -379,7 +403,13 @@ mod relay {
             return;
         }
         match notice.call {
-            Some(call) => hub.send_call(notice.office, call).await,
+            Some(call) => {
+                let services = match notice.services {
+                    Some(services) => Ok(services),
+                    None => hub.services(notice.office).await,
+                };
+                hub.send_call(notice.office, call, services);
+            }
             None => {
                 let channel = hub.channel(notice.office);
                 channel.version.fetch_add(1, Ordering::AcqRel);
