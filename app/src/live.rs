@@ -152,11 +152,12 @@ impl Hub {
     /// at once instead of reading them again.
     pub async fn called(&self, office_id: i64, call: CallView) {
         let services = self.services(office_id).await;
+        if self.db.postgres_url().is_none() {
+            return self.send_call(office_id, call, services);
+        }
         let told = services.as_ref().ok().cloned();
         self.send_call(office_id, call.clone(), services);
-        if self.db.postgres_url().is_some() {
-            relay::publish(self, office_id, Some(&call), told).await;
-        }
+        relay::publish(self, office_id, Some(&call), told).await;
     }
 
     /// Sends `call` with those of the office's `services` whose summary changed.

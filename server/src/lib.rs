@@ -290,11 +290,7 @@ async fn same_origin_writes(
         let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
         if !source.is_some_and(|source| public_url.is_same_origin(source)) {
             tracing::warn!(source, "refused a write from another site or from nowhere");
-            let lang = headers
-                .get(header::COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .map(app::i18n::Lang::from_cookie_header)
-                .unwrap_or_default();
+            let lang = app::i18n::Lang::of_request(headers);
             return (StatusCode::FORBIDDEN, app::i18n::t(lang, app::i18n::Key::CrossSiteRefused)).into_response();
         }
     }

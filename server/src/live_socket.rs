@@ -344,11 +344,7 @@ pub async fn upgrade(
 /// later, as after any failed connection), 503 while the server is full.
 fn refused(full: Full, headers: &axum::http::HeaderMap) -> Response {
     use app::i18n::{t, Key, Lang};
-    let lang = headers
-        .get(header::COOKIE)
-        .and_then(|value| value.to_str().ok())
-        .map(Lang::from_cookie_header)
-        .unwrap_or_default();
+    let lang = Lang::of_request(headers);
     let (status, text, retry_after) = match full {
         Full::Address => (StatusCode::TOO_MANY_REQUESTS, Key::ScreensFromAddressFull, "60"),
         Full::Server => (StatusCode::SERVICE_UNAVAILABLE, Key::ScreensFull, "30"),

@@ -56,6 +56,16 @@ impl Lang {
             .unwrap_or_default()
     }
 
+    /// The language of a request: its `lang` cookie, if it has one.
+    #[cfg(feature = "ssr")]
+    pub fn of_request(headers: &http::HeaderMap) -> Self {
+        headers
+            .get(http::header::COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .map(Self::from_cookie_header)
+            .unwrap_or_default()
+    }
+
     pub fn other(self) -> Self {
         match self {
             Self::Id => Self::En,

@@ -212,9 +212,7 @@ fn IslandLoader(bundle: String) -> impl IntoView {
 fn initial_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(http::header::COOKIE)?.to_str().ok().map(Lang::from_cookie_header))
-            .unwrap_or_default()
+        use_context::<http::request::Parts>().map(|parts| Lang::of_request(&parts.headers)).unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {

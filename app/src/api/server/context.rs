@@ -64,9 +64,7 @@ pub(super) fn cookie(name: &str) -> Option<String> {
 
 /// The language the caller chose (the `lang` cookie), for answers that are not pages.
 pub fn request_lang() -> crate::i18n::Lang {
-    request_parts()
-        .and_then(|parts| parts.headers.get(COOKIE)?.to_str().ok().map(crate::i18n::Lang::from_cookie_header))
-        .unwrap_or_default()
+    request_parts().map(|parts| crate::i18n::Lang::of_request(&parts.headers)).unwrap_or_default()
 }
 
 pub async fn find_office(ctx: &ServerContext, slug: &str) -> Result<crate::domain::office::Office, AppError> {
