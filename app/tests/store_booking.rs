@@ -96,6 +96,7 @@ on_both_engines!(
     a_walk_in_service_takes_no_online_booking_and_an_online_one_no_kiosk_number,
     a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_finished,
     instances_starting_at_once_on_an_empty_database_make_one_admin_and_one_set_of_demo_offices,
+    changes_made_at_another_instance_hold_for_a_booking_from_a_remembered_office,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -327,6 +328,71 @@ async fn a_booking_refused_under_its_phones_cap_leaves_no_gap(engine: Engine) {
     assert!(matches!(refused, BookError::Refused(BookingRefusal::PhoneHasServiceDay)), "{refused:?}");
     let next = f.book(&citizen(3), tuesday).await.unwrap();
     assert_eq!((first.sequence, next.sequence), (1, 2), "the refused booking's place was given back");
+}
+
+/// On PostgreSQL a citizen's booking is worked out from the office as its
+/// instance last read it (`offices::find_remembered`); a change made at
+/// another instance still holds for it at once: a new holiday, the office's
+/// own caps, a closed service, and for a staff or kiosk booking too.
+async fn changes_made_at_another_instance_hold_for_a_booking_from_a_remembered_office(engine: Engine) {
+    async fn book_remembered(db: &Db, holder: &Holder, on: &str) -> Result<Booked, BookError> {
+        let office = offices::find_remembered(db, "uji").await.unwrap().unwrap();
+        // Read afresh, the office says so itself (the form's "unknown service").
+        let Some(service) = office.service("A") else {
+            return Err(BookError::ServiceClosed);
+        };
+        let request = BookingRequest::Date(date(on));
+        tickets::book(db, &office, service, holder, IssuedBy::ONLINE, request, monday_10_wib()).await
+    }
+    let f = office_with_quota(engine, 10, 30).await;
+    let other = f.place.open().await;
+    let admin = app::domain::audit::Actor { account_id: 1, address: "127.0.0.1".into(), at: monday_10_wib() };
+    assert_eq!(book_remembered(&f.db, &citizen(1), "2026-11-24").await.unwrap().service_date, date("2026-11-24"));
+
+    let holiday = Holiday { date: date("2026-11-26"), name: "Rapat".into() };
+    offices::add_holidays(&other, f.office.id, &[holiday]).await.unwrap();
+    let rolled = book_remembered(&f.db, &citizen(2), "2026-11-26").await.unwrap();
+    assert_eq!(rolled.service_date, date("2026-11-27"), "the holiday added at the other instance is skipped");
+
+    let details = app::domain::office::OfficeDetails {
+        name: &f.office.name,
+        address: &f.office.address,
+        zone: f.office.zone,
+        policy: Default::default(),
+        phone_caps: app::domain::booking::PhoneCaps { per_office_day: 2, upcoming: 1 },
+        release_delay_minutes: f.office.release_delay_minutes,
+        reminder_hour: f.office.reminder_hour,
+        board_announcement: "",
+    };
+    offices::update_details(&other, f.office.id, &details, &admin).await.unwrap();
+    let same_phone = Holder { phone: citizen(1).phone, ..citizen(3) };
+    let capped = book_remembered(&f.db, &same_phone, "2026-11-30").await.unwrap_err();
+    assert!(
+        matches!(capped, BookError::Refused(BookingRefusal::PhoneUpcomingFull { most: 1 })),
+        "the phone's cap lowered at the other instance holds: {capped:?}"
+    );
+
+    if engine == Engine::Postgres {
+        // A kiosk's office read before the change (on SQLite its one booking
+        // writer takes the office as given).
+        let today = Holiday { date: date("2026-11-23"), name: "Tutup".into() };
+        offices::add_holidays(&other, f.office.id, &[today]).await.unwrap();
+        let closed = f.walk_in(&Holder::default()).await.unwrap_err();
+        assert!(matches!(closed, BookError::Refused(BookingRefusal::OfficeClosedNow)), "{closed:?}");
+    }
+
+    let change = ServiceChange {
+        name_id: &f.service.name_id,
+        name_en: &f.service.name_en,
+        daily_quota: f.service.daily_quota,
+        horizon_days: f.service.horizon_days,
+        active: false,
+        channels: f.service.channels,
+        walk_in_reserve: f.service.walk_in_reserve,
+    };
+    assert!(offices::update_service(&other, f.office.id, f.service.id, &change, &admin).await.unwrap());
+    let closed = book_remembered(&f.db, &citizen(4), "2026-11-30").await.unwrap_err();
+    assert!(matches!(closed, BookError::ServiceClosed), "a service closed at the other instance: {closed:?}");
 }
 
 async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {

@@ -185,6 +185,27 @@ async fn settings_changed_at_one_instance_hold_at_once_at_the_other() {
     );
 }
 
+/// An instance books under the session as it last found it, without reading
+/// it again; a sign-out at another instance still holds at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs two instances on PostgreSQL (ANTREAN_TEST_ENGINE=postgres); ./antrean test runs it"]
+async fn a_session_signed_out_at_one_instance_books_nothing_at_the_other() {
+    let (first, second) = two_instances().await;
+    let session = first.citizen_session(1).await;
+    let booked = second.book(&session, "kantah-denpasar", "A", "2026-11-24", &nik(1)).await;
+    assert!(booked.status().is_success(), "booking: {}", booked.status());
+
+    assert!(first.call("sign_out", Some(&session), &[]).await.status().is_success());
+    let after = second.book(&session, "kantah-denpasar", "A", "2026-11-25", &nik(2)).await;
+    assert_eq!(after.status(), reqwest::StatusCode::UNAUTHORIZED, "the other instance refuses the ended session");
+    let tickets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE holder_nik = $1")
+        .bind(nik(2))
+        .fetch_one(&first.inspect().await)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 0, "and books nothing under it");
+}
+
 async fn service_date(app: &TestApp, booking: reqwest::Response) -> String {
     assert!(booking.status().is_success(), "booking: {}", booking.status());
     let booked: serde_json::Value = booking.json().await.unwrap();

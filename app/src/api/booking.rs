@@ -139,7 +139,8 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
         serde_json::from_str(pending.payload.as_deref().unwrap_or_default()).map_err(internal)?;
     let office = super::server::find_office(&ctx, &booking.office).await?;
     let form = booking.form(pending.phone.as_str(), false);
-    let booked = issue(&ctx, &office, &booking.service, &form, crate::domain::booking::IssuedBy::ONLINE).await?;
+    let booked =
+        issue(&ctx, &office, &booking.service, &form, Issuer::Other(crate::domain::booking::IssuedBy::ONLINE)).await?;
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(())
 }
@@ -171,19 +172,29 @@ pub async fn book_ticket(
     email: String,
     #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
-    use super::server::{authorize, context};
+    use super::server::{authorize_booking, context};
     use crate::domain::access::Caller;
 
     let ctx = context()?;
-    let Caller::Citizen { phone } = authorize::<BookTicket>(&ctx, None).await? else {
+    // The session and the office as this instance last read them: the
+    // booking's transaction checks that both are current (one read fewer each).
+    let (Caller::Citizen { phone }, session) = authorize_booking::<BookTicket>(&ctx).await? else {
         return Err(AppError::Forbidden);
     };
     let input = BookingInput { office, service, when, date, nik, name, email, priority };
-    let office = super::server::find_office(&ctx, &input.office).await?;
+    let office = crate::store::offices::find_remembered(&ctx.db, &input.office).await?.ok_or(AppError::NotFound)?;
     let form = input.form(phone.as_str(), false);
-    let booked = issue(&ctx, &office, &input.service, &form, crate::domain::booking::IssuedBy::ONLINE).await?;
+    let booked = issue(&ctx, &office, &input.service, &form, Issuer::Citizen(&session)).await?;
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)
+}
+
+/// Who issues a ticket through `issue`.
+#[cfg(feature = "ssr")]
+pub(crate) enum Issuer<'a> {
+    /// The signed-in citizen, under their session (`tickets::book_online`).
+    Citizen(&'a crate::store::sessions::SessionKey),
+    Other(crate::domain::booking::IssuedBy),
 }
 
 /// Parses the form for the office and service and issues the ticket.
@@ -193,14 +204,20 @@ pub(crate) async fn issue(
     office: &crate::domain::office::Office,
     service: &str,
     form: &super::server::BookingForm<'_>,
-    by: crate::domain::booking::IssuedBy,
+    by: Issuer<'_>,
 ) -> Result<BookedTicket, AppError> {
     use crate::store::tickets;
 
     let service = office.service(service.trim());
     let (request, holder) = form.parse(service.is_some())?;
     let service = service.ok_or(AppError::NotFound)?;
-    let booked = tickets::book(&ctx.db, office, service, &holder, by, request, ctx.clock.now()).await?;
+    let now = ctx.clock.now();
+    let booked = match by {
+        Issuer::Citizen(session) => {
+            tickets::book_online(&ctx.db, office, service, &holder, session, request, now).await?
+        }
+        Issuer::Other(by) => tickets::book(&ctx.db, office, service, &holder, by, request, now).await?,
+    };
     ctx.hub.counts_changed(office.id);
     let today = office.zone.local(ctx.clock.now()).date();
     if booked.service_date == today && !booked.existing {

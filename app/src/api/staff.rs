@@ -125,6 +125,7 @@ pub async fn staff_book(
     #[server(default)] phone: String,
     #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
+    use super::booking::Issuer;
     use super::server::{authorize, context, find_office};
     use crate::domain::booking::IssuedBy;
 
@@ -134,8 +135,14 @@ pub async fn staff_book(
     let by = super::server::actor(&ctx, &caller).await?;
     let input =
         super::booking::BookingInput { office: office.slug.clone(), service, when, date, nik, name, email, priority };
-    let booked =
-        super::booking::issue(&ctx, &office, &input.service, &input.form(&phone, true), IssuedBy::staff(by)).await?;
+    let booked = super::booking::issue(
+        &ctx,
+        &office,
+        &input.service,
+        &input.form(&phone, true),
+        Issuer::Other(IssuedBy::staff(by)),
+    )
+    .await?;
     ctx.hub.counts_changed(office.id);
     super::server::redirect(&format!("/tiket/{}", booked.code));
     Ok(booked)

@@ -32,6 +32,9 @@ pub struct Office {
     pub services: Vec<Service>,
     /// The events some live webhook of the office subscribes to.
     pub webhook_events: Vec<WebhookEvent>,
+    /// Which edit of all the above this is: the store bumps it at every
+    /// change, so a copy of the office can be checked to be current.
+    pub settings_version: i64,
 }
 
 impl Office {
@@ -202,6 +205,7 @@ mod tests {
             priority: PriorityPolicy::default(),
             services: vec![service(ServiceChannels::All, 200, 0), second],
             webhook_events: Vec::new(),
+            settings_version: 0,
         };
         assert_eq!(office.service("B").map(|service| service.prefix.letter()), Some('B'));
         for unknown in ["C", "b", "AB", "", " A"] {

@@ -57,6 +57,14 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("the booking writer has stopped")]
     WriterGone,
+    /// The office a booking was worked out from changed before the booking's
+    /// transaction read it (`tickets::book` works the booking out again).
+    #[error("the office changed during the booking")]
+    OfficeChanged,
+    /// The session a booking was made under is no longer live
+    /// (`tickets::book_online`).
+    #[error("the session ended during the booking")]
+    SessionEnded,
     #[error("the booking writer's transaction failed: {0}")]
     WriterFailed(String),
     /// A stored value that the domain cannot read back; a bug or a hand-edited row.
@@ -170,6 +178,13 @@ pub struct Db {
     /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
     postgres_url: Option<String>,
     office_settings: offices::SettingsCache,
+    /// The offices as this instance last read them, for bookings
+    /// (`offices::find_remembered`); `None` on SQLite, where reading the
+    /// office's row costs the booking nothing to speak of.
+    remembered_offices: Option<offices::Remembered>,
+    /// The citizens' sessions as this instance last found them, for bookings
+    /// (`sessions::find_remembered`); `None` on SQLite, as the offices.
+    remembered_sessions: Option<sessions::Remembered>,
     /// SQLite's reads of one row by its key, on the calling thread; `None` on PostgreSQL.
     point_reads: Option<native::PointReads>,
 }
@@ -205,6 +220,8 @@ impl Db {
             bookings: Some(bookings),
             postgres_url: None,
             office_settings: Default::default(),
+            remembered_offices: None,
+            remembered_sessions: None,
             point_reads: Some(native::PointReads::new(path)),
         })
     }
@@ -257,6 +274,8 @@ impl Db {
             bookings: None,
             postgres_url: Some(url.to_string()),
             office_settings: Default::default(),
+            remembered_offices: Some(Default::default()),
+            remembered_sessions: Some(Default::default()),
             point_reads: None,
         })
     }

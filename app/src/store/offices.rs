@@ -254,6 +254,42 @@ impl OfficeRow {
     }
 }
 
+/// The office as this instance last read it, without reading it again when
+/// there is one (on PostgreSQL; on SQLite it is `find`). The copy may be out
+/// of date: it is for a booking, whose transaction checks the office's
+/// `settings_version` and works the booking out again when it moved
+/// (`tickets::book`). A statement fewer a booking is a seventh of the
+/// bookings a second on PostgreSQL (POSTGRES-STATUS.md).
+pub async fn find_remembered(db: &Db, slug: &str) -> StoreResult<Option<Office>> {
+    match db.remembered_offices.as_ref().and_then(|remembered| remembered.get(slug)) {
+        Some(office) => Ok(Some(office)),
+        None => find(db, slug).await,
+    }
+}
+
+/// The offices as last read, by slug (`find_remembered`). Every read of an
+/// office renews its copy, so the map holds one entry per office read.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Remembered(Arc<Mutex<HashMap<String, Office>>>);
+
+impl Remembered {
+    fn get(&self, slug: &str) -> Option<Office> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(slug).cloned()
+    }
+
+    /// Keeps `office` unless a newer version is already kept.
+    fn keep(&self, office: &Office) {
+        let mut offices = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match offices.get_mut(&office.slug) {
+            Some(kept) if kept.id == office.id && kept.settings_version >= office.settings_version => {}
+            Some(kept) => *kept = office.clone(),
+            None => {
+                offices.insert(office.slug.clone(), office.clone());
+            }
+        }
+    }
+}
+
 async fn load(db: &Db, row: Option<OfficeRow>) -> StoreResult<Option<Office>> {
     let Some(row) = row else {
         return Ok(None);
@@ -262,7 +298,7 @@ async fn load(db: &Db, row: Option<OfficeRow>) -> StoreResult<Option<Office>> {
         Some(settings) => settings,
         None => db.office_settings.keep(row.id, read_settings(db, row.id, row.settings_version).await?),
     };
-    Ok(Some(Office {
+    let office = Office {
         id: row.id,
         slug: row.slug,
         name: row.name,
@@ -276,7 +312,12 @@ async fn load(db: &Db, row: Option<OfficeRow>) -> StoreResult<Option<Office>> {
         priority: row.priority,
         services: settings.services.clone(),
         webhook_events: settings.webhook_events.clone(),
-    }))
+        settings_version: row.settings_version,
+    };
+    if let Some(remembered) = &db.remembered_offices {
+        remembered.keep(&office);
+    }
+    Ok(Some(office))
 }
 
 /// An office's hours, holidays, open services and webhooks' events as of one

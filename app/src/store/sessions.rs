@@ -2,6 +2,9 @@
 //! holds its SHA-256, so a stolen database does not yield live sessions, and a
 //! row can be revoked at any time.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -20,6 +23,21 @@ pub enum SessionOwner {
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A session as the table names it (its token's hash), for a booking's
+/// transaction to check that the session is still live (`tickets::book_online`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionKey(Vec<u8>);
+
+impl SessionKey {
+    pub fn of(token: &str) -> Self {
+        Self(token_hash(token))
+    }
+
+    pub(crate) fn hash(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// Starts a session and returns the token for the cookie.
@@ -67,7 +85,59 @@ const FIND: &str = "SELECT citizen_phone, staff_id, expires_at FROM sessions
      WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
 
 pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
-    let (hash, now) = (token_hash(token), millis(now));
+    let key = SessionKey::of(token);
+    let session = find_by_key(db, &key, now).await?;
+    if let (Some(remembered), Some(session @ Session { owner: SessionOwner::Citizen { .. }, .. })) =
+        (&db.remembered_sessions, &session)
+    {
+        remembered.keep(key, session.clone());
+    }
+    Ok(session)
+}
+
+/// The session as this instance last found it live, without reading it again
+/// (on PostgreSQL; on SQLite it is `find`). It may have been revoked since:
+/// it is for a citizen's booking, whose transaction checks it
+/// (`tickets::book_online`). A session due for renewal is read, so that the
+/// caller renews it.
+pub async fn find_remembered(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+    let remembered = db.remembered_sessions.as_ref().and_then(|sessions| sessions.get(&SessionKey::of(token), now));
+    match remembered {
+        Some(session) => Ok(Some(session)),
+        None => find(db, token, now).await,
+    }
+}
+
+/// The most sessions `Remembered` holds; past it, it starts again empty
+/// (each entry is about 150 bytes, so at most some 15 MB).
+const REMEMBERED_SESSIONS: usize = 100_000;
+
+/// The citizens' sessions found live, by key (`find_remembered`). Only
+/// sessions that exist are kept, so made-up tokens cannot fill it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Remembered(Arc<Mutex<HashMap<SessionKey, Session>>>);
+
+impl Remembered {
+    fn get(&self, key: &SessionKey, now: DateTime<Utc>) -> Option<Session> {
+        let sessions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sessions.get(key).filter(|session| session.expires_at > now && !session.due_for_renewal(now)).cloned()
+    }
+
+    fn keep(&self, key: SessionKey, session: Session) {
+        let mut sessions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if sessions.len() >= REMEMBERED_SESSIONS && !sessions.contains_key(&key) {
+            sessions.clear();
+        }
+        sessions.insert(key, session);
+    }
+
+    fn forget(&self, key: &SessionKey) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+    }
+}
+
+async fn find_by_key(db: &Db, key: &SessionKey, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+    let (hash, now) = (key.hash(), millis(now));
     // Every signed-in request asks, so on SQLite the request's own thread reads it.
     let columns = match db.point_reads() {
         Some(reads) => reads.run(|connection| {
@@ -105,6 +175,9 @@ pub async fn renew(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> 
 }
 
 pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    if let Some(remembered) = &db.remembered_sessions {
+        remembered.forget(&SessionKey::of(token));
+    }
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(millis(now))
         .bind(token_hash(token))

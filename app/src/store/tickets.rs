@@ -10,6 +10,7 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 use super::locks::{hold, Lock};
+use super::sessions::SessionKey;
 use super::{millis, parse_date, ColumnValues, Columns, Db, StoreError, StoreResult, AT_COUNTER};
 use crate::domain::audit::{Actor, AuditAction, AuditEntry, Fields};
 use crate::domain::booking::{
@@ -33,6 +34,14 @@ use crate::model::{MyTicket, TicketView};
 pub enum BookError {
     #[error("refused: {0:?}")]
     Refused(BookingRefusal),
+    /// The service stopped taking tickets while the booking was being made
+    /// (found when the office changed under it).
+    #[error("the service no longer takes tickets")]
+    ServiceClosed,
+    /// The citizen's session ended (signed out elsewhere) before the booking
+    /// was made (`book_online`).
+    #[error("the session has ended")]
+    SignedOut,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,9 +60,20 @@ fn new_public_code() -> String {
     (0..10).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect()
 }
 
+/// How often a booking on PostgreSQL starts again from the office's current
+/// row after finding that the office it was worked out from changed.
+const OFFICE_CHANGES: usize = 3;
+
 /// Issues a ticket: on the requested date if it has room, otherwise on the next
 /// working day with room, within the horizon. The dates are worked out here; the
 /// places are claimed by the booking writer (see `run_booking_writer`).
+///
+/// On PostgreSQL `office` may be a copy read earlier (`offices::find_remembered`):
+/// the booking's transaction checks that its `settings_version` is current, and
+/// when it is not, the booking is rolled back and worked out again from the
+/// office's current row, so a change made at any instance holds at once. A
+/// refusal worked out from the copy alone (a closed day, a category the office
+/// did not serve) is checked against the office's row the same way.
 pub async fn book(
     db: &Db,
     office: &Office,
@@ -63,38 +83,74 @@ pub async fn book(
     request: BookingRequest,
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
-    service.admits(by.channel).map_err(BookError::Refused)?;
-    if let Some(category) = holder.priority {
-        if !office.priority.admits(category, by.channel == Channel::Online) {
-            return Err(BookError::Refused(BookingRefusal::PriorityNotOffered));
-        }
+    book_checked(db, office, service, holder, by, None, request, now).await
+}
+
+/// A citizen's own booking, as `book`, under the citizen's session. On
+/// PostgreSQL the session may be a copy read earlier
+/// (`sessions::find_remembered`): the booking's transaction checks that it
+/// is still live, and a session revoked meanwhile books nothing.
+pub async fn book_online(
+    db: &Db,
+    office: &Office,
+    service: &Service,
+    holder: &Holder,
+    session: &SessionKey,
+    request: BookingRequest,
+    now: DateTime<Utc>,
+) -> Result<Booked, BookError> {
+    book_checked(db, office, service, holder, IssuedBy::ONLINE, Some(session), request, now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn book_checked(
+    db: &Db,
+    office: &Office,
+    service: &Service,
+    holder: &Holder,
+    by: IssuedBy,
+    session: Option<&SessionKey>,
+    request: BookingRequest,
+    now: DateTime<Utc>,
+) -> Result<Booked, BookError> {
+    let mut current: Option<Office> = None;
+    for _ in 0..OFFICE_CHANGES {
+        let (office, service) = match &current {
+            Some(office) => {
+                (office, office.services.iter().find(|open| open.id == service.id).ok_or(BookError::ServiceClosed)?)
+            }
+            None => (office, service),
+        };
+        let job = BookingJob::of(office, service, holder, by.clone(), request, now);
+        let read = match job.map(|job| BookingJob { session: session.cloned(), ..job }) {
+            Err(refusal) if current.is_none() && db.engine() == super::Engine::Postgres => {
+                let read = read_again(db, office).await?;
+                if read.settings_version == office.settings_version {
+                    return Err(BookError::Refused(refusal));
+                }
+                read
+            }
+            Err(refusal) => return Err(BookError::Refused(refusal)),
+            Ok(job) => match issue_job(db, job).await {
+                Err(BookError::Store(StoreError::OfficeChanged)) => read_again(db, office).await?,
+                Err(BookError::Store(StoreError::SessionEnded)) => return Err(BookError::SignedOut),
+                outcome => return outcome,
+            },
+        };
+        current = Some(read);
     }
-    let window = service.booking_window(office, now);
-    let candidates = candidate_dates(&office.calendar, window, request).map_err(BookError::Refused)?;
-    let requested = request.requested_date(window.today());
-    // Only a citizen's own online booking counts against the phone: staff and
-    // kiosks issue numbers under their own account.
-    let phone_caps = match (by.channel, &holder.phone) {
-        (Channel::Online, Some(_)) => Some(office.phone_caps),
-        _ => None,
-    };
-    let job = BookingJob {
-        office_slug: office.slug.clone(),
-        service: service.clone(),
-        holder: holder.clone(),
-        by,
-        phone_caps,
-        released_until: now - chrono::Duration::minutes(office.release_delay_minutes.into()),
-        today: window.today(),
-        requested,
-        candidates: candidates
-            .into_iter()
-            .map(|date| (date, rollover_reason(&office.calendar, window, requested, date)))
-            .collect(),
-        when_full: refusal_when_all_full(window, request),
-        issued_webhook: office.webhook_events.contains(&WebhookEvent::TicketIssued),
-        now,
-    };
+    Err(StoreError::OfficeChanged.into())
+}
+
+/// The office's current row, for a booking worked out from a copy of it.
+async fn read_again(db: &Db, office: &Office) -> Result<Office, BookError> {
+    let read = super::offices::find(db, &office.slug).await?;
+    read.filter(|read| read.id == office.id).ok_or(BookError::ServiceClosed)
+}
+
+/// Claims the job's place: on SQLite by the booking writer, on PostgreSQL in
+/// a transaction of its own.
+async fn issue_job(db: &Db, job: BookingJob) -> Result<Booked, BookError> {
     match &db.bookings {
         Some(writer) => {
             let (reply, answer) = oneshot::channel();
@@ -102,6 +158,54 @@ pub async fn book(
             answer.await.map_err(|_| StoreError::WriterGone)?
         }
         None => book_alone(db.writer(), &job).await,
+    }
+}
+
+impl BookingJob {
+    /// The booking's dates and everything else its transaction needs from
+    /// the office, or the refusal the office's settings alone decide.
+    fn of(
+        office: &Office,
+        service: &Service,
+        holder: &Holder,
+        by: IssuedBy,
+        request: BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Self, BookingRefusal> {
+        service.admits(by.channel)?;
+        if let Some(category) = holder.priority {
+            if !office.priority.admits(category, by.channel == Channel::Online) {
+                return Err(BookingRefusal::PriorityNotOffered);
+            }
+        }
+        let window = service.booking_window(office, now);
+        let candidates = candidate_dates(&office.calendar, window, request)?;
+        let requested = request.requested_date(window.today());
+        // Only a citizen's own online booking counts against the phone: staff and
+        // kiosks issue numbers under their own account.
+        let phone_caps = match (by.channel, &holder.phone) {
+            (Channel::Online, Some(_)) => Some(office.phone_caps),
+            _ => None,
+        };
+        Ok(Self {
+            office_slug: office.slug.clone(),
+            office_version: office.settings_version,
+            service: service.clone(),
+            holder: holder.clone(),
+            by,
+            phone_caps,
+            released_until: now - chrono::Duration::minutes(office.release_delay_minutes.into()),
+            today: window.today(),
+            requested,
+            candidates: candidates
+                .into_iter()
+                .map(|date| (date, rollover_reason(&office.calendar, window, requested, date)))
+                .collect(),
+            when_full: refusal_when_all_full(window, request),
+            issued_webhook: office.webhook_events.contains(&WebhookEvent::TicketIssued),
+            session: None,
+            now,
+        })
     }
 }
 
@@ -138,6 +242,8 @@ async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookErro
 pub(crate) struct BookingJob {
     /// For the webhooks' `ticket.issued` (see `store::webhooks`).
     office_slug: String,
+    /// The `settings_version` of the office the dates were worked out from.
+    office_version: i64,
     service: Service,
     holder: Holder,
     by: IssuedBy,
@@ -151,6 +257,8 @@ pub(crate) struct BookingJob {
     when_full: BookingRefusal,
     /// Whether the office has a webhook for `ticket.issued` (its settings).
     issued_webhook: bool,
+    /// The citizen's session, for a booking that must still find it live.
+    session: Option<SessionKey>,
     now: DateTime<Utc>,
 }
 
@@ -197,6 +305,13 @@ pub(crate) struct Look<'a> {
     pub held: Option<HeldBy<'a>>,
     /// The first date's claim, which the look may make ahead.
     pub claim: Option<&'a Claim>,
+    /// The office the booking was worked out from, as (id, `settings_version`):
+    /// on PostgreSQL the look fails with `StoreError::OfficeChanged` when the
+    /// office's row has another version.
+    pub office: (i64, i64),
+    /// On PostgreSQL the look fails with `StoreError::SessionEnded` unless
+    /// this session is live.
+    pub session: Option<&'a SessionKey>,
     pub now: DateTime<Utc>,
 }
 
@@ -300,6 +415,8 @@ pub(crate) async fn book_one(
         nik: job.holder.nik.as_ref().map(|nik| (job.service.id, nik, job.requested)),
         held: job.candidates.first().and_then(|(date, _)| held_on(*date)),
         claim: first_claim.as_ref(),
+        office: (job.service.office_id, job.office_version),
+        session: job.session.as_ref(),
         now: job.now,
     };
     let Looked { active, holdings: mut first_holdings, claimed: mut first_claimed } = tx.first_look(&look).await?;
@@ -396,7 +513,17 @@ async fn after_insert(tx: &mut impl BookingStatements, job: &BookingJob, booked:
 
 impl BookingStatements for Transaction<'_, Any> {
     async fn first_look(&mut self, look: &Look<'_>) -> StoreResult<Looked> {
+        let (office_id, version) = look.office;
+        let session = look.session.map(|session| session.hash().to_vec());
         let (Some(held), Some((service_id, nik, date))) = (&look.held, look.nik) else {
+            // Staff's and kiosks' bookings, which read the office just before.
+            let row = sqlx::query(&statements::OFFICE_VERSION)
+                .bind(office_id)
+                .bind(session)
+                .bind(millis(look.now))
+                .fetch_one(&mut **self)
+                .await?;
+            check_look(&row, version, look.session.is_some())?;
             if let Some(held) = &look.held {
                 hold(self, Lock::Phone(held.phone.as_str()), look.now).await?;
             }
@@ -408,7 +535,8 @@ impl BookingStatements for Transaction<'_, Any> {
         let query =
             sqlx::query(&statements::LOCKED_LOOK).bind(Lock::Phone(held.phone.as_str()).key()).bind(millis(look.now));
         let query = bind_claim(bind_holdings(bind_active(query, service_id, nik, date), held), claim);
-        let row = query.fetch_one(&mut **self).await?;
+        let row = query.bind(office_id).bind(session).fetch_one(&mut **self).await?;
+        check_look(&row, version, look.session.is_some())?;
         let claimed = Some(row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?);
         let seen: Option<i64> = row.col("seen")?;
         if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
@@ -481,6 +609,18 @@ impl BookingStatements for Transaction<'_, Any> {
     }
 }
 
+/// The office's version and the session a look read (`statements::OFFICE_VERSION`,
+/// or the same columns of `LOCKED_LOOK`), checked against the booking's.
+fn check_look(row: &AnyRow, office_version: i64, session_checked: bool) -> StoreResult<()> {
+    if row.col::<Option<i64>>("office_version")? != Some(office_version) {
+        return Err(StoreError::OfficeChanged);
+    }
+    if session_checked && row.col::<i64>("live_sessions")? == 0 {
+        return Err(StoreError::SessionEnded);
+    }
+    Ok(())
+}
+
 /// A statement of `statements`, being bound on PostgreSQL.
 type PgQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
@@ -550,21 +690,34 @@ pub mod statements {
     /// (0 for a new lock), as no other holder committed in between. The
     /// claim, like `CLAIM_PLACE` alone, is decided on the (service, date)
     /// row's latest version, under its lock; a booking refused after it
-    /// gives the place back.
+    /// gives the place back. It also reads `OFFICE_VERSION`'s columns for the
+    /// `$15` office and the `$16` session, which the booking checks
+    /// (`Look::office`, `Look::session`).
     pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| {
         format!(
             "WITH seen AS (SELECT taken FROM locks WHERE key = $1),
                   took AS ({take} RETURNING taken),
                   claimed AS ({claim})
              SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken,
-                    (SELECT issued FROM claimed) AS claimed, h.*, a.*
+                    (SELECT issued FROM claimed) AS claimed,
+                    {office_version}, h.*, a.*
              FROM ({holdings}) AS h LEFT JOIN ({active}) AS a ON TRUE",
             take = crate::store::locks::TAKE,
             active = active_ticket(3),
             holdings = phone_holdings(6),
             claim = claim_place(11),
+            office_version = office_version(15, 16, 2),
         )
     });
+
+    /// `OFFICE_VERSION`'s columns with its values at the given placeholders.
+    fn office_version(office: usize, session: usize, now: usize) -> String {
+        format!(
+            "(SELECT settings_version FROM offices WHERE id = ${office}) AS office_version,
+             (SELECT COUNT(*) FROM sessions
+               WHERE token_hash = ${session} AND revoked_at IS NULL AND expires_at > ${now}) AS live_sessions"
+        )
+    }
 
     /// `ACTIVE_TICKET` with its values from `$first` on.
     fn active_ticket(first: usize) -> String {
@@ -619,6 +772,12 @@ pub mod statements {
     /// so a change by an admin applies at once; the row's lock orders
     /// concurrent claims on PostgreSQL. `$1` service, `$2` date.
     pub static CLAIM_PLACE: LazyLock<String> = LazyLock::new(|| claim_place(1));
+
+    /// The `$1` office's `settings_version` and whether the `$2` session
+    /// (its token's hash) is live at `$3`, which a booking checks
+    /// (`Look::office`, `Look::session`) when it does not run `LOCKED_LOOK`.
+    pub(crate) static OFFICE_VERSION: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {}", office_version(1, 2, 3)));
 
     /// Gives back the place just claimed: `$1` service, `$2` date, `$3` the sequence.
     pub const RELEASE_PLACE: &str =

@@ -29,6 +29,12 @@ impl From<crate::store::tickets::BookError> for AppError {
         use crate::store::tickets::BookError;
         match error {
             BookError::Refused(refusal) => Self::Refused(refusal),
+            // What the form says of a service the office does not offer.
+            BookError::ServiceClosed => Self::Invalid(vec![crate::error::FieldError {
+                field: crate::error::Field::Service,
+                problem: crate::error::FieldProblem::UnknownService,
+            }]),
+            BookError::SignedOut => Self::NotSignedIn,
             BookError::Store(error) => error.into(),
         }
     }

@@ -10,7 +10,7 @@ use leptos_axum::ResponseOptions;
 use super::context::{cookie, ServerContext};
 use crate::domain::access::Caller;
 use crate::error::AppError;
-use crate::store::sessions::{self, SessionOwner, SESSION_DAYS};
+use crate::store::sessions::{self, SessionKey, SessionOwner, SESSION_DAYS};
 
 pub const SESSION_COOKIE: &str = "antrean_session";
 /// Over TLS the cookie carries the `__Host-` prefix: the browser then keeps it
@@ -31,14 +31,26 @@ fn session_token() -> Option<String> {
 
 /// Who is calling, from the session cookie.
 pub async fn caller(ctx: &ServerContext) -> Result<Caller, AppError> {
-    Ok(identify(ctx).await?.0)
+    Ok(identify(ctx, &Session::Read).await?.0)
+}
+
+/// How `identify` finds the session of the cookie.
+enum Session {
+    /// Read from the table.
+    Read,
+    /// As this instance last found it live (`sessions::find_remembered`).
+    Remembered,
 }
 
 /// The caller, and whether it is an account that must change its password first.
-async fn identify(ctx: &ServerContext) -> Result<(Caller, bool), AppError> {
+async fn identify(ctx: &ServerContext, how: &Session) -> Result<(Caller, bool), AppError> {
     let Some(token) = session_token() else { return Ok((Caller::Anonymous, false)) };
     let now = ctx.clock.now();
-    let Some(session) = sessions::find(&ctx.db, &token, now).await? else {
+    let session = match how {
+        Session::Read => sessions::find(&ctx.db, &token, now).await?,
+        Session::Remembered => sessions::find_remembered(&ctx.db, &token, now).await?,
+    };
+    let Some(session) = session else {
         return Ok((Caller::Anonymous, false));
     };
     if session.due_for_renewal(now) {
@@ -73,11 +85,29 @@ fn allowed_before_password_change(path: &str) -> bool {
 /// Checks, before any work, that the caller holds the permission the table in
 /// `api::PERMISSIONS` gives the server function `F`, for `office` if it concerns one.
 pub async fn authorize<F: ServerFn>(ctx: &ServerContext, office: Option<i64>) -> Result<Caller, AppError> {
+    authorize_as::<F>(ctx, office, &Session::Read).await
+}
+
+/// `authorize` for a citizen's own booking: on PostgreSQL the session may be
+/// the one this instance last found live, without reading it again, so the
+/// booking must be made by `tickets::book_online` under the key returned,
+/// whose transaction checks that the session is still live.
+pub async fn authorize_booking<F: ServerFn>(ctx: &ServerContext) -> Result<(Caller, SessionKey), AppError> {
+    let caller = authorize_as::<F>(ctx, None, &Session::Remembered).await?;
+    let key = session_token().map(|token| SessionKey::of(&token)).ok_or(AppError::NotSignedIn)?;
+    Ok((caller, key))
+}
+
+async fn authorize_as<F: ServerFn>(
+    ctx: &ServerContext,
+    office: Option<i64>,
+    how: &Session,
+) -> Result<Caller, AppError> {
     let Some(permission) = super::super::permission_for(F::PATH) else {
         tracing::error!(path = F::PATH, "server function missing from the permission table");
         return Err(AppError::Forbidden);
     };
-    let (caller, must_change_password) = identify(ctx).await?;
+    let (caller, must_change_password) = identify(ctx, how).await?;
     if must_change_password && !allowed_before_password_change(F::PATH) {
         return Err(AppError::PasswordChangeNeeded);
     }
