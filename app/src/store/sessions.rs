@@ -174,10 +174,15 @@ pub async fn renew(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> 
     Ok(())
 }
 
-pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
+/// Drops this instance's copy of a session found ended (`find_remembered`).
+pub(crate) fn forget(db: &Db, key: &SessionKey) {
     if let Some(remembered) = &db.remembered_sessions {
-        remembered.forget(&SessionKey::of(token));
+        remembered.forget(key);
     }
+}
+
+pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    forget(db, &SessionKey::of(token));
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(millis(now))
         .bind(token_hash(token))
@@ -211,5 +216,42 @@ mod tests {
         assert!(!session(SESSION_DAYS / 2 + 1).due_for_renewal(now));
         assert!(session(SESSION_DAYS / 2 - 1).due_for_renewal(now));
         assert!(session(0).due_for_renewal(now));
+    }
+
+    #[test]
+    fn a_remembered_session_serves_only_while_it_needs_neither_a_renewal_nor_a_read() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let phone = PhoneNumber::parse("081234567890").unwrap();
+        let remembered = Remembered::default();
+        let (fresh, due) = (SessionKey::of("fresh"), SessionKey::of("due"));
+        let session = |days_left| Session {
+            owner: SessionOwner::Citizen { phone: phone.clone() },
+            expires_at: now + Duration::days(days_left),
+        };
+        remembered.keep(fresh.clone(), session(SESSION_DAYS));
+        remembered.keep(due.clone(), session(1));
+        assert_eq!(remembered.get(&fresh, now), Some(session(SESSION_DAYS)));
+        assert_eq!(remembered.get(&due, now), None, "read again, so that it is renewed");
+        assert_eq!(remembered.get(&fresh, now + Duration::days(SESSION_DAYS)), None, "expired");
+        assert_eq!(remembered.get(&SessionKey::of("made up"), now), None);
+        remembered.forget(&fresh);
+        assert_eq!(remembered.get(&fresh, now), None, "forgotten once found ended");
+    }
+
+    #[test]
+    fn remembered_sessions_start_again_empty_when_full() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let session =
+            Session { owner: SessionOwner::Staff { staff_id: 1 }, expires_at: now + Duration::days(SESSION_DAYS) };
+        let remembered = Remembered::default();
+        for n in 0..REMEMBERED_SESSIONS {
+            remembered.keep(SessionKey::of(&n.to_string()), session.clone());
+        }
+        remembered.keep(SessionKey::of("0"), session.clone());
+        assert!(remembered.get(&SessionKey::of("1"), now).is_some(), "one already kept is replaced in place");
+        remembered.keep(SessionKey::of("one more"), session.clone());
+        assert!(remembered.get(&SessionKey::of("1"), now).is_none());
+        assert!(remembered.get(&SessionKey::of("one more"), now).is_some());
+        assert_eq!(remembered.0.lock().unwrap().len(), 1);
     }
 }

@@ -133,7 +133,12 @@ async fn book_checked(
             Err(refusal) => return Err(BookError::Refused(refusal)),
             Ok(job) => match issue_job(db, job).await {
                 Err(BookError::Store(StoreError::OfficeChanged)) => read_again(db, office).await?,
-                Err(BookError::Store(StoreError::SessionEnded)) => return Err(BookError::SignedOut),
+                Err(BookError::Store(StoreError::SessionEnded)) => {
+                    if let Some(session) = session {
+                        super::sessions::forget(db, session);
+                    }
+                    return Err(BookError::SignedOut);
+                }
                 outcome => return outcome,
             },
         };
@@ -783,14 +788,19 @@ pub mod statements {
     pub const RELEASE_PLACE: &str =
         "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3";
 
-    /// The ticket (`NewTicket` holds its fifteen values, in their order).
+    /// The ticket (`NewTicket` holds its fifteen values, in their order),
+    /// unless the NIK holds an active one for the service and day: the
+    /// conflict named is `tickets_one_active_per_nik`'s (migration 0001),
+    /// as checking every unique index costs the insert twice as much there.
     pub const INSERT_TICKET: &str = "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date,
             requested_date, rollover_reason, sequence, display_number, holder_name, holder_nik, holder_phone,
             holder_email, channel, issued_at, booked_by_staff, priority, queue_key)
          VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
             (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
                                  UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
-         ON CONFLICT DO NOTHING";
+         ON CONFLICT (issued_service_id, service_date, holder_nik)
+            WHERE holder_nik IS NOT NULL AND state IN ('waiting', 'called', 'serving')
+         DO NOTHING";
 }
 
 /// A NIK's active ticket, found when the same NIK books the same service and day again.
