@@ -121,8 +121,7 @@ async fn book_checked(
             }
             None => (office, service),
         };
-        let job = BookingJob::of(office, service, holder, by.clone(), request, now);
-        let read = match job.map(|job| BookingJob { session: session.cloned(), ..job }) {
+        let read = match BookingJob::of(office, service, holder, by.clone(), session, request, now) {
             Err(refusal) if current.is_none() && db.engine() == super::Engine::Postgres => {
                 let read = read_again(db, office).await?;
                 if read.settings_version == office.settings_version {
@@ -174,6 +173,7 @@ impl BookingJob {
         service: &Service,
         holder: &Holder,
         by: IssuedBy,
+        session: Option<&SessionKey>,
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Self, BookingRefusal> {
@@ -208,7 +208,7 @@ impl BookingJob {
                 .collect(),
             when_full: refusal_when_all_full(window, request),
             issued_webhook: office.webhook_events.contains(&WebhookEvent::TicketIssued),
-            session: None,
+            session: session.cloned(),
             now,
         })
     }
