@@ -183,6 +183,10 @@ async fn settings_changed_at_one_instance_hold_at_once_at_the_other() {
         reqwest::StatusCode::UNPROCESSABLE_ENTITY,
         "a service closed elsewhere takes no booking"
     );
+
+    sqlx::query("UPDATE services SET active = 1 WHERE prefix = 'B'").execute(&first.tamper().await).await.unwrap();
+    let reopened = second.book(&three, "kantah-denpasar", "B", "2026-12-02", &nik(3)).await;
+    assert_eq!(service_date(&first, reopened).await, "2026-12-02", "a service reopened elsewhere takes bookings");
 }
 
 /// An instance books under the session as it last found it, without reading

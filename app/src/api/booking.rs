@@ -182,7 +182,11 @@ pub async fn book_ticket(
         return Err(AppError::Forbidden);
     };
     let input = BookingInput { office, service, when, date, nik, name, email, priority };
-    let office = crate::store::offices::find_remembered(&ctx.db, &input.office).await?.ok_or(AppError::NotFound)?;
+    let mut office = crate::store::offices::find_remembered(&ctx.db, &input.office).await?.ok_or(AppError::NotFound)?;
+    if office.service(input.service.trim()).is_none() {
+        // A service opened since the copy was read is not in it.
+        office = super::server::find_office(&ctx, &input.office).await?;
+    }
     let form = input.form(phone.as_str(), false);
     let booked = issue(&ctx, &office, &input.service, &form, Issuer::Citizen(&session)).await?;
     super::server::redirect(&format!("/tiket/{}", booked.code));

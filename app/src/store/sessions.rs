@@ -90,7 +90,7 @@ pub async fn find(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<Optio
     if let (Some(remembered), Some(session @ Session { owner: SessionOwner::Citizen { .. }, .. })) =
         (&db.remembered_sessions, &session)
     {
-        remembered.keep(key, session.clone());
+        remembered.keep(key, session.clone(), now);
     }
     Ok(session)
 }
@@ -108,8 +108,9 @@ pub async fn find_remembered(db: &Db, token: &str, now: DateTime<Utc>) -> StoreR
     }
 }
 
-/// The most sessions `Remembered` holds; past it, it starts again empty
-/// (each entry is about 150 bytes, so at most some 15 MB).
+/// The most sessions `Remembered` holds; past it, it drops those it would no
+/// longer serve, and starts again empty if that is not enough (each entry is
+/// about 150 bytes, so at most some 15 MB).
 const REMEMBERED_SESSIONS: usize = 100_000;
 
 /// The citizens' sessions found live, by key (`find_remembered`). Only
@@ -123,10 +124,13 @@ impl Remembered {
         sessions.get(key).filter(|session| session.expires_at > now && !session.due_for_renewal(now)).cloned()
     }
 
-    fn keep(&self, key: SessionKey, session: Session) {
+    fn keep(&self, key: SessionKey, session: Session, now: DateTime<Utc>) {
         let mut sessions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if sessions.len() >= REMEMBERED_SESSIONS && !sessions.contains_key(&key) {
-            sessions.clear();
+            sessions.retain(|_, kept| kept.expires_at > now && !kept.due_for_renewal(now));
+            if sessions.len() >= REMEMBERED_SESSIONS {
+                sessions.clear();
+            }
         }
         sessions.insert(key, session);
     }
@@ -182,12 +186,13 @@ pub(crate) fn forget(db: &Db, key: &SessionKey) {
 }
 
 pub async fn revoke(db: &Db, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    forget(db, &SessionKey::of(token));
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(millis(now))
         .bind(token_hash(token))
         .execute(db.writer())
         .await?;
+    // After the update, so that a read racing it cannot keep the session again.
+    forget(db, &SessionKey::of(token));
     Ok(())
 }
 
@@ -228,8 +233,8 @@ mod tests {
             owner: SessionOwner::Citizen { phone: phone.clone() },
             expires_at: now + Duration::days(days_left),
         };
-        remembered.keep(fresh.clone(), session(SESSION_DAYS));
-        remembered.keep(due.clone(), session(1));
+        remembered.keep(fresh.clone(), session(SESSION_DAYS), now);
+        remembered.keep(due.clone(), session(1), now);
         assert_eq!(remembered.get(&fresh, now), Some(session(SESSION_DAYS)));
         assert_eq!(remembered.get(&due, now), None, "read again, so that it is renewed");
         assert_eq!(remembered.get(&fresh, now + Duration::days(SESSION_DAYS)), None, "expired");
@@ -239,19 +244,29 @@ mod tests {
     }
 
     #[test]
-    fn remembered_sessions_start_again_empty_when_full() {
+    fn remembered_sessions_when_full_drop_those_they_would_not_serve_then_all() {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let session =
-            Session { owner: SessionOwner::Staff { staff_id: 1 }, expires_at: now + Duration::days(SESSION_DAYS) };
+        let session = |days_left| Session {
+            owner: SessionOwner::Staff { staff_id: 1 },
+            expires_at: now + Duration::days(days_left),
+        };
         let remembered = Remembered::default();
+        let count = || remembered.0.lock().unwrap().len();
         for n in 0..REMEMBERED_SESSIONS {
-            remembered.keep(SessionKey::of(&n.to_string()), session.clone());
+            // Every other one is due for renewal, so it would be read again anyway.
+            let days_left = if n % 2 == 0 { SESSION_DAYS } else { 1 };
+            remembered.keep(SessionKey::of(&n.to_string()), session(days_left), now);
         }
-        remembered.keep(SessionKey::of("0"), session.clone());
-        assert!(remembered.get(&SessionKey::of("1"), now).is_some(), "one already kept is replaced in place");
-        remembered.keep(SessionKey::of("one more"), session.clone());
-        assert!(remembered.get(&SessionKey::of("1"), now).is_none());
-        assert!(remembered.get(&SessionKey::of("one more"), now).is_some());
-        assert_eq!(remembered.0.lock().unwrap().len(), 1);
+        remembered.keep(SessionKey::of("0"), session(SESSION_DAYS), now);
+        assert_eq!(count(), REMEMBERED_SESSIONS, "one already kept is replaced in place");
+        remembered.keep(SessionKey::of("one more"), session(SESSION_DAYS), now);
+        assert_eq!(count(), REMEMBERED_SESSIONS / 2 + 1, "those due for renewal made room");
+        assert!(remembered.get(&SessionKey::of("0"), now).is_some());
+
+        for n in 0..REMEMBERED_SESSIONS {
+            remembered.keep(SessionKey::of(&format!("live {n}")), session(SESSION_DAYS), now);
+        }
+        assert!(count() <= REMEMBERED_SESSIONS);
+        assert!(remembered.get(&SessionKey::of("0"), now).is_none(), "all live: it started again empty");
     }
 }

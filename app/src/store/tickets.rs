@@ -277,7 +277,10 @@ pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
 pub(crate) trait BookingStatements {
     /// What a booking reads before it claims a place. On PostgreSQL this
     /// also takes the phone's lock, so that the counts include every booking
-    /// of the phone that committed while this one waited for it.
+    /// of the phone that committed while this one waited for it, and checks
+    /// that the office and session the booking was worked out from are
+    /// current (`check_look`): an implementation for PostgreSQL that keeps
+    /// this default would let stale copies through.
     async fn first_look(&mut self, look: &Look<'_>) -> StoreResult<Looked> {
         look_apart(self, look).await
     }
