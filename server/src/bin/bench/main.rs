@@ -157,6 +157,16 @@ fn cpu_time(pid: &str) -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// CPU time every process on the machine has used (user, system and
+/// interrupts; not idle, not stolen by the host), from /proc.
+fn machine_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat.lines().next()?.split_whitespace().skip(1).map_while(|f| f.parse().ok()).collect();
+    // user, nice, system, idle, iowait, irq, softirq, …
+    let ticks = [0, 1, 2, 5, 6].iter().map(|&i| fields.get(i).copied()).sum::<Option<u64>>()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// Posts a form to a server function with a session cookie.
 /// An HTTP client whose writes say they come from the server's own pages, as a
 /// browser's do (writes without it are refused).
@@ -505,7 +515,7 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
     let sessions = Arc::new(citizen_sessions(server, 0..BOOKINGS.div_ceil(BOOKINGS_PER_PHONE)).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
+    let (started, machine_before) = (Instant::now(), machine_cpu_time());
     let mut clients = Vec::new();
     for client in 0..CLIENTS {
         let base = servers[client % servers.len()].base.clone();
@@ -550,6 +560,7 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
         latencies.extend(client.await?);
     }
     let elapsed = started.elapsed();
+    let machine_cpu = machine_before.zip(machine_cpu_time()).map(|(before, after)| after.saturating_sub(before));
     latencies.sort();
 
     // Written to mean the same on SQLite and PostgreSQL.
@@ -579,6 +590,15 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
         if engine == "SQLite" { "≥ 5,000/s" } else { "≥ 2,000/s on one instance, more on two" }
     );
     println!("  latency p50 / p99:     {} / {}", ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99)));
+    if let Some(cpu) = machine_cpu {
+        // Steadier than the rate on a shared machine: what a booking costs
+        // every process together (database, servers, this load generator).
+        let per_booking = cpu.as_secs_f64() * 1e6 / BOOKINGS as f64;
+        println!(
+            "  machine CPU a booking: {per_booking:.0} µs (every process, {:.1} cores busy)",
+            cpu.as_secs_f64() / elapsed.as_secs_f64()
+        );
+    }
     println!("  overbooked dates:      {overbooked}   (target: 0)");
     println!("  duplicate sequences:   {duplicates}");
     Ok(over_http)
