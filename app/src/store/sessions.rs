@@ -71,6 +71,12 @@ pub struct Session {
 }
 
 impl Session {
+    /// Whether a copy of the session may stand for it at `now`: not expired,
+    /// and not due for renewal (which needs the read).
+    fn serves_as_copy(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at > now && !self.due_for_renewal(now)
+    }
+
     /// Sessions in use slide: once less than half their life is left, they are
     /// renewed for another `SESSION_DAYS`, so a kiosk or display board that runs
     /// for months never finds itself signed out. Renewing at half-life keeps
@@ -121,13 +127,13 @@ pub(crate) struct Remembered(Arc<Mutex<HashMap<SessionKey, Session>>>);
 impl Remembered {
     fn get(&self, key: &SessionKey, now: DateTime<Utc>) -> Option<Session> {
         let sessions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        sessions.get(key).filter(|session| session.expires_at > now && !session.due_for_renewal(now)).cloned()
+        sessions.get(key).filter(|session| session.serves_as_copy(now)).cloned()
     }
 
     fn keep(&self, key: SessionKey, session: Session, now: DateTime<Utc>) {
         let mut sessions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if sessions.len() >= REMEMBERED_SESSIONS && !sessions.contains_key(&key) {
-            sessions.retain(|_, kept| kept.expires_at > now && !kept.due_for_renewal(now));
+            sessions.retain(|_, kept| kept.serves_as_copy(now));
             if sessions.len() >= REMEMBERED_SESSIONS {
                 sessions.clear();
             }

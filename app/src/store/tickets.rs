@@ -83,7 +83,7 @@ pub async fn book(
     request: BookingRequest,
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
-    book_checked(db, office, service, holder, by, None, request, now).await
+    book_checked(db, office, service, Asking { holder, by, session: None, request, now }).await
 }
 
 /// A citizen's own booking, as `book`, under the citizen's session. On
@@ -99,20 +99,21 @@ pub async fn book_online(
     request: BookingRequest,
     now: DateTime<Utc>,
 ) -> Result<Booked, BookError> {
-    book_checked(db, office, service, holder, IssuedBy::ONLINE, Some(session), request, now).await
+    let by = IssuedBy::ONLINE;
+    book_checked(db, office, service, Asking { holder, by, session: Some(session), request, now }).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn book_checked(
-    db: &Db,
-    office: &Office,
-    service: &Service,
-    holder: &Holder,
+/// What a booking asks for, whichever copy of the office it is worked out from.
+struct Asking<'a> {
+    holder: &'a Holder,
     by: IssuedBy,
-    session: Option<&SessionKey>,
+    /// The citizen's session, which the booking must still find live.
+    session: Option<&'a SessionKey>,
     request: BookingRequest,
     now: DateTime<Utc>,
-) -> Result<Booked, BookError> {
+}
+
+async fn book_checked(db: &Db, office: &Office, service: &Service, asking: Asking<'_>) -> Result<Booked, BookError> {
     let mut current: Option<Office> = None;
     for _ in 0..OFFICE_CHANGES {
         let (office, service) = match &current {
@@ -121,7 +122,7 @@ async fn book_checked(
             }
             None => (office, service),
         };
-        let read = match BookingJob::of(office, service, holder, by.clone(), session, request, now) {
+        let read = match BookingJob::of(office, service, &asking) {
             Err(refusal) if current.is_none() && db.engine() == super::Engine::Postgres => {
                 let read = read_again(db, office).await?;
                 if read.settings_version == office.settings_version {
@@ -133,7 +134,7 @@ async fn book_checked(
             Ok(job) => match issue_job(db, job).await {
                 Err(BookError::Store(StoreError::OfficeChanged)) => read_again(db, office).await?,
                 Err(BookError::Store(StoreError::SessionEnded)) => {
-                    if let Some(session) = session {
+                    if let Some(session) = asking.session {
                         super::sessions::forget(db, session);
                     }
                     return Err(BookError::SignedOut);
@@ -168,15 +169,9 @@ async fn issue_job(db: &Db, job: BookingJob) -> Result<Booked, BookError> {
 impl BookingJob {
     /// The booking's dates and everything else its transaction needs from
     /// the office, or the refusal the office's settings alone decide.
-    fn of(
-        office: &Office,
-        service: &Service,
-        holder: &Holder,
-        by: IssuedBy,
-        session: Option<&SessionKey>,
-        request: BookingRequest,
-        now: DateTime<Utc>,
-    ) -> Result<Self, BookingRefusal> {
+    fn of(office: &Office, service: &Service, asking: &Asking<'_>) -> Result<Self, BookingRefusal> {
+        let Asking { holder, by, session, request, now } = asking;
+        let (request, now) = (*request, *now);
         service.admits(by.channel)?;
         if let Some(category) = holder.priority {
             if !office.priority.admits(category, by.channel == Channel::Online) {
@@ -196,8 +191,8 @@ impl BookingJob {
             office_slug: office.slug.clone(),
             office_version: office.settings_version,
             service: service.clone(),
-            holder: holder.clone(),
-            by,
+            holder: (*holder).clone(),
+            by: by.clone(),
             phone_caps,
             released_until: now - chrono::Duration::minutes(office.release_delay_minutes.into()),
             today: window.today(),
