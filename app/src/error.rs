@@ -175,6 +175,11 @@ pub enum AppError {
     /// Every password check is busy (a flood of sign-ins): try again shortly.
     #[error("sign-in busy")]
     SignInBusy,
+    /// The request met too many changes made at the same moment (an office's
+    /// settings changed again and again while a booking was worked out, or
+    /// the database kept breaking conflicts): nothing was done; try again.
+    #[error("busy")]
+    Busy,
     /// The site sent more codes than its budget this hour: the request must
     /// carry the answer to this puzzle (the browser solves it by itself).
     #[error("proof of work needed")]
@@ -254,6 +259,7 @@ impl AppError {
             Self::PushServiceRefused => "push",
             Self::CancelLinkExpired => "link-expired",
             Self::NotCancellable | Self::FeedbackClosed => "refused",
+            Self::Busy => "busy",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
             Self::Malformed => "malformed",
@@ -279,18 +285,19 @@ impl AppError {
             Self::Transport(_) | Self::Malformed => 400,
             Self::TooLarge => 413,
             Self::SmsFailed => 502,
+            Self::Busy => 503,
             Self::Internal => 500,
         }
     }
 
-    /// For a 429: how many seconds until trying again can succeed.
+    /// For a 429 or 503: how many seconds until trying again can succeed.
     pub fn retry_after_seconds(&self) -> Option<i64> {
         match self {
             Self::CodeWait(seconds) | Self::ApiRateLimited(seconds) => Some(*seconds),
             Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
             Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
             // As soon as the puzzle is solved, which takes a browser about a second.
-            Self::ProofOfWorkNeeded(_) => Some(1),
+            Self::ProofOfWorkNeeded(_) | Self::Busy => Some(1),
             _ => None,
         }
     }

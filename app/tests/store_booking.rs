@@ -97,6 +97,7 @@ on_both_engines!(
     a_waiting_ticket_is_given_a_call_estimate_once_enough_tickets_were_finished,
     instances_starting_at_once_on_an_empty_database_make_one_admin_and_one_set_of_demo_offices,
     changes_made_at_another_instance_hold_for_a_booking_from_a_remembered_office,
+    a_booking_that_fails_in_its_batch_fails_no_other_booking_made_with_it,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -393,6 +394,49 @@ async fn changes_made_at_another_instance_hold_for_a_booking_from_a_remembered_o
     assert!(offices::update_service(&other, f.office.id, f.service.id, &change, &admin).await.unwrap());
     let closed = book_remembered(&f.db, &citizen(4), "2026-11-30").await.unwrap_err();
     assert!(matches!(closed, BookError::ServiceClosed), "a service closed at the other instance: {closed:?}");
+}
+
+/// On PostgreSQL bookings waiting at the same moment share one transaction
+/// (`booking_batches`); one that finds its session ended or its office
+/// changed fails that transaction, and every booking in it is made again on
+/// its own: each gets its own answer, none another's failure, and no place
+/// is lost.
+async fn a_booking_that_fails_in_its_batch_fails_no_other_booking_made_with_it(engine: Engine) {
+    use app::store::sessions::{self, SessionKey, SessionOwner};
+    let f = office_with_quota(engine, 50, 30).await;
+    let other = f.place.open().await;
+    let owner = SessionOwner::Citizen { phone: citizen(15).phone.unwrap() };
+    let token = sessions::create(&f.db, &owner, monday_10_wib()).await.unwrap();
+    sessions::revoke(&other, &token, monday_10_wib()).await.unwrap();
+    let ended = SessionKey::of(&token);
+    let holiday = Holiday { date: date("2026-12-24"), name: "Cuti Bersama".into() };
+    offices::add_holidays(&other, f.office.id, &[holiday]).await.unwrap();
+    let current = offices::find(&f.db, "uji").await.unwrap().unwrap();
+    let tuesday = BookingRequest::Date(date("2026-11-24"));
+    let bookings = (1..=30).map(|serial| {
+        // Amid the others: one under a session signed out at the other
+        // instance, one from the office as read before its holiday.
+        let office = if serial == 20 { &f.office } else { &current };
+        let service = office.service("A").unwrap();
+        let (db, holder, ended) = (&f.db, citizen(serial), &ended);
+        async move {
+            let outcome = match serial {
+                15 => tickets::book_online(db, office, service, &holder, ended, tuesday, monday_10_wib()).await,
+                _ => tickets::book(db, office, service, &holder, IssuedBy::ONLINE, tuesday, monday_10_wib()).await,
+            };
+            (serial, outcome)
+        }
+    });
+    let mut sequences = Vec::new();
+    for (serial, outcome) in futures::future::join_all(bookings).await {
+        match outcome {
+            Err(BookError::SignedOut) if serial == 15 && engine == Engine::Postgres => {}
+            outcome => sequences.push(outcome.unwrap().sequence),
+        }
+    }
+    sequences.sort_unstable();
+    let made = if engine == Engine::Postgres { 29 } else { 30 };
+    assert_eq!(sequences, (1..=made).collect::<Vec<_>>(), "every other booking made, each place given once");
 }
 
 async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {

@@ -31,6 +31,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("ANTREAN_SITE_ROOT", "./target/site", "built front end: pkg/ (WASM, JS), style/, icons"),
     ("ANTREAN_DATABASE_CONNECTIONS", "10", "connections each instance keeps to PostgreSQL (not used for SQLite)"),
+    (
+        "ANTREAN_BOOKING_WRITERS",
+        "2",
+        "PostgreSQL: booking writers of each instance, one connection each; about one per database core, all instances together",
+    ),
     ("ANTREAN_SEED_DEMO", "true", "create the demo offices when the database has none"),
     ("ANTREAN_NOW", "(unset)", "pin the clock to an RFC 3339 instant, for demos and browser tests"),
     ("ANTREAN_DEV_MODE", "false", "development pages: /dev/outbox shows the SMS kept by the dev gateway"),
@@ -99,8 +104,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: DatabaseUrl,
-    /// The PostgreSQL pool of this instance.
-    pub database_connections: u32,
+    /// How this instance uses PostgreSQL.
+    pub postgres: app::store::PostgresUse,
     pub site_root: PathBuf,
     pub seed_demo: bool,
     pub fixed_now: Option<DateTime<Utc>>,
@@ -214,12 +219,17 @@ impl Config {
                 Some(other) => Err(invalid(name, other, &"use true or false")),
             }
         };
-        let database_connections = match get("ANTREAN_DATABASE_CONNECTIONS").filter(|v| !v.trim().is_empty()) {
-            None => app::store::POSTGRES_CONNECTIONS,
+        let defaults = app::store::PostgresUse::default();
+        let at_least_one = |name: &'static str, default: u32| match get(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
             Some(text) => match text.trim().parse::<u32>() {
-                Ok(n) if n >= 1 => n,
-                _ => return Err(invalid("ANTREAN_DATABASE_CONNECTIONS", &text, &"use a whole number from 1")),
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(invalid(name, &text, &"use a whole number from 1")),
             },
+        };
+        let postgres = app::store::PostgresUse {
+            connections: at_least_one("ANTREAN_DATABASE_CONNECTIONS", defaults.connections)?,
+            booking_writers: at_least_one("ANTREAN_BOOKING_WRITERS", defaults.booking_writers)?,
         };
         let seed_demo = flag("ANTREAN_SEED_DEMO", true)?;
         let dev_mode = flag("ANTREAN_DEV_MODE", false)?;
@@ -316,7 +326,7 @@ impl Config {
             addr,
             data_dir,
             database_url,
-            database_connections,
+            postgres,
             site_root,
             seed_demo,
             fixed_now,
@@ -585,11 +595,14 @@ mod tests {
     }
 
     #[test]
-    fn the_postgres_pool_size_is_a_setting_of_at_least_one() {
-        assert_eq!(with(&[]).unwrap().database_connections, 10);
-        assert_eq!(with(&[("ANTREAN_DATABASE_CONNECTIONS", "25")]).unwrap().database_connections, 25);
-        let error = with(&[("ANTREAN_DATABASE_CONNECTIONS", "0")]).unwrap_err().to_string();
-        assert!(error.contains("ANTREAN_DATABASE_CONNECTIONS"), "{error}");
+    fn the_postgres_pool_size_and_writers_are_settings_of_at_least_one() {
+        assert_eq!(with(&[]).unwrap().postgres, app::store::PostgresUse { connections: 10, booking_writers: 2 });
+        assert_eq!(with(&[("ANTREAN_DATABASE_CONNECTIONS", "25")]).unwrap().postgres.connections, 25);
+        assert_eq!(with(&[("ANTREAN_BOOKING_WRITERS", "1")]).unwrap().postgres.booking_writers, 1);
+        for name in ["ANTREAN_DATABASE_CONNECTIONS", "ANTREAN_BOOKING_WRITERS"] {
+            let error = with(&[(name, "0")]).unwrap_err().to_string();
+            assert!(error.contains(name), "{error}");
+        }
     }
 
     #[test]

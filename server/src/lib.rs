@@ -58,7 +58,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
             .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     }
     metrics::install();
-    let db = Db::open_url_with(config.database_url.as_str(), config.database_connections).await?;
+    let db = Db::open_url_with(config.database_url.as_str(), config.postgres).await?;
     let clock = Clock { fixed: config.fixed_now };
     if config.seed_demo && seed::seed_demo_offices(&db, clock.now()).await? {
         tracing::info!("created the demo offices");

@@ -223,8 +223,7 @@ pub(crate) async fn issue(
         Issuer::Other(by) => tickets::book(&ctx.db, office, service, &holder, by, request, now).await?,
     };
     ctx.hub.counts_changed(office.id);
-    let today = office.zone.local(ctx.clock.now()).date();
-    if booked.service_date == today && !booked.existing {
+    if booked.new_for_today {
         notify_after_issue(ctx, &booked.code).await;
     }
     Ok(BookedTicket { code: booked.code, display_number: booked.display_number, existing: booked.existing })

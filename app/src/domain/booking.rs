@@ -262,6 +262,10 @@ pub struct Booked {
     pub rollover: Option<RolloverReason>,
     /// True when the holder already had an active ticket and got that one back.
     pub existing: bool,
+    /// A new ticket for the office's today, as the booking worked the day out
+    /// (from the office it was finally made with): its "almost your turn"
+    /// check runs at once.
+    pub new_for_today: bool,
 }
 
 #[cfg(test)]

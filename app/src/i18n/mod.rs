@@ -1003,6 +1003,12 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             "Too many sign-ins right now. Please try again in a few seconds.",
         )
         .to_string(),
+        AppError::Busy => pick(
+            lang,
+            "Sistem sedang sibuk dengan perubahan lain. Tidak ada yang tercatat; coba lagi sebentar lagi.",
+            "The system is busy with other changes. Nothing was recorded; please try again in a moment.",
+        )
+        .to_string(),
         AppError::PasswordChangeNeeded => pick(
             lang,
             "Kata sandi akun ini dibuat oleh sistem. Gantilah dulu kata sandinya di halaman petugas.",

@@ -17,6 +17,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+mod booking_batches;
 mod booking_writer;
 pub mod counters;
 pub mod feedback;
@@ -162,8 +163,22 @@ impl Engine {
     }
 }
 
-/// How many connections one server instance keeps to PostgreSQL, unless told.
-pub const POSTGRES_CONNECTIONS: u32 = 10;
+/// How one server instance uses PostgreSQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostgresUse {
+    /// Connections of the pool for everything but issuing tickets.
+    pub connections: u32,
+    /// Booking writers (`booking_batches`), each with a connection of its
+    /// own. The database does best with about one per core it has, across
+    /// all instances.
+    pub booking_writers: u32,
+}
+
+impl Default for PostgresUse {
+    fn default() -> Self {
+        Self { connections: 10, booking_writers: 2 }
+    }
+}
 
 /// A PostgreSQL connection idle this long is pinged before it is used.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
@@ -173,8 +188,9 @@ pub struct Db {
     engine: Engine,
     read: AnyPool,
     write: AnyPool,
-    /// The SQLite booking writer's queue; `None` on PostgreSQL.
-    bookings: Option<mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>>,
+    /// The booking writers' queue (`booking_writer` on SQLite, `booking_batches`
+    /// on PostgreSQL).
+    bookings: mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>,
     /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
     postgres_url: Option<String>,
     office_settings: offices::SettingsCache,
@@ -217,7 +233,7 @@ impl Db {
             engine: Engine::Sqlite,
             read,
             write,
-            bookings: Some(bookings),
+            bookings,
             postgres_url: None,
             office_settings: Default::default(),
             remembered_offices: None,
@@ -230,31 +246,13 @@ impl Db {
     /// up to date. Several instances may do this at once: sqlx's migrator holds an
     /// advisory lock while it runs.
     pub async fn open_postgres(url: &str) -> StoreResult<Self> {
-        Self::open_postgres_with(url, POSTGRES_CONNECTIONS).await
+        Self::open_postgres_with(url, PostgresUse::default()).await
     }
 
-    /// `open_postgres` with a pool of `connections` (at least one).
-    pub async fn open_postgres_with(url: &str, connections: u32) -> StoreResult<Self> {
+    /// `open_postgres` with `using`'s connections and writers (at least one each).
+    pub async fn open_postgres_with(url: &str, using: PostgresUse) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            // sqlx pings a connection each time it is taken from the pool: a
-            // round trip, which was one in four of a booking's. A connection
-            // that answered within `PING_WHEN_IDLE_FOR` is taken as alive; after
-            // a restart of the database, a request on one fails once and the
-            // connection is replaced.
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                        sqlx::Connection::ping(connection).await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .max_connections(connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
-            .await?;
+        let pool = postgres_pool(using.connections).connect(url).await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         let collation: String =
             sqlx::query_scalar("SELECT datcollate::text FROM pg_database WHERE datname = current_database()")
@@ -267,11 +265,13 @@ impl Db {
                  another order than on SQLite; create it with --locale=C.UTF-8 (see the README)"
             );
         }
+        let (bookings, queue) = mpsc::channel(1024);
+        booking_batches::start(url, using.booking_writers, queue)?;
         Ok(Self {
             engine: Engine::Postgres,
             read: pool.clone(),
             write: pool,
-            bookings: None,
+            bookings,
             postgres_url: Some(url.to_string()),
             office_settings: Default::default(),
             remembered_offices: Some(Default::default()),
@@ -283,14 +283,14 @@ impl Db {
     /// Opens a database from a URL such as `sqlite://data/antrean.db` or
     /// `postgres://antrean@localhost/antrean`.
     pub async fn open_url(url: &str) -> StoreResult<Self> {
-        Self::open_url_with(url, POSTGRES_CONNECTIONS).await
+        Self::open_url_with(url, PostgresUse::default()).await
     }
 
-    /// `open_url` with `postgres_connections` for a PostgreSQL pool (SQLite's
+    /// `open_url` with `postgres` for a PostgreSQL database (SQLite's
     /// pools keep their fixed shape).
-    pub async fn open_url_with(url: &str, postgres_connections: u32) -> StoreResult<Self> {
+    pub async fn open_url_with(url: &str, postgres: PostgresUse) -> StoreResult<Self> {
         match Engine::of_url(url) {
-            Engine::Postgres => Self::open_postgres_with(url, postgres_connections).await,
+            Engine::Postgres => Self::open_postgres_with(url, postgres).await,
             Engine::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?;
                 Self::open_sqlite(options.get_filename()).await
@@ -351,6 +351,27 @@ impl Db {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// The shape of every PostgreSQL pool of the store, of at most `connections`.
+fn postgres_pool(connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        // sqlx pings a connection each time it is taken from the pool: a
+        // round trip, which was one in four of a booking's. A connection
+        // that answered within `PING_WHEN_IDLE_FOR` is taken as alive; after
+        // a restart of the database, a request on one fails once and the
+        // connection is replaced.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
+        .max_connections(connections.max(1))
+        .acquire_timeout(Duration::from_secs(30))
 }
 
 /// Whether a PostgreSQL collation orders text by bytes, as SQLite does.

@@ -153,17 +153,12 @@ async fn read_again(db: &Db, office: &Office) -> Result<Office, BookError> {
     read.filter(|read| read.id == office.id).ok_or(BookError::ServiceClosed)
 }
 
-/// Claims the job's place: on SQLite by the booking writer, on PostgreSQL in
-/// a transaction of its own.
+/// Claims the job's place, by the booking writer (`booking_writer` on
+/// SQLite, `booking_batches` on PostgreSQL).
 async fn issue_job(db: &Db, job: BookingJob) -> Result<Booked, BookError> {
-    match &db.bookings {
-        Some(writer) => {
-            let (reply, answer) = oneshot::channel();
-            writer.send((job, reply)).await.map_err(|_| StoreError::WriterGone)?;
-            answer.await.map_err(|_| StoreError::WriterGone)?
-        }
-        None => book_alone(db.writer(), &job).await,
-    }
+    let (reply, answer) = oneshot::channel();
+    db.bookings.send((job, reply)).await.map_err(|_| StoreError::WriterGone)?;
+    answer.await.map_err(|_| StoreError::WriterGone)?
 }
 
 impl BookingJob {
@@ -213,12 +208,12 @@ impl BookingJob {
 /// serialization conflict by failing it.
 const CONFLICT_RETRIES: usize = 5;
 
-/// A booking in a transaction of its own, for PostgreSQL, where bookings of
-/// several instances run side by side. The claim in `claim_place` is one
+/// A booking in a transaction of its own, for PostgreSQL (when its batch in
+/// `booking_batches` failed), where bookings of several instances run side by side. The claim in `claim_place` is one
 /// `INSERT … ON CONFLICT DO UPDATE … WHERE issued < quota`, which locks the
 /// (service, date) row and re-reads it after a concurrent claim commits, so no
 /// date ever gets more tickets than its quota.
-async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookError> {
+pub(crate) async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookError> {
     let mut tries = 0;
     loop {
         let mut tx = pool.begin().await?;
@@ -260,6 +255,14 @@ pub(crate) struct BookingJob {
     /// The citizen's session, for a booking that must still find it live.
     session: Option<SessionKey>,
     now: DateTime<Utc>,
+}
+
+impl BookingJob {
+    /// Where the booking's first claim falls, in the order a batch claims
+    /// (`booking_batches`): service, then date.
+    pub(crate) fn claim_order(&self) -> (i64, Option<NaiveDate>) {
+        (self.service.id, self.candidates.first().map(|(date, _)| *date))
+    }
 }
 
 pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
@@ -462,6 +465,7 @@ pub(crate) async fn book_one(
             requested_date: job.requested,
             rollover: rollover.clone(),
             existing: false,
+            new_for_today: *date == job.today,
         };
         if tx.insert_ticket(&NewTicket::of(job, &booked)).await? {
             after_insert(tx, job, &booked).await?;
@@ -818,6 +822,7 @@ impl NikTicket {
             requested_date: parse_date(&row.text("requested_date")?)?,
             rollover: parse_rollover(row.optional_text("rollover_reason")?)?,
             existing: true,
+            new_for_today: false,
         };
         Ok(Self { booked, phone: row.optional_text("holder_phone")? })
     }

@@ -35,6 +35,10 @@ impl From<crate::store::tickets::BookError> for AppError {
                 problem: crate::error::FieldProblem::UnknownService,
             }]),
             BookError::SignedOut => Self::NotSignedIn,
+            BookError::Store(crate::store::StoreError::OfficeChanged) => {
+                tracing::warn!("a booking met more changes of its office than it tries again for");
+                Self::Busy
+            }
             BookError::Store(error) => error.into(),
         }
     }
@@ -52,5 +56,21 @@ impl From<crate::store::tickets::ActionError> for AppError {
             ActionError::Transition(_) => Self::Counter(crate::domain::counter::CounterRefusal::WrongState),
             ActionError::Store(error) => error.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::AppError;
+    use crate::store::tickets::BookError;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_booking_that_met_too_many_office_changes_is_asked_again_not_failed() {
+        let error = AppError::from(BookError::Store(StoreError::OfficeChanged));
+        assert_eq!(error, AppError::Busy);
+        assert_eq!(error.status(), 503);
+        assert_eq!(error.retry_after_seconds(), Some(1));
+        assert_eq!(AppError::from(BookError::Store(StoreError::WriterGone)).status(), 500);
     }
 }

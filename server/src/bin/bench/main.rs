@@ -631,14 +631,18 @@ async fn bench_bookings_postgres(site_root: &Path) -> Result<(), Box<dyn std::er
     let server_url = postgres_server_url()?;
     for instances in [1, 2] {
         let url = fresh_postgres_database(&server_url, instances).await?;
-        let settings = [("ANTREAN_DATABASE_URL", url.as_str())];
+        // About one booking writer per core of the database, all instances
+        // together (as the README advises for ANTREAN_BOOKING_WRITERS).
+        let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+        let writers = (cores / instances).max(1).to_string();
+        let settings = [("ANTREAN_DATABASE_URL", url.as_str()), ("ANTREAN_BOOKING_WRITERS", writers.as_str())];
         // One after the other: the first migrates and seeds the database.
         let mut servers = Vec::new();
         for _ in 0..instances {
             servers.push(start_server_with(site_root, &settings).await?);
         }
         let servers: Vec<&Server> = servers.iter().collect();
-        bench_bookings(&servers, "PostgreSQL").await?;
+        bench_bookings(&servers, &format!("PostgreSQL, {writers} booking writers each")).await?;
         if instances == 1 {
             println!();
         }

@@ -1,0 +1,126 @@
+//! PostgreSQL's booking writers: bookings waiting at the same moment go into
+//! one transaction (group commit), as SQLite's writer does (`booking_writer`).
+//!
+//! A booking alone is four round trips (`BEGIN`, the look, the insert,
+//! `COMMIT`); in a batch it is two, and the batch commits once. On a small
+//! server the round trips, not the statements, were most of a booking's cost
+//! (`antrean-bench bookings-postgres` prints the CPU a booking takes).
+//!
+//! Inside a batch, bookings run one after another (`tickets::book_one`), each
+//! claim decided under its (service, date) row's lock, so no date gets more
+//! tickets than its quota. A few writers run side by side, each with a
+//! connection of its own; a batch holds its rows' locks until it commits, so
+//! each batch claims in one order (service, then date), which keeps two
+//! writers (or two instances) from waiting on each other in a circle. When a batch
+//! fails for any reason (a booking found its office changed or its session
+//! ended, PostgreSQL broke a deadlock), it is rolled back and each of its
+//! bookings is made alone (`tickets::book_alone`), which answers each with
+//! its own outcome.
+
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, Mutex};
+
+use super::tickets::{book_alone, book_one, BookError, BookingJob, BookingReply};
+use super::{StoreError, StoreResult};
+use crate::domain::booking::Booked;
+
+/// Most bookings one transaction takes; bounds how long a batch holds its locks.
+const BATCH_LIMIT: usize = 64;
+
+type Queue = Arc<Mutex<mpsc::Receiver<(BookingJob, BookingReply)>>>;
+
+/// Starts `writers` writers, each on a thread of its own with a connection of
+/// its own to the database at `url`; they end when every sender of `queue` is
+/// gone. A writer waits on the database for most of a batch: on the server's
+/// runtime, each of those waits ended behind the requests queued there, and
+/// one instance made a third fewer bookings.
+pub(crate) fn start(url: &str, writers: u32, queue: mpsc::Receiver<(BookingJob, BookingReply)>) -> StoreResult<()> {
+    let failed = |error: std::io::Error| StoreError::WriterFailed(error.to_string());
+    let queue = Arc::new(Mutex::new(queue));
+    for _ in 0..writers.max(1) {
+        let pool = super::postgres_pool(1).connect_lazy(url)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(failed)?;
+        let queue = queue.clone();
+        std::thread::Builder::new()
+            .name("booking-batches".into())
+            .spawn(move || runtime.block_on(run(pool, queue)))
+            .map_err(failed)?;
+    }
+    Ok(())
+}
+
+async fn run(pool: AnyPool, queue: Queue) {
+    let mut batch = Vec::with_capacity(BATCH_LIMIT);
+    loop {
+        {
+            // One writer at a time takes what is waiting; the others are busy
+            // with their batches or wait here for the next.
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            batch.push(first);
+            while batch.len() < BATCH_LIMIT {
+                match queue.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+        }
+        batch.sort_by_cached_key(|(job, _)| job.claim_order());
+        match book_together(&pool, &batch).await {
+            Ok(outcomes) => {
+                for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(Failed::Unsettled(error)) => {
+                // Made again, a walk-in's number could be issued twice.
+                tracing::error!(%error, "a booking batch's commit has no known outcome");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(BookError::Store(StoreError::WriterFailed(error.to_string()))));
+                }
+            }
+            Err(Failed::RolledBack(error)) => {
+                if batch.len() > 1 {
+                    tracing::debug!(%error, bookings = batch.len(), "a booking batch is made again one by one");
+                }
+                for (job, reply) in batch.drain(..) {
+                    let pool = pool.clone();
+                    tokio::spawn(async move {
+                        let _ = reply.send(book_alone(&pool, &job).await);
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// How a batch failed.
+enum Failed {
+    /// Nothing of it was stored: its bookings may be made again.
+    RolledBack(StoreError),
+    /// Its commit was sent and no answer came: it may have been stored.
+    Unsettled(StoreError),
+}
+
+/// The batch's bookings in one transaction, each one's outcome in order.
+async fn book_together(
+    pool: &AnyPool,
+    batch: &[(BookingJob, BookingReply)],
+) -> Result<Vec<Result<Booked, BookError>>, Failed> {
+    let mut tx = pool.begin().await.map_err(|error| Failed::RolledBack(error.into()))?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        // Dropping the transaction rolls it back.
+        outcomes.push(book_one(&mut tx, job).await.map_err(Failed::RolledBack)?);
+    }
+    match tx.commit().await {
+        Ok(()) => Ok(outcomes),
+        // The database answered: it refused the commit, which it then rolled back.
+        Err(error @ sqlx::Error::Database(_)) => Err(Failed::RolledBack(error.into())),
+        Err(error) => Err(Failed::Unsettled(error.into())),
+    }
+}
