@@ -176,8 +176,8 @@ pub enum AppError {
     #[error("sign-in busy")]
     SignInBusy,
     /// The request met too many changes made at the same moment (an office's
-    /// settings changed again and again while a booking was worked out, or
-    /// the database kept breaking conflicts): nothing was done; try again.
+    /// settings changed again and again while a booking was worked out):
+    /// nothing was done; try again.
     #[error("busy")]
     Busy,
     /// The site sent more codes than its budget this hour: the request must

@@ -220,16 +220,18 @@ impl Config {
             }
         };
         let defaults = app::store::PostgresUse::default();
-        let at_least_one = |name: &'static str, default: u32| match get(name).filter(|v| !v.trim().is_empty()) {
+        let from_one_to = |name: &'static str, default: u32, most: u32| match get(name).filter(|v| !v.trim().is_empty())
+        {
             None => Ok(default),
             Some(text) => match text.trim().parse::<u32>() {
-                Ok(n) if n >= 1 => Ok(n),
-                _ => Err(invalid(name, &text, &"use a whole number from 1")),
+                Ok(n) if (1..=most).contains(&n) => Ok(n),
+                _ => Err(invalid(name, &text, &format!("use a whole number from 1 to {most}"))),
             },
         };
+        // Each writer is a thread and a connection of its own.
         let postgres = app::store::PostgresUse {
-            connections: at_least_one("ANTREAN_DATABASE_CONNECTIONS", defaults.connections)?,
-            booking_writers: at_least_one("ANTREAN_BOOKING_WRITERS", defaults.booking_writers)?,
+            connections: from_one_to("ANTREAN_DATABASE_CONNECTIONS", defaults.connections, 1_000)?,
+            booking_writers: from_one_to("ANTREAN_BOOKING_WRITERS", defaults.booking_writers, 64)?,
         };
         let seed_demo = flag("ANTREAN_SEED_DEMO", true)?;
         let dev_mode = flag("ANTREAN_DEV_MODE", false)?;
@@ -599,9 +601,11 @@ mod tests {
         assert_eq!(with(&[]).unwrap().postgres, app::store::PostgresUse { connections: 10, booking_writers: 2 });
         assert_eq!(with(&[("ANTREAN_DATABASE_CONNECTIONS", "25")]).unwrap().postgres.connections, 25);
         assert_eq!(with(&[("ANTREAN_BOOKING_WRITERS", "1")]).unwrap().postgres.booking_writers, 1);
-        for name in ["ANTREAN_DATABASE_CONNECTIONS", "ANTREAN_BOOKING_WRITERS"] {
-            let error = with(&[(name, "0")]).unwrap_err().to_string();
-            assert!(error.contains(name), "{error}");
+        for (name, too_many) in [("ANTREAN_DATABASE_CONNECTIONS", "1001"), ("ANTREAN_BOOKING_WRITERS", "65")] {
+            for refused in ["0", too_many] {
+                let error = with(&[(name, refused)]).unwrap_err().to_string();
+                assert!(error.contains(name), "{error}");
+            }
         }
     }
 

@@ -120,6 +120,9 @@ async fn read_state(scrape: &Scrape) {
         counter!("antrean_notices_sent_total", "channel" => channel.as_str()).absolute(counts.sent);
         counter!("antrean_notice_failed_tries_total", "channel" => channel.as_str()).absolute(counts.failed_tries);
     }
+    let batches = ctx.db.booking_batches();
+    counter!("antrean_booking_batches_total", "outcome" => "committed").absolute(batches.committed());
+    counter!("antrean_booking_batches_total", "outcome" => "redone").absolute(batches.redone());
     for (pool, open, idle) in ctx.db.pool_use() {
         gauge!("antrean_db_connections", "pool" => pool, "state" => "open").set(f64::from(open));
         gauge!("antrean_db_connections", "pool" => pool, "state" => "idle").set(idle as f64);

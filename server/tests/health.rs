@@ -60,6 +60,7 @@ async fn metrics_are_served_to_the_token_only_and_tell_requests_queues_and_notic
         r#"antrean_notices_sent_total{channel="sms"}"#,
         "antrean_live_screens 0",
         r#"antrean_db_connections{pool="write",state="open"}"#,
+        r#"antrean_booking_batches_total{outcome="redone"} 0"#,
     ] {
         assert!(text.contains(expected), "{expected} missing in:\n{text}");
     }

@@ -9,20 +9,23 @@
 //! Inside a batch, bookings run one after another (`tickets::book_one`), each
 //! claim decided under its (service, date) row's lock, so no date gets more
 //! tickets than its quota. A few writers run side by side, each with a
-//! connection of its own; a batch holds its rows' locks until it commits, so
-//! each batch claims in one order (service, then date), which keeps two
-//! writers (or two instances) from waiting on each other in a circle. When a batch
-//! fails for any reason (a booking found its office changed or its session
-//! ended, PostgreSQL broke a deadlock), it is rolled back and each of its
+//! connection of its own. A batch holds its locks until it commits, so it
+//! takes them in one order: first its phones' locks, in one statement
+//! (`tickets::hold_phones`), then its claims, service by service and date by
+//! date; two writers (or two instances) then never wait on each other in a
+//! circle. A booking that finds its office changed or its session ended
+//! gives its place back and fails alone. When a batch fails (a statement's
+//! error, PostgreSQL breaking a deadlock), it is rolled back and each of its
 //! bookings is made alone (`tickets::book_alone`), which answers each with
 //! its own outcome.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, Mutex};
 
-use super::tickets::{book_alone, book_one, BookError, BookingJob, BookingReply};
+use super::tickets::{book_alone, book_one, hold_phones, BookError, BookingJob, BookingReply};
 use super::{StoreError, StoreResult};
 use crate::domain::booking::Booked;
 
@@ -31,27 +34,50 @@ const BATCH_LIMIT: usize = 64;
 
 type Queue = Arc<Mutex<mpsc::Receiver<(BookingJob, BookingReply)>>>;
 
+/// How the instance's batches ended, for monitoring (`/metrics`): batches
+/// made again booking by booking point at deadlocks or failing statements.
+#[derive(Debug, Default)]
+pub struct BatchCounts {
+    committed: AtomicU64,
+    redone: AtomicU64,
+}
+
+impl BatchCounts {
+    pub fn committed(&self) -> u64 {
+        self.committed.load(Ordering::Relaxed)
+    }
+
+    pub fn redone(&self) -> u64 {
+        self.redone.load(Ordering::Relaxed)
+    }
+}
+
 /// Starts `writers` writers, each on a thread of its own with a connection of
 /// its own to the database at `url`; they end when every sender of `queue` is
 /// gone. A writer waits on the database for most of a batch: on the server's
 /// runtime, each of those waits ended behind the requests queued there, and
 /// one instance made a third fewer bookings.
-pub(crate) fn start(url: &str, writers: u32, queue: mpsc::Receiver<(BookingJob, BookingReply)>) -> StoreResult<()> {
+pub(crate) fn start(
+    url: &str,
+    writers: u32,
+    queue: mpsc::Receiver<(BookingJob, BookingReply)>,
+    counts: &Arc<BatchCounts>,
+) -> StoreResult<()> {
     let failed = |error: std::io::Error| StoreError::WriterFailed(error.to_string());
     let queue = Arc::new(Mutex::new(queue));
     for _ in 0..writers.max(1) {
         let pool = super::postgres_pool(1).connect_lazy(url)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(failed)?;
-        let queue = queue.clone();
+        let (queue, counts) = (queue.clone(), counts.clone());
         std::thread::Builder::new()
             .name("booking-batches".into())
-            .spawn(move || runtime.block_on(run(pool, queue)))
+            .spawn(move || runtime.block_on(run(pool, queue, counts)))
             .map_err(failed)?;
     }
     Ok(())
 }
 
-async fn run(pool: AnyPool, queue: Queue) {
+async fn run(pool: AnyPool, queue: Queue, counts: Arc<BatchCounts>) {
     let mut batch = Vec::with_capacity(BATCH_LIMIT);
     loop {
         {
@@ -72,6 +98,7 @@ async fn run(pool: AnyPool, queue: Queue) {
         batch.sort_by_cached_key(|(job, _)| job.claim_order());
         match book_together(&pool, &batch).await {
             Ok(outcomes) => {
+                counts.committed.fetch_add(1, Ordering::Relaxed);
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(outcome);
                 }
@@ -84,14 +111,14 @@ async fn run(pool: AnyPool, queue: Queue) {
                 }
             }
             Err(Failed::RolledBack(error)) => {
+                counts.redone.fetch_add(1, Ordering::Relaxed);
                 if batch.len() > 1 {
-                    tracing::debug!(%error, bookings = batch.len(), "a booking batch is made again one by one");
+                    tracing::warn!(%error, bookings = batch.len(), "a booking batch is made again one by one");
                 }
+                // Here, before the next batch, so that the failures of one
+                // batch never pile up behind another on the writer's connection.
                 for (job, reply) in batch.drain(..) {
-                    let pool = pool.clone();
-                    tokio::spawn(async move {
-                        let _ = reply.send(book_alone(&pool, &job).await);
-                    });
+                    let _ = reply.send(book_alone(&pool, &job).await);
                 }
             }
         }
@@ -112,6 +139,7 @@ async fn book_together(
     batch: &[(BookingJob, BookingReply)],
 ) -> Result<Vec<Result<Booked, BookError>>, Failed> {
     let mut tx = pool.begin().await.map_err(|error| Failed::RolledBack(error.into()))?;
+    hold_phones(&mut tx, batch.iter().map(|(job, _)| job)).await.map_err(Failed::RolledBack)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for (job, _) in batch {
         // Dropping the transaction rolls it back.

@@ -46,6 +46,24 @@ impl Lock<'_> {
 pub(crate) const TAKE: &str = "INSERT INTO locks (key, touched_at) VALUES ($1, $2)
      ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at, taken = locks.taken + 1";
 
+/// Takes the locks of `keys` (taken in their order, which is sorted) until
+/// the transaction ends, in one statement: a booking batch takes its phones'
+/// locks before any claim (`booking_batches`).
+pub(crate) async fn hold_all(
+    tx: &mut Transaction<'_, Any>,
+    keys: &std::collections::BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (2..keys.len() + 2).map(|n| format!("(${n}, $1)")).collect();
+    let sql = TAKE.replacen("VALUES ($1, $2)", &format!("VALUES {}", rows.join(", ")), 1);
+    let query = keys.iter().fold(sqlx::query(&sql).bind(millis(now)), |query, key| query.bind(key.as_str()));
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Takes `lock` until the transaction ends. Take several in the order phone or
 /// username, then client, then the SMS budget, so two transactions never wait
 /// on each other in a circle.

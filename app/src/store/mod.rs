@@ -11,13 +11,15 @@
 //! booking writer with a connection of its own, which takes its turn on that
 //! pool (see `booking_writer`), and the reads every request makes (its
 //! session, its office) run on the request's own thread (`native::PointReads`). On PostgreSQL both
-//! pools are the same, and every booking is its own transaction: the quota holds
+//! pools are the same, and a few booking writers per instance (`booking_batches`)
+//! each take the bookings waiting into one transaction: the quota holds
 //! through the database's row locks, not through a single writer.
 
 pub mod access;
 pub mod api_keys;
 pub mod audit;
 mod booking_batches;
+pub use booking_batches::BatchCounts;
 mod booking_writer;
 pub mod counters;
 pub mod feedback;
@@ -35,7 +37,7 @@ pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -191,6 +193,8 @@ pub struct Db {
     /// The booking writers' queue (`booking_writer` on SQLite, `booking_batches`
     /// on PostgreSQL).
     bookings: mpsc::Sender<(tickets::BookingJob, tickets::BookingReply)>,
+    /// How PostgreSQL's booking batches ended (none on SQLite).
+    booking_batches: Arc<BatchCounts>,
     /// The PostgreSQL URL, for connections of their own (`LISTEN`); `None` on SQLite.
     postgres_url: Option<String>,
     office_settings: offices::SettingsCache,
@@ -234,6 +238,7 @@ impl Db {
             read,
             write,
             bookings,
+            booking_batches: Default::default(),
             postgres_url: None,
             office_settings: Default::default(),
             remembered_offices: None,
@@ -266,12 +271,14 @@ impl Db {
             );
         }
         let (bookings, queue) = mpsc::channel(1024);
-        booking_batches::start(url, using.booking_writers, queue)?;
+        let batches = Arc::default();
+        booking_batches::start(url, using.booking_writers, queue, &batches)?;
         Ok(Self {
             engine: Engine::Postgres,
             read: pool.clone(),
             write: pool,
             bookings,
+            booking_batches: batches,
             postgres_url: Some(url.to_string()),
             office_settings: Default::default(),
             remembered_offices: Some(Default::default()),
@@ -340,6 +347,11 @@ impl Db {
 
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.write
+    }
+
+    /// How the booking writers' batches ended (PostgreSQL).
+    pub fn booking_batches(&self) -> &BatchCounts {
+        &self.booking_batches
     }
 
     /// Connections of each pool (reads, writes): open, and idle among them.

@@ -265,11 +265,34 @@ impl BookingJob {
     }
 }
 
+/// Takes, in one statement and in key order, the phone locks of the `jobs`
+/// that count against their phone, before any of them claims a place: a
+/// batch that took one phone's lock amid its claims could wait for a phone
+/// whose holder waits for one of its dates (`booking_batches`). Each
+/// booking's own look then finds its lock held already.
+pub(crate) async fn hold_phones<'j>(
+    tx: &mut Transaction<'_, Any>,
+    jobs: impl Iterator<Item = &'j BookingJob>,
+) -> StoreResult<()> {
+    let mut now = None;
+    let mut keys = std::collections::BTreeSet::new();
+    for job in jobs {
+        if let (Some(_), Some(phone)) = (job.phone_caps, &job.holder.phone) {
+            keys.insert(Lock::Phone(phone.as_str()).key());
+            now = now.max(Some(job.now));
+        }
+    }
+    match now {
+        Some(now) => super::locks::hold_all(tx, &keys, now).await,
+        None => Ok(()),
+    }
+}
+
 pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
 
 /// The statements a booking runs (`book_one`), on either connection that
-/// issues tickets: sqlx's on PostgreSQL (a booking in a transaction of its
-/// own), and SQLite's own in the booking writer (`store::booking_writer`),
+/// issues tickets: sqlx's on PostgreSQL (the booking writers' batches,
+/// `store::booking_batches`), and SQLite's own in the booking writer (`store::booking_writer`),
 /// where the statements run on the writer's thread with no hand-over to
 /// another thread for each, which was most of a booking's cost.
 pub(crate) trait BookingStatements {
@@ -425,7 +448,13 @@ pub(crate) async fn book_one(
         session: job.session.as_ref(),
         now: job.now,
     };
-    let Looked { active, holdings: mut first_holdings, claimed: mut first_claimed } = tx.first_look(&look).await?;
+    let looked = match tx.first_look(&look).await {
+        // The booking's own outcome (the look gave back any place it
+        // claimed), not the transaction's, which may carry other bookings.
+        Err(stale @ (StoreError::OfficeChanged | StoreError::SessionEnded)) => return Ok(Err(stale.into())),
+        looked => looked?,
+    };
+    let Looked { active, holdings: mut first_holdings, claimed: mut first_claimed } = looked;
     // A place the look claimed ahead goes back when the booking does not take it.
     let claimed_ahead = first_claim.as_ref().zip(first_claimed.flatten());
     // The same NIK asking again (a retry, a second tab) is answered before any
@@ -543,8 +572,13 @@ impl BookingStatements for Transaction<'_, Any> {
             sqlx::query(&statements::LOCKED_LOOK).bind(Lock::Phone(held.phone.as_str()).key()).bind(millis(look.now));
         let query = bind_claim(bind_holdings(bind_active(query, service_id, nik, date), held), claim);
         let row = query.bind(office_id).bind(session).fetch_one(&mut **self).await?;
-        check_look(&row, version, look.session.is_some())?;
         let claimed = Some(row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?);
+        if let Err(stale) = check_look(&row, version, look.session.is_some()) {
+            if let Some(sequence) = claimed.flatten() {
+                self.release_place(claim, sequence).await?;
+            }
+            return Err(stale);
+        }
         let seen: Option<i64> = row.col("seen")?;
         if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
             // Another holder of the lock committed after the statement's
