@@ -9,6 +9,8 @@
 //! (`tickets::statements::LOCKED_LOOK`), which a row deleted and made again
 //! in between could fake.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
 
@@ -43,8 +45,17 @@ impl Lock<'_> {
 /// Takes the lock `$1` at `$2`, counting how often it was taken (`taken`):
 /// a booking compares the count with what its snapshot saw (see
 /// `tickets::statements::LOCKED_LOOK`), so every holder counts.
-pub(crate) const TAKE: &str = "INSERT INTO locks (key, touched_at) VALUES ($1, $2)
-     ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at, taken = locks.taken + 1";
+pub(crate) static TAKE: LazyLock<String> = LazyLock::new(|| take([1], 2));
+
+/// `TAKE` for the keys at the placeholders `keys`, in their order, all at `$at`.
+fn take(keys: impl IntoIterator<Item = usize>, at: usize) -> String {
+    let rows: Vec<String> = keys.into_iter().map(|key| format!("(${key}, ${at})")).collect();
+    format!(
+        "INSERT INTO locks (key, touched_at) VALUES {}
+     ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at, taken = locks.taken + 1",
+        rows.join(", ")
+    )
+}
 
 /// Takes the locks of `keys` (taken in their order, which is sorted) until
 /// the transaction ends, in one statement: a booking batch takes its phones'
@@ -57,8 +68,7 @@ pub(crate) async fn hold_all(
     if keys.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (2..keys.len() + 2).map(|n| format!("(${n}, $1)")).collect();
-    let sql = TAKE.replacen("VALUES ($1, $2)", &format!("VALUES {}", rows.join(", ")), 1);
+    let sql = take(2..keys.len() + 2, 1);
     let query = keys.iter().fold(sqlx::query(&sql).bind(millis(now)), |query, key| query.bind(key.as_str()));
     query.execute(&mut **tx).await?;
     Ok(())
@@ -68,6 +78,19 @@ pub(crate) async fn hold_all(
 /// username, then client, then the SMS budget, so two transactions never wait
 /// on each other in a circle.
 pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, lock: Lock<'_>, now: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query(TAKE).bind(lock.key()).bind(millis(now)).execute(&mut **tx).await?;
+    sqlx::query(&TAKE).bind(lock.key()).bind(millis(now)).execute(&mut **tx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_take_writes_the_same_statement_for_its_rows() {
+        assert!(TAKE.starts_with("INSERT INTO locks (key, touched_at) VALUES ($1, $2)\n"));
+        let three = take(2..5, 1);
+        assert!(three.starts_with("INSERT INTO locks (key, touched_at) VALUES ($2, $1), ($3, $1), ($4, $1)\n"));
+        assert_eq!(TAKE.split_once('\n').map(|(_, rest)| rest), three.split_once('\n').map(|(_, rest)| rest));
+    }
 }

@@ -743,7 +743,7 @@ pub mod statements {
                     (SELECT issued FROM claimed) AS claimed,
                     {office_version}, h.*, a.*
              FROM ({holdings}) AS h LEFT JOIN ({active}) AS a ON TRUE",
-            take = crate::store::locks::TAKE,
+            take = *crate::store::locks::TAKE,
             active = active_ticket(3),
             holdings = phone_holdings(6),
             claim = claim_place(11),
