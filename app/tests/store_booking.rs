@@ -99,6 +99,7 @@ on_both_engines!(
     changes_made_at_another_instance_hold_for_a_booking_from_a_remembered_office,
     a_booking_that_fails_in_its_batch_fails_no_other_booking_made_with_it,
     one_phone_booking_amid_others_at_two_instances_never_deadlocks_a_batch,
+    bookings_rolling_over_at_two_instances_never_deadlock_a_batch,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -471,6 +472,40 @@ async fn one_phone_booking_amid_others_at_two_instances_never_deadlocks_a_batch(
     if engine == Engine::Postgres {
         assert!(batches.iter().all(|b| b.committed() > 0), "both instances booked in batches");
     }
+}
+
+/// A booking whose dates are full rolls over, claiming (and so locking) each
+/// working day after its first in turn: it passes through the first dates of
+/// the bookings after it in its batch, so the batch's claims stay in
+/// (service, date) order. Were a date skipped, a batch could hold a later
+/// date while waiting for an earlier one that another batch holds while
+/// waiting for the later one (a deadlock, broken after a second by failing
+/// one batch). Every date to the horizon fills, none over its quota, and no
+/// batch fails.
+async fn bookings_rolling_over_at_two_instances_never_deadlock_a_batch(engine: Engine) {
+    let f = office_with_quota(engine, 4, 30).await;
+    let second = f.place.open().await;
+    let dates = [date("2026-11-24"), date("2026-11-26"), date("2026-11-27"), date("2026-11-30")];
+    let mut booked = std::collections::BTreeMap::<NaiveDate, u32>::new();
+    for round in 0..6 {
+        let bookings = (0..48).map(|n| {
+            let db = if n % 2 == 0 { &f.db } else { &second };
+            let holder = citizen(round * 100 + n + 1);
+            let request = BookingRequest::Date(dates[(n as usize / 2 + round as usize) % dates.len()]);
+            let f = &f;
+            async move { f.book_on(db, &holder, request).await }
+        });
+        for outcome in futures::future::join_all(bookings).await {
+            match outcome {
+                Ok(ticket) => *booked.entry(ticket.service_date).or_default() += 1,
+                Err(BookError::Refused(_)) => {}
+                Err(error) => panic!("{error:?}"),
+            }
+        }
+    }
+    assert!(booked.values().all(|&n| n == 4), "every date to the horizon full, none over: {booked:?}");
+    let batches = [f.db.booking_batches(), second.booking_batches()];
+    assert_eq!(batches.iter().map(|b| b.redone()).sum::<u64>(), 0, "no batch failed");
 }
 
 async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {

@@ -13,7 +13,9 @@
 //! takes them in one order: first its phones' locks, in one statement
 //! (`tickets::hold_phones`), then its claims, service by service and date by
 //! date; two writers (or two instances) then never wait on each other in a
-//! circle. A booking that finds its office changed or its session ended
+//! circle. A rollover keeps that order: a booking tries every working day
+//! from its first date on, so it claims each date the batch's later bookings
+//! of its service start from before any after it. A booking that finds its office changed or its session ended
 //! gives its place back and fails alone. When a batch fails (a statement's
 //! error, PostgreSQL breaking a deadlock), it is rolled back and each of its
 //! bookings is made alone (`tickets::book_alone`), which answers each with
