@@ -100,6 +100,7 @@ on_both_engines!(
     a_booking_that_fails_in_its_batch_fails_no_other_booking_made_with_it,
     one_phone_booking_amid_others_at_two_instances_never_deadlocks_a_batch,
     bookings_rolling_over_at_two_instances_never_deadlock_a_batch,
+    numbers_past_999_keep_every_digit,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -506,6 +507,31 @@ async fn bookings_rolling_over_at_two_instances_never_deadlock_a_batch(engine: E
     assert!(booked.values().all(|&n| n == 4), "every date to the horizon full, none over: {booked:?}");
     let batches = [f.db.booking_batches(), second.booking_batches()];
     assert_eq!(batches.iter().map(|b| b.redone()).sum::<u64>(), 0, "no batch failed");
+}
+
+/// A ticket's number is written where its place is claimed (on PostgreSQL,
+/// in the claim's statement): past 999 it keeps every digit, as the booking
+/// answers it.
+async fn numbers_past_999_keep_every_digit(engine: Engine) {
+    let f = office_with_quota(engine, 1_002, 30).await;
+    let mut booked = Vec::new();
+    for chunk in (1..=1_002u32).collect::<Vec<_>>().chunks(64) {
+        let bookings = chunk.iter().map(|&serial| {
+            let f = &f;
+            async move { f.book(&citizen(serial), BookingRequest::Date(date("2026-11-24"))).await }
+        });
+        for outcome in futures::future::join_all(bookings).await {
+            booked.push(outcome.unwrap());
+        }
+    }
+    booked.sort_by_key(|ticket| ticket.sequence);
+    let numbers: Vec<&str> = booked.iter().map(|ticket| ticket.display_number.as_str()).collect();
+    assert_eq!((numbers[0], numbers[998], numbers[999], numbers[1_001]), ("A-001", "A-999", "A-1000", "A-1002"));
+    for ticket in [&booked[0], &booked[999], &booked[1_001]] {
+        let stored = tickets::view(&f.db, &ticket.code).await.unwrap().unwrap().view;
+        assert_eq!(stored.display_number, ticket.display_number);
+    }
+    assert_eq!(f.db.booking_batches().redone(), 0, "no batch failed");
 }
 
 async fn a_called_ticket_shows_as_now_calling_and_leaves_the_waiting_count(engine: Engine) {

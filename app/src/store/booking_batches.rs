@@ -6,9 +6,14 @@
 //! server the round trips, not the statements, were most of a booking's cost
 //! (`antrean-bench bookings-postgres` prints the CPU a booking takes).
 //!
-//! Inside a batch, bookings run one after another (`tickets::book_one`), each
-//! claim decided under its (service, date) row's lock, so no date gets more
-//! tickets than its quota. A few writers run side by side, each with a
+//! A batch first makes its bookings' looks (`tickets::look`: what each reads
+//! under its phone's lock), then their claims and tickets one after another
+//! (`tickets::book_looked`; on PostgreSQL a claim and its ticket are one
+//! statement, `tickets::statements::CLAIM_AND_INSERT`), each claim decided
+//! under its (service, date) row's lock, so no date gets more tickets than
+//! its quota. From its first claim to its commit a batch holds its dates'
+//! rows, which the other batches wait on; with the looks made before, that
+//! is one round trip a booking, not two. A few writers run side by side, each with a
 //! connection of its own. A batch holds its locks until it commits, so it
 //! takes them in one order: first its phones' locks, in one statement
 //! (`tickets::hold_phones`), then its claims, service by service and date by
@@ -21,13 +26,16 @@
 //! bookings is made alone (`tickets::book_alone`), which answers each with
 //! its own outcome.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use sqlx::AnyPool;
+use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, Mutex};
 
-use super::tickets::{book_alone, book_one, hold_phones, BookError, BookingJob, BookingReply};
+use super::tickets::{
+    book_alone, book_looked, book_one, hold_phones, look, BookError, BookingJob, BookingReply, Looked,
+};
 use super::{StoreError, StoreResult};
 use crate::domain::booking::Booked;
 
@@ -127,6 +135,23 @@ async fn run(pool: AnyPool, queue: Queue, counts: Arc<BatchCounts>) {
     }
 }
 
+/// The batch's looks, made before any of its claims: from its first claim
+/// to its commit a batch holds its dates' rows, which other batches wait on.
+/// A phone's second booking in the batch has none (`None`): its look comes
+/// after the first is made, so that it counts it.
+async fn look_first(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[(BookingJob, BookingReply)],
+) -> StoreResult<Vec<Option<Result<Looked, BookError>>>> {
+    let mut phones = HashSet::new();
+    let mut looks = Vec::with_capacity(batch.len());
+    for (job, _) in batch {
+        let first_of_its_phone = job.counted_phone().is_none_or(|phone| phones.insert(phone));
+        looks.push(if first_of_its_phone { Some(look(tx, job, false).await?) } else { None });
+    }
+    Ok(looks)
+}
+
 /// How a batch failed.
 enum Failed {
     /// Nothing of it was stored: its bookings may be made again.
@@ -142,10 +167,16 @@ async fn book_together(
 ) -> Result<Vec<Result<Booked, BookError>>, Failed> {
     let mut tx = pool.begin().await.map_err(|error| Failed::RolledBack(error.into()))?;
     hold_phones(&mut tx, batch.iter().map(|(job, _)| job)).await.map_err(Failed::RolledBack)?;
+    // Dropping the transaction rolls it back.
+    let looks = look_first(&mut tx, batch).await.map_err(Failed::RolledBack)?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for (job, _) in batch {
-        // Dropping the transaction rolls it back.
-        outcomes.push(book_one(&mut tx, job).await.map_err(Failed::RolledBack)?);
+    for ((job, _), looked) in batch.iter().zip(looks) {
+        let outcome = match looked {
+            Some(Ok(looked)) => book_looked(&mut tx, job, looked).await,
+            Some(Err(stale)) => Ok(Err(stale)),
+            None => book_one(&mut tx, job).await,
+        };
+        outcomes.push(outcome.map_err(Failed::RolledBack)?);
     }
     match tx.commit().await {
         Ok(()) => Ok(outcomes),

@@ -169,7 +169,7 @@ impl BookingStatements for Native<'_> {
             &ticket.staff,
             &ticket.priority,
         ];
-        Ok(self.bound(statements::INSERT_TICKET, &values)?.raw_execute()? == 1)
+        Ok(self.bound(&statements::INSERT_TICKET, &values)?.raw_execute()? == 1)
     }
 
     async fn enqueue_webhooks(&mut self, deliveries: Enqueued) -> StoreResult<()> {

@@ -263,6 +263,26 @@ impl BookingJob {
     pub(crate) fn claim_order(&self) -> (i64, Option<NaiveDate>) {
         (self.service.id, self.candidates.first().map(|(date, _)| *date))
     }
+
+    /// The phone this booking counts against: only a citizen's own online
+    /// booking does.
+    pub(crate) fn counted_phone(&self) -> Option<&PhoneNumber> {
+        self.phone_caps.and(self.holder.phone.as_ref())
+    }
+
+    /// The holdings on `date` this booking counts against.
+    fn held_on(&self, date: NaiveDate) -> Option<HeldBy<'_>> {
+        self.counted_phone().map(|phone| HeldBy { phone, service: &self.service, date, today: self.today })
+    }
+
+    fn claim_on(&self, date: NaiveDate) -> Claim {
+        Claim {
+            service_id: self.service.id,
+            date,
+            released_until: self.released_until,
+            kept: self.service.places_kept_from(self.by.channel),
+        }
+    }
 }
 
 /// Takes, in one statement and in key order, the phone locks of the `jobs`
@@ -277,7 +297,7 @@ pub(crate) async fn hold_phones<'j>(
     let mut now = None;
     let mut keys = std::collections::BTreeSet::new();
     for job in jobs {
-        if let (Some(_), Some(phone)) = (job.phone_caps, &job.holder.phone) {
+        if let Some(phone) = job.counted_phone() {
             keys.insert(Lock::Phone(phone.as_str()).key());
             now = now.max(Some(job.now));
         }
@@ -312,6 +332,21 @@ pub(crate) trait BookingStatements {
     async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings>;
     /// The next place on a date within the quota (`statements::CLAIM_PLACE`).
     async fn claim_place(&mut self, claim: &Claim) -> StoreResult<Option<u32>>;
+    /// `claim_place`, then with its place (`take_place`) `insert_ticket` of
+    /// `booked`: `None` when the date had no room, else whether the ticket
+    /// was inserted. On PostgreSQL one statement (`statements::CLAIM_AND_INSERT`).
+    async fn claim_and_insert(
+        &mut self,
+        claim: &Claim,
+        job: &BookingJob,
+        booked: &mut Booked,
+    ) -> StoreResult<Option<bool>> {
+        let Some(sequence) = self.claim_place(claim).await? else {
+            return Ok(None);
+        };
+        take_place(booked, job.service.prefix, sequence);
+        self.insert_ticket(&NewTicket::of(job, booked)).await.map(Some)
+    }
     /// Undoes the claim just made in this transaction, so sequences stay
     /// without gaps (`statements::RELEASE_PLACE`).
     async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()>;
@@ -430,31 +465,44 @@ pub(crate) async fn book_one(
     tx: &mut impl BookingStatements,
     job: &BookingJob,
 ) -> Result<Result<Booked, BookError>, StoreError> {
-    // Only a citizen's own online booking counts against the phone.
-    let capped = job.phone_caps.zip(job.holder.phone.as_ref());
-    let held_on = |date| capped.map(|(_, phone)| HeldBy { phone, service: &job.service, date, today: job.today });
-    let claim_on = |date| Claim {
-        service_id: job.service.id,
-        date,
-        released_until: job.released_until,
-        kept: job.service.places_kept_from(job.by.channel),
-    };
-    let first_claim = job.candidates.first().map(|(date, _)| claim_on(*date));
+    match look(tx, job, true).await? {
+        Ok(looked) => book_looked(tx, job, looked).await,
+        Err(stale) => Ok(Err(stale)),
+    }
+}
+
+/// What `job` reads before it claims a place (`BookingStatements::first_look`),
+/// claiming its first date ahead if `claim_ahead`; `Err` when the booking's
+/// office changed or its session ended, its own outcome (the look gave back
+/// any place it claimed), not the transaction's, which may carry others.
+pub(crate) async fn look(
+    tx: &mut impl BookingStatements,
+    job: &BookingJob,
+    claim_ahead: bool,
+) -> Result<Result<Looked, BookError>, StoreError> {
+    let first_claim = job.candidates.first().filter(|_| claim_ahead).map(|(date, _)| job.claim_on(*date));
     let look = Look {
         nik: job.holder.nik.as_ref().map(|nik| (job.service.id, nik, job.requested)),
-        held: job.candidates.first().and_then(|(date, _)| held_on(*date)),
+        held: job.candidates.first().and_then(|(date, _)| job.held_on(*date)),
         claim: first_claim.as_ref(),
         office: (job.service.office_id, job.office_version),
         session: job.session.as_ref(),
         now: job.now,
     };
-    let looked = match tx.first_look(&look).await {
-        // The booking's own outcome (the look gave back any place it
-        // claimed), not the transaction's, which may carry other bookings.
-        Err(stale @ (StoreError::OfficeChanged | StoreError::SessionEnded)) => return Ok(Err(stale.into())),
-        looked => looked?,
-    };
+    match tx.first_look(&look).await {
+        Err(stale @ (StoreError::OfficeChanged | StoreError::SessionEnded)) => Ok(Err(stale.into())),
+        looked => looked.map(Ok),
+    }
+}
+
+/// The rest of `book_one`, after `look`.
+pub(crate) async fn book_looked(
+    tx: &mut impl BookingStatements,
+    job: &BookingJob,
+    looked: Looked,
+) -> Result<Result<Booked, BookError>, StoreError> {
     let Looked { active, holdings: mut first_holdings, claimed: mut first_claimed } = looked;
+    let first_claim = job.candidates.first().map(|(date, _)| job.claim_on(*date));
     // A place the look claimed ahead goes back when the booking does not take it.
     let claimed_ahead = first_claim.as_ref().zip(first_claimed.flatten());
     // The same NIK asking again (a retry, a second tab) is answered before any
@@ -466,7 +514,7 @@ pub(crate) async fn book_one(
         return Ok(existing.answer_to(&job.holder, &job.by));
     }
     for (date, rollover) in &job.candidates {
-        if let Some((held, (caps, _))) = held_on(*date).zip(capped) {
+        if let Some((held, caps)) = job.held_on(*date).zip(job.phone_caps) {
             let holdings = match first_holdings.take() {
                 Some(holdings) => holdings,
                 None => tx.phone_holdings(&held).await?,
@@ -478,38 +526,48 @@ pub(crate) async fn book_one(
                 return Ok(Err(BookError::Refused(refusal)));
             }
         }
-        let claim = claim_on(*date);
-        let claimed = match first_claimed.take() {
-            Some(claimed) => claimed,
-            None => tx.claim_place(&claim).await?,
-        };
-        let Some(sequence) = claimed else {
-            continue;
-        };
-        let booked = Booked {
+        let claim = job.claim_on(*date);
+        let mut booked = Booked {
             code: new_public_code(),
-            display_number: display_number(job.service.prefix, sequence),
-            sequence,
+            display_number: String::new(),
+            sequence: 0,
             service_date: *date,
             requested_date: job.requested,
             rollover: rollover.clone(),
             existing: false,
             new_for_today: *date == job.today,
         };
-        if tx.insert_ticket(&NewTicket::of(job, &booked)).await? {
+        let inserted = match first_claimed.take() {
+            Some(None) => continue,
+            Some(Some(sequence)) => {
+                take_place(&mut booked, job.service.prefix, sequence);
+                tx.insert_ticket(&NewTicket::of(job, &booked)).await?
+            }
+            None => match tx.claim_and_insert(&claim, job, &mut booked).await? {
+                Some(inserted) => inserted,
+                None => continue,
+            },
+        };
+        if inserted {
             after_insert(tx, job, &booked).await?;
             return Ok(Ok(booked));
         }
         // The holder already has an active ticket on this date (a concurrent
         // request, or an earlier one that rolled here): give the place back and
         // answer with that ticket.
-        tx.release_place(&claim, sequence).await?;
+        tx.release_place(&claim, booked.sequence).await?;
         let nik = job.holder.nik.as_ref().ok_or_else(|| StoreError::Corrupt("a ticket not inserted".into()))?;
         let existing = tx.active_ticket(job.service.id, nik, *date).await?;
         let existing = existing.ok_or_else(|| StoreError::Corrupt("a NIK's ticket not found".into()))?;
         return Ok(existing.answer_to(&job.holder, &job.by));
     }
     Ok(Err(BookError::Refused(job.when_full.clone())))
+}
+
+/// Gives a new ticket its place, `sequence`, and its number for the screens.
+fn take_place(booked: &mut Booked, prefix: ServicePrefix, sequence: u32) {
+    booked.sequence = sequence;
+    booked.display_number = display_number(prefix, sequence);
 }
 
 /// The ticket's webhook deliveries and, for a staff or kiosk booking, its
@@ -565,20 +623,25 @@ impl BookingStatements for Transaction<'_, Any> {
             }
             return look_apart(self, look).await;
         };
-        let Some(claim) = look.claim else {
-            return Err(StoreError::Corrupt("a look with holdings but no claim".into()));
+        let statement = if look.claim.is_some() { &statements::LOCKED_LOOK } else { &statements::LOCKED_READ };
+        let query = sqlx::query(statement).bind(Lock::Phone(held.phone.as_str()).key()).bind(millis(look.now));
+        let query = bind_holdings(bind_active(query, service_id, nik, date), held);
+        let query = match look.claim {
+            Some(claim) => bind_claim(query, claim),
+            None => query,
         };
-        let query =
-            sqlx::query(&statements::LOCKED_LOOK).bind(Lock::Phone(held.phone.as_str()).key()).bind(millis(look.now));
-        let query = bind_claim(bind_holdings(bind_active(query, service_id, nik, date), held), claim);
         let row = query.bind(office_id).bind(session).fetch_one(&mut **self).await?;
-        let claimed = Some(row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?);
+        let claimed = match look.claim {
+            Some(claim) => Some((claim, row.col::<Option<i64>>("claimed")?.map(issued_place).transpose()?)),
+            None => None,
+        };
         if let Err(stale) = check_look(&row, version, look.session.is_some()) {
-            if let Some(sequence) = claimed.flatten() {
+            if let Some((claim, Some(sequence))) = claimed {
                 self.release_place(claim, sequence).await?;
             }
             return Err(stale);
         }
+        let claimed = claimed.map(|(_, claimed)| claimed);
         let seen: Option<i64> = row.col("seen")?;
         if row.col::<i64>("taken")? != seen.map_or(0, |seen| seen + 1) {
             // Another holder of the lock committed after the statement's
@@ -609,6 +672,30 @@ impl BookingStatements for Transaction<'_, Any> {
         row.map(|row| row.col("issued").and_then(issued_place)).transpose()
     }
 
+    async fn claim_and_insert(
+        &mut self,
+        claim: &Claim,
+        job: &BookingJob,
+        booked: &mut Booked,
+    ) -> StoreResult<Option<bool>> {
+        let ticket = NewTicket::of(job, booked);
+        let query = bind_claim(sqlx::query(&statements::CLAIM_AND_INSERT), claim)
+            .bind(ticket.code)
+            .bind(&ticket.requested_date)
+            .bind(ticket.rollover.as_deref());
+        let row =
+            bind_holder_on(query, &ticket).bind(job.service.prefix.letter().to_string()).fetch_one(&mut **self).await?;
+        let Some(issued) = row.col::<Option<i64>>("claimed")? else {
+            return Ok(None);
+        };
+        let sequence = issued_place(issued)?;
+        take_place(booked, job.service.prefix, sequence);
+        if row.col::<String>("display_number")? != booked.display_number {
+            return Err(StoreError::Corrupt(format!("ticket {sequence} numbered {}", booked.display_number)));
+        }
+        Ok(Some(row.col::<i64>("inserted")? == 1))
+    }
+
     async fn release_place(&mut self, claim: &Claim, sequence: u32) -> StoreResult<()> {
         sqlx::query(statements::RELEASE_PLACE)
             .bind(claim.service_id)
@@ -620,24 +707,15 @@ impl BookingStatements for Transaction<'_, Any> {
     }
 
     async fn insert_ticket(&mut self, ticket: &NewTicket<'_>) -> StoreResult<bool> {
-        let inserted = sqlx::query(statements::INSERT_TICKET)
+        let query = sqlx::query(&statements::INSERT_TICKET)
             .bind(ticket.code)
             .bind(ticket.service_id)
             .bind(&ticket.service_date)
             .bind(&ticket.requested_date)
             .bind(ticket.rollover.as_deref())
             .bind(ticket.sequence)
-            .bind(ticket.display_number)
-            .bind(ticket.name)
-            .bind(ticket.nik)
-            .bind(ticket.phone)
-            .bind(ticket.email)
-            .bind(ticket.channel)
-            .bind(ticket.issued_at)
-            .bind(ticket.staff)
-            .bind(ticket.priority)
-            .execute(&mut **self)
-            .await?;
+            .bind(ticket.display_number);
+        let inserted = bind_holder_on(query, ticket).execute(&mut **self).await?;
         Ok(inserted.rows_affected() == 1)
     }
 
@@ -669,6 +747,20 @@ type PgQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 /// placeholder `query` has reached (also inside `LOCKED_LOOK`).
 fn bind_active<'q>(query: PgQuery<'q>, service_id: i64, nik: &'q Nik, date: NaiveDate) -> PgQuery<'q> {
     query.bind(service_id).bind(nik.as_str()).bind(date.to_string())
+}
+
+/// Binds the values of `ticket` from its holder's name on, in `NewTicket`'s
+/// order, as `bind_active` (`statements::INSERT_TICKET`, `CLAIM_AND_INSERT`).
+fn bind_holder_on<'q>(query: PgQuery<'q>, ticket: &NewTicket<'q>) -> PgQuery<'q> {
+    query
+        .bind(ticket.name)
+        .bind(ticket.nik)
+        .bind(ticket.phone)
+        .bind(ticket.email)
+        .bind(ticket.channel)
+        .bind(ticket.issued_at)
+        .bind(ticket.staff)
+        .bind(ticket.priority)
 }
 
 /// Binds `statements::PHONE_HOLDINGS`'s values, as `bind_active`.
@@ -734,22 +826,31 @@ pub mod statements {
     /// gives the place back. It also reads `OFFICE_VERSION`'s columns for the
     /// `$15` office and the `$16` session, which the booking checks
     /// (`Look::office`, `Look::session`).
-    pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| {
+    pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| locked_look(true));
+
+    /// `LOCKED_LOOK` without the claim: `$11` office, `$12` session. A
+    /// booking batch looks for its bookings before it claims any place, so
+    /// that it holds its dates' rows, which the other batches wait on, for
+    /// the claims and inserts alone (`booking_batches`).
+    pub(crate) static LOCKED_READ: LazyLock<String> = LazyLock::new(|| locked_look(false));
+
+    fn locked_look(claim: bool) -> String {
+        let (claimed, claimed_column, office) = match claim {
+            true => (format!(", claimed AS ({})", claim_place(11)), "(SELECT issued FROM claimed) AS claimed,", 15),
+            false => (String::new(), "", 11),
+        };
         format!(
             "WITH seen AS (SELECT taken FROM locks WHERE key = $1),
-                  took AS ({take} RETURNING taken),
-                  claimed AS ({claim})
-             SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken,
-                    (SELECT issued FROM claimed) AS claimed,
+                  took AS ({take} RETURNING taken){claimed}
+             SELECT (SELECT taken FROM seen) AS seen, (SELECT taken FROM took) AS taken, {claimed_column}
                     {office_version}, h.*, a.*
              FROM ({holdings}) AS h LEFT JOIN ({active}) AS a ON TRUE",
             take = *crate::store::locks::TAKE,
             active = active_ticket(3),
             holdings = phone_holdings(6),
-            claim = claim_place(11),
-            office_version = office_version(15, 16, 2),
+            office_version = office_version(office, office + 1, 2),
         )
-    });
+    }
 
     /// `OFFICE_VERSION`'s columns with its values at the given placeholders.
     fn office_version(office: usize, session: usize, now: usize) -> String {
@@ -824,19 +925,56 @@ pub mod statements {
     pub const RELEASE_PLACE: &str =
         "UPDATE service_days SET issued = issued - 1 WHERE service_id = $1 AND service_date = $2 AND issued = $3";
 
+    /// `CLAIM_PLACE` (`$1` service, `$2` date, `$3`, `$4`) and, with the
+    /// place, `INSERT_TICKET` of the ticket whose other values follow in
+    /// `NewTicket`'s order (`$5` code, `$6` requested date … `$15` priority;
+    /// its service and date are the claim's) and whose number, `$16` the
+    /// service's letter, is `ticket::display_number`'s: one round trip
+    /// instead of two while the batch holds its dates' rows. `claimed` is
+    /// the place, or NULL when the date had no room; `inserted` 0 when the
+    /// NIK holds an active ticket there (the place is then given back).
+    pub(crate) static CLAIM_AND_INSERT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH claimed AS ({claim}),
+                  numbered AS (SELECT issued, $16 || '-' || lpad(issued::text, GREATEST(3, length(issued::text)), '0')
+                                      AS display_number FROM claimed),
+                  inserted AS ({insert} RETURNING 1)
+             SELECT (SELECT issued FROM numbered) AS claimed, (SELECT display_number FROM numbered) AS display_number,
+                    (SELECT COUNT(*) FROM inserted) AS inserted",
+            claim = claim_place(1),
+            insert = insert_ticket(
+                "SELECT $5, $1, $1, $2, $6, $7, issued, display_number, $8, $9, $10, $11, $12, $13, $14, $15,",
+                "FROM numbered",
+                (13, 2)
+            ),
+        )
+    });
+
     /// The ticket (`NewTicket` holds its fifteen values, in their order),
     /// unless the NIK holds an active one for the service and day: the
     /// conflict named is `tickets_one_active_per_nik`'s (migration 0001),
     /// as checking every unique index costs the insert twice as much there.
-    pub const INSERT_TICKET: &str = "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date,
+    pub static INSERT_TICKET: LazyLock<String> = LazyLock::new(|| {
+        insert_ticket("VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,", ")", (13, 3))
+    });
+
+    /// The insert of a ticket whose values are `values` (of `INSERT_TICKET`'s
+    /// columns, all but the queue key) and `then`, its queue key worked
+    /// out from the `(issued at, service date)` placeholders.
+    fn insert_ticket(values: &str, then: &str, (issued_at, date): (usize, usize)) -> String {
+        format!(
+            "INSERT INTO tickets (public_code, issued_service_id, service_id, service_date,
             requested_date, rollover_reason, sequence, display_number, holder_name, holder_nik, holder_phone,
             holder_email, channel, issued_at, booked_by_staff, priority, queue_key)
-         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-            (SELECT MAX(k) FROM (SELECT $13 * 1000 AS k
-                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = $3) AS floor))
+         {values}
+            (SELECT MAX(k) FROM (SELECT ${issued_at} * 1000 AS k
+                                 UNION ALL SELECT MAX(queue_key) + 1000 FROM tickets WHERE service_date = ${date}) AS floor)
+         {then}
          ON CONFLICT (issued_service_id, service_date, holder_nik)
             WHERE holder_nik IS NOT NULL AND state IN ('waiting', 'called', 'serving')
-         DO NOTHING";
+         DO NOTHING"
+        )
+    }
 }
 
 /// A NIK's active ticket, found when the same NIK books the same service and day again.

@@ -778,7 +778,7 @@ async fn sqlx_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::Er
             else {
                 continue;
             };
-            sqlx::query(statements::INSERT_TICKET)
+            sqlx::query(&statements::INSERT_TICKET)
                 .bind(format!("R{n:09}"))
                 .bind(service)
                 .bind(date)
@@ -831,7 +831,7 @@ async fn native_sqlite_bookings_per_second() -> Result<f64, Box<dyn std::error::
                 continue;
             };
             drop(claimed);
-            tx.prepare_cached(statements::INSERT_TICKET)?.execute(named_params! {
+            tx.prepare_cached(&statements::INSERT_TICKET)?.execute(named_params! {
                 "$1": format!("R{n:09}"), "$2": service, "$3": date, "$4": date, "$5": None::<String>,
                 "$6": sequence, "$7": format!("R-{sequence:03}"), "$8": "Warga Uji Beban", "$9": nik,
                 "$10": phone, "$11": "warga@contoh.id", "$12": "online", "$13": n as i64, "$14": None::<i64>,
