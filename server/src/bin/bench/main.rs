@@ -401,7 +401,14 @@ async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error
     let mut latencies = reader.await?;
     latencies.sort();
     println!("reconnect storm ({SUBSCRIBERS} screens of one office connecting at once)");
-    println!("  subscribed:            {} in {:.1} s   (target: all in ≤ 5 s)", connected.len(), elapsed.as_secs_f64());
+    let queue = antrean_server::limits::accept_queue_cap().map_or(String::new(), |cap| {
+        format!("; the kernel keeps {cap} connections waiting to be accepted, net.core.somaxconn")
+    });
+    println!(
+        "  subscribed:            {} in {:.1} s   (target: all in ≤ 5 s{queue})",
+        connected.len(),
+        elapsed.as_secs_f64()
+    );
     if !latencies.is_empty() {
         println!(
             "  office page meanwhile: {} answers, p50 / p99 {} / {}   (target: answered throughout)",
