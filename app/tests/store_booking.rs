@@ -101,6 +101,7 @@ on_both_engines!(
     one_phone_booking_amid_others_at_two_instances_never_deadlocks_a_batch,
     bookings_rolling_over_at_two_instances_never_deadlock_a_batch,
     numbers_past_999_keep_every_digit,
+    one_phones_bookings_at_two_instances_never_pass_its_caps,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -473,6 +474,34 @@ async fn one_phone_booking_amid_others_at_two_instances_never_deadlocks_a_batch(
     if engine == Engine::Postgres {
         assert!(batches.iter().all(|b| b.committed() > 0), "both instances booked in batches");
     }
+}
+
+/// One phone's bookings sent at once to two instances: each booking counts,
+/// under the phone's lock, every one of the phone's bookings committed
+/// before it, whichever instance or batch made it, so the phone ends with
+/// one number a date and five in all, never more.
+async fn one_phones_bookings_at_two_instances_never_pass_its_caps(engine: Engine) {
+    let f = office_with_quota(engine, 200, 30).await;
+    let second = f.place.open().await;
+    let calo = citizen(9_999).phone;
+    let dates = ["2026-11-24", "2026-11-26", "2026-11-27", "2026-11-30", "2026-12-01", "2026-12-02"].map(date);
+    let bookings = (0..48u32).map(|n| {
+        let db = if n % 2 == 0 { &f.db } else { &second };
+        let holder = Holder { phone: calo.clone(), ..citizen(n + 1) };
+        let request = BookingRequest::Date(dates[n as usize / 2 % dates.len()]);
+        let f = &f;
+        async move { f.book_on(db, &holder, request).await }
+    });
+    let mut booked = std::collections::BTreeMap::<NaiveDate, u32>::new();
+    for outcome in futures::future::join_all(bookings).await {
+        match outcome {
+            Ok(ticket) => *booked.entry(ticket.service_date).or_default() += 1,
+            Err(BookError::Refused(_)) => {}
+            Err(error) => panic!("{error:?}"),
+        }
+    }
+    assert_eq!(booked.values().sum::<u32>(), 5, "{booked:?}");
+    assert!(booked.values().all(|&n| n == 1), "{booked:?}");
 }
 
 /// A booking whose dates are full rolls over, claiming (and so locking) each
