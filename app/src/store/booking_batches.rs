@@ -13,16 +13,20 @@
 //! under its (service, date) row's lock, so no date gets more tickets than
 //! its quota. From its first claim to its commit a batch holds its dates'
 //! rows, which the other batches wait on; with the looks made before, that
-//! is one round trip a booking, not two. A few writers run side by side, each with a
-//! connection of its own. A batch holds its locks until it commits, so it
-//! takes them in one order: first its phones' locks, in one statement
-//! (`tickets::hold_phones`), then its claims, service by service and date by
-//! date; two writers (or two instances) then never wait on each other in a
-//! circle. A rollover keeps that order: a booking tries every working day
-//! from its first date on, so it claims each date the batch's later bookings
-//! of its service start from before any after it. A booking that finds its office changed or its session ended
-//! gives its place back and fails alone. When a batch fails (a statement's
-//! error, PostgreSQL breaking a deadlock), it is rolled back and each of its
+//! is one round trip a booking, not two.
+//!
+//! A few writers run side by side, each with a connection of its own. As a
+//! batch holds its locks until it commits, it takes them in one order: first
+//! its phones' locks, in one statement (`tickets::hold_phones`), then its
+//! claims, service by service and date by date; two writers (or two
+//! instances) then never wait on each other in a circle. A rollover keeps
+//! that order: a booking tries every working day from its first date on, so
+//! it claims each date the batch's later bookings of its service start from
+//! before any after it.
+//!
+//! A booking that finds its office changed or its session ended gives its
+//! place back and fails alone. When a batch fails (a statement's error,
+//! PostgreSQL breaking a deadlock), it is rolled back and each of its
 //! bookings is made alone (`tickets::book_alone`), which answers each with
 //! its own outcome.
 

@@ -208,11 +208,12 @@ impl BookingJob {
 /// serialization conflict by failing it.
 const CONFLICT_RETRIES: usize = 5;
 
-/// A booking in a transaction of its own, for PostgreSQL (when its batch in
-/// `booking_batches` failed), where bookings of several instances run side by side. The claim in `claim_place` is one
-/// `INSERT … ON CONFLICT DO UPDATE … WHERE issued < quota`, which locks the
-/// (service, date) row and re-reads it after a concurrent claim commits, so no
-/// date ever gets more tickets than its quota.
+/// A booking in a transaction of its own, for PostgreSQL when its batch in
+/// `booking_batches` failed; bookings of several instances run side by side
+/// there. The claim in `claim_place` is one `INSERT … ON CONFLICT DO UPDATE …
+/// WHERE issued < quota`, which locks the (service, date) row and re-reads it
+/// after a concurrent claim commits, so no date ever gets more tickets than
+/// its quota.
 pub(crate) async fn book_alone(pool: &AnyPool, job: &BookingJob) -> Result<Booked, BookError> {
     let mut tries = 0;
     loop {
@@ -312,9 +313,10 @@ pub(crate) type BookingReply = oneshot::Sender<Result<Booked, BookError>>;
 
 /// The statements a booking runs (`book_one`), on either connection that
 /// issues tickets: sqlx's on PostgreSQL (the booking writers' batches,
-/// `store::booking_batches`), and SQLite's own in the booking writer (`store::booking_writer`),
-/// where the statements run on the writer's thread with no hand-over to
-/// another thread for each, which was most of a booking's cost.
+/// `store::booking_batches`), and SQLite's own in the booking writer
+/// (`store::booking_writer`), where the statements run on the writer's thread
+/// with no hand-over to another thread for each, which was most of a
+/// booking's cost.
 pub(crate) trait BookingStatements {
     /// What a booking reads before it claims a place. On PostgreSQL this
     /// also takes the phone's lock, so that the counts include every booking
