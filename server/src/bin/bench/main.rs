@@ -466,7 +466,10 @@ impl Subscriber {
                     short => Some((usize::from(short), 2)),
                 };
                 if let Some((length, at)) = header.filter(|(length, at)| received.len() >= at + length) {
-                    let frame: Vec<u8> = self.received.drain(..at + length).skip(at).collect();
+                    // Copied as one slice: collecting the drained bytes one by
+                    // one was a twentieth of the machine's time in `live-postgres`.
+                    let frame = self.received[at..at + length].to_vec();
+                    self.received.drain(..at + length);
                     if first & 0x0F == 0x1 {
                         return Some(frame);
                     }
@@ -882,8 +885,14 @@ fn wasm_size(site_root: &Path) -> Result<(), Box<dyn std::error::Error>> {
         let wasm = site_root.join(format!("pkg/{}_bg.wasm", names.bundle(audience)));
         let (raw, gzip) = (size(&wasm)?, size(&wasm.with_extension("wasm.gz"))?);
         let brotli = size(&wasm.with_extension("wasm.br")).unwrap_or(f64::NAN);
+        // The target is the cheap phone's: the counter console and the
+        // admin forms run on the office's own computers.
+        let target = match audience {
+            app::Audience::Staff => "no target: staff and admin screens, on the office's computers",
+            _ => "target: ≤ 150 KB brotli",
+        };
         println!(
-            "  {:<8} WASM raw / gzip / brotli: {raw:.0} KB / {gzip:.0} KB / {brotli:.0} KB   (target: ≤ 150 KB brotli)",
+            "  {:<8} WASM raw / gzip / brotli: {raw:.0} KB / {gzip:.0} KB / {brotli:.0} KB   ({target})",
             audience.name()
         );
     }
