@@ -2,6 +2,7 @@
 //! server functions, static assets) around one database, and runs it until a
 //! shutdown signal. Integration tests and the benchmark start it through `start`.
 
+mod acceptor;
 mod assets;
 pub mod config;
 mod health;
@@ -24,12 +25,10 @@ use app::store::access::CodeKey;
 use app::store::{seed, staff, Db, StoreError};
 use app::{shell, App};
 use axum::Router;
+pub use config::Config;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list_with_exclusions_and_ssg_and_context, LeptosRoutes};
 use thiserror::Error;
-use tokio::net::TcpListener;
-
-pub use config::Config;
 
 #[derive(Debug, Error)]
 pub enum StartError {
@@ -81,8 +80,7 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let push =
         Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone(), config.push_rules).await?);
     let listener = listen(config.addr).map_err(|e| StartError::Listen(config.addr, e))?;
-    warn_of_a_short_accept_queue();
-    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
+    let addr = axum::serve::Listener::local_addr(&listener).map_err(|e| StartError::Listen(config.addr, e))?;
     let public_url = config.public_url.clone().unwrap_or_else(|| app::domain::site::PublicUrl::of_listener(addr));
     tracing::info!(public_url = %public_url.origin(), "serving");
     let code_key = CodeKey::load_or_create(&db).await?;
@@ -159,9 +157,8 @@ fn reported(what: &str, removed: Result<u64, app::store::StoreError>) {
 }
 
 /// Connections waiting to be accepted before the kernel drops new ones (it
-/// caps this at `net.core.somaxconn`): after a restart or a network blip every
-/// screen of every office reconnects within a second, and a dropped connect is
-/// retried by the client only a second or more later.
+/// caps this at `net.core.somaxconn`): the burst that arrives while the
+/// acceptor's thread waits for a core (`acceptor`).
 const PENDING_CONNECTIONS: u32 = 16_384;
 
 /// Small writes leave at once. Otherwise (Nagle's algorithm) a write waits
@@ -174,24 +171,11 @@ fn send_at_once(stream: &mut tokio::net::TcpStream) {
     }
 }
 
-/// Says when the kernel keeps fewer connections waiting than the server asks
-/// for (`PENDING_CONNECTIONS`): screens reconnecting at once past the cap
-/// are dropped and retry a second or more later (on Debian's 4,096, 10,000
-/// screens took 1.3–4.2 s to come back, 0.6–0.7 s with 16,384).
-fn warn_of_a_short_accept_queue() {
-    if let Some(cap) = limits::accept_queue_cap().filter(|cap| *cap < PENDING_CONNECTIONS) {
-        tracing::warn!(
-            "the kernel keeps at most {cap} connections waiting to be accepted: screens reconnecting at once past \
-             that wait a second or more; raise it with `sysctl net.core.somaxconn={PENDING_CONNECTIONS}`"
-        );
-    }
-}
-
-fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+fn listen(addr: SocketAddr) -> std::io::Result<acceptor::Acceptor> {
     let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    socket.listen(PENDING_CONNECTIONS)
+    acceptor::Acceptor::start(socket.listen(PENDING_CONNECTIONS)?.into_std()?)
 }
 
 /// The SMS gateway the configuration names.

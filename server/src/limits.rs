@@ -25,9 +25,3 @@ pub fn raise_open_files() -> Option<u64> {
 pub fn raise_open_files() -> Option<u64> {
     None
 }
-
-/// How many connections the kernel keeps waiting to be accepted on a socket
-/// at most (`net.core.somaxconn`, Linux), whatever the server asks for.
-pub fn accept_queue_cap() -> Option<u32> {
-    std::fs::read_to_string("/proc/sys/net/core/somaxconn").ok().and_then(|cap| cap.trim().parse().ok())
-}

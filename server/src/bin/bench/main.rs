@@ -360,23 +360,28 @@ async fn bench_live(
 /// blip), with the office page asked for all the while.
 async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error::Error>> {
     let address = server.base.trim_start_matches("http://").to_string();
-    let client = same_site_client(&server.base)?;
     let page = format!("{}/kantor/kantah-denpasar", server.base);
     let storming = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    // The visitor of the office page is another device than the screens: it
+    // reads on a thread and runtime of its own, not queued behind the
+    // screens' 10,000 tasks in this process.
     let reader = {
-        let storming = storming.clone();
-        tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while storming.load(Ordering::Acquire) {
-                let sent = Instant::now();
-                let answered = client.get(&page).send().await.and_then(|r| r.error_for_status());
-                if let Ok(response) = answered {
-                    if response.bytes().await.is_ok() {
-                        latencies.push(sent.elapsed());
+        let (storming, client) = (storming.clone(), same_site_client(&server.base)?);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let mut latencies = Vec::new();
+                while storming.load(Ordering::Acquire) {
+                    let sent = Instant::now();
+                    let answered = client.get(&page).send().await.and_then(|r| r.error_for_status());
+                    if let Ok(response) = answered {
+                        if response.bytes().await.is_ok() {
+                            latencies.push(sent.elapsed());
+                        }
                     }
                 }
-            }
-            latencies
+                Ok::<_, std::io::Error>(latencies)
+            })
         })
     };
     let started = Instant::now();
@@ -398,17 +403,10 @@ async fn bench_reconnect_storm(server: &Server) -> Result<(), Box<dyn std::error
     }
     let elapsed = started.elapsed();
     storming.store(false, Ordering::Release);
-    let mut latencies = reader.await?;
+    let mut latencies = reader.join().map_err(|_| "the office page's reader panicked")??;
     latencies.sort();
     println!("reconnect storm ({SUBSCRIBERS} screens of one office connecting at once)");
-    let queue = antrean_server::limits::accept_queue_cap().map_or(String::new(), |cap| {
-        format!("; the kernel keeps {cap} connections waiting to be accepted, net.core.somaxconn")
-    });
-    println!(
-        "  subscribed:            {} in {:.1} s   (target: all in ≤ 5 s{queue})",
-        connected.len(),
-        elapsed.as_secs_f64()
-    );
+    println!("  subscribed:            {} in {:.1} s   (target: all in ≤ 5 s)", connected.len(), elapsed.as_secs_f64());
     if !latencies.is_empty() {
         println!(
             "  office page meanwhile: {} answers, p50 / p99 {} / {}   (target: answered throughout)",
