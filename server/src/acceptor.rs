@@ -83,7 +83,8 @@ impl axum::serve::Listener for Acceptor {
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
             let Some((stream, peer)) = self.accepted.recv().await else {
-                // The thread ended; it logged why.
+                // The thread is gone (it ends only once this is dropped,
+                // unless it panicked): no connection comes any more.
                 return std::future::pending().await;
             };
             match tokio::net::TcpStream::from_std(stream) {

@@ -22,7 +22,6 @@
 //! third of the writer's time when it took a turn for each batch.
 
 use std::path::Path;
-
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
