@@ -8,7 +8,7 @@
 //! screens overflowed that queue by hundreds to thousands and took 1.3–4.2 s
 //! to come back. Here a thread that does nothing else takes each connection
 //! off the kernel's queue as it comes, and the connections wait for the
-//! runtime in a queue of the server's own (`WAITING`).
+//! runtime in a queue of the server's own (`MOST_WAITING`).
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -16,9 +16,18 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-/// Connections accepted and not yet taken by the server; past it the thread
-/// stops accepting and the kernel's queue fills, as without the thread.
-const WAITING: usize = 16_384;
+/// Most connections accepted and not yet taken by the server; past it the
+/// thread stops accepting and the kernel's queue fills, as without the
+/// thread. Each holds an open file, which the kernel's queue did not: a
+/// server allowed few files keeps fewer waiting (`waiting_within`).
+const MOST_WAITING: usize = 16_384;
+
+/// Connections that may wait for the server when it may open `open_files`
+/// files: a quarter of them, so that a flood of connects leaves files for
+/// the database, the screens and the notices.
+pub fn waiting_within(open_files: u64) -> usize {
+    usize::try_from(open_files / 4).unwrap_or(usize::MAX).clamp(64, MOST_WAITING)
+}
 
 /// The listening socket, accepted from by the `acceptor` thread; axum takes
 /// the connections from it as from a `tokio::net::TcpListener`. The thread
@@ -29,8 +38,9 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
-    /// Starts accepting on `listener` (a listening socket).
-    pub fn start(listener: TcpListener) -> io::Result<Self> {
+    /// Starts accepting on `listener` (a listening socket), keeping at most
+    /// `waiting` connections for the server.
+    pub fn start(listener: TcpListener, waiting: usize) -> io::Result<Self> {
         let address = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
@@ -38,7 +48,7 @@ impl Acceptor {
             let _in_runtime = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        let (sender, accepted) = mpsc::channel(WAITING);
+        let (sender, accepted) = mpsc::channel(waiting.max(1));
         std::thread::Builder::new()
             .name("acceptor".into())
             .spawn(move || runtime.block_on(accept_until_closed(listener, sender)))?;
@@ -118,7 +128,7 @@ mod tests {
     #[tokio::test]
     async fn connections_are_accepted_while_the_server_takes_none() {
         const CLIENTS: usize = 100;
-        let mut acceptor = Acceptor::start(listening_for_eight()).unwrap();
+        let mut acceptor = Acceptor::start(listening_for_eight(), 1024).unwrap();
         let address = acceptor.local_addr().unwrap();
         let connected = async {
             let mut clients = Vec::new();
@@ -143,10 +153,17 @@ mod tests {
         assert_eq!(peers, mine);
     }
 
+    #[test]
+    fn a_server_allowed_few_files_keeps_fewer_connections_waiting() {
+        assert_eq!(waiting_within(1_048_576), MOST_WAITING);
+        assert_eq!(waiting_within(4_096), 1_024);
+        assert_eq!(waiting_within(100), 64);
+    }
+
     /// A stopped server's socket closes: connecting to it is refused.
     #[tokio::test]
     async fn the_socket_closes_when_the_server_stops() {
-        let acceptor = Acceptor::start(listening_for_eight()).unwrap();
+        let acceptor = Acceptor::start(listening_for_eight(), 1024).unwrap();
         let address = acceptor.local_addr().unwrap();
         drop(acceptor);
         loop {

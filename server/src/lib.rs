@@ -79,7 +79,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     };
     let push =
         Arc::new(app::push::PushSender::load_or_create(&db, config.push_contact.clone(), config.push_rules).await?);
-    let listener = listen(config.addr).map_err(|e| StartError::Listen(config.addr, e))?;
+    let open_files = limits::raise_open_files().unwrap_or(u64::MAX);
+    let listener = listen(config.addr, open_files).map_err(|e| StartError::Listen(config.addr, e))?;
     let addr = axum::serve::Listener::local_addr(&listener).map_err(|e| StartError::Listen(config.addr, e))?;
     let public_url = config.public_url.clone().unwrap_or_else(|| app::domain::site::PublicUrl::of_listener(addr));
     tracing::info!(public_url = %public_url.origin(), "serving");
@@ -107,7 +108,6 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     tidy_hourly(db.clone(), clock);
     // Webhooks go out under the same outbound rules as web push.
     app::webhook::WebhookSender::new(db.clone(), clock, config.push_rules)?.start();
-    let open_files = limits::raise_open_files().unwrap_or(u64::MAX);
     let screens = Arc::new(live_socket::Screens::new(live_socket::ScreenLimits::within_open_files(
         open_files,
         config.screens_per_address,
@@ -171,11 +171,11 @@ fn send_at_once(stream: &mut tokio::net::TcpStream) {
     }
 }
 
-fn listen(addr: SocketAddr) -> std::io::Result<acceptor::Acceptor> {
+fn listen(addr: SocketAddr, open_files: u64) -> std::io::Result<acceptor::Acceptor> {
     let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    acceptor::Acceptor::start(socket.listen(PENDING_CONNECTIONS)?.into_std()?)
+    acceptor::Acceptor::start(socket.listen(PENDING_CONNECTIONS)?.into_std()?, acceptor::waiting_within(open_files))
 }
 
 /// The SMS gateway the configuration names.
@@ -383,7 +383,7 @@ mod tests {
 
     #[tokio::test]
     async fn accepted_connections_send_small_writes_at_once() {
-        let mut listener = super::listen("127.0.0.1:0".parse().unwrap()).unwrap().tap_io(super::send_at_once);
+        let mut listener = super::listen("127.0.0.1:0".parse().unwrap(), 1024).unwrap().tap_io(super::send_at_once);
         let address = listener.local_addr().unwrap();
         let _client = tokio::net::TcpStream::connect(address).await.unwrap();
         let (accepted, _) = listener.accept().await;
