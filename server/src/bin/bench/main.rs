@@ -6,8 +6,8 @@
 //! on SQLite and on PostgreSQL with one and two instances, and checks that no
 //! (service, date) got more tickets than its quota, (2) SSR latency of the
 //! office page, (3) live calls: 10,000 WebSocket subscribers on one instance,
-//! then 2 × 10,000 on two instances sharing PostgreSQL (the second's screens
-//! held by a child process, see `screens.rs`), the time from "call next" to
+//! then 2 × 10,000 on two instances sharing PostgreSQL (each instance's
+//! screens held by a child process, see `screens.rs`), the time from "call next" to
 //! receipt at every one, and the server's memory per idle connection, (4) the
 //! size of each WASM bundle and Lighthouse's mobile score
 //! (see `lighthouse.rs`), (5) notices dispatched to local sinks and call → SMS
@@ -257,15 +257,12 @@ async fn bench_live(
     let before = resident_kb(pid).unwrap_or(0);
     let address = |server: &Server| server.base.trim_start_matches("http://").to_string();
     let started = Instant::now();
-    // The screens of each instance beyond the first live in a child process:
-    // one process may not hold them all (see `screens.rs`).
+    // Each instance's screens live in a child process (see `screens.rs`).
     let mut children = Vec::new();
-    for other in &servers[1..] {
-        children.push(screens::Child::start(&address(other), LIVE_PATH, subscribers_per_server, CALLS)?);
+    for server in servers {
+        children.push(screens::Child::start(&address(server), LIVE_PATH, subscribers_per_server, CALLS)?);
     }
-    let received = Arc::new(AtomicUsize::new(0));
-    let mine = screens::open(&address(server), LIVE_PATH, subscribers_per_server, CALLS, &received, Instant::now).await;
-    let mut subscribed = mine.len();
+    let mut subscribed = 0;
     for child in &mut children {
         subscribed += child.ready(Duration::from_secs(120)).await?;
     }
@@ -279,11 +276,10 @@ async fn bench_live(
     let servers_cpu =
         || servers.iter().try_fold(Duration::ZERO, |sum, s| Some(sum + cpu_time(&s.child.id().to_string())?));
     let cpu_before = (servers_cpu(), load_generator_cpu(&children));
-    // When each call was sent: an `Instant` for this process's screens, the
-    // wall clock for the children's, which report receipts in it.
+    // When each call was sent, in the wall clock the children report receipts in.
     let mut sent = Vec::with_capacity(CALLS);
     for round in 1..=CALLS {
-        sent.push((Instant::now(), screens::now_nanos()));
+        sent.push(screens::now_nanos());
         let answer =
             call(&client, server, "counter_action", &staff, &[("counter", &counter), ("action", "call_next")]).await?;
         if answer.get("current").is_none() {
@@ -291,7 +287,7 @@ async fn bench_live(
         }
         // Wait (at most 10 s) until every subscriber has this call, then finish the ticket.
         let deadline = Instant::now() + Duration::from_secs(10);
-        let all_received = || received.load(Ordering::Acquire) + children.iter().map(|c| c.received()).sum::<usize>();
+        let all_received = || children.iter().map(|c| c.received()).sum::<usize>();
         while all_received() < subscribed * round && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -305,12 +301,9 @@ async fn bench_live(
     }
     let cpu_after = (servers_cpu(), load_generator_cpu(&children));
     let mut latencies = Vec::with_capacity(subscribed * CALLS);
-    for receipts in screens::receipts(mine).await {
-        latencies.extend(receipts.iter().zip(&sent).map(|(at, (sent, _))| at.saturating_duration_since(*sent)));
-    }
     for child in children {
         for (round, at) in child.finish(Duration::from_secs(60)).await? {
-            if let Some((_, sent)) = round.checked_sub(1).and_then(|index| sent.get(index)) {
+            if let Some(sent) = round.checked_sub(1).and_then(|index| sent.get(index)) {
                 let nanos = u64::try_from(at.saturating_sub(*sent)).unwrap_or(u64::MAX);
                 latencies.push(Duration::from_nanos(nanos));
             }
@@ -320,10 +313,7 @@ async fn bench_live(
     let expected = subscribed * CALLS;
     let instances = match servers.len() {
         1 => "one instance".to_string(),
-        n => format!(
-            "{n} instances sharing PostgreSQL, {subscribers_per_server} on each, called on the first; \
-             the screens of the others in child processes"
-        ),
+        n => format!("{n} instances sharing PostgreSQL, {subscribers_per_server} on each, called on the first"),
     };
     println!("live calls over WebSocket ({total} subscribers on one office, {instances}, {CALLS} calls)");
     println!("  subscribed:            {subscribed} in {:.1} s   (in waves of 250)", connect_time.as_secs_f64());
@@ -461,27 +451,17 @@ impl Subscriber {
         }
     }
 
-    /// The payload of the next text frame (server frames are never masked).
+    /// The payload of the next text frame.
     async fn next_text(&mut self) -> Option<Vec<u8>> {
         use tokio::io::AsyncReadExt;
         loop {
-            if let [first, second, ..] = self.received[..] {
-                let received = &self.received;
-                let header = match second & 0x7F {
-                    126 => received.get(2..4).map(|b| (usize::from(u16::from_be_bytes([b[0], b[1]])), 4)),
-                    127 => received.get(2..10).map(|b| (b.iter().fold(0, |n, &byte| n << 8 | usize::from(byte)), 10)),
-                    short => Some((usize::from(short), 2)),
-                };
-                if let Some((length, at)) = header.filter(|(length, at)| received.len() >= at + length) {
-                    // Copied as one slice: collecting the drained bytes one by
-                    // one was a twentieth of the machine's time in `live-postgres`.
-                    let frame = self.received[at..at + length].to_vec();
-                    self.received.drain(..at + length);
-                    if first & 0x0F == 0x1 {
-                        return Some(frame);
-                    }
-                    continue;
+            if let Some((opcode, payload, length)) = next_frame(&self.received) {
+                let text = (opcode == 0x1).then(|| payload.to_vec());
+                self.received.drain(..length);
+                if text.is_some() {
+                    return text;
                 }
+                continue;
             }
             let mut chunk = [0u8; 4096];
             match self.stream.read(&mut chunk).await {
@@ -490,6 +470,19 @@ impl Subscriber {
             }
         }
     }
+}
+
+/// The first whole frame in `received` (a server's frames are never masked):
+/// its opcode, its payload and its length, header included.
+fn next_frame(received: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let [first, second, ..] = *received else { return None };
+    let (length, at): (usize, usize) = match second & 0x7F {
+        126 => received.get(2..4).map(|b| (usize::from(u16::from_be_bytes([b[0], b[1]])), 4))?,
+        127 => received.get(2..10).map(|b| (b.iter().fold(0, |n, &byte| n << 8 | usize::from(byte)), 10))?,
+        short => (usize::from(short), 2),
+    };
+    let end = at.checked_add(length)?;
+    Some((first & 0x0F, received.get(at..end)?, end))
 }
 
 /// Phones booking in the bench: each takes four numbers (two offices, two

@@ -1,10 +1,15 @@
-//! Live screens held by the load generator, in this process or in a child of
-//! it (`antrean-bench screens ADDRESS PATH COUNT CALLS`, not for people).
+//! Live screens held by a child of the load generator, one for each instance
+//! measured (`antrean-bench screens ADDRESS PATH COUNT CALLS`, not for people).
 //!
 //! Each screen is a socket, and one process may hold only as many as the hard
 //! limit on open files (20,000 on the development machine): 2 × 10,000 screens
-//! plus the bench's own files are more than that. So `live-postgres` holds the
-//! screens of each instance beyond the first in a child process.
+//! plus the bench's own files are more than that.
+//!
+//! The screens stand for phones, which do not share the server's cores; here
+//! they do, and what they cost counts in every figure. So once they have read
+//! their snapshots one thread reads them all (`read_calls`): it waits on the
+//! sockets with `epoll` and reads each frame in place, where a task a screen
+//! cost a wake-up, a turn on the runtime and a copy of each frame.
 //!
 //! The child speaks on stdout, one line each:
 //! `ready N` once N screens read their snapshot; `received N` whenever the
@@ -14,43 +19,30 @@
 //! parent and child share the machine, so its clock is the parent's), then
 //! `done`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::task::JoinHandle;
-
-use super::Subscriber;
+use super::{next_frame, Subscriber};
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// A screen still reading, or done: when each call reached it (the n-th is the
-/// n-th call's), and its socket, held open until every screen is done.
-pub(crate) type Screen<T> = JoinHandle<(Vec<T>, Subscriber)>;
 
 /// Far past a run's few minutes: it only ends a child whose parent hangs
 /// without closing its stdin.
 const CHILD_LIFETIME: Duration = Duration::from_secs(900);
 
-/// `count` screens of `path` at `address`, opened in waves of 250, each wave
-/// reading its snapshot before the next opens: opening all at once is the
-/// reconnect storm, a figure of its own. Each notes the time (`now`) each of
-/// `calls` calls reaches it and counts it in `received`.
-pub(crate) async fn open<T: Send + 'static>(
-    address: &str,
-    path: &str,
-    count: usize,
-    calls: usize,
-    received: &Arc<AtomicUsize>,
-    now: fn() -> T,
-) -> Vec<Screen<T>> {
+/// `count` screens of `path` at `address` that have read their snapshot,
+/// opened in waves of 250, each wave reading its snapshot before the next
+/// opens: opening all at once is the reconnect storm, a figure of its own.
+async fn open(address: &str, path: &str, count: usize) -> Vec<Subscriber> {
     let mut screens = Vec::with_capacity(count);
     for wave_start in (0..count).step_by(250) {
         let mut opening = Vec::new();
         for _ in wave_start..count.min(wave_start + 250) {
-            let (address, path, received) = (address.to_string(), path.to_string(), received.clone());
+            let (address, path) = (address.to_string(), path.to_string());
             opening.push(tokio::spawn(async move {
                 let snapshot = async {
                     let mut screen = Subscriber::connect(&address, &path).await.ok()?;
@@ -58,20 +50,7 @@ pub(crate) async fn open<T: Send + 'static>(
                     Some(screen)
                 };
                 // A screen the server never answers is left out, not waited for.
-                let mut screen = tokio::time::timeout(Duration::from_secs(30), snapshot).await.ok()??;
-                Some(tokio::spawn(async move {
-                    let mut receipts = Vec::with_capacity(calls);
-                    while let Some(text) = screen.next_text().await {
-                        if text.starts_with(b"{\"Called\"") {
-                            receipts.push(now());
-                            received.fetch_add(1, Ordering::Release);
-                            if receipts.len() == calls {
-                                break;
-                            }
-                        }
-                    }
-                    (receipts, screen)
-                }))
+                tokio::time::timeout(Duration::from_secs(30), snapshot).await.ok()?
             }));
         }
         for handle in opening {
@@ -83,16 +62,69 @@ pub(crate) async fn open<T: Send + 'static>(
     screens
 }
 
-/// The receipts of the screens that got every call; the others are dropped.
-pub(crate) async fn receipts<T>(screens: Vec<Screen<T>>) -> Vec<Vec<T>> {
-    let mut all = Vec::with_capacity(screens.len());
-    for screen in screens {
-        screen.abort();
-        if let Ok((receipts, _socket)) = screen.await {
-            all.push(receipts);
+/// A screen `read_calls` reads: its socket, the bytes that are not a whole
+/// frame yet, and when each call reached it (the n-th is the n-th call's).
+struct Reading {
+    stream: std::net::TcpStream,
+    received: Vec<u8>,
+    receipts: Vec<SystemTime>,
+}
+
+/// Reads every screen on this thread until `stop`, noting when each call
+/// reaches each screen and counting it in `received`; returns the receipts.
+fn read_calls(mut screens: Vec<Reading>, received: &AtomicUsize, stop: &AtomicBool) -> std::io::Result<Vec<Reading>> {
+    // SAFETY: creates a file descriptor, owned from here on.
+    let epoll = match unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } {
+        -1 => return Err(std::io::Error::last_os_error()),
+        fd => unsafe { OwnedFd::from_raw_fd(fd) },
+    };
+    let watch = |operation, index: usize, screen: &Reading| {
+        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: index as u64 };
+        // SAFETY: both descriptors are open; the kernel copies `event`.
+        match unsafe { libc::epoll_ctl(epoll.as_raw_fd(), operation, screen.stream.as_raw_fd(), &mut event) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    };
+    for (index, screen) in screens.iter().enumerate() {
+        watch(libc::EPOLL_CTL_ADD, index, screen)?;
+    }
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
+    let mut chunk = [0u8; 4096];
+    while !stop.load(Ordering::Acquire) {
+        // SAFETY: the kernel writes at most `events.len()` events into it.
+        let ready = unsafe { libc::epoll_wait(epoll.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, 10) };
+        let Ok(ready) = usize::try_from(ready) else {
+            match std::io::Error::last_os_error() {
+                error if error.kind() == ErrorKind::Interrupted => continue,
+                error => return Err(error),
+            }
+        };
+        for event in &events[..ready] {
+            let index = usize::try_from(event.u64).unwrap_or(usize::MAX);
+            let Some(screen) = screens.get_mut(index) else { continue };
+            // One read an event: the socket is watched level-triggered, so
+            // bytes left in it are reported again.
+            match (&screen.stream).read(&mut chunk) {
+                Ok(0) => watch(libc::EPOLL_CTL_DEL, index, screen)?,
+                Ok(read) => {
+                    screen.received.extend_from_slice(&chunk[..read]);
+                    let mut at = 0;
+                    while let Some((opcode, payload, length)) = next_frame(&screen.received[at..]) {
+                        if opcode == 0x1 && payload.starts_with(b"{\"Called\"") {
+                            screen.receipts.push(SystemTime::now());
+                            received.fetch_add(1, Ordering::Release);
+                        }
+                        at += length;
+                    }
+                    screen.received.drain(..at);
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => watch(libc::EPOLL_CTL_DEL, index, screen)?,
+            }
         }
     }
-    all
+    Ok(screens)
 }
 
 fn wall_nanos(at: SystemTime) -> u128 {
@@ -105,9 +137,17 @@ pub(crate) async fn child(args: &[String]) -> BenchResult<()> {
         return Err("usage: antrean-bench screens ADDRESS PATH COUNT CALLS".into());
     };
     let (count, calls): (usize, usize) = (count.parse()?, calls.parse()?);
-    let received = Arc::new(AtomicUsize::new(0));
-    let screens = open(address, path, count, calls, &received, SystemTime::now).await;
+    let mut screens = Vec::with_capacity(count);
+    for screen in open(address, path, count).await {
+        let stream = screen.stream.into_std()?;
+        screens.push(Reading { stream, received: screen.received, receipts: Vec::with_capacity(calls) });
+    }
     println!("ready {}", screens.len());
+    let (received, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+    let reader = std::thread::spawn({
+        let (received, stop) = (received.clone(), stop.clone());
+        move || read_calls(screens, &received, &stop)
+    });
 
     let (closed, mut stdin_closed) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
@@ -132,10 +172,11 @@ pub(crate) async fn child(args: &[String]) -> BenchResult<()> {
         }
     }
 
-    let screens = receipts(screens).await;
+    stop.store(true, Ordering::Release);
+    let screens = reader.join().map_err(|_| "the screens' reader panicked")??;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for screen in screens {
-        for (round, at) in screen.into_iter().enumerate() {
+        for (round, at) in screen.receipts.into_iter().enumerate() {
             writeln!(out, "receipt {} {}", round + 1, wall_nanos(at))?;
         }
     }
