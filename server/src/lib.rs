@@ -229,6 +229,17 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
         }
         None => Router::new(),
     };
+    // Headers every answer carries, unless it set its own: no other site may
+    // show a page in a frame (where a click meant for its page lands on a
+    // staff member's "cancel" or an admin's "delete"), no file is read as
+    // another type than the one it is sent as, a page's address (a ticket's,
+    // a cancel link's) is not told to the sites it links to, and a site
+    // served over HTTPS tells browsers to come back over HTTPS only.
+    use axum::http::{header, HeaderValue};
+    let protective = |name, value| {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let https_only = public_url.is_https().then(|| protective(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
     let health: Router<LeptosOptions> = Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/readyz", axum::routing::get(health::readyz))
@@ -265,6 +276,14 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
         .layer(tower_http::compression::CompressionLayer::new())
         // A bug that panics while answering costs that request a 500, not the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(protective(
+            header::CONTENT_SECURITY_POLICY,
+            "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .layer(protective(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(protective(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(protective(header::REFERRER_POLICY, "same-origin"))
+        .layer(tower::util::option_layer(https_only))
         .with_state(options)
 }
 

@@ -137,3 +137,50 @@ async fn the_service_worker_names_this_builds_files() {
     assert!(script.contains(&format!("/pkg/{BUNDLE}_bg.wasm")) && script.contains(&format!("/style/{STYLESHEET}")));
     assert!(script.contains(&format!("const CACHE = '{BUNDLE}-{STYLESHEET}';")), "{script}");
 }
+
+/// Every answer (a page, a file, a server function's, a refusal, one for a
+/// path that is not there) tells the browser that no other site may frame
+/// it, that its type is the one it is sent as, and that its address is not
+/// told to other sites; over HTTPS, that the site is to be asked over HTTPS
+/// only.
+#[tokio::test]
+async fn every_answer_carries_the_protective_headers() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let get = |path: String| app.client.get(format!("{}{path}", app.base)).send();
+    let answers = [
+        ("the home page", get("/".into()).await.unwrap()),
+        ("an office page", get("/kantor/kantah-denpasar".into()).await.unwrap()),
+        ("a file", get(format!("/pkg/{BUNDLE}.js")).await.unwrap()),
+        ("a path that is not there", get("/tidak-ada".into()).await.unwrap()),
+        ("a server function", app.call("office", None, &[("slug", "kantah-denpasar")]).await),
+        (
+            "a refused write",
+            app.call_with_headers(
+                "office",
+                None,
+                &[("slug", "kantah-denpasar")],
+                &[("Origin", "https://calo.example")],
+            )
+            .await,
+        ),
+    ];
+    for (what, answer) in &answers {
+        let headers = answer.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'"), "{what}: {policy}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+        assert!(headers.get("strict-transport-security").is_none(), "{what}: not told over plain HTTP");
+    }
+    assert_eq!(answers[5].1.status(), 403);
+
+    let https = spawn_app_with(&[
+        ("ANTREAN_SITE_ROOT", site.path().display().to_string()),
+        ("ANTREAN_PUBLIC_URL", "https://antrean.example.id".into()),
+    ])
+    .await;
+    let page = https.client.get(format!("{}/", https.base)).send().await.unwrap();
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000");
+}
