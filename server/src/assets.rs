@@ -45,9 +45,33 @@ pub fn files<S: Clone + Send + Sync + 'static>(dir: &Path, hashed: bool) -> Rout
 /// The service worker script with this build's file names and cache name.
 pub fn service_worker(names: &AssetNames) -> String {
     let files = serde_json::to_string(&names.offline_files()).unwrap_or_else(|_| "[]".into());
-    include_str!("../assets/sw.js")
+    with_hashed_icons(include_str!("../assets/sw.js"), names)
         .replace("'__VERSION__'", &format!("'{}-{}'", names.bundle(app::Audience::Live), names.stylesheet))
         .replace("['__OFFLINE_FILES__']", &files)
+}
+
+/// The web app manifest, naming this build's icons.
+pub fn manifest(names: &AssetNames) -> String {
+    with_hashed_icons(include_str!("../assets/manifest.webmanifest"), names)
+}
+
+/// `text` with each icon's quoted plain address (`"/icons/icon-192.png"`,
+/// `'/favicon.svg'`) replaced by its hashed copy's.
+fn with_hashed_icons(text: &str, names: &AssetNames) -> String {
+    names.icons.iter().fold(text.to_string(), |text, (plain, _)| {
+        let hashed = names.icon(plain);
+        text.replace(&format!("\"/{plain}\""), &format!("\"{hashed}\""))
+            .replace(&format!("'/{plain}'"), &format!("'{hashed}'"))
+    })
+}
+
+/// `GET /manifest.webmanifest`: revalidated on every visit, as it names this build's icons.
+pub async fn serve_manifest(manifest: std::sync::Arc<str>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "no-cache")],
+        manifest.to_string(),
+    )
 }
 
 /// `GET /sw.js`: revalidated on every visit, so a new build's worker takes over.
@@ -67,9 +91,13 @@ mod tests {
     fn the_worker_names_this_builds_files_and_a_cache_of_its_own() {
         let bundles =
             ["antrean-citizen-3", "antrean-live-0123abcd", "antrean-staff-1", "antrean-kiosk-2"].map(String::from);
-        let names = AssetNames { bundles, stylesheet: "main-4567ef.css".into() };
+        let icons = vec![("icons/icon-192.png".to_string(), "icon-192-89abcdef.png".to_string())];
+        let names = AssetNames { bundles, stylesheet: "main-4567ef.css".into(), icons };
         let script = service_worker(&names);
         assert!(script.contains("\"/pkg/antrean-live-0123abcd_bg.wasm\""), "{script}");
+        assert!(script.contains("icon: '/pkg/icon-192-89abcdef.png'"), "notices show the hashed icon");
+        assert!(script.contains("\"/pkg/icon-192-89abcdef.png\"") && !script.contains("/icons/icon-192.png"));
+        assert!(script.contains("\"/favicon.svg\""), "an icon without a hashed copy keeps its own address");
         assert!(!script.contains("antrean-staff"), "the worker keeps the office pages' bundle only");
         assert!(script.contains("/style/main-4567ef.css"));
         assert!(!script.contains("__VERSION__") && !script.contains("__OFFLINE_FILES__"));

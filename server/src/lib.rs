@@ -216,6 +216,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
     };
     let routes = generate_route_list_with_exclusions_and_ssg_and_context(App, None, page_context.clone()).0;
     let worker: Arc<str> = assets::service_worker(&assets).into();
+    let manifest: Arc<str> = assets::manifest(&assets).into();
     // Every route here has its entry in `app::api::PERMISSIONS`.
     let dev_routes = match config.dev_mode {
         true => Router::new().route("/dev/outbox", axum::routing::get(outbox::page)).with_state(context.db.clone()),
@@ -259,6 +260,7 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
             })
         })
         .route("/sw.js", axum::routing::get(move || assets::serve_worker(worker.clone())))
+        .route("/manifest.webmanifest", axum::routing::get(move || assets::serve_manifest(manifest.clone())))
         .leptos_routes_with_context(&options, routes, page_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

@@ -13,6 +13,8 @@ const FORMS_BUNDLE: &str = "antrean-citizen-3333333333333333";
 const STAFF_BUNDLE: &str = "antrean-staff-1111111111111111";
 const KIOSK_BUNDLE: &str = "antrean-kiosk-2222222222222222";
 const STYLESHEET: &str = "main-fedcba9876543210.css";
+const ICON: &str = "icon-192-0f1e2d3c4b5a6978.png";
+const FAVICON: &str = "favicon-8796a5b4c3d2e1f0.svg";
 
 /// A built site as `./antrean build` leaves it, with small stand-in files.
 fn site() -> tempfile::TempDir {
@@ -21,8 +23,10 @@ fn site() -> tempfile::TempDir {
     std::fs::create_dir_all(root.join("pkg")).unwrap();
     std::fs::create_dir_all(root.join("style")).unwrap();
     let names = format!(
-        "bundle citizen {FORMS_BUNDLE}\nbundle live {BUNDLE}\nbundle staff {STAFF_BUNDLE}\nbundle kiosk {KIOSK_BUNDLE}\nstylesheet {STYLESHEET}\n"
+        "bundle citizen {FORMS_BUNDLE}\nbundle live {BUNDLE}\nbundle staff {STAFF_BUNDLE}\nbundle kiosk {KIOSK_BUNDLE}\nstylesheet {STYLESHEET}\n\
+         icon icons/icon-192.png {ICON}\nicon favicon.svg {FAVICON}\n"
     );
+    std::fs::write(root.join(format!("pkg/{ICON}")), b"\x89PNG stand-in").unwrap();
     std::fs::write(root.join("assets.txt"), names).unwrap();
     let js = root.join(format!("pkg/{BUNDLE}.js"));
     std::fs::write(&js, "export default function init() {}\n".repeat(20)).unwrap();
@@ -49,6 +53,9 @@ async fn hashed_files_are_kept_for_good_and_sent_precompressed_as_accepted() {
     let css = get(&format!("/style/{STYLESHEET}"), "identity").await.unwrap();
     assert_eq!(css.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
     assert!(css.headers().get(CONTENT_ENCODING).is_none());
+    let icon = get(&format!("/pkg/{ICON}"), "br").await.unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
 
     // A name that is not there is not remembered for a year.
     let missing = get("/pkg/antrean-ffffffffffffffff.js", "br").await.unwrap();
@@ -136,6 +143,27 @@ async fn the_service_worker_names_this_builds_files() {
     let script = worker.text().await.unwrap();
     assert!(script.contains(&format!("/pkg/{BUNDLE}_bg.wasm")) && script.contains(&format!("/style/{STYLESHEET}")));
     assert!(script.contains(&format!("const CACHE = '{BUNDLE}-{STYLESHEET}';")), "{script}");
+    assert!(script.contains(&format!("icon: '/pkg/{ICON}'")), "notices show the hashed icon");
+}
+
+/// Pages and the web app manifest name the icons' hashed copies, kept for
+/// good; the manifest itself is asked again on every visit.
+#[tokio::test]
+async fn pages_and_the_manifest_name_the_hashed_icons() {
+    let site = site();
+    let app = spawn_app_with(&[("ANTREAN_SITE_ROOT", site.path().display().to_string())]).await;
+    let html = app.client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("<link rel=\"icon\" href=\"/pkg/{FAVICON}\"")), "{html}");
+    assert!(html.contains("href=\"/manifest.webmanifest\""));
+    let manifest = app.client.get(format!("{}/manifest.webmanifest", app.base)).send().await.unwrap();
+    assert_eq!(manifest.status(), 200);
+    assert_eq!(manifest.headers()[CACHE_CONTROL], "no-cache");
+    assert_eq!(manifest.headers()[reqwest::header::CONTENT_TYPE], "application/manifest+json");
+    let manifest: serde_json::Value = manifest.json().await.unwrap();
+    let icons: Vec<&str> =
+        manifest["icons"].as_array().unwrap().iter().filter_map(|icon| icon["src"].as_str()).collect();
+    assert!(icons.contains(&format!("/pkg/{ICON}").as_str()) && icons.contains(&format!("/pkg/{FAVICON}").as_str()));
+    assert!(!icons.contains(&"/icons/icon-192.png"), "{icons:?}");
 }
 
 /// Every answer (a page, a file, a server function's, a refusal, one for a

@@ -91,22 +91,28 @@ pub struct AssetNames {
     pub bundles: [String; 4],
     /// The stylesheet's file name in `/style/`.
     pub stylesheet: String,
+    /// Icons by their plain path from the site's root (`icons/icon-192.png`,
+    /// `favicon.svg`), and their hashed copy's file name in `/pkg/`.
+    pub icons: Vec<(String, String)>,
 }
 
 impl Default for AssetNames {
     /// The names of one unsplit, unhashed build.
     fn default() -> Self {
-        Self { bundles: Audience::ALL.map(|_| "antrean".to_string()), stylesheet: "main.css".into() }
+        Self { bundles: Audience::ALL.map(|_| "antrean".to_string()), stylesheet: "main.css".into(), icons: Vec::new() }
     }
 }
 
 impl AssetNames {
-    /// Reads `assets.txt` (`bundle <audience> <name>` and `stylesheet <name>`
-    /// lines); a name that is missing, or not a plain file name, keeps its default.
+    /// Reads `assets.txt` (`bundle <audience> <name>`, `stylesheet <name>` and
+    /// `icon <plain path> <name>` lines); a name that is missing, or not a
+    /// plain file name, keeps its default.
     pub fn parse(text: &str) -> Self {
         let mut names = Self::default();
         let plain = |name: &str| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            !name.starts_with('.')
+                && !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         };
         for line in text.lines() {
             let words: Vec<&str> = line.split_whitespace().collect();
@@ -117,6 +123,9 @@ impl AssetNames {
                     }
                 }
                 ["stylesheet", name] if plain(name) => names.stylesheet = (*name).to_string(),
+                ["icon", path, name] if path.split('/').all(plain) && plain(name) => {
+                    names.icons.push(((*path).to_string(), (*name).to_string()));
+                }
                 _ => {}
             }
         }
@@ -128,6 +137,15 @@ impl AssetNames {
         &self.bundles[at]
     }
 
+    /// The address of an icon given by its plain path from the site's root:
+    /// its hashed copy's, or, in a build without one, its own.
+    pub fn icon(&self, path: &str) -> String {
+        match self.icons.iter().find(|(plain, _)| plain == path) {
+            Some((_, hashed)) => format!("/pkg/{hashed}"),
+            None => format!("/{path}"),
+        }
+    }
+
     /// Every file the service worker keeps for offline use (the office
     /// pages it stores), by its address.
     pub fn offline_files(&self) -> [String; 6] {
@@ -135,8 +153,8 @@ impl AssetNames {
         [
             "/offline.html".into(),
             format!("/style/{}", self.stylesheet),
-            "/favicon.svg".into(),
-            "/icons/icon-192.png".into(),
+            self.icon("favicon.svg"),
+            self.icon("icons/icon-192.png"),
             format!("/pkg/{bundle}.js"),
             format!("/pkg/{bundle}_bg.wasm"),
         ]
@@ -170,9 +188,9 @@ pub fn shell(_options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5cab" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href=assets.icon("favicon.svg") type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
-                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <link rel="apple-touch-icon" href=assets.icon("icons/apple-touch-icon.png") />
                 <link rel="stylesheet" id="antrean" href=stylesheet />
                 <script inner_html=REGISTER_SERVICE_WORKER></script>
                 {scripts}
@@ -327,5 +345,16 @@ mod tests {
         assert_eq!(names.bundle(Audience::Live), "antrean-live-12");
         assert_eq!(names.bundle(Audience::Staff), "antrean", "a name with a slash keeps the default");
         assert_eq!(names.stylesheet, "main-3.css");
+    }
+
+    #[test]
+    fn icons_are_named_by_their_hashed_copy_where_the_build_made_one() {
+        let names = AssetNames::parse(
+            "icon icons/icon-192.png icon-192-ab.png\nicon ../secret.png secret-cd.png\nicon favicon.svg ../favicon.svg\n",
+        );
+        assert_eq!(names.icon("icons/icon-192.png"), "/pkg/icon-192-ab.png");
+        assert_eq!(names.icon("favicon.svg"), "/favicon.svg", "a hashed name with a path is left out");
+        assert_eq!(names.icon("../secret.png"), "/../secret.png", "a path up is left out");
+        assert_eq!(names.icons.len(), 1);
     }
 }
