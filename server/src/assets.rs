@@ -65,22 +65,11 @@ fn with_hashed_icons(text: &str, names: &AssetNames) -> String {
     })
 }
 
-/// `GET /manifest.webmanifest`: revalidated on every visit, as it names this build's icons.
-pub async fn serve_manifest(manifest: std::sync::Arc<str>) -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "no-cache")],
-        manifest.to_string(),
-    )
-}
-
-/// `GET /sw.js`: revalidated on every visit, so a new build's worker takes over.
-pub async fn serve_worker(script: std::sync::Arc<str>) -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-        script.to_string(),
-    )
+/// `GET /sw.js` and `GET /manifest.webmanifest`: rendered with this build's
+/// names, so revalidated on every visit (a new build's worker takes over, its
+/// manifest names its icons).
+pub async fn serve_rendered(content_type: &'static str, body: std::sync::Arc<str>) -> impl IntoResponse {
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body.to_string())
 }
 
 #[cfg(test)]

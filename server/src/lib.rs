@@ -259,8 +259,14 @@ fn router(config: &Config, context: ServerContext, addr: SocketAddr, screens: Ar
                 live_socket::upgrade(path, context.clone(), screens.clone(), request)
             })
         })
-        .route("/sw.js", axum::routing::get(move || assets::serve_worker(worker.clone())))
-        .route("/manifest.webmanifest", axum::routing::get(move || assets::serve_manifest(manifest.clone())))
+        .route(
+            "/sw.js",
+            axum::routing::get(move || assets::serve_rendered("text/javascript; charset=utf-8", worker.clone())),
+        )
+        .route(
+            "/manifest.webmanifest",
+            axum::routing::get(move || assets::serve_rendered("application/manifest+json", manifest.clone())),
+        )
         .leptos_routes_with_context(&options, routes, page_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
