@@ -27,7 +27,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: serverBinary,
+    command: JSON.stringify(serverBinary),
     url: `${sharedOrigin}/`,
     reuseExistingServer: false,
     timeout: 60_000,
