@@ -65,7 +65,10 @@ impl OfficeZone {
 
     /// The instant the office's clocks show `local`.
     pub fn instant(self, local: NaiveDateTime) -> DateTime<Utc> {
-        (local - self.offset()).and_utc()
+        // At the very ends of the calendar (a date typed into a filter) the
+        // offset would leave chrono's range: the instant is then its end.
+        let end = if local.year() < 0 { NaiveDateTime::MIN } else { NaiveDateTime::MAX };
+        local.checked_sub_offset(self.offset()).unwrap_or(end).and_utc()
     }
 }
 
@@ -268,6 +271,16 @@ mod tests {
             NaiveTime::from_hms_opt(8, 0, 0).unwrap()
         )
         .is_none());
+    }
+
+    #[test]
+    fn the_first_and_last_days_chrono_knows_have_an_instant() {
+        for zone in [OfficeZone::Wib, OfficeZone::Wita, OfficeZone::Wit] {
+            let first = NaiveDate::MIN.and_time(NaiveTime::MIN);
+            assert_eq!(zone.instant(first), NaiveDateTime::MIN.and_utc());
+            let last = NaiveDate::MAX.and_hms_opt(23, 59, 59).unwrap();
+            assert!(zone.instant(last) <= NaiveDateTime::MAX.and_utc());
+        }
     }
 
     #[test]
