@@ -87,8 +87,15 @@ pub fn client_key(
     peer: SocketAddr,
     headers: &http::HeaderMap,
 ) -> String {
-    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    crate::domain::client::limit_key(proxies.client(peer.ip(), header("x-forwarded-for"), header("forwarded")))
+    // A header sent as several lines is one list (RFC 9110, 5.3): a proxy
+    // that adds a line of its own, rather than appending to the client's,
+    // names the client last, where the chain is read from.
+    let header = |name: &str| {
+        let lines = headers.get_all(name).iter().map(|line| line.to_str().ok()).collect::<Option<Vec<_>>>()?;
+        (!lines.is_empty()).then(|| lines.join(","))
+    };
+    let (forwarded_for, forwarded) = (header("x-forwarded-for"), header("forwarded"));
+    crate::domain::client::limit_key(proxies.client(peer.ip(), forwarded_for.as_deref(), forwarded.as_deref()))
 }
 
 /// Sends the browser to `path` (a plain form post) or tells the page to go
