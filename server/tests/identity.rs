@@ -549,7 +549,14 @@ async fn a_disabled_account_is_signed_out_and_a_reset_password_replaces_the_old_
         app.call("reset_account_password", Some(&admin), &[("account", &id)]).await.json().await.unwrap();
     let new_password = reset["password"].as_str().unwrap();
     assert_eq!(staff_sign_in(&app, "petugas-satu", "kata sandi pertama").await, None);
-    assert!(staff_sign_in(&app, "petugas-satu", new_password).await.is_some());
+    // The admin read the new password out: its owner changes it before anything else.
+    let after_reset = staff_sign_in(&app, "petugas-satu", new_password).await.unwrap();
+    assert_eq!(
+        error_of(app.call("my_calls", Some(&after_reset), &[]).await).await,
+        serde_json::json!("PasswordChangeNeeded")
+    );
+    let desk: serde_json::Value = app.call("staff_desk", Some(&after_reset), &[]).await.json().await.unwrap();
+    assert_eq!(desk["must_change_password"], true);
 
     let me: serde_json::Value = app.call("accounts", Some(&admin), &[]).await.json().await.unwrap();
     let mine = me["me"].to_string();

@@ -126,6 +126,7 @@ pub async fn create_account(
             office_id,
         },
         &by,
+        !chosen && crate::domain::access::must_change_given_password(role),
     )
     .await?
     .map_err(|p| AppError::field(Field::Username, FieldProblem::Account(p)))?;
@@ -141,7 +142,8 @@ pub async fn reset_account_password(account: i64) -> Result<InitialPassword, App
     let ctx = context()?;
     let (listing, by) = managed_account::<ResetAccountPassword>(&ctx, account).await?;
     let password = crate::store::staff::made_password();
-    crate::store::staff::set_password(&ctx.db, account, &password, false, &by).await?;
+    let must_change = crate::domain::access::must_change_given_password(listing.account.role);
+    crate::store::staff::set_password(&ctx.db, account, &password, must_change, &by).await?;
     crate::store::sessions::revoke_staff(&ctx.db, account, ctx.clock.now()).await?;
     Ok(InitialPassword { username: listing.account.username, password: Some(password) })
 }

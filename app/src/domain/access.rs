@@ -217,6 +217,14 @@ pub fn one_time_password(mut next_byte: impl FnMut() -> u8) -> String {
     super::otp::code_from_random(&mut next_byte) + &super::otp::code_from_random(&mut next_byte)
 }
 
+/// Whether an account given a password someone else saw (one the system
+/// made, a reset) must change it before anything else: a person must, so that
+/// the admin who read it out does not know it; a kiosk keeps it, as it is a
+/// device the admin types it into, where nobody would change it.
+pub fn must_change_given_password(role: Role) -> bool {
+    role != Role::Kiosk
+}
+
 /// An admin may not disable the account they are signed in with: an office
 /// would be left without anyone to enable it again.
 pub fn may_set_active(acting_account: i64, account: i64, active: bool) -> Result<(), AccountProblem> {

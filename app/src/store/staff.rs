@@ -74,8 +74,14 @@ pub async fn create(
 }
 
 /// Creates an account as an admin: see `create`.
-pub async fn create_by(db: &Db, account: &NewAccount<'_>, by: &Actor) -> StoreResult<Result<i64, AccountProblem>> {
-    insert_account(db, account, by.at, Some(by), false).await
+/// An account an admin creates; `must_change_password` as `insert_account`'s.
+pub async fn create_by(
+    db: &Db,
+    account: &NewAccount<'_>,
+    by: &Actor,
+    must_change_password: bool,
+) -> StoreResult<Result<i64, AccountProblem>> {
+    insert_account(db, account, by.at, Some(by), must_change_password).await
 }
 
 pub struct NewAccount<'a> {
