@@ -31,6 +31,10 @@ pub enum PushError {
     Gone(u16),
     #[error("the push service refused the message: {0}")]
     Refused(String),
+    /// The push service will never take this subscription's messages from
+    /// us (a bad request, another site's VAPID key): stop sending to it.
+    #[error("the push service refuses this subscription's messages (HTTP {0})")]
+    Rejected(u16),
     #[error("the push service is unreachable: {0}")]
     Unreachable(String),
     #[error("the subscription's keys are not usable: {0}")]
@@ -175,6 +179,11 @@ impl PushSender {
         match response.status().as_u16() {
             200..=299 => Ok(()),
             status @ (404 | 410) => Err(PushError::Gone(status)),
+            // Too many messages is the service's state; any other refusal is
+            // this subscription's (one made for another site's key answers
+            // 401 or 403, RFC 8292), and must not pause everyone's pushes to
+            // that service.
+            status @ 400..=499 if status != 429 => Err(PushError::Rejected(status)),
             status => Err(PushError::Refused(format!("HTTP {status}"))),
         }
     }

@@ -222,7 +222,22 @@ async fn a_called_citizen_gets_an_encrypted_push_signed_with_the_servers_vapid_k
 
 #[tokio::test]
 async fn a_subscription_its_push_service_calls_gone_is_removed() {
-    let (push, pushed) = push_service(410).await;
+    a_subscription_refused_for_good_is_removed(410).await;
+}
+
+/// A subscription made under another site's VAPID key (which FCM answers
+/// 403), or one the service calls a bad request, is removed like a gone one,
+/// and not counted as the push service failing: five such, saved by one
+/// citizen, would otherwise pause everyone's pushes to that service.
+#[tokio::test]
+async fn a_subscription_its_push_service_refuses_for_good_is_removed() {
+    for status in [403, 401, 400] {
+        a_subscription_refused_for_good_is_removed(status).await;
+    }
+}
+
+async fn a_subscription_refused_for_good_is_removed(status: u16) {
+    let (push, pushed) = push_service(status).await;
     let app = spawn_app_with(&local_push()).await;
     let citizen = app.waiting_tickets(1).await;
     Browser::new().subscribe(&app, &citizen, &format!("{push}/push/browser-2")).await;
@@ -234,10 +249,10 @@ async fn a_subscription_its_push_service_calls_gone_is_removed() {
     assert_eq!(pushed.lock().unwrap().len(), 1);
     let db = app.inspect().await;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions").fetch_one(&db).await.unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(left, 0, "HTTP {status}");
     let failed: Option<i64> =
         sqlx::query_scalar("SELECT failed_at FROM notifications WHERE channel = 'push'").fetch_one(&db).await.unwrap();
-    assert!(failed.is_some(), "a gone subscription is not retried");
+    assert!(failed.is_some(), "a subscription refused with HTTP {status} is not retried");
 }
 
 /// Tests only: the push services the tests run on 127.0.0.1 are accepted.
