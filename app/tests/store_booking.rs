@@ -273,7 +273,12 @@ async fn a_cancelled_ticket_frees_the_nik_at_once_but_not_its_place(engine: Engi
     let f = office_with_quota(engine, 2, 30).await;
     let first = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     tickets::cancel(&f.db, &first.code, CancelReason::CitizenRequest, None, monday_10_wib()).await.unwrap();
-    let second = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap();
+    // The phone that gave the place back still holds it until it is released.
+    let same_phone = f.book(&citizen(1), BookingRequest::Date(date("2026-11-24"))).await.unwrap_err();
+    assert!(matches!(same_phone, BookError::Refused(BookingRefusal::PhoneHasServiceDay)), "{same_phone:?}");
+    // The NIK, from another phone (the holder's new number, say), books at once.
+    let other_phone = Holder { phone: citizen(2).phone, ..citizen(1) };
+    let second = f.book(&other_phone, BookingRequest::Date(date("2026-11-24"))).await.unwrap();
     assert!(!second.existing);
     assert_eq!(second.sequence, 2, "sequence numbers are never reused");
 }

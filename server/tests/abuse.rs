@@ -378,11 +378,57 @@ async fn one_phone_cannot_hoard_numbers_with_made_up_niks() {
         ("phone", "081234567890"),
     ];
     assert!(app.call("staff_book", Some(&staff), &at_desk).await.status().is_success());
-    // A cancelled number frees its place under the caps.
+    // A cancelled number still counts under the caps while its place is held
+    // back from the quota (the office's release delay), then no longer.
     let mine: serde_json::Value = app.call("my_tickets", Some(&calo), &[]).await.json().await.unwrap();
     let code = mine["tickets"][0]["code"].as_str().unwrap().to_string();
     assert!(app.call("cancel_my_ticket", Some(&calo), &[("code", &code)]).await.status().is_success());
+    let at_once = refused_with(book(&app, &calo, "D", "2026-12-01", 10).await).await;
+    assert_eq!(at_once, serde_json::json!({ "PhoneUpcomingFull": { "most": 5 } }));
+    set_release_delay(&app, 0).await;
     assert!(book(&app, &calo, "D", "2026-12-01", 10).await.status().is_success());
+}
+
+/// Sets Denpasar's release delay (minutes before a cancelled number's place
+/// is free again), its other details as seeded.
+async fn set_release_delay(app: &TestApp, minutes: u32) {
+    let minutes = minutes.to_string();
+    let details = [
+        ("office", "kantah-denpasar"),
+        ("name", "Kantor Pertanahan Kota Denpasar"),
+        ("address", "Jl. Kapten Tantular No. 1, Denpasar, Bali"),
+        ("zone", "Asia/Makassar"),
+        ("max_calls", "3"),
+        ("requeue_after", "5"),
+        ("phone_office_day_cap", "2"),
+        ("phone_upcoming_cap", "5"),
+        ("release_delay", minutes.as_str()),
+        ("reminder_hour", "19"),
+    ];
+    let saved = app.call("save_office_details", Some(&app.admin_session().await), &details).await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+}
+
+#[tokio::test]
+async fn one_phone_cannot_hold_a_day_by_cancelling_and_booking_again() {
+    let app = spawn_app().await;
+    let calo = app.sign_in_citizen("081234567890").await;
+    let first: serde_json::Value = book(&app, &calo, "A", "2026-11-24", 1).await.json().await.unwrap();
+    let code = first["code"].as_str().unwrap().to_string();
+    assert!(app.call("cancel_my_ticket", Some(&calo), &[("code", &code)]).await.status().is_success());
+    // The place given back is held from the quota for the release delay;
+    // booking again at once would take a second place of the day with one
+    // phone, and a loop of both would hold the whole day.
+    let again = refused_with(book(&app, &calo, "A", "2026-11-24", 2).await).await;
+    assert_eq!(again, "PhoneHasServiceDay");
+    let places: i64 =
+        sqlx::query_scalar("SELECT MAX(issued) FROM service_days").fetch_one(&app.inspect().await).await.unwrap();
+    assert_eq!(places, 1, "one place of the day taken (one service, one day), none more");
+    // Staff cancelling a number (at the citizen's request, say) does not count against the phone.
+    let second: serde_json::Value = book(&app, &calo, "B", "2026-11-24", 3).await.json().await.unwrap();
+    let cancel = [("code", second["code"].as_str().unwrap()), ("reason", "citizen_request")];
+    assert!(app.call("staff_cancel", Some(&app.admin_session().await), &cancel).await.status().is_success());
+    assert!(book(&app, &calo, "C", "2026-11-24", 4).await.status().is_success(), "two at the office that day");
 }
 
 #[tokio::test]

@@ -158,12 +158,13 @@ impl BookingStatements for Native<'_> {
     }
 
     async fn phone_holdings(&mut self, held: &HeldBy<'_>) -> StoreResult<PhoneHoldings> {
-        let values: [&dyn ToSql; 5] = [
+        let values: [&dyn ToSql; 6] = [
             &held.phone.as_str(),
             &held.service.id,
             &held.service.office_id,
             &held.date.to_string(),
             &held.today.to_string(),
+            &millis(held.released_until),
         ];
         let counts = first_row(&self.0, &statements::PHONE_HOLDINGS, &values, |row| {
             Ok([row.get("service_day")?, row.get("office_day")?, row.get("upcoming")?])

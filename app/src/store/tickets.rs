@@ -273,7 +273,13 @@ impl BookingJob {
 
     /// The holdings on `date` this booking counts against.
     fn held_on(&self, date: NaiveDate) -> Option<HeldBy<'_>> {
-        self.counted_phone().map(|phone| HeldBy { phone, service: &self.service, date, today: self.today })
+        self.counted_phone().map(|phone| HeldBy {
+            phone,
+            service: &self.service,
+            date,
+            today: self.today,
+            released_until: self.released_until,
+        })
     }
 
     fn claim_on(&self, date: NaiveDate) -> Claim {
@@ -409,6 +415,9 @@ pub(crate) struct HeldBy<'a> {
     pub service: &'a Service,
     pub date: NaiveDate,
     pub today: NaiveDate,
+    /// The phone's own cancellations after this still hold their places
+    /// (`Claim::released_until`), so they count as numbers it holds.
+    pub released_until: DateTime<Utc>,
 }
 
 /// A claim of a place on a service's date; `kept` places of the quota are
@@ -773,6 +782,7 @@ fn bind_holdings<'q>(query: PgQuery<'q>, held: &HeldBy<'q>) -> PgQuery<'q> {
         .bind(held.service.office_id)
         .bind(held.date.to_string())
         .bind(held.today.to_string())
+        .bind(millis(held.released_until))
 }
 
 /// Binds `statements::CLAIM_PLACE`'s values, as `bind_active`.
@@ -811,14 +821,16 @@ pub mod statements {
     /// `$1` service, `$2` NIK, `$3` date.
     pub static ACTIVE_TICKET: LazyLock<String> = LazyLock::new(|| active_ticket(1));
 
-    /// The phone's active online numbers: `$1` phone, `$2` service, `$3`
-    /// office, `$4` date, `$5` today.
+    /// The phone's online numbers, active or given back so lately that
+    /// their places are not free yet (a calo cancelling and booking again
+    /// would hold a day's quota with one phone): `$1` phone, `$2` service,
+    /// `$3` office, `$4` date, `$5` today, `$6` released until.
     pub static PHONE_HOLDINGS: LazyLock<String> = LazyLock::new(|| phone_holdings(1));
 
     /// A booking's first statement on PostgreSQL when it counts against a
     /// phone: it takes the phone's lock (`locks::TAKE`, `$1` key, `$2` at),
     /// reads `ACTIVE_TICKET` (`$3` to `$5`) and `PHONE_HOLDINGS` (`$6` to
-    /// `$10`), and makes the first date's `CLAIM_PLACE` (`$11` to `$14`):
+    /// `$11`), and makes the first date's `CLAIM_PLACE` (`$12` to `$15`):
     /// one round trip instead of four. The reads see the snapshot the
     /// statement took before it waited for the lock; they counted every
     /// booking of the phone when `taken` is one more than the `seen` count
@@ -826,11 +838,11 @@ pub mod statements {
     /// claim, like `CLAIM_PLACE` alone, is decided on the (service, date)
     /// row's latest version, under its lock; a booking refused after it
     /// gives the place back. It also reads `OFFICE_VERSION`'s columns for the
-    /// `$15` office and the `$16` session, which the booking checks
+    /// `$16` office and the `$17` session, which the booking checks
     /// (`Look::office`, `Look::session`).
     pub(crate) static LOCKED_LOOK: LazyLock<String> = LazyLock::new(|| locked_look(true));
 
-    /// `LOCKED_LOOK` without the claim: `$11` office, `$12` session. A
+    /// `LOCKED_LOOK` without the claim: `$12` office, `$13` session. A
     /// booking batch looks for its bookings before it claims any place, so
     /// that it holds its dates' rows, which the other batches wait on, for
     /// the claims and inserts alone (`booking_batches`).
@@ -838,8 +850,8 @@ pub mod statements {
 
     fn locked_look(claim: bool) -> String {
         let (claimed, claimed_column, office) = match claim {
-            true => (format!(", claimed AS ({})", claim_place(11)), "(SELECT issued FROM claimed) AS claimed,", 15),
-            false => (String::new(), "", 11),
+            true => (format!(", claimed AS ({})", claim_place(12)), "(SELECT issued FROM claimed) AS claimed,", 16),
+            false => (String::new(), "", 12),
         };
         format!(
             "WITH seen AS (SELECT taken FROM locks WHERE key = $1),
@@ -894,7 +906,8 @@ pub mod statements {
 
     /// `PHONE_HOLDINGS` with its values from `$first` on.
     fn phone_holdings(first: usize) -> String {
-        let [phone, service, office, date, today] = [first, first + 1, first + 2, first + 3, first + 4];
+        let [phone, service, office, date, today, released_until] =
+            [first, first + 1, first + 2, first + 3, first + 4, first + 5];
         format!(
             "SELECT COALESCE(SUM(CASE WHEN t.issued_service_id = ${service} AND t.service_date = ${date}
                                       THEN 1 ELSE 0 END), 0) AS service_day,
@@ -902,8 +915,10 @@ pub mod statements {
                                       THEN 1 ELSE 0 END), 0) AS office_day,
                     COUNT(*) AS upcoming
              FROM tickets t JOIN services s ON s.id = t.issued_service_id
-             WHERE t.holder_phone = ${phone} AND t.channel = 'online' AND t.state IN {active}
-               AND t.service_date >= ${today}",
+             WHERE t.holder_phone = ${phone} AND t.channel = 'online' AND t.service_date >= ${today}
+               AND (t.state IN {active}
+                    OR (t.state = 'cancelled' AND t.cancelled_by_staff IS NULL
+                        AND t.cancelled_at > ${released_until}))",
             active = ACTIVE.as_str()
         )
     }
