@@ -165,7 +165,7 @@ pub enum AppError {
     #[error("wait {0} s before a new code")]
     CodeWait(i64),
     #[error("code limit reached, retry in {0} min")]
-    CodeHourlyLimit(i64),
+    CodeTooMany(i64),
     #[error("the SMS could not be sent")]
     SmsFailed,
     #[error("wrong username or password")]
@@ -247,7 +247,7 @@ impl AppError {
             Self::NotSignedIn => "not-signed-in",
             Self::Forbidden => "forbidden",
             Self::CodeWrong { .. } | Self::CodeDead => "code",
-            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => {
+            Self::CodeWait(_) | Self::CodeTooMany(_) | Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => {
                 "rate-limited"
             }
             Self::ApiKeyInvalid => "api-key",
@@ -280,7 +280,7 @@ impl AppError {
             Self::CancelLinkExpired => 410,
             Self::NotSignedIn | Self::StaffSignInWrong | Self::ApiKeyInvalid => 401,
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
-            Self::CodeWait(_) | Self::CodeHourlyLimit(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
+            Self::CodeWait(_) | Self::CodeTooMany(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
             Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => 429,
             Self::Transport(_) | Self::Malformed => 400,
             Self::TooLarge => 413,
@@ -294,7 +294,7 @@ impl AppError {
     pub fn retry_after_seconds(&self) -> Option<i64> {
         match self {
             Self::CodeWait(seconds) | Self::ApiRateLimited(seconds) => Some(*seconds),
-            Self::CodeHourlyLimit(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
+            Self::CodeTooMany(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
             Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
             // As soon as the puzzle is solved, which takes a browser about a second.
             Self::ProofOfWorkNeeded(_) | Self::Busy => Some(1),

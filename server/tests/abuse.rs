@@ -884,6 +884,31 @@ async fn a_generated_first_admin_password_must_be_changed_before_anything_else()
     assert!(app.call("accounts", Some(&admin), &[]).await.status().is_success());
 }
 
+#[tokio::test]
+async fn a_phone_gets_ten_codes_a_day_however_they_are_spread() {
+    use app::domain::otp::{OtpPolicy, SendDecision};
+    use app::store::access::{self, CodeRequest, Purpose};
+    let dir = tempfile::tempdir().unwrap();
+    let db = app::store::Db::open_sqlite(&dir.path().join("antrean.db")).await.unwrap();
+    let key = access::CodeKey::load_or_create(&db).await.unwrap();
+    let phone = app::domain::identity::PhoneNumber::parse("081234567890").unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().to_utc();
+    // Four an hour, under the hourly cap, each from another address.
+    let ask = |n: i64| {
+        let (db, key, phone) = (&db, &key, &phone);
+        async move {
+            let client = format!("198.51.100.{n}");
+            let request = CodeRequest { phone, client: &client, purpose: Purpose::SignIn, payload: None, proof: None };
+            let now = start + chrono::Duration::minutes(15 * n);
+            access::issue(db, key, &OtpPolicy::default(), request, now).await.unwrap()
+        }
+    };
+    for n in 0..10 {
+        assert!(ask(n).await.is_ok(), "code {n}");
+    }
+    assert!(matches!(ask(10).await, Err(SendDecision::TooMany { retry_in_minutes }) if retry_in_minutes > 60 * 20));
+}
+
 /// Asks for a sign-in code for `phone`, with a solved puzzle if given.
 async fn ask_code(app: &TestApp, phone: &str, pow: &str) -> reqwest::Response {
     app.call("request_sign_in_code", None, &[("phone", phone), ("pow", pow)]).await

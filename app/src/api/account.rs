@@ -32,7 +32,7 @@ pub(crate) async fn send_code(
     let code = match issued {
         Ok(code) => code,
         Err(SendDecision::WaitSeconds(seconds)) => return Err(AppError::CodeWait(seconds)),
-        Err(SendDecision::HourlyLimit { retry_in_minutes }) => return Err(AppError::CodeHourlyLimit(retry_in_minutes)),
+        Err(SendDecision::TooMany { retry_in_minutes }) => return Err(AppError::CodeTooMany(retry_in_minutes)),
         Err(SendDecision::ProofNeeded { max_number }) => {
             return Err(AppError::ProofOfWorkNeeded(proof_of_work::set(key, max_number, now)))
         }

@@ -16,6 +16,9 @@ pub struct OtpPolicy {
     pub max_wrong_tries: u32,
     pub resend_after: Duration,
     pub per_phone_per_hour: usize,
+    /// A day's codes to one phone, however they are spread over its hours: a
+    /// victim's phone is not sent 24 hours' worth of codes.
+    pub per_phone_per_day: usize,
     pub per_client_per_hour: usize,
     /// Past this, code requests must carry a proof of work.
     pub budget: SmsBudget,
@@ -60,6 +63,7 @@ impl Default for OtpPolicy {
             max_wrong_tries: 5,
             resend_after: Duration::seconds(60),
             per_phone_per_hour: 5,
+            per_phone_per_day: 10,
             per_client_per_hour: 20,
             budget: SmsBudget::default(),
         }
@@ -72,8 +76,9 @@ pub enum SendDecision {
     Send,
     /// The last code for this phone went out less than a minute ago.
     WaitSeconds(i64),
-    /// Too many codes for this phone or from this client in the past hour.
-    HourlyLimit {
+    /// Too many codes for this phone in the past hour or day, or from this
+    /// client in the past hour.
+    TooMany {
         retry_in_minutes: i64,
     },
     /// The site is past its SMS budget: the request must prove this much work.
@@ -82,32 +87,44 @@ pub enum SendDecision {
     },
 }
 
-/// Decides from the send times of the past hour (any order) for the phone and the client.
+/// How far back `may_send` looks at the codes sent to a phone.
+pub const PHONE_LOOKBACK: Duration = Duration::days(1);
+/// How far back `may_send` looks at the codes a client asked for.
+pub const CLIENT_LOOKBACK: Duration = Duration::hours(1);
+
+/// Decides from the send times (any order) of the past `PHONE_LOOKBACK` for
+/// the phone and of the past `CLIENT_LOOKBACK` for the client.
 pub fn may_send(
     policy: &OtpPolicy,
     now: DateTime<Utc>,
     sent_to_phone: &[DateTime<Utc>],
     sent_from_client: &[DateTime<Utc>],
 ) -> SendDecision {
-    let hour_ago = now - Duration::hours(1);
-    let recent = |times: &[DateTime<Utc>]| -> Vec<DateTime<Utc>> {
-        let mut kept: Vec<_> = times.iter().copied().filter(|t| *t > hour_ago).collect();
+    let within = |times: &[DateTime<Utc>], span: Duration| -> Vec<DateTime<Utc>> {
+        let mut kept: Vec<_> = times.iter().copied().filter(|t| *t > now - span).collect();
         kept.sort();
         kept
     };
-    let (phone, client) = (recent(sent_to_phone), recent(sent_from_client));
-    if let Some(last) = phone.last() {
+    let hour = Duration::hours(1);
+    let (phone_day, phone_hour) = (within(sent_to_phone, PHONE_LOOKBACK), within(sent_to_phone, hour));
+    let client = within(sent_from_client, CLIENT_LOOKBACK);
+    if let Some(last) = phone_hour.last() {
         let wait = *last + policy.resend_after - now;
         if wait > Duration::zero() {
             return SendDecision::WaitSeconds(wait.num_seconds().max(1));
         }
     }
-    let over = |times: &[DateTime<Utc>], cap: usize| {
-        (times.len() >= cap).then(|| times[times.len() - cap] + Duration::hours(1) - now)
+    // Past a cap, the wait until the oldest send it counts ages out.
+    let over = |times: &[DateTime<Utc>], cap: usize, span: Duration| {
+        (times.len() >= cap).then(|| times[times.len() - cap] + span - now)
     };
-    let waits = [over(&phone, policy.per_phone_per_hour), over(&client, policy.per_client_per_hour)];
+    let waits = [
+        over(&phone_hour, policy.per_phone_per_hour, hour),
+        over(&phone_day, policy.per_phone_per_day, PHONE_LOOKBACK),
+        over(&client, policy.per_client_per_hour, CLIENT_LOOKBACK),
+    ];
     match waits.into_iter().flatten().max() {
-        Some(wait) => SendDecision::HourlyLimit { retry_in_minutes: (wait.num_seconds() + 59) / 60 },
+        Some(wait) => SendDecision::TooMany { retry_in_minutes: (wait.num_seconds() + 59) / 60 },
         None => SendDecision::Send,
     }
 }
@@ -209,8 +226,21 @@ mod tests {
         let policy = OtpPolicy::default();
         let sent: Vec<_> = (0..5).map(|i| t0() + Duration::minutes(i * 2)).collect();
         let now = t0() + Duration::minutes(10);
-        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::HourlyLimit { retry_in_minutes: 50 });
+        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::TooMany { retry_in_minutes: 50 });
         assert_eq!(may_send(&policy, t0() + Duration::minutes(61), &sent, &[]), SendDecision::Send);
+    }
+
+    #[test]
+    fn an_eleventh_code_within_a_day_is_refused_however_spread() {
+        let policy = OtpPolicy::default();
+        // Four an hour, under the hourly cap, for two and a half hours.
+        let sent: Vec<_> = (0..10).map(|i| t0() + Duration::minutes(i * 15)).collect();
+        let now = t0() + Duration::hours(3);
+        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::TooMany { retry_in_minutes: 21 * 60 });
+        assert_eq!(
+            may_send(&policy, t0() + Duration::hours(24) + Duration::minutes(1), &sent, &[]),
+            SendDecision::Send
+        );
     }
 
     #[test]
@@ -219,7 +249,7 @@ mod tests {
         let from_client: Vec<_> = (0..20).map(|i| t0() + Duration::seconds(i)).collect();
         assert!(matches!(
             may_send(&policy, t0() + Duration::minutes(5), &[], &from_client),
-            SendDecision::HourlyLimit { .. }
+            SendDecision::TooMany { .. }
         ));
     }
 

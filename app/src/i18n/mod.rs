@@ -958,9 +958,11 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
             Lang::Id => format!("Kode baru dapat diminta dalam {seconds} detik."),
             Lang::En => format!("You can ask for a new code in {seconds} seconds."),
         },
-        AppError::CodeHourlyLimit(minutes) => match lang {
-            Lang::Id => format!("Terlalu banyak permintaan kode. Coba lagi dalam {minutes} menit."),
-            Lang::En => format!("Too many code requests. Try again in {minutes} minutes."),
+        AppError::CodeTooMany(minutes) => match (lang, *minutes) {
+            (Lang::Id, ..=90) => format!("Terlalu banyak permintaan kode. Coba lagi dalam {minutes} menit."),
+            (Lang::En, ..=90) => format!("Too many code requests. Try again in {minutes} minutes."),
+            (Lang::Id, _) => format!("Terlalu banyak permintaan kode. Coba lagi dalam {} jam.", (minutes + 59) / 60),
+            (Lang::En, _) => format!("Too many code requests. Try again in {} hours.", (minutes + 59) / 60),
         },
         AppError::SmsFailed => pick(
             lang,

@@ -130,19 +130,18 @@ pub async fn issue(
     // PostgreSQL would otherwise all see the same count and all send.
     locks::hold(&mut tx, Lock::Phone(phone.as_str()), now).await?;
     locks::hold(&mut tx, Lock::Client(client), now).await?;
-    let since = millis(now - Duration::hours(1));
     let times = |rows: Vec<i64>| -> Vec<DateTime<Utc>> {
         rows.into_iter().filter_map(DateTime::from_timestamp_millis).collect()
     };
     let to_phone: Vec<i64> = sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE phone = $1 AND sent_at > $2")
         .bind(phone.as_str())
-        .bind(since)
+        .bind(millis(now - otp::PHONE_LOOKBACK))
         .fetch_all(&mut *tx)
         .await?;
     let from_client: Vec<i64> =
         sqlx::query_scalar("SELECT sent_at FROM access_codes WHERE client = $1 AND sent_at > $2")
             .bind(client)
-            .bind(since)
+            .bind(millis(now - otp::CLIENT_LOOKBACK))
             .fetch_all(&mut *tx)
             .await?;
     match otp::may_send(policy, now, &times(to_phone), &times(from_client)) {
