@@ -1092,6 +1092,26 @@ async fn a_flood_of_guesses_does_not_queue_a_known_device() {
     assert!(owner.is_success(), "the owner was not queued behind the flood: {owner}");
 }
 
+#[tokio::test]
+async fn guesses_at_one_username_from_many_addresses_must_each_solve_a_puzzle_after_twenty() {
+    let app = behind_a_proxy().await;
+    let first = sign_in_from(&app, "198.18.0.1", "admin", common::ADMIN_PASSWORD).await;
+    let device = device_cookie(&first).unwrap();
+    // One guess from each address: no per-address limit is reached.
+    for n in 0..20 {
+        let guess = sign_in_from(&app, &format!("100.64.0.{n}"), "admin", &format!("tebakan-{n}")).await;
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let (status, _, error) = refusal(sign_in_from(&app, "100.64.1.1", "admin", "tebakan").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(error.get("ProofOfWorkNeeded").is_some(), "{error}");
+    assert_eq!(attempts_checked(&app).await, 21, "the guess without a puzzle was not checked");
+    // Another username is not held back, nor the owner's own browser.
+    let other = sign_in_from(&app, "100.64.1.2", "petugas", "tebakan").await;
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+    assert!(sign_in_with(&app, "198.18.0.1", &device, common::ADMIN_PASSWORD).await.status().is_success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_from_many_addresses_must_solve_a_puzzle_each_once_the_checks_are_all_taken() {
     let app = one_password_check_at_a_time().await;

@@ -27,7 +27,7 @@ pub async fn staff_sign_in(username: String, password: String, #[server(default)
     let device = super::server::known_device(&ctx, &username);
     let address = client_address(&ctx).await;
     let counted_as = match &device {
-        Some(name) => format!("device:{name}"),
+        Some(name) => format!("{}{name}", crate::store::staff::KNOWN_DEVICE),
         None => address.clone(),
     };
     let attempt = SignInAttempt {
@@ -58,14 +58,14 @@ fn sign_in_refused(
     refusal: crate::store::staff::SignInRefusal,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppError {
-    use crate::domain::proof_of_work::{set, NORMAL_MAX_NUMBER};
+    use crate::domain::proof_of_work::set;
     use crate::store::staff::SignInRefusal;
     match refusal {
         SignInRefusal::Wrong => AppError::StaffSignInWrong,
         SignInRefusal::Locked { until } => locked(until, now),
         SignInRefusal::Busy => AppError::SignInBusy,
-        SignInRefusal::ProofNeeded => {
-            AppError::ProofOfWorkNeeded(set(ctx.code_key.proof_key(), NORMAL_MAX_NUMBER, now))
+        SignInRefusal::ProofNeeded { max_number } => {
+            AppError::ProofOfWorkNeeded(set(ctx.code_key.proof_key(), max_number, now))
         }
     }
 }

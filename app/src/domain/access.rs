@@ -95,6 +95,22 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 /// slows guessing many accounts from one place.
 pub const MAX_FAILED_FROM_ADDRESS: usize = 30;
 
+/// Wrong passwords for one username within `LOCKOUT_MINUTES`, from browsers
+/// it does not know, before each such browser must solve a puzzle before its
+/// password is checked, harder as they grow (`proof_of_work::difficulty`):
+/// guessing one account's password from many addresses, which no
+/// per-address limit holds, then costs the guesser's CPU too. The account's
+/// known devices are never asked.
+pub const USERNAME_FAILURES_BEFORE_PUZZLE: usize = 20;
+
+/// The puzzle (its `max_number`) a browser the account does not know must
+/// solve, given the username's wrong passwords of the window; none below
+/// `USERNAME_FAILURES_BEFORE_PUZZLE`.
+pub fn username_puzzle(failures: usize) -> Option<u64> {
+    let load = failures as f64 / USERNAME_FAILURES_BEFORE_PUZZLE as f64;
+    (load >= 1.0).then(|| super::proof_of_work::difficulty(load))
+}
+
 /// What a sign-in attempt does with the puzzle answer it may carry (see
 /// `proof_of_work`): a known device is never asked for one; any other browser
 /// must bring one while the password checks are all taken.
@@ -251,6 +267,15 @@ pub fn office_for_role(role: Role, office: Option<i64>) -> Result<Option<i64>, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_username_guessed_at_twenty_times_asks_unknown_browsers_for_ever_harder_puzzles() {
+        use crate::domain::proof_of_work::{HARDEST_MAX_NUMBER, NORMAL_MAX_NUMBER};
+        assert_eq!(username_puzzle(19), None);
+        assert_eq!(username_puzzle(20), Some(NORMAL_MAX_NUMBER));
+        assert_eq!(username_puzzle(40), Some(2 * NORMAL_MAX_NUMBER));
+        assert_eq!(username_puzzle(100_000), Some(HARDEST_MAX_NUMBER));
+    }
 
     #[test]
     fn a_sign_in_is_counted_under_the_username_or_one_stand_in_for_what_cannot_be_one() {

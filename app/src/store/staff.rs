@@ -9,9 +9,10 @@ use rand::RngCore;
 use super::locks::{self, Lock};
 use super::{millis, Columns, Db, StoreError, StoreResult};
 use crate::domain::access::{
-    sign_in_gate, sign_in_proof, AccountProblem, Role, SignInGate, SignInProof, LOCKOUT_MINUTES,
+    sign_in_gate, sign_in_proof, username_puzzle, AccountProblem, Role, SignInGate, SignInProof, LOCKOUT_MINUTES,
 };
 use crate::domain::audit::{Actor, AuditAction, AuditEntry};
+use crate::domain::proof_of_work::NORMAL_MAX_NUMBER;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffAccount {
@@ -33,9 +34,10 @@ pub enum SignInRefusal {
     Locked { until: DateTime<Utc> },
     /// Every password check is busy: a flood waits its turn no longer than this.
     Busy,
-    /// The checks are under pressure, and a sign-in from an unknown device
-    /// must first solve a puzzle (it carried none, or one used before).
-    ProofNeeded,
+    /// A sign-in from an unknown device must first solve a puzzle this hard
+    /// (it carried none, one too easy, or one used before): the checks are
+    /// under pressure, or the username has had many wrong passwords.
+    ProofNeeded { max_number: u64 },
 }
 
 fn hash_password(password: &str) -> StoreResult<String> {
@@ -334,12 +336,16 @@ impl PasswordChecks {
     }
 }
 
+/// What an attempt from a known device is counted against begins with this,
+/// then the device's name (no network address does).
+pub const KNOWN_DEVICE: &str = "device:";
+
 /// One sign-in attempt as the store weighs it.
 pub struct SignInAttempt<'a> {
     pub username: &'a str,
     pub password: &'a str,
     /// Whom the attempt is counted against: the client's network address, or
-    /// `device:<name>` for a known device.
+    /// `KNOWN_DEVICE` and its name for a known device.
     pub counted_as: &'a str,
     pub known_device: bool,
     /// A solved puzzle, if the form carried one (see `PasswordChecks`).
@@ -364,7 +370,7 @@ pub async fn sign_in(
     let proof = match sign_in_proof(known_device, proof.is_some(), || checks.under_pressure()) {
         SignInProof::NotNeeded => None,
         SignInProof::Spend => proof,
-        SignInProof::Needed => return Ok(Err(SignInRefusal::ProofNeeded)),
+        SignInProof::Needed => return Ok(Err(SignInRefusal::ProofNeeded { max_number: NORMAL_MAX_NUMBER })),
     };
     let queue = if known_device { &checks.known_devices } else { &checks.anyone };
     let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_WAIT, queue.acquire()).await else {
@@ -372,7 +378,7 @@ pub async fn sign_in(
     };
     let typed_name = username.trim().to_lowercase();
     let username = crate::domain::access::Username::of_sign_in(&typed_name);
-    let (row, attempt) = match record_attempt(db, &username, client, proof, now).await? {
+    let (row, attempt) = match record_attempt(db, &username, client, known_device, proof, now).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -413,6 +419,7 @@ async fn record_attempt(
     db: &Db,
     username: &str,
     client: &str,
+    known_device: bool,
     proof: Option<&crate::domain::proof_of_work::Proven>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<(Option<sqlx::any::AnyRow>, i64), SignInRefusal>> {
@@ -421,9 +428,26 @@ async fn record_attempt(
     // takes them: otherwise the two could wait on each other on PostgreSQL.
     locks::hold(&mut tx, Lock::SignIn(username), now).await?;
     locks::hold(&mut tx, Lock::Client(client), now).await?;
-    if let Some(proof) = proof {
-        if !super::access::spend_proof(&mut tx, proof, now).await? {
-            return Ok(Err(SignInRefusal::ProofNeeded));
+    let mut required = proof.map(|_| NORMAL_MAX_NUMBER);
+    if !known_device {
+        let failures: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sign_in_attempts
+             WHERE username = $1 AND succeeded = 0 AND at > $2 AND client NOT LIKE $3",
+        )
+        .bind(username)
+        .bind(millis(lockout_window_start(now)))
+        .bind(format!("{KNOWN_DEVICE}%"))
+        .fetch_one(&mut *tx)
+        .await?;
+        required = required.max(username_puzzle(usize::try_from(failures).unwrap_or(usize::MAX)));
+    }
+    if let Some(max_number) = required {
+        let solved = match proof {
+            Some(proof) if proof.max_number >= max_number => super::access::spend_proof(&mut tx, proof, now).await?,
+            _ => false,
+        };
+        if !solved {
+            return Ok(Err(SignInRefusal::ProofNeeded { max_number }));
         }
     }
     match gate(&mut tx, username, client, now).await? {
