@@ -167,7 +167,21 @@ fn machine_cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// Posts a form to a server function with a session cookie.
+/// CPU time the PostgreSQL processes on this machine have used (the
+/// throwaway server's, in a bench), from /proc.
+fn postgres_cpu_time() -> Option<Duration> {
+    let mut sum = Duration::ZERO;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        let is_postgres =
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "postgres");
+        if is_postgres {
+            sum += cpu_time(&pid).unwrap_or_default();
+        }
+    }
+    Some(sum)
+}
+
 /// An HTTP client whose writes say they come from the server's own pages, as a
 /// browser's do (writes without it are refused).
 fn same_site_client(base: &str) -> Result<reqwest::Client, Box<dyn std::error::Error>> {
@@ -525,7 +539,10 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
     let sessions = Arc::new(citizen_sessions(server, 0..BOOKINGS.div_ceil(BOOKINGS_PER_PHONE)).await?);
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
+    let servers_cpu =
+        || servers.iter().try_fold(Duration::ZERO, |sum, s| Some(sum + cpu_time(&s.child.id().to_string())?));
     let (started, machine_before) = (Instant::now(), machine_cpu_time());
+    let (servers_before, database_before) = (servers_cpu(), postgres_cpu_time());
     let mut clients = Vec::new();
     for client in 0..CLIENTS {
         let base = servers[client % servers.len()].base.clone();
@@ -570,7 +587,12 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
         latencies.extend(client.await?);
     }
     let elapsed = started.elapsed();
-    let machine_cpu = machine_before.zip(machine_cpu_time()).map(|(before, after)| after.saturating_sub(before));
+    let spent = |before: Option<Duration>, after: Option<Duration>| {
+        before.zip(after).map(|(before, after)| after.saturating_sub(before))
+    };
+    let machine_cpu = spent(machine_before, machine_cpu_time());
+    let (servers_cpu, database_cpu) =
+        (spent(servers_before, servers_cpu()), spent(database_before, postgres_cpu_time()));
     latencies.sort();
 
     // Written to mean the same on SQLite and PostgreSQL.
@@ -608,6 +630,20 @@ async fn bench_bookings(servers: &[&Server], engine: &str) -> Result<f64, Box<dy
             "  machine CPU a booking: {per_booking:.0} µs (every process, {:.1} cores busy)",
             cpu.as_secs_f64() / elapsed.as_secs_f64()
         );
+        let per_booking = |cpu: Duration| cpu.as_secs_f64() * 1e6 / BOOKINGS as f64;
+        if let Some((servers, database)) = servers_cpu.zip(database_cpu.filter(|_| engine != "SQLite")) {
+            // The part that does not grow with the instances: with each
+            // instance on a machine of its own, the database's cores are the
+            // ceiling, whatever the number of instances.
+            let database = per_booking(database);
+            println!(
+                "    of which PostgreSQL {database:.0} µs, the servers {:.0} µs, the rest (this load generator) {:.0} µs; \
+                 PostgreSQL alone would take {:.0} bookings/s a core",
+                per_booking(servers),
+                per_booking(cpu.saturating_sub(servers_cpu.unwrap_or_default() + database_cpu.unwrap_or_default())),
+                1e6 / database
+            );
+        }
     }
     println!("  overbooked dates:      {overbooked}   (target: 0)");
     println!("  duplicate sequences:   {duplicates}");
