@@ -1018,6 +1018,26 @@ async fn one_range_of_numbers_has_a_budget_of_its_own() {
     assert!(ask_code(&app, "085799990001", "").await.status().is_success(), "another range is not held back");
 }
 
+#[tokio::test]
+async fn at_eight_times_its_budget_a_range_is_sent_no_more_codes_whatever_the_work() {
+    let app = spawn_app_with(&[("ANTREAN_SMS_BUDGET_PER_RANGE", "1".into())]).await;
+    assert!(ask_code(&app, "081234560001", "").await.status().is_success());
+    // Past the budget every code costs a solved puzzle, harder as they go on.
+    for n in 2..=8 {
+        let phone = format!("08123456{n:04}");
+        let (status, _, error) = refusal(ask_code(&app, &phone, "").await).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let answer = solve(&error["ProofOfWorkNeeded"]);
+        assert!(ask_code(&app, &phone, &answer).await.status().is_success(), "code {n}");
+    }
+    // Eight codes to the range this hour: no ninth, puzzle or not.
+    let (status, _, error) = refusal(ask_code(&app, "081234560009", "").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(error.get("CodeTooMany").is_some(), "{error}");
+    assert_eq!(sms_bodies(&app).await.len(), 8);
+    assert!(ask_code(&app, "085799990001", "").await.status().is_success(), "another range is not held back");
+}
+
 /// The known-device cookie a response sets, as a `Cookie` header value.
 fn device_cookie(response: &reqwest::Response) -> Option<String> {
     response.headers().get_all("set-cookie").iter().find_map(|value| {

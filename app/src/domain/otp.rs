@@ -39,13 +39,35 @@ impl Default for SmsBudget {
     }
 }
 
+/// At this many times its budget (in all, or to one range), the site sends
+/// no more codes in the hour, whatever work a request proves: a fraudster
+/// with the CPU to solve every puzzle would otherwise be sent SMS without end.
+pub const SPENT_AT_TIMES_BUDGET: f64 = 8.0;
+
+/// Where the site stands against its SMS budget of the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetState {
+    Under,
+    /// A code request must prove this much work (the puzzle's `max_number`).
+    ProofNeeded(u64),
+    /// No code is sent until the hour's count falls.
+    Spent,
+}
+
 impl SmsBudget {
-    /// The difficulty a code request must prove, given the codes of the last
-    /// hour (in all, and to the number's range); none while under the budget.
-    pub fn proof_needed(&self, sent: u64, sent_to_prefix: u64) -> Option<u64> {
+    /// The site's state given the codes of the last hour (in all, and to the
+    /// number's range): past the budget a request must prove work, harder as
+    /// the rate rises, and past `SPENT_AT_TIMES_BUDGET` it is refused.
+    pub fn state(&self, sent: u64, sent_to_prefix: u64) -> BudgetState {
         let ratio = |sent: u64, budget: u32| sent as f64 / f64::from(budget.max(1));
         let load = ratio(sent, self.per_hour).max(ratio(sent_to_prefix, self.per_prefix_per_hour));
-        (load >= 1.0).then(|| super::proof_of_work::difficulty(load))
+        if load >= SPENT_AT_TIMES_BUDGET {
+            BudgetState::Spent
+        } else if load >= 1.0 {
+            BudgetState::ProofNeeded(super::proof_of_work::difficulty(load))
+        } else {
+            BudgetState::Under
+        }
     }
 }
 
@@ -192,10 +214,13 @@ mod tests {
     fn past_the_budget_in_all_or_to_one_range_a_proof_is_needed() {
         use crate::domain::proof_of_work::NORMAL_MAX_NUMBER;
         let budget = SmsBudget { per_hour: 100, per_prefix_per_hour: 10 };
-        assert_eq!(budget.proof_needed(99, 9), None);
-        assert_eq!(budget.proof_needed(100, 0), Some(NORMAL_MAX_NUMBER));
-        assert_eq!(budget.proof_needed(5, 10), Some(NORMAL_MAX_NUMBER));
-        assert_eq!(budget.proof_needed(5, 40), Some(4 * NORMAL_MAX_NUMBER), "harder as the rate rises");
+        assert_eq!(budget.state(99, 9), BudgetState::Under);
+        assert_eq!(budget.state(100, 0), BudgetState::ProofNeeded(NORMAL_MAX_NUMBER));
+        assert_eq!(budget.state(5, 10), BudgetState::ProofNeeded(NORMAL_MAX_NUMBER));
+        assert_eq!(budget.state(5, 40), BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER), "harder as the rate rises");
+        assert_eq!(budget.state(5, 79), BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER));
+        assert_eq!(budget.state(5, 80), BudgetState::Spent, "eight times the range's budget");
+        assert_eq!(budget.state(800, 0), BudgetState::Spent, "eight times the budget in all");
         let phone = crate::domain::identity::PhoneNumber::parse("0812 3456 7890").unwrap();
         assert_eq!(number_range(&phone), "+6281234");
     }

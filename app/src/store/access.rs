@@ -10,7 +10,7 @@ use sha2::Sha256;
 use super::locks::{self, Lock};
 use super::{millis, stored_phone, Columns, Db, StoreError, StoreResult};
 use crate::domain::identity::PhoneNumber;
-use crate::domain::otp::{self, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
+use crate::domain::otp::{self, BudgetState, IssuedCode, OtpPolicy, SendDecision, VerifyOutcome};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -120,10 +120,8 @@ pub async fn issue(
     // Past the budget, a request without a hard enough answer is told so from
     // a read connection: a flood of them (SMS pumping) never queues for the
     // writer, where bookings and sign-ins wait. The locked count decides the rest.
-    if let Some(required) = budget_required(db.reader(), policy, phone, now).await? {
-        if proof.is_none_or(|proof| proof.max_number < required) {
-            return Ok(Err(SendDecision::ProofNeeded { max_number: required }));
-        }
+    if let Some(refusal) = refused_by_budget(budget_state(db.reader(), policy, phone, now).await?, proof) {
+        return Ok(Err(refusal));
     }
     let mut tx = db.writer().begin().await?;
     // Counted under the phone's and the client's locks: parallel requests on
@@ -148,8 +146,8 @@ pub async fn issue(
         SendDecision::Send => {}
         refusal => return Ok(Err(refusal)),
     }
-    if let Some(max_number) = budget_exceeded(&mut tx, policy, phone, proof, now).await? {
-        return Ok(Err(SendDecision::ProofNeeded { max_number }));
+    if let Some(refusal) = budget_exceeded(&mut tx, policy, phone, proof, now).await? {
+        return Ok(Err(refusal));
     }
     let code = {
         let mut rng = rand::thread_rng();
@@ -174,34 +172,51 @@ pub async fn issue(
 }
 
 /// Past the site's SMS budget for the hour (in all, or to the phone's range
-/// of numbers), the difficulty the request fell short of: it carried no proof,
-/// one too easy, or one used before. Counted under the budget's lock, so
-/// parallel requests on several instances cannot all slip under it.
+/// of numbers), why the request is refused: it carried no proof, one too
+/// easy, or one used before, or the budget is spent. Counted under the
+/// budget's lock, so parallel requests on several instances cannot all slip
+/// under it.
 async fn budget_exceeded(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     policy: &OtpPolicy,
     phone: &PhoneNumber,
     proof: Option<&crate::domain::proof_of_work::Proven>,
     now: DateTime<Utc>,
-) -> StoreResult<Option<u64>> {
+) -> StoreResult<Option<SendDecision>> {
     locks::hold(tx, Lock::SmsBudget, now).await?;
-    let Some(required) = budget_required(&mut **tx, policy, phone, now).await? else {
-        return Ok(None);
-    };
-    let Some(proof) = proof.filter(|proof| proof.max_number >= required) else {
-        return Ok(Some(required));
-    };
-    Ok((!spend_proof(tx, proof, now).await?).then_some(required))
+    let state = budget_state(&mut **tx, policy, phone, now).await?;
+    if let Some(refusal) = refused_by_budget(state, proof) {
+        return Ok(Some(refusal));
+    }
+    match (state, proof) {
+        (BudgetState::ProofNeeded(max_number), Some(proof)) if !spend_proof(tx, proof, now).await? => {
+            Ok(Some(SendDecision::ProofNeeded { max_number }))
+        }
+        _ => Ok(None),
+    }
 }
 
-/// The difficulty a code request to `phone` must prove now, if the site is
-/// past its hourly budget (in all, or to the phone's range of numbers).
-async fn budget_required<'e>(
+/// The refusal the budget's state means for a request carrying `proof`
+/// (not yet checked for reuse), if any.
+fn refused_by_budget(state: BudgetState, proof: Option<&crate::domain::proof_of_work::Proven>) -> Option<SendDecision> {
+    match state {
+        BudgetState::Under => None,
+        // Within the hour the oldest codes counted age out.
+        BudgetState::Spent => Some(SendDecision::TooMany { retry_in_minutes: 60 }),
+        BudgetState::ProofNeeded(required) => proof
+            .is_none_or(|proof| proof.max_number < required)
+            .then_some(SendDecision::ProofNeeded { max_number: required }),
+    }
+}
+
+/// Where the site stands now against its hourly SMS budget (in all, and to
+/// the phone's range of numbers).
+async fn budget_state<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     policy: &OtpPolicy,
     phone: &PhoneNumber,
     now: DateTime<Utc>,
-) -> StoreResult<Option<u64>> {
+) -> StoreResult<BudgetState> {
     let range = otp::number_range(phone);
     // A range's numbers sort between the prefix and the prefix followed by a
     // character after every digit.
@@ -215,7 +230,7 @@ async fn budget_required<'e>(
     .fetch_one(executor)
     .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(policy.budget.proof_needed(count(sent), count(to_range)))
+    Ok(policy.budget.state(count(sent), count(to_range)))
 }
 
 /// Marks a solved puzzle as used; false if it was used before (one answer,
