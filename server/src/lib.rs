@@ -125,7 +125,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
 }
 
 /// Removes audit entries older than their retention, webhook deliveries
-/// finished long ago and old sign-in attempts, at start and then hourly.
+/// finished long ago, old sign-in attempts and access codes, and sessions
+/// ended a while ago, at start and then hourly.
 /// Several instances may all run it: a second removal finds nothing and
 /// writes nothing.
 fn tidy_hourly(db: Db, clock: Clock) {
@@ -143,6 +144,10 @@ fn tidy_hourly(db: Db, clock: Clock) {
             );
             let attempted_before = now - days(app::domain::access::SIGN_IN_ATTEMPTS_KEPT_DAYS);
             reported("old sign-in attempts", app::store::staff::remove_sign_in_attempts(&db, attempted_before).await);
+            let sent_before = now - app::domain::otp::CODES_KEPT;
+            reported("old access codes", app::store::access::remove_old_codes(&db, sent_before).await);
+            // A day on, so that a session's end can still be read the day it ended.
+            reported("ended sessions", app::store::sessions::remove_ended(&db, now - days(1)).await);
         }
     });
 }

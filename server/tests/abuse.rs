@@ -578,6 +578,33 @@ async fn what_is_typed_as_a_username_is_stored_no_longer_than_a_username() {
     assert_eq!(remove_before(made_at + chrono::Duration::seconds(1)).await.unwrap(), 2);
 }
 
+#[tokio::test]
+async fn the_hourly_tidy_up_removes_old_access_codes_and_ended_sessions_only() {
+    let app = spawn_app().await;
+    let db = &app.running.db;
+    let citizen = app.sign_in_citizen("081234567890").await;
+    let now: chrono::DateTime<chrono::Utc> = common::MONDAY_10_WITA.parse().unwrap();
+    let inspect = app.inspect().await;
+    let count = |table: &'static str| {
+        let inspect = inspect.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&inspect).await.unwrap()
+        }
+    };
+    let (codes, sessions) = (count("access_codes").await, count("sessions").await);
+    assert!(codes >= 1 && sessions >= 1);
+    let second = chrono::Duration::seconds(1);
+    // Codes sent before a time go, and only those.
+    assert_eq!(app::store::access::remove_old_codes(db, now - second).await.unwrap(), 0);
+    assert_eq!(app::store::access::remove_old_codes(db, now + second).await.unwrap(), codes as u64);
+    // A live session stays; once revoked (signed out), it goes after the time given.
+    assert_eq!(app::store::sessions::remove_ended(db, now + second).await.unwrap(), 0);
+    assert!(app.call("sign_out", Some(&citizen), &[]).await.status().is_success());
+    assert_eq!(app::store::sessions::remove_ended(db, now - second).await.unwrap(), 0);
+    assert_eq!(app::store::sessions::remove_ended(db, now + second).await.unwrap(), 1);
+    assert_eq!(count("sessions").await, sessions - 1);
+}
+
 /// A session of a new staff account of `office`.
 async fn staff_of(app: &TestApp, office: &str) -> String {
     use app::domain::access::Role;

@@ -111,6 +111,8 @@ pub enum SendDecision {
 
 /// How far back `may_send` looks at the codes sent to a phone.
 pub const PHONE_LOOKBACK: Duration = Duration::days(1);
+/// How long a code's row is kept: longer than any count looks back.
+pub const CODES_KEPT: Duration = Duration::days(2);
 /// How far back `may_send` looks at the codes a client asked for.
 pub const CLIENT_LOOKBACK: Duration = Duration::hours(1);
 

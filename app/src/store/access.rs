@@ -233,6 +233,14 @@ async fn budget_state<'e>(
     Ok(policy.budget.state(count(sent), count(to_range)))
 }
 
+/// Removes the access codes sent before `until`; returns how many went. A
+/// code lives minutes, and the caps look back a day (`otp::PHONE_LOOKBACK`).
+pub async fn remove_old_codes(db: &Db, until: DateTime<Utc>) -> StoreResult<u64> {
+    let removed =
+        sqlx::query("DELETE FROM access_codes WHERE sent_at < $1").bind(millis(until)).execute(db.writer()).await?;
+    Ok(removed.rows_affected())
+}
+
 /// Marks a solved puzzle as used; false if it was used before (one answer,
 /// one request). Used answers are remembered until their puzzle expires.
 pub(crate) async fn spend_proof(

@@ -212,6 +212,17 @@ pub async fn revoke_staff(db: &Db, staff_id: i64, now: DateTime<Utc>) -> StoreRe
     Ok(())
 }
 
+/// Removes the sessions that ended (ran out or were revoked) before `until`;
+/// returns how many went. A session is refused once ended, so its row only
+/// grows the table.
+pub async fn remove_ended(db: &Db, until: DateTime<Utc>) -> StoreResult<u64> {
+    let removed = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+        .bind(millis(until))
+        .execute(db.writer())
+        .await?;
+    Ok(removed.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
