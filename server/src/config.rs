@@ -21,7 +21,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "ANTREAN_TRUSTED_PROXIES",
         "(none)",
-        "proxies in front of the server whose X-Forwarded-For/Forwarded name the client, e.g. 10.0.0.0/8, ::1",
+        "proxies in front of the server whose X-Forwarded-For (or Forwarded) names the client, e.g. 10.0.0.0/8, ::1",
+    ),
+    (
+        "ANTREAN_TRUSTED_PROXY_HEADER",
+        "x-forwarded-for",
+        "the header those proxies name the client in: x-forwarded-for or forwarded (only that one is read)",
     ),
     ("ANTREAN_DATA_DIR", "./data", "directory for the embedded SQLite database"),
     (
@@ -252,7 +257,10 @@ impl Config {
             }
         };
         let proxies_text = get("ANTREAN_TRUSTED_PROXIES").unwrap_or_default();
-        let trusted_proxies = app::domain::client::TrustedProxies::parse(&proxies_text)
+        let header_text = get("ANTREAN_TRUSTED_PROXY_HEADER").unwrap_or_else(|| "x-forwarded-for".into());
+        let header = app::domain::client::ForwardingHeader::parse(&header_text)
+            .ok_or_else(|| invalid("ANTREAN_TRUSTED_PROXY_HEADER", &header_text, &"x-forwarded-for or forwarded"))?;
+        let trusted_proxies = app::domain::client::TrustedProxies::parse(&proxies_text, header)
             .map_err(|e| invalid("ANTREAN_TRUSTED_PROXIES", &proxies_text, &e))?;
         let checks_text = get("ANTREAN_PASSWORD_CHECKS").unwrap_or_else(|| "4".into());
         let password_checks = checks_text
@@ -489,6 +497,10 @@ mod tests {
         assert!(with(&[("ANTREAN_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).is_ok());
         let error = with(&[("ANTREAN_TRUSTED_PROXIES", "proxy.example.id")]).unwrap_err();
         assert!(error.to_string().contains("ANTREAN_TRUSTED_PROXIES"), "{error}");
+        let forwarded = with(&[("ANTREAN_TRUSTED_PROXY_HEADER", "Forwarded")]).unwrap();
+        assert_eq!(forwarded.trusted_proxies.header(), app::domain::client::ForwardingHeader::Forwarded);
+        let error = with(&[("ANTREAN_TRUSTED_PROXY_HEADER", "x-real-ip")]).unwrap_err();
+        assert!(error.to_string().contains("ANTREAN_TRUSTED_PROXY_HEADER"), "{error}");
     }
 
     #[test]

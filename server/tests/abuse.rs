@@ -333,6 +333,34 @@ async fn a_client_cannot_choose_its_address_in_a_forwarding_line_of_its_own() {
     drop(held);
 }
 
+#[tokio::test]
+async fn behind_a_proxy_that_writes_forwarded_a_client_cannot_name_itself_in_x_forwarded_for() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = spawn_app_with(&[
+        ("ANTREAN_TRUSTED_PROXIES", "127.0.0.1".into()),
+        ("ANTREAN_TRUSTED_PROXY_HEADER", "forwarded".into()),
+        ("ANTREAN_SCREENS_PER_ADDRESS", "2".into()),
+    ])
+    .await;
+    // The proxy names the client in `Forwarded`; the client's own
+    // `X-Forwarded-For` passes through it untouched.
+    let open = |serial: u32| {
+        let url = format!("{}/ws/kantor/kantah-denpasar", app.base.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        let headers = request.headers_mut();
+        headers.insert("x-forwarded-for", format!("198.51.100.{serial}").parse().unwrap());
+        headers.insert("forwarded", "for=203.0.113.9".parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let held = [open(1).await.expect("within the share"), open(2).await.expect("within the share")];
+    let third = open(3).await;
+    assert!(
+        matches!(&third, Err(tokio_tungstenite::tungstenite::Error::Http(answer)) if answer.status() == 429),
+        "the third screen of 203.0.113.9 got in under a made-up address"
+    );
+    drop(held);
+}
+
 /// Books `service` at Denpasar on `date` for a signed-in citizen.
 async fn book(app: &TestApp, session: &str, service: &str, date: &str, serial: u32) -> reqwest::Response {
     app.book(session, "kantah-denpasar", service, date, &nik(serial)).await

@@ -9,13 +9,45 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use ipnet::IpNet;
 
-/// The proxies whose forwarding headers are believed.
+/// The header the trusted proxies name the client in. Only that one is read:
+/// the other passes through a proxy as the client wrote it, so a client
+/// could name itself whatever address it liked there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardingHeader {
+    #[default]
+    XForwardedFor,
+    /// RFC 7239's `Forwarded`, its `for=` values.
+    Forwarded,
+}
+
+impl ForwardingHeader {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Some(Self::XForwardedFor),
+            "forwarded" => Some(Self::Forwarded),
+            _ => None,
+        }
+    }
+
+    /// The header's name, as `http::HeaderMap` looks it up.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
+}
+
+/// The proxies whose forwarding header is believed, and which header that is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+    header: ForwardingHeader,
+}
 
 impl TrustedProxies {
     /// A comma-separated list of addresses or networks: `10.0.0.1, 192.168.0.0/16, ::1`.
-    pub fn parse(list: &str) -> Result<Self, String> {
+    pub fn parse(list: &str, header: ForwardingHeader) -> Result<Self, String> {
         list.split(',')
             .map(str::trim)
             .filter(|item| !item.is_empty())
@@ -25,25 +57,30 @@ impl TrustedProxies {
                     .map_err(|_| format!("not an address or network: {item}"))
             })
             .collect::<Result<_, _>>()
-            .map(Self)
+            .map(|networks| Self { networks, header })
+    }
+
+    pub fn header(&self) -> ForwardingHeader {
+        self.header
     }
 
     fn trusts(&self, addr: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&addr))
+        self.networks.iter().any(|net| net.contains(&addr))
     }
 
-    /// The client a request from `peer` comes from. Behind trusted proxies, the
+    /// The client a request from `peer` comes from, given the value of the
+    /// proxies' `header` (its lines joined). Behind trusted proxies, the
     /// forwarding chain is read from the right (the nearest hop) and the first
     /// address that is not a trusted proxy is the client: whatever a client
     /// writes into the header itself sits further left and is never reached.
-    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>, forwarded: Option<&str>) -> IpAddr {
+    pub fn client(&self, peer: IpAddr, header: Option<&str>) -> IpAddr {
         if !self.trusts(peer) {
             return peer;
         }
-        let chain: Vec<&str> = match (forwarded_for, forwarded) {
-            (Some(list), _) => list.split(',').collect(),
-            (None, Some(list)) => list.split(',').filter_map(forwarded_for_value).collect(),
-            (None, None) => Vec::new(),
+        let chain: Vec<&str> = match (self.header, header) {
+            (ForwardingHeader::XForwardedFor, Some(list)) => list.split(',').collect(),
+            (ForwardingHeader::Forwarded, Some(list)) => list.split(',').filter_map(forwarded_for_value).collect(),
+            (_, None) => Vec::new(),
         };
         let mut client = peer;
         for hop in chain.iter().rev() {
@@ -104,25 +141,33 @@ mod tests {
     #[test]
     fn without_trusted_proxies_the_peer_is_the_client_whatever_the_headers_say() {
         let none = TrustedProxies::default();
-        assert_eq!(none.client(ip("198.51.100.9"), Some("203.0.113.7"), Some("for=203.0.113.8")), ip("198.51.100.9"));
+        assert_eq!(none.client(ip("198.51.100.9"), Some("203.0.113.7")), ip("198.51.100.9"));
     }
 
     #[test]
     fn behind_a_trusted_proxy_the_nearest_untrusted_hop_is_the_client() {
-        let proxies = TrustedProxies::parse("10.0.0.0/8, ::1").unwrap();
+        let proxies = TrustedProxies::parse("10.0.0.0/8, ::1", ForwardingHeader::XForwardedFor).unwrap();
         let peer = ip("10.0.0.2");
-        assert_eq!(proxies.client(peer, Some("203.0.113.7"), None), ip("203.0.113.7"));
+        assert_eq!(proxies.client(peer, Some("203.0.113.7")), ip("203.0.113.7"));
         // A client that writes its own header only adds hops further left.
-        assert_eq!(proxies.client(peer, Some("1.2.3.4, 203.0.113.7, 10.0.0.3"), None), ip("203.0.113.7"));
-        assert_eq!(proxies.client(peer, None, Some(r#"for=1.2.3.4, for="[2001:db8::1]:4711""#)), ip("2001:db8::1"));
-        assert_eq!(proxies.client(peer, Some("203.0.113.7:51000"), None), ip("203.0.113.7"));
+        assert_eq!(proxies.client(peer, Some("1.2.3.4, 203.0.113.7, 10.0.0.3")), ip("203.0.113.7"));
+        assert_eq!(proxies.client(peer, Some("203.0.113.7:51000")), ip("203.0.113.7"));
         // A chain that cannot be read stops at the last hop that could.
-        assert_eq!(proxies.client(peer, Some("203.0.113.7, rubbish"), None), peer);
-        assert_eq!(proxies.client(peer, None, None), peer);
+        assert_eq!(proxies.client(peer, Some("203.0.113.7, rubbish")), peer);
+        assert_eq!(proxies.client(peer, None), peer);
         // Only the peer decides whether headers count at all.
-        assert_eq!(proxies.client(ip("198.51.100.9"), Some("203.0.113.7"), None), ip("198.51.100.9"));
-        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
-        assert!(TrustedProxies::parse("proxy.example.id").is_err());
+        assert_eq!(proxies.client(ip("198.51.100.9"), Some("203.0.113.7")), ip("198.51.100.9"));
+        assert!(TrustedProxies::parse("10.0.0.0/33", ForwardingHeader::XForwardedFor).is_err());
+        assert!(TrustedProxies::parse("proxy.example.id", ForwardingHeader::XForwardedFor).is_err());
+    }
+
+    #[test]
+    fn behind_a_proxy_that_writes_forwarded_its_for_values_name_the_client() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8", ForwardingHeader::Forwarded).unwrap();
+        let forwarded = r#"for=1.2.3.4, for="[2001:db8::1]:4711""#;
+        assert_eq!(proxies.client(ip("10.0.0.2"), Some(forwarded)), ip("2001:db8::1"));
+        assert_eq!(ForwardingHeader::parse(" Forwarded "), Some(ForwardingHeader::Forwarded));
+        assert_eq!(ForwardingHeader::parse("x-real-ip"), None);
     }
 
     #[test]

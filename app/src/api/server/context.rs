@@ -94,8 +94,7 @@ pub fn client_key(
         let lines = headers.get_all(name).iter().map(|line| line.to_str().ok()).collect::<Option<Vec<_>>>()?;
         (!lines.is_empty()).then(|| lines.join(","))
     };
-    let (forwarded_for, forwarded) = (header("x-forwarded-for"), header("forwarded"));
-    crate::domain::client::limit_key(proxies.client(peer.ip(), forwarded_for.as_deref(), forwarded.as_deref()))
+    crate::domain::client::limit_key(proxies.client(peer.ip(), header(proxies.header().name()).as_deref()))
 }
 
 /// Sends the browser to `path` (a plain form post) or tells the page to go
