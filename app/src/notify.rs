@@ -364,17 +364,14 @@ impl Sender {
                 let topic = format!("antrean-{}", notice.id);
                 match channels.push.send(subscription, notice.body.as_bytes(), urgency, &topic).await {
                     Ok(()) => Ok(()),
-                    Err(
-                        error @ (PushError::Gone(_)
-                        | PushError::Rejected(_)
-                        | PushError::BadSubscription(_)
-                        | PushError::NotAllowed(_)),
-                    ) => {
+                    Err(error @ (PushError::Gone(_) | PushError::BadSubscription(_) | PushError::NotAllowed(_))) => {
                         if let Err(store) = push_subscriptions::remove_gone(&self.db, subscription.id).await {
                             tracing::error!(%store, "could not remove a dead push subscription");
                         }
                         Err(Failure::GiveUp(error.to_string()))
                     }
+                    // Not counted against the push service (see `PushError::Rejected`).
+                    Err(error @ PushError::Rejected(_)) => Err(Failure::GiveUp(error.to_string())),
                     Err(error) => Err(Failure::Retry(error.to_string())),
                 }
             }

@@ -31,9 +31,9 @@ pub enum PushError {
     Gone(u16),
     #[error("the push service refused the message: {0}")]
     Refused(String),
-    /// The push service will never take this subscription's messages from
-    /// us (a bad request, another site's VAPID key): stop sending to it.
-    #[error("the push service refuses this subscription's messages (HTTP {0})")]
+    /// The push service refused this message for good (a bad request,
+    /// another site's VAPID key): sending it again would be refused again.
+    #[error("the push service refused the message for good (HTTP {0})")]
     Rejected(u16),
     #[error("the push service is unreachable: {0}")]
     Unreachable(String),
@@ -179,11 +179,12 @@ impl PushSender {
         match response.status().as_u16() {
             200..=299 => Ok(()),
             status @ (404 | 410) => Err(PushError::Gone(status)),
-            // Too many messages is the service's state; any other refusal is
-            // this subscription's (one made for another site's key answers
-            // 401 or 403, RFC 8292), and must not pause everyone's pushes to
-            // that service.
-            status @ 400..=499 if status != 429 => Err(PushError::Rejected(status)),
+            // This message refused for good: a subscription made for another
+            // site's key answers 401 or 403 (RFC 8292), which must not pause
+            // everyone's pushes to that service. Not a reason to remove the
+            // subscription: a fault of ours (a VAPID token refused for a
+            // clock's skew) answers the same for every subscription.
+            status @ (400 | 401 | 403 | 413) => Err(PushError::Rejected(status)),
             status => Err(PushError::Refused(format!("HTTP {status}"))),
         }
     }

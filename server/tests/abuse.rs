@@ -949,19 +949,23 @@ async fn a_phone_gets_ten_codes_a_day_however_they_are_spread() {
     let phone = app::domain::identity::PhoneNumber::parse("081234567890").unwrap();
     let start = chrono::DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().to_utc();
     // Four an hour, under the hourly cap, each from another address.
-    let ask = |n: i64| {
+    let ask_as = |n: i64, known_phone: bool| {
         let (db, key, phone) = (&db, &key, &phone);
         async move {
             let client = format!("198.51.100.{n}");
-            let request = CodeRequest { phone, client: &client, purpose: Purpose::SignIn, payload: None, proof: None };
+            let purpose = Purpose::SignIn;
+            let request = CodeRequest { phone, client: &client, purpose, payload: None, proof: None, known_phone };
             let now = start + chrono::Duration::minutes(15 * n);
             access::issue(db, key, &OtpPolicy::default(), request, now).await.unwrap()
         }
     };
     for n in 0..10 {
-        assert!(ask(n).await.is_ok(), "code {n}");
+        assert!(ask_as(n, false).await.is_ok(), "code {n}");
     }
-    assert!(matches!(ask(10).await, Err(SendDecision::TooMany { retry_in_minutes }) if retry_in_minutes > 60 * 20));
+    let eleventh = ask_as(10, false).await;
+    assert!(matches!(eleventh, Err(SendDecision::TooMany { retry_in_minutes }) if retry_in_minutes > 60 * 20));
+    // The phone's owner, in a browser where a code to it was typed back, is not shut out by them.
+    assert!(ask_as(10, true).await.is_ok());
 }
 
 /// Asks for a sign-in code for `phone`, with a solved puzzle if given.
@@ -1076,7 +1080,17 @@ async fn one_range_of_numbers_has_a_budget_of_its_own() {
 #[tokio::test]
 async fn at_eight_times_its_budget_a_range_is_sent_no_more_codes_whatever_the_work() {
     let app = spawn_app_with(&[("ANTREAN_SMS_BUDGET_PER_RANGE", "1".into())]).await;
-    assert!(ask_code(&app, "081234560001", "").await.status().is_success());
+    // The owner of a number of the range signed in with a code before.
+    let asked = ask_code(&app, "081234560001", "").await;
+    assert!(asked.status().is_success());
+    let request = asked.headers()["location"].to_str().unwrap().trim_start_matches("/kode/").to_string();
+    let code = app.last_code_sent_to("+6281234560001").await;
+    let confirmed = app.call("confirm_code", None, &[("request", &request), ("code", &code)]).await;
+    let owner = confirmed.headers().get_all("set-cookie").iter().find_map(|value| {
+        let pair = value.to_str().ok()?.split(';').next()?.to_string();
+        pair.starts_with("antrean_phone=").then_some(pair)
+    });
+    let owner = owner.expect("a browser that typed the code back is known to the phone");
     // Past the budget every code costs a solved puzzle, harder as they go on.
     for n in 2..=8 {
         let phone = format!("08123456{n:04}");
@@ -1090,6 +1104,19 @@ async fn at_eight_times_its_budget_a_range_is_sent_no_more_codes_whatever_the_wo
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(error.get("CodeTooMany").is_some(), "{error}");
     assert_eq!(sms_bodies(&app).await.len(), 8);
+    // The number's owner is asked for the hardest work short of the ceiling, not shut out.
+    let again = app
+        .client
+        .post(format!("{}/api/request_sign_in_code", app.base))
+        .header("Accept", "application/json")
+        .header("Cookie", owner)
+        .form(&[("phone", "081234560001")])
+        .send()
+        .await
+        .unwrap();
+    let (status, _, error) = refusal(again).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error["ProofOfWorkNeeded"]["max_number"], 4 * app::domain::proof_of_work::NORMAL_MAX_NUMBER);
     assert!(ask_code(&app, "085799990001", "").await.status().is_success(), "another range is not held back");
 }
 

@@ -27,7 +27,15 @@ pub(crate) async fn send_code(
     let key = ctx.code_key.proof_key();
     // Any puzzle this server set, answered in time; the store weighs it against the budget.
     let proof = Solution::decode(proof).and_then(|solution| proof_of_work::check(key, &solution, now).ok());
-    let request = crate::store::access::CodeRequest { phone, client: &client, purpose, payload, proof: proof.as_ref() };
+    let known_phone = super::server::known_phone(ctx, phone);
+    let request = crate::store::access::CodeRequest {
+        phone,
+        client: &client,
+        purpose,
+        payload,
+        proof: proof.as_ref(),
+        known_phone,
+    };
     let issued = crate::store::access::issue(&ctx.db, &ctx.code_key, &ctx.otp_policy, request, now).await?;
     let code = match issued {
         Ok(code) => code,

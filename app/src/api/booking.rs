@@ -131,6 +131,7 @@ pub async fn confirm_code(request: String, code: String) -> Result<(), AppError>
         _ => return Err(AppError::CodeDead),
     };
     start_session(&ctx, &SessionOwner::Citizen { phone: pending.phone.clone() }).await?;
+    super::server::remember_phone(&ctx, &pending.phone);
     if pending.purpose == Purpose::SignIn {
         super::server::redirect("/tiket-saya");
         return Ok(());

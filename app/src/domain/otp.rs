@@ -54,6 +54,21 @@ pub enum BudgetState {
     Spent,
 }
 
+impl BudgetState {
+    /// The state for a request from a browser where a code to the phone was
+    /// typed back before (`known_phone`): a spent budget asks its owner for
+    /// the hardest work short of it, but lets them in, so that flooding a
+    /// range of numbers does not shut out the people who own them.
+    pub fn for_owner(self, known_phone: bool) -> Self {
+        match self {
+            Self::Spent if known_phone => {
+                Self::ProofNeeded(super::proof_of_work::difficulty(SPENT_AT_TIMES_BUDGET - 1.0))
+            }
+            state => state,
+        }
+    }
+}
+
 impl SmsBudget {
     /// The site's state given the codes of the last hour (in all, and to the
     /// number's range): past the budget a request must prove work, harder as
@@ -117,12 +132,16 @@ pub const CODES_KEPT: Duration = Duration::days(2);
 pub const CLIENT_LOOKBACK: Duration = Duration::hours(1);
 
 /// Decides from the send times (any order) of the past `PHONE_LOOKBACK` for
-/// the phone and of the past `CLIENT_LOOKBACK` for the client.
+/// the phone and of the past `CLIENT_LOOKBACK` for the client. The day's cap
+/// spares the phone's owner (`known_phone`: a browser where a code to it was
+/// typed back before): it keeps strangers from flooding a phone, and must not
+/// let them shut its owner out for a day.
 pub fn may_send(
     policy: &OtpPolicy,
     now: DateTime<Utc>,
     sent_to_phone: &[DateTime<Utc>],
     sent_from_client: &[DateTime<Utc>],
+    known_phone: bool,
 ) -> SendDecision {
     let within = |times: &[DateTime<Utc>], span: Duration| -> Vec<DateTime<Utc>> {
         let mut kept: Vec<_> = times.iter().copied().filter(|t| *t > now - span).collect();
@@ -144,7 +163,7 @@ pub fn may_send(
     };
     let waits = [
         over(&phone_hour, policy.per_phone_per_hour, hour),
-        over(&phone_day, policy.per_phone_per_day, PHONE_LOOKBACK),
+        over(&phone_day, policy.per_phone_per_day, PHONE_LOOKBACK).filter(|_| !known_phone),
         over(&client, policy.per_client_per_hour, CLIENT_LOOKBACK),
     ];
     match waits.into_iter().flatten().max() {
@@ -223,6 +242,9 @@ mod tests {
         assert_eq!(budget.state(5, 79), BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER));
         assert_eq!(budget.state(5, 80), BudgetState::Spent, "eight times the range's budget");
         assert_eq!(budget.state(800, 0), BudgetState::Spent, "eight times the budget in all");
+        let owner = budget.state(800, 0).for_owner(true);
+        assert_eq!(owner, BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER), "its owner works hardest but gets in");
+        assert_eq!(budget.state(5, 40).for_owner(true), budget.state(5, 40));
         let phone = crate::domain::identity::PhoneNumber::parse("0812 3456 7890").unwrap();
         assert_eq!(number_range(&phone), "+6281234");
     }
@@ -237,15 +259,15 @@ mod tests {
 
     #[test]
     fn the_first_code_for_a_phone_is_sent() {
-        assert_eq!(may_send(&OtpPolicy::default(), t0(), &[], &[]), SendDecision::Send);
+        assert_eq!(may_send(&OtpPolicy::default(), t0(), &[], &[], false), SendDecision::Send);
     }
 
     #[test]
     fn a_new_code_waits_sixty_seconds_after_the_last() {
         let policy = OtpPolicy::default();
         let sent = [t0()];
-        assert_eq!(may_send(&policy, t0() + Duration::seconds(20), &sent, &sent), SendDecision::WaitSeconds(40));
-        assert_eq!(may_send(&policy, t0() + Duration::seconds(60), &sent, &sent), SendDecision::Send);
+        assert_eq!(may_send(&policy, t0() + Duration::seconds(20), &sent, &sent, false), SendDecision::WaitSeconds(40));
+        assert_eq!(may_send(&policy, t0() + Duration::seconds(60), &sent, &sent, false), SendDecision::Send);
     }
 
     #[test]
@@ -253,8 +275,8 @@ mod tests {
         let policy = OtpPolicy::default();
         let sent: Vec<_> = (0..5).map(|i| t0() + Duration::minutes(i * 2)).collect();
         let now = t0() + Duration::minutes(10);
-        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::TooMany { retry_in_minutes: 50 });
-        assert_eq!(may_send(&policy, t0() + Duration::minutes(61), &sent, &[]), SendDecision::Send);
+        assert_eq!(may_send(&policy, now, &sent, &[], false), SendDecision::TooMany { retry_in_minutes: 50 });
+        assert_eq!(may_send(&policy, t0() + Duration::minutes(61), &sent, &[], false), SendDecision::Send);
     }
 
     #[test]
@@ -263,11 +285,13 @@ mod tests {
         // Four an hour, under the hourly cap, for two and a half hours.
         let sent: Vec<_> = (0..10).map(|i| t0() + Duration::minutes(i * 15)).collect();
         let now = t0() + Duration::hours(3);
-        assert_eq!(may_send(&policy, now, &sent, &[]), SendDecision::TooMany { retry_in_minutes: 21 * 60 });
+        assert_eq!(may_send(&policy, now, &sent, &[], false), SendDecision::TooMany { retry_in_minutes: 21 * 60 });
         assert_eq!(
-            may_send(&policy, t0() + Duration::hours(24) + Duration::minutes(1), &sent, &[]),
+            may_send(&policy, t0() + Duration::hours(24) + Duration::minutes(1), &sent, &[], false),
             SendDecision::Send
         );
+        // The phone's owner, in a browser where a code to it was typed back before, is not held to it.
+        assert_eq!(may_send(&policy, now, &sent, &[], true), SendDecision::Send);
     }
 
     #[test]
@@ -275,7 +299,7 @@ mod tests {
         let policy = OtpPolicy::default();
         let from_client: Vec<_> = (0..20).map(|i| t0() + Duration::seconds(i)).collect();
         assert!(matches!(
-            may_send(&policy, t0() + Duration::minutes(5), &[], &from_client),
+            may_send(&policy, t0() + Duration::minutes(5), &[], &from_client, false),
             SendDecision::TooMany { .. }
         ));
     }

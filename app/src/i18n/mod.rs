@@ -868,33 +868,33 @@ pub fn refusal(lang: Lang, refusal: &BookingRefusal) -> String {
         BookingRefusal::PhoneHasServiceDay => pick(
             lang,
             "Nomor HP ini sudah memiliki nomor untuk layanan ini pada hari tersebut. Lihat atau batalkan nomor itu di \
-             \"Tiket saya\". Nomor yang baru dibatalkan masih dihitung sampai tempatnya dibuka kembali, beberapa \
-             menit kemudian.",
+             \"Tiket saya\". Nomor yang baru dibatalkan masih dihitung sampai tempatnya dibuka kembali \
+             (jeda yang ditetapkan kantor).",
             "This phone already holds a number for this service on that day. See or cancel it under \"My tickets\". \
-             A number just cancelled still counts until its place is opened again, a few minutes later.",
+             A number just cancelled still counts until its place is opened again (a delay the office sets).",
         )
         .to_string(),
         BookingRefusal::PhoneOfficeDayFull { most } => match lang {
             Lang::Id => format!(
                 "Satu nomor HP dapat memegang paling banyak {most} nomor di kantor ini pada hari yang sama \
-                 (nomor yang baru dibatalkan masih dihitung beberapa menit). \
+                 (nomor yang baru dibatalkan masih dihitung selama jeda yang ditetapkan kantor). \
                  Batalkan salah satu di \"Tiket saya\" atau pilih hari lain."
             ),
             Lang::En => format!(
                 "One phone can hold at most {most} numbers at this office on the same day \
-                 (a number just cancelled still counts for a few minutes). \
+                 (a number just cancelled still counts for a delay the office sets). \
                  Cancel one under \"My tickets\" or choose another day."
             ),
         },
         BookingRefusal::PhoneUpcomingFull { most } => match lang {
             Lang::Id => format!(
                 "Satu nomor HP dapat memegang paling banyak {most} nomor yang akan datang \
-                 (nomor yang baru dibatalkan masih dihitung beberapa menit). \
+                 (nomor yang baru dibatalkan masih dihitung selama jeda yang ditetapkan kantor). \
                  Batalkan yang tidak diperlukan di \"Tiket saya\", atau tunggu sampai salah satunya selesai."
             ),
             Lang::En => format!(
                 "One phone can hold at most {most} upcoming numbers \
-                 (a number just cancelled still counts for a few minutes). \
+                 (a number just cancelled still counts for a delay the office sets). \
                  Cancel one you no longer need under \"My tickets\", or wait until one is done."
             ),
         },

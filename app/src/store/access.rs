@@ -103,6 +103,9 @@ pub struct CodeRequest<'a> {
     pub payload: Option<&'a str>,
     /// A solved proof-of-work puzzle, if the request carried one.
     pub proof: Option<&'a crate::domain::proof_of_work::Proven>,
+    /// The request comes from a browser where a code sent to the phone was
+    /// typed back before: its owner's (`otp::may_send`, `BudgetState::for_owner`).
+    pub known_phone: bool,
 }
 
 /// Creates a code if the sending limits allow it: the phone's and the client's,
@@ -116,11 +119,12 @@ pub async fn issue(
     request: CodeRequest<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Result<NewCode, SendDecision>> {
-    let CodeRequest { phone, client, purpose, payload, proof } = request;
+    let CodeRequest { phone, client, purpose, payload, proof, known_phone } = request;
     // Past the budget, a request without a hard enough answer is told so from
     // a read connection: a flood of them (SMS pumping) never queues for the
     // writer, where bookings and sign-ins wait. The locked count decides the rest.
-    if let Some(refusal) = refused_by_budget(budget_state(db.reader(), policy, phone, now).await?, proof) {
+    let state = budget_state(db.reader(), policy, phone, now).await?.for_owner(known_phone);
+    if let Some(refusal) = refused_by_budget(state, proof) {
         return Ok(Err(refusal));
     }
     let mut tx = db.writer().begin().await?;
@@ -142,11 +146,11 @@ pub async fn issue(
             .bind(millis(now - otp::CLIENT_LOOKBACK))
             .fetch_all(&mut *tx)
             .await?;
-    match otp::may_send(policy, now, &times(to_phone), &times(from_client)) {
+    match otp::may_send(policy, now, &times(to_phone), &times(from_client), known_phone) {
         SendDecision::Send => {}
         refusal => return Ok(Err(refusal)),
     }
-    if let Some(refusal) = budget_exceeded(&mut tx, policy, phone, proof, now).await? {
+    if let Some(refusal) = budget_exceeded(&mut tx, policy, phone, proof, known_phone, now).await? {
         return Ok(Err(refusal));
     }
     let code = {
@@ -181,10 +185,11 @@ async fn budget_exceeded(
     policy: &OtpPolicy,
     phone: &PhoneNumber,
     proof: Option<&crate::domain::proof_of_work::Proven>,
+    known_phone: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<SendDecision>> {
     locks::hold(tx, Lock::SmsBudget, now).await?;
-    let state = budget_state(&mut **tx, policy, phone, now).await?;
+    let state = budget_state(&mut **tx, policy, phone, now).await?.for_owner(known_phone);
     if let Some(refusal) = refused_by_budget(state, proof) {
         return Ok(Some(refusal));
     }

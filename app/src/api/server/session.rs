@@ -168,6 +168,36 @@ pub fn known_device(ctx: &ServerContext, username: &str) -> Option<String> {
     crate::domain::device::verify(ctx.code_key.proof_key(), &username.trim().to_lowercase(), &token)
 }
 
+/// The browser's known-phone cookie (`domain::device`'s token for the phone):
+/// set where a code sent to the phone was typed back, so its owner is not held
+/// back by what others asked for that phone or its range.
+fn phone_cookie_name(ctx: &ServerContext) -> &'static str {
+    if ctx.public_url.is_https() {
+        "__Host-antrean_phone"
+    } else {
+        "antrean_phone"
+    }
+}
+
+fn phone_device_name(phone: &crate::domain::identity::PhoneNumber) -> String {
+    format!("phone:{}", phone.as_str())
+}
+
+/// Whether a code sent to `phone` was typed back in this browser before.
+pub fn known_phone(ctx: &ServerContext, phone: &crate::domain::identity::PhoneNumber) -> bool {
+    cookie(phone_cookie_name(ctx)).is_some_and(|token| {
+        crate::domain::device::verify(ctx.code_key.proof_key(), &phone_device_name(phone), &token).is_some()
+    })
+}
+
+/// Makes this browser a known one of `phone` for a year.
+pub fn remember_phone(ctx: &ServerContext, phone: &crate::domain::identity::PhoneNumber) {
+    let token = crate::domain::device::token(ctx.code_key.proof_key(), &phone_device_name(phone));
+    let secure = if ctx.public_url.is_https() { "; Secure" } else { "" };
+    let name = phone_cookie_name(ctx);
+    set_cookie(format!("{name}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"));
+}
+
 /// Makes this browser a known device of `username` for a year.
 pub fn remember_device(ctx: &ServerContext, username: &str) {
     let token = crate::domain::device::token(ctx.code_key.proof_key(), username);
