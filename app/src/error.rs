@@ -198,6 +198,9 @@ pub enum AppError {
     /// The ticket has moved on (called, served, cancelled): it cannot be cancelled.
     #[error("ticket cannot be cancelled")]
     NotCancellable,
+    /// A kiosk printed its most numbers for a minute (`booking::KIOSK_TICKETS_PER_MINUTE`).
+    #[error("kiosk printing too fast")]
+    KioskTooFast,
     /// A reminder's cancel link whose ticket date is over.
     #[error("cancel link expired")]
     CancelLinkExpired,
@@ -247,9 +250,11 @@ impl AppError {
             Self::NotSignedIn => "not-signed-in",
             Self::Forbidden => "forbidden",
             Self::CodeWrong { .. } | Self::CodeDead => "code",
-            Self::CodeWait(_) | Self::CodeTooMany(_) | Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => {
-                "rate-limited"
-            }
+            Self::CodeWait(_)
+            | Self::CodeTooMany(_)
+            | Self::ProofOfWorkNeeded(_)
+            | Self::ApiRateLimited(_)
+            | Self::KioskTooFast => "rate-limited",
             Self::ApiKeyInvalid => "api-key",
             Self::SmsFailed => "sms-failed",
             Self::StaffSignInWrong | Self::StaffLocked(_) | Self::SignInBusy => "sign-in",
@@ -281,7 +286,7 @@ impl AppError {
             Self::NotSignedIn | Self::StaffSignInWrong | Self::ApiKeyInvalid => 401,
             Self::Forbidden | Self::PasswordChangeNeeded => 403,
             Self::CodeWait(_) | Self::CodeTooMany(_) | Self::StaffLocked(_) | Self::SignInBusy => 429,
-            Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) => 429,
+            Self::ProofOfWorkNeeded(_) | Self::ApiRateLimited(_) | Self::KioskTooFast => 429,
             Self::Transport(_) | Self::Malformed => 400,
             Self::TooLarge => 413,
             Self::SmsFailed => 502,
@@ -296,6 +301,8 @@ impl AppError {
             Self::CodeWait(seconds) | Self::ApiRateLimited(seconds) => Some(*seconds),
             Self::CodeTooMany(minutes) | Self::StaffLocked(minutes) => Some(minutes * 60),
             Self::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECONDS),
+            // At most: by then every number of the minute counted has aged out.
+            Self::KioskTooFast => Some(60),
             // As soon as the puzzle is solved, which takes a browser about a second.
             Self::ProofOfWorkNeeded(_) | Self::Busy => Some(1),
             _ => None,

@@ -357,6 +357,35 @@ async fn second_screen_is_the_last(
     drop(held);
 }
 
+#[tokio::test]
+async fn a_kiosk_prints_six_numbers_a_minute_and_the_desk_is_not_held_to_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_session().await;
+    let kiosk = [
+        ("username", "kios-lobi"),
+        ("full_name", "Kios lobi"),
+        ("role", "kiosk"),
+        ("office", "kantah-denpasar"),
+        ("password", "sandi kios lobi panjang"),
+    ];
+    assert!(app.call("create_account", Some(&admin), &kiosk).await.status().is_success());
+    let signed_in =
+        app.call("staff_sign_in", None, &[("username", "kios-lobi"), ("password", "sandi kios lobi panjang")]).await;
+    let kiosk = common::session_from(&signed_in).expect("the kiosk signs in");
+    let walk_in = [("office", "kantah-denpasar"), ("service", "B")];
+    for n in 1..=6 {
+        assert!(app.call("walk_in", Some(&kiosk), &walk_in).await.status().is_success(), "number {n}");
+    }
+    // Someone pressing for a stack of numbers to sell is stopped at the seventh.
+    let (status, retry_after, error) = refusal(app.call("walk_in", Some(&kiosk), &walk_in).await).await;
+    assert_eq!(
+        (status, retry_after.as_deref(), error),
+        (StatusCode::TOO_MANY_REQUESTS, Some("60"), "KioskTooFast".into())
+    );
+    // The desk issues walk-ins as the office needs.
+    assert!(app.call("walk_in", Some(&admin), &walk_in).await.status().is_success());
+}
+
 /// Books `service` at Denpasar on `date` for a signed-in citizen.
 async fn book(app: &TestApp, session: &str, service: &str, date: &str, serial: u32) -> reqwest::Response {
     app.book(session, "kantah-denpasar", service, date, &nik(serial)).await

@@ -35,7 +35,8 @@ pub async fn issue_walk_in(
     #[server(default)] priority: String,
 ) -> Result<BookedTicket, AppError> {
     use super::server::{authorize, context, find_office};
-    use crate::domain::booking::{BookingRefusal, BookingRequest};
+    use crate::domain::access::{Caller, Role};
+    use crate::domain::booking::{kiosk_may_print, BookingRefusal, BookingRequest};
     use crate::domain::booking::{Holder, IssuedBy};
     use crate::domain::identity::Nik;
     use crate::domain::priority::PriorityCategory;
@@ -47,6 +48,12 @@ pub async fn issue_walk_in(
     let office = find_office(&ctx, &office).await?;
     // The ticket carries the kiosk (or staff) account that issued it.
     let caller = authorize::<IssueWalkIn>(&ctx, Some(office.id)).await?;
+    if let Caller::Staff { id, role: Role::Kiosk, .. } = caller {
+        let minute_ago = ctx.clock.now() - chrono::Duration::minutes(1);
+        if !kiosk_may_print(tickets::issued_by_since(&ctx.db, id, minute_ago).await?) {
+            return Err(AppError::KioskTooFast);
+        }
+    }
     let issuer = super::server::actor(&ctx, &caller).await?;
     let nik = match nik.trim() {
         "" => None,

@@ -67,6 +67,17 @@ impl PhoneCaps {
     }
 }
 
+/// Numbers one kiosk may print in a minute: a person takes one in several
+/// seconds (choosing, confirming, printing), so more is someone pressing for
+/// a stack of them to sell. Staff desks are not held to it: their numbers
+/// name the account and are audited.
+pub const KIOSK_TICKETS_PER_MINUTE: u32 = 6;
+
+/// Whether a kiosk that printed `printed_last_minute` numbers may print one more.
+pub fn kiosk_may_print(printed_last_minute: u32) -> bool {
+    printed_last_minute < KIOSK_TICKETS_PER_MINUTE
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BookingRequest {
     /// A number for today, while the office is open.
@@ -273,6 +284,13 @@ mod tests {
     use chrono::NaiveTime;
 
     use super::*;
+
+    #[test]
+    fn a_kiosk_prints_six_numbers_a_minute() {
+        assert!(kiosk_may_print(0));
+        assert!(kiosk_may_print(5));
+        assert!(!kiosk_may_print(6));
+    }
     use crate::domain::calendar::{Holiday, OpeningHours, WeeklyHours};
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

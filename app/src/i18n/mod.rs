@@ -992,6 +992,12 @@ pub fn app_error(lang: Lang, error: &AppError) -> String {
         )
         .to_string(),
         AppError::NotCancellable => t(lang, Key::CancelLinkTooLate).to_string(),
+        AppError::KioskTooFast => pick(
+            lang,
+            "Kios ini baru saja mencetak banyak nomor. Silakan tunggu sebentar, atau minta bantuan petugas.",
+            "This kiosk has just printed many numbers. Please wait a moment, or ask the staff for help.",
+        )
+        .to_string(),
         AppError::FeedbackClosed => t(lang, Key::FeedbackClosed).to_string(),
         AppError::CancelLinkExpired => pick(
             lang,

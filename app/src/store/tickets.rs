@@ -1458,6 +1458,16 @@ pub async fn move_off_closed_day(
     Ok(moved)
 }
 
+/// How many numbers the account (a kiosk, staff) issued after `since`.
+pub async fn issued_by_since(db: &Db, account_id: i64, since: DateTime<Utc>) -> StoreResult<u32> {
+    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE booked_by_staff = $1 AND issued_at > $2")
+        .bind(account_id)
+        .bind(millis(since))
+        .fetch_one(db.reader())
+        .await?;
+    Ok(u32::try_from(issued).unwrap_or(u32::MAX))
+}
+
 /// Every ticket held with a phone number, newest date first.
 pub async fn of_phone(db: &Db, phone: &str, today: NaiveDate) -> StoreResult<Vec<MyTicket>> {
     let rows = sqlx::query(
