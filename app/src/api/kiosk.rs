@@ -48,7 +48,12 @@ pub async fn issue_walk_in(
     let office = find_office(&ctx, &office).await?;
     // The ticket carries the kiosk (or staff) account that issued it.
     let caller = authorize::<IssueWalkIn>(&ctx, Some(office.id)).await?;
+    // A kiosk's numbers are counted and made one at a time (on this
+    // instance), so that presses sent at once cannot all find room under the cap.
+    static KIOSK_PRINTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let mut _printing = None;
     if let Caller::Staff { id, role: Role::Kiosk, .. } = caller {
+        _printing = Some(KIOSK_PRINTS.lock().await);
         let minute_ago = ctx.clock.now() - chrono::Duration::minutes(1);
         if !kiosk_may_print(tickets::issued_by_since(&ctx.db, id, minute_ago).await?) {
             return Err(AppError::KioskTooFast);

@@ -54,21 +54,6 @@ pub enum BudgetState {
     Spent,
 }
 
-impl BudgetState {
-    /// The state for a request from a browser where a code to the phone was
-    /// typed back before (`known_phone`): a spent budget asks its owner for
-    /// the hardest work short of it, but lets them in, so that flooding a
-    /// range of numbers does not shut out the people who own them.
-    pub fn for_owner(self, known_phone: bool) -> Self {
-        match self {
-            Self::Spent if known_phone => {
-                Self::ProofNeeded(super::proof_of_work::difficulty(SPENT_AT_TIMES_BUDGET - 1.0))
-            }
-            state => state,
-        }
-    }
-}
-
 impl SmsBudget {
     /// The site's state given the codes of the last hour (in all, and to the
     /// number's range): past the budget a request must prove work, harder as
@@ -132,10 +117,11 @@ pub const CODES_KEPT: Duration = Duration::days(2);
 pub const CLIENT_LOOKBACK: Duration = Duration::hours(1);
 
 /// Decides from the send times (any order) of the past `PHONE_LOOKBACK` for
-/// the phone and of the past `CLIENT_LOOKBACK` for the client. The day's cap
-/// spares the phone's owner (`known_phone`: a browser where a code to it was
-/// typed back before): it keeps strangers from flooding a phone, and must not
-/// let them shut its owner out for a day.
+/// the phone and of the past `CLIENT_LOOKBACK` for the client. The phone's
+/// owner (`known_phone`: a browser where a code to it was typed back before)
+/// may go on to twice the day's cap: the cap keeps strangers from flooding a
+/// phone and must not let them shut its owner out for the day, while a
+/// fraudster who owns the numbers it pumps is still held to a day's count.
 pub fn may_send(
     policy: &OtpPolicy,
     now: DateTime<Utc>,
@@ -163,7 +149,7 @@ pub fn may_send(
     };
     let waits = [
         over(&phone_hour, policy.per_phone_per_hour, hour),
-        over(&phone_day, policy.per_phone_per_day, PHONE_LOOKBACK).filter(|_| !known_phone),
+        over(&phone_day, policy.per_phone_per_day * if known_phone { 2 } else { 1 }, PHONE_LOOKBACK),
         over(&client, policy.per_client_per_hour, CLIENT_LOOKBACK),
     ];
     match waits.into_iter().flatten().max() {
@@ -242,9 +228,6 @@ mod tests {
         assert_eq!(budget.state(5, 79), BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER));
         assert_eq!(budget.state(5, 80), BudgetState::Spent, "eight times the range's budget");
         assert_eq!(budget.state(800, 0), BudgetState::Spent, "eight times the budget in all");
-        let owner = budget.state(800, 0).for_owner(true);
-        assert_eq!(owner, BudgetState::ProofNeeded(4 * NORMAL_MAX_NUMBER), "its owner works hardest but gets in");
-        assert_eq!(budget.state(5, 40).for_owner(true), budget.state(5, 40));
         let phone = crate::domain::identity::PhoneNumber::parse("0812 3456 7890").unwrap();
         assert_eq!(number_range(&phone), "+6281234");
     }
@@ -290,8 +273,11 @@ mod tests {
             may_send(&policy, t0() + Duration::hours(24) + Duration::minutes(1), &sent, &[], false),
             SendDecision::Send
         );
-        // The phone's owner, in a browser where a code to it was typed back before, is not held to it.
+        // The phone's owner, in a browser where a code to it was typed back before, goes on to twice it.
         assert_eq!(may_send(&policy, now, &sent, &[], true), SendDecision::Send);
+        let twenty: Vec<_> = (0..20).map(|i| t0() + Duration::minutes(i * 15)).collect();
+        let later = t0() + Duration::hours(6);
+        assert!(matches!(may_send(&policy, later, &twenty, &[], true), SendDecision::TooMany { .. }));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub struct CodeRequest<'a> {
     /// A solved proof-of-work puzzle, if the request carried one.
     pub proof: Option<&'a crate::domain::proof_of_work::Proven>,
     /// The request comes from a browser where a code sent to the phone was
-    /// typed back before: its owner's (`otp::may_send`, `BudgetState::for_owner`).
+    /// typed back before: its owner's (`otp::may_send`).
     pub known_phone: bool,
 }
 
@@ -123,8 +123,7 @@ pub async fn issue(
     // Past the budget, a request without a hard enough answer is told so from
     // a read connection: a flood of them (SMS pumping) never queues for the
     // writer, where bookings and sign-ins wait. The locked count decides the rest.
-    let state = budget_state(db.reader(), policy, phone, now).await?.for_owner(known_phone);
-    if let Some(refusal) = refused_by_budget(state, proof) {
+    if let Some(refusal) = refused_by_budget(budget_state(db.reader(), policy, phone, now).await?, proof) {
         return Ok(Err(refusal));
     }
     let mut tx = db.writer().begin().await?;
@@ -150,7 +149,7 @@ pub async fn issue(
         SendDecision::Send => {}
         refusal => return Ok(Err(refusal)),
     }
-    if let Some(refusal) = budget_exceeded(&mut tx, policy, phone, proof, known_phone, now).await? {
+    if let Some(refusal) = budget_exceeded(&mut tx, policy, phone, proof, now).await? {
         return Ok(Err(refusal));
     }
     let code = {
@@ -185,11 +184,10 @@ async fn budget_exceeded(
     policy: &OtpPolicy,
     phone: &PhoneNumber,
     proof: Option<&crate::domain::proof_of_work::Proven>,
-    known_phone: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<SendDecision>> {
     locks::hold(tx, Lock::SmsBudget, now).await?;
-    let state = budget_state(&mut **tx, policy, phone, now).await?.for_owner(known_phone);
+    let state = budget_state(&mut **tx, policy, phone, now).await?;
     if let Some(refusal) = refused_by_budget(state, proof) {
         return Ok(Some(refusal));
     }
