@@ -127,7 +127,11 @@ impl WebhookSender {
             // Without the URL: its path or query may hold the receiver's own
             // token, and the result is shown on the page and logged.
             Err(error) => match not_allowed(&error) {
-                Some(problem) => failed(format!("not allowed: {problem}")),
+                Some(problem) => {
+                    // The address for the operator's log; the page shows only why.
+                    tracing::warn!(?problem, "a webhook's receiver is not allowed");
+                    failed(format!("not allowed: {problem}"))
+                }
                 None => failed(causes(&error.without_url())),
             },
         }

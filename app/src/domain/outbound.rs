@@ -34,7 +34,10 @@ pub enum EndpointProblem {
     NotHttps,
     #[error("not on port 443")]
     NotPort443,
-    #[error("{0} is not a public address")]
+    /// The address is kept for the logs (`Debug`); what is shown (a
+    /// webhook's last result, to an office admin) does not name it, so the
+    /// names of a network's inner hosts cannot be mapped through a webhook.
+    #[error("not a public address")]
     NotPublic(IpAddr),
 }
 
@@ -208,6 +211,8 @@ mod tests {
         assert_eq!(refused("https://[fd00::1]/x"), EndpointProblem::NotPublic(ip("fd00::1")));
         assert_eq!(refused("https://169.254.169.254/latest"), EndpointProblem::NotPublic(ip("169.254.169.254")));
         assert_eq!(refused("https://127.0.0.1/x"), EndpointProblem::NotPublic(ip("127.0.0.1")));
+        // What an office admin reads of it does not name the inner address.
+        assert!(!refused("https://10.0.0.5/x").to_string().contains("10.0.0.5"));
         assert_eq!(refused("https://user:pw@push.example.id/x"), EndpointProblem::Credentials);
         assert_eq!(refused("ftp://push.example.id/x"), EndpointProblem::NotHttps);
         assert_eq!(refused("bukan alamat"), EndpointProblem::NotAUrl);
