@@ -51,14 +51,17 @@ pub async fn issue_walk_in(
     // A kiosk's numbers are counted and made one at a time (on this
     // instance), so that presses sent at once cannot all find room under the cap.
     static KIOSK_PRINTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let mut _printing = None;
-    if let Caller::Staff { id, role: Role::Kiosk, .. } = caller {
-        _printing = Some(KIOSK_PRINTS.lock().await);
-        let minute_ago = ctx.clock.now() - chrono::Duration::minutes(1);
-        if !kiosk_may_print(tickets::issued_by_since(&ctx.db, id, minute_ago).await?) {
-            return Err(AppError::KioskTooFast);
+    let _printing = match caller {
+        Caller::Staff { id, role: Role::Kiosk, .. } => {
+            let printing = KIOSK_PRINTS.lock().await;
+            let minute_ago = ctx.clock.now() - chrono::Duration::minutes(1);
+            if !kiosk_may_print(tickets::issued_by_since(&ctx.db, id, minute_ago).await?) {
+                return Err(AppError::KioskTooFast);
+            }
+            Some(printing)
         }
-    }
+        _ => None,
+    };
     let issuer = super::server::actor(&ctx, &caller).await?;
     let nik = match nik.trim() {
         "" => None,

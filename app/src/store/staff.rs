@@ -75,8 +75,8 @@ pub async fn create(
     insert_account(db, &account, now, None, false).await
 }
 
-/// Creates an account as an admin: see `create`.
-/// An account an admin creates; `must_change_password` as `insert_account`'s.
+/// Creates an account as an admin: see `create`; `must_change_password` as
+/// `insert_account`'s.
 pub async fn create_by(
     db: &Db,
     account: &NewAccount<'_>,

@@ -151,59 +151,64 @@ pub async fn end_session(ctx: &ServerContext) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The browser's known-device cookie: `__Host-` prefixed over TLS, like the session's.
-fn device_cookie_name(ctx: &ServerContext) -> &'static str {
-    if ctx.public_url.is_https() {
-        "__Host-antrean_device"
-    } else {
-        "antrean_device"
+/// What a browser is remembered as for a year, in a cookie signed as
+/// `domain::device` makes it: a known device of a staff username, or a
+/// browser where a code sent to a phone was typed back (so the phone's owner
+/// is not held back by what strangers asked for it).
+#[derive(Clone, Copy)]
+enum Remembered {
+    Device,
+    Phone,
+}
+
+impl Remembered {
+    /// `__Host-` prefixed over TLS, like the session's.
+    fn cookie_name(self, ctx: &ServerContext) -> &'static str {
+        match (self, ctx.public_url.is_https()) {
+            (Self::Device, true) => "__Host-antrean_device",
+            (Self::Device, false) => "antrean_device",
+            (Self::Phone, true) => "__Host-antrean_phone",
+            (Self::Phone, false) => "antrean_phone",
+        }
+    }
+
+    /// The browser's name (the token's nonce) if its cookie was signed for `subject`.
+    fn of(self, ctx: &ServerContext, subject: &str) -> Option<String> {
+        let token = cookie(self.cookie_name(ctx))?;
+        crate::domain::device::verify(ctx.code_key.proof_key(), subject, &token)
+    }
+
+    fn remember(self, ctx: &ServerContext, subject: &str) {
+        let token = crate::domain::device::token(ctx.code_key.proof_key(), subject);
+        let secure = if ctx.public_url.is_https() { "; Secure" } else { "" };
+        let name = self.cookie_name(ctx);
+        set_cookie(format!("{name}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"));
     }
 }
 
-/// The name of this browser as a known device of `username`, if it is one
-/// (see `domain::device`).
+/// The name of this browser as a known device of `username`, if it is one.
 pub fn known_device(ctx: &ServerContext, username: &str) -> Option<String> {
-    let name = device_cookie_name(ctx);
-    let token = cookie(name)?;
-    crate::domain::device::verify(ctx.code_key.proof_key(), &username.trim().to_lowercase(), &token)
+    Remembered::Device.of(ctx, &username.trim().to_lowercase())
 }
 
-/// The browser's known-phone cookie (`domain::device`'s token for the phone):
-/// set where a code sent to the phone was typed back, so its owner is not held
-/// back by what others asked for that phone or its range.
-fn phone_cookie_name(ctx: &ServerContext) -> &'static str {
-    if ctx.public_url.is_https() {
-        "__Host-antrean_phone"
-    } else {
-        "antrean_phone"
-    }
+/// Makes this browser a known device of `username` for a year.
+pub fn remember_device(ctx: &ServerContext, username: &str) {
+    Remembered::Device.remember(ctx, username);
 }
 
-fn phone_device_name(phone: &crate::domain::identity::PhoneNumber) -> String {
+/// A phone as the known-phone cookie names it: no username looks like it.
+fn phone_subject(phone: &crate::domain::identity::PhoneNumber) -> String {
     format!("phone:{}", phone.as_str())
 }
 
 /// Whether a code sent to `phone` was typed back in this browser before.
 pub fn known_phone(ctx: &ServerContext, phone: &crate::domain::identity::PhoneNumber) -> bool {
-    cookie(phone_cookie_name(ctx)).is_some_and(|token| {
-        crate::domain::device::verify(ctx.code_key.proof_key(), &phone_device_name(phone), &token).is_some()
-    })
+    Remembered::Phone.of(ctx, &phone_subject(phone)).is_some()
 }
 
 /// Makes this browser a known one of `phone` for a year.
 pub fn remember_phone(ctx: &ServerContext, phone: &crate::domain::identity::PhoneNumber) {
-    let token = crate::domain::device::token(ctx.code_key.proof_key(), &phone_device_name(phone));
-    let secure = if ctx.public_url.is_https() { "; Secure" } else { "" };
-    let name = phone_cookie_name(ctx);
-    set_cookie(format!("{name}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"));
-}
-
-/// Makes this browser a known device of `username` for a year.
-pub fn remember_device(ctx: &ServerContext, username: &str) {
-    let token = crate::domain::device::token(ctx.code_key.proof_key(), username);
-    let secure = if ctx.public_url.is_https() { "; Secure" } else { "" };
-    let name = device_cookie_name(ctx);
-    set_cookie(format!("{name}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"));
+    Remembered::Phone.remember(ctx, &phone_subject(phone));
 }
 
 fn session_cookie(ctx: &ServerContext, token: &str, max_age: i64) -> String {
